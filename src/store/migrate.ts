@@ -1,0 +1,34 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Db } from './db';
+
+/** Where the versioned SQL files live; the build copies them beside the compiled code. */
+export const MIGRATIONS_DIR = join(__dirname, 'migrations');
+
+// An arbitrary constant: two processes starting together take turns migrating.
+const MIGRATION_LOCK = 724_113_001;
+
+/**
+ * Applies every `YYYYMMDDHHMMSS-name.sql` file not yet recorded, in order, each in its own
+ * transaction. A file that has shipped is never edited: a change is a new file.
+ */
+export async function migrate(db: Db, dir = MIGRATIONS_DIR): Promise<string[]> {
+  const files = readdirSync(dir).filter((f) => /^\d{14}-[a-z0-9-]+\.sql$/.test(f)).sort();
+  await db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version text PRIMARY KEY,
+    applied_at timestamptz NOT NULL DEFAULT now()
+  )`);
+  const applied: string[] = [];
+  await db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    const done = new Set((await tx.query<{ version: string }>('SELECT version FROM schema_migrations')).map((r) => r.version));
+    for (const file of files) {
+      const version = file.slice(0, 14);
+      if (done.has(version)) continue;
+      await tx.exec(readFileSync(join(dir, file), 'utf8'));
+      await tx.query('INSERT INTO schema_migrations (version) VALUES ($1)', [version]);
+      applied.push(file);
+    }
+  });
+  return applied;
+}

@@ -1,0 +1,1 @@
+process.env.JIGSAW_TEST_STORE = 'postgres';
