@@ -1,7 +1,7 @@
 // Two kinds of test: `unit` (pure, fast) and `integration` (store, bot turns, fakes, HTTP).
 // Integration tests run on embedded PGlite always, and again on a PostgreSQL server when
 // DATABASE_URL is set. End-to-end tests (the Playground UI in Chromium) run with `npm run test:e2e`.
-const transform = { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: 'tsconfig.json' }] };
+const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
 const moduleNameMapper = { '^adaptivecards$': '<rootDir>/node_modules/adaptivecards/dist/adaptivecards.min.js' };
 const common = { transform, moduleNameMapper, testEnvironment: 'node', roots: ['<rootDir>/src', '<rootDir>/test'] };
 
