@@ -49,11 +49,11 @@ describe('classifyPermission', () => {
 });
 
 describe('effectiveExpiry', () => {
-  it.each([
+  it.each<[string | null | undefined, string | null]>([
     [undefined, null],
     [null, null],
     [NO_EXPIRY, null],
-    ['0001-01-01T00:00:00.0000000Z', null, null],
+    ['0001-01-01T00:00:00.0000000Z', null],
     ['2027-01-01T00:00:00Z', '2027-01-01T00:00:00.000Z'],
   ])('%s → %s', (input, expected) => expect(effectiveExpiry(input)).toBe(expected));
 });

@@ -105,7 +105,16 @@ export interface RosterPupil {
   preferredName?: string | null;
 }
 
-export type EvidenceKind = 'roster-name' | 'keyword' | 'mis-header' | 'upn' | 'image-named-pupil' | 'content-not-inspected';
+export type EvidenceKind =
+  | 'roster-name'
+  | 'keyword'
+  | 'mis-header'
+  | 'upn'
+  | 'image-named-pupil'
+  /** On a sharing root: exposed items beneath it are likely pupil data. */
+  | 'descendants'
+  /** A note, not evidence: content could not be read. */
+  | 'content-not-inspected';
 
 export interface EvidenceReason {
   kind: EvidenceKind;
