@@ -64,7 +64,18 @@ CREATE TABLE concern_reference_counters (
   PRIMARY KEY (tenant_id, year)
 );
 
--- A concern. Narrative fields are stored encrypted (AES-256-GCM, key id inside the value).
+-- Envelope encryption: each concern has its own data key, stored wrapped by a master key
+-- (from configuration / Key Vault). Rotating the master key re-wraps these rows only, so the
+-- append-only chronology never has to be rewritten.
+CREATE TABLE concern_keys (
+  tenant_id      text NOT NULL REFERENCES tenants (tenant_id),
+  concern_id     uuid NOT NULL,
+  master_key_id  text NOT NULL,
+  wrapped_key    text NOT NULL,
+  PRIMARY KEY (tenant_id, concern_id)
+);
+
+-- A concern. Narrative fields are ciphertext under the concern's data key.
 CREATE TABLE concerns (
   tenant_id            text NOT NULL REFERENCES tenants (tenant_id),
   concern_id           uuid NOT NULL,
@@ -86,6 +97,9 @@ CREATE TABLE concerns (
   owner_aad_id         text,
   risk_level           text,
   client_submission_id text,
+  -- The chronology's length and last hash: deleting the newest event is detected too.
+  event_count          integer NOT NULL DEFAULT 0,
+  head_hash            text NOT NULL DEFAULT '0000000000000000000000000000000000000000000000000000000000000000',
   created_at           timestamptz NOT NULL DEFAULT now(),
   updated_at           timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (tenant_id, concern_id),

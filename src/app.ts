@@ -1,0 +1,110 @@
+import type { Config } from './config';
+import type { Db } from './store/db';
+import { openStore } from './store/open-store';
+import { ConcernRepository } from './store/concern.repo';
+import { resolveCipher } from './store/master-keys';
+import { assignRole, clearConfiguredRole, type Role, upsertTenant } from './store/tenant.repo';
+import { outboxLagSeconds } from './store/outbox.repo';
+import { createCloudAdapter } from './bot/adapter';
+import { BotbuilderGateway } from './bot/botbuilder-gateway';
+import { JigsawBot } from './bot/jigsaw-bot';
+import { createHttpServer, type RunningHttpServer } from './http/server';
+import { OutboxWorker } from './jobs/outbox-worker';
+import type { TeamsGateway } from './jobs/teams-gateway';
+import type { Logger } from './logging';
+
+export interface JigsawOptions {
+  logger: Logger;
+  /** An already-open store (tests); otherwise the one the configuration names. */
+  db?: Db;
+  now?: () => Date;
+  /** Replaces the botbuilder gateway (tests of the worker only). */
+  gateway?: TeamsGateway;
+  /** Start the outbox worker (default true). */
+  runWorker?: boolean;
+  /** Where Teams is reached to open a chat with someone who never messaged the bot. */
+  defaultServiceUrl?: string;
+  /** Threshold for /readyz. */
+  maxOutboxLagSeconds?: number;
+}
+
+export interface Jigsaw {
+  config: Config;
+  db: Db;
+  concerns: ConcernRepository;
+  worker: OutboxWorker;
+  http?: RunningHttpServer;
+  start(): Promise<RunningHttpServer>;
+  stop(): Promise<void>;
+}
+
+/** The composition root: config → store → services → HTTP server and jobs. */
+export async function createJigsaw(config: Config, options: JigsawOptions): Promise<Jigsaw> {
+  const { logger } = options;
+  const now = options.now ?? (() => new Date());
+  const ownsDb = !options.db;
+  const db = options.db ?? (await openStore({ databaseUrl: config.store.databaseUrl, dataDir: config.store.dataDir }));
+  const cipher = resolveCipher({ keys: config.encryption.keys, activeKeyId: config.encryption.activeKeyId, mode: config.mode, dataDir: ownsDb && !config.store.databaseUrl ? config.store.dataDir : undefined });
+  const concerns = new ConcernRepository(cipher);
+  await bootstrapTenant(db, config);
+
+  const adapter = createCloudAdapter(config, logger.child({ component: 'bot' }));
+  const gateway = options.gateway ?? new BotbuilderGateway(adapter, config.bot.appId);
+  const worker = new OutboxWorker(
+    { db, concerns, gateway, logger: logger.child({ component: 'outbox' }), now, defaultServiceUrl: options.defaultServiceUrl ?? 'https://smba.trafficmanager.net/teams/', botId: config.bot.appId },
+    { pollMs: config.outbox.pollMs, alertAfterAttempts: config.outbox.alertAfterAttempts, maxBackoffMs: config.outbox.maxBackoffSeconds * 1000 },
+  );
+  const bot = new JigsawBot({ db, concerns, logger: logger.child({ component: 'bot' }), allowedTenantIds: config.allowedTenantIds, now, onOutboxChanged: () => worker.poke() });
+  const maxLag = options.maxOutboxLagSeconds ?? 300;
+  const http = createHttpServer({
+    adapter,
+    bot,
+    logger: logger.child({ component: 'http' }),
+    readiness: async () => {
+      const lag = await outboxLagSeconds(db, now());
+      return { ready: lag <= maxLag, checks: { store: 'ok', outboxLagSeconds: Math.round(lag) } };
+    },
+  });
+
+  const jigsaw: Jigsaw = {
+    config,
+    db,
+    concerns,
+    worker,
+    async start() {
+      jigsaw.http = await http.listen(config.host, config.port);
+      if (options.runWorker !== false) worker.start();
+      logger.info({ url: jigsaw.http.url, mode: config.mode }, 'Jigsaw is listening');
+      return jigsaw.http;
+    },
+    async stop() {
+      await worker.stop();
+      await jigsaw.http?.close();
+      if (ownsDb) await db.close();
+    },
+  };
+  return jigsaw;
+}
+
+/** Makes the configured tenant and its role holders exist (configuration is the bootstrap source). */
+async function bootstrapTenant(db: Db, config: Config): Promise<void> {
+  const b = config.bootstrap;
+  if (!b.tenantId) return;
+  const tenantId = b.tenantId;
+  await upsertTenant(db, { tenantId, schoolName: b.schoolName, timeZone: b.timeZone });
+  const single: [Role, string | undefined][] = [
+    ['headteacher', b.headteacherAadId],
+    ['chair', b.chairAadId],
+    ['dpo', b.dpoAadId],
+    ['it_manager', b.itManagerAadId],
+    ['online_safety_lead', b.onlineSafetyLeadAadId],
+  ];
+  await db.transaction(async (tx) => {
+    for (const [role, holder] of single) {
+      await clearConfiguredRole(tx, tenantId, role);
+      if (holder) await assignRole(tx, tenantId, role, holder);
+    }
+    await clearConfiguredRole(tx, tenantId, 'admin');
+    for (const admin of b.adminAadIds) await assignRole(tx, tenantId, 'admin', admin);
+  });
+}

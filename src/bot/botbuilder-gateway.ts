@@ -1,0 +1,144 @@
+import { type Activity, type CloudAdapter, type ConversationReference, TurnContext } from 'botbuilder';
+import { CARD_CONTENT_TYPE } from '../cards/card-kit';
+import type { DslChannel } from '../store/conversation.repo';
+import { DeliveryError, type OutgoingMessage, type PersonTarget, type SentMessage, type TeamsGateway } from '../jobs/teams-gateway';
+
+/** The TeamsGateway port over botbuilder's CloudAdapter (the only place the jobs meet botbuilder). */
+export class BotbuilderGateway implements TeamsGateway {
+  constructor(
+    private readonly adapter: CloudAdapter,
+    private readonly botAppId: string,
+  ) {}
+
+  async postToChannel(channel: DslChannel, message: OutgoingMessage): Promise<SentMessage> {
+    let conversationId = '';
+    await callTeams(() =>
+      this.adapter.createConversationAsync(
+        this.botAppId,
+        'msteams',
+        channel.serviceUrl,
+        '',
+        {
+          isGroup: true,
+          channelData: { channel: { id: channel.channelId }, tenant: { id: channel.tenantId } },
+          activity: toActivity(message) as Activity,
+          bot: { id: channel.botId, name: 'Jigsaw' },
+          tenantId: channel.tenantId,
+          members: [],
+        },
+        async (context) => {
+          conversationId = context.activity.conversation.id;
+        },
+      ),
+    );
+    // Teams answers with the new thread's id, "<channel id>;messageid=<activity id>".
+    const activityId = /;messageid=(.+)$/.exec(conversationId)?.[1] ?? conversationId;
+    return { conversationId, activityId, serviceUrl: channel.serviceUrl };
+  }
+
+  async sendToPerson(target: PersonTarget, message: OutgoingMessage): Promise<SentMessage> {
+    if (target.conversationId) {
+      const reference = personalReference(target, target.conversationId);
+      let activityId = '';
+      await callTeams(() =>
+        this.adapter.continueConversationAsync(this.botAppId, reference, async (context) => {
+          activityId = (await context.sendActivity(toActivity(message)))?.id ?? '';
+        }),
+      );
+      return { conversationId: target.conversationId, activityId, serviceUrl: target.serviceUrl };
+    }
+    // Never messaged the bot: open the 1:1 chat (the app must be installed for the user).
+    let sent: SentMessage | undefined;
+    await callTeams(() =>
+      this.adapter.createConversationAsync(
+        this.botAppId,
+        'msteams',
+        target.serviceUrl,
+        '',
+        {
+          isGroup: false,
+          bot: { id: target.botId, name: 'Jigsaw' },
+          members: [{ id: target.teamsUserId ?? target.aadObjectId, name: '' }],
+          tenantId: target.tenantId,
+          channelData: { tenant: { id: target.tenantId } },
+        },
+        async (context) => {
+          const response = await context.sendActivity(toActivity(message));
+          sent = { conversationId: context.activity.conversation.id, activityId: response?.id ?? '', serviceUrl: target.serviceUrl };
+        },
+      ),
+    );
+    if (!sent) throw new DeliveryError('no conversation was created');
+    return sent;
+  }
+
+  async updateMessage(sent: SentMessage, message: OutgoingMessage): Promise<void> {
+    const reference: Partial<ConversationReference> = {
+      channelId: 'msteams',
+      serviceUrl: sent.serviceUrl,
+      conversation: { id: sent.conversationId, isGroup: true, conversationType: 'channel', name: '' },
+      bot: { id: this.botAppId, name: 'Jigsaw' },
+    };
+    await callTeams(() =>
+      this.adapter.continueConversationAsync(this.botAppId, reference, async (context: TurnContext) => {
+        await context.updateActivity({ ...toActivity(message), id: sent.activityId });
+      }),
+    );
+  }
+}
+
+function personalReference(target: PersonTarget, conversationId: string): Partial<ConversationReference> {
+  return {
+    channelId: 'msteams',
+    serviceUrl: target.serviceUrl,
+    conversation: { id: conversationId, isGroup: false, conversationType: 'personal', tenantId: target.tenantId, name: '' },
+    bot: { id: target.botId, name: 'Jigsaw' },
+    user: { id: target.teamsUserId ?? target.aadObjectId, name: '', aadObjectId: target.aadObjectId },
+  };
+}
+
+export function toActivity(message: OutgoingMessage): Partial<Activity> {
+  return {
+    type: 'message',
+    text: message.text,
+    summary: message.summary,
+    attachments: message.card ? [{ contentType: CARD_CONTENT_TYPE, content: message.card }] : [],
+    entities: (message.mentions ?? []).map((m) => ({
+      type: 'mention',
+      text: `<at>${m.name}</at>`,
+      mentioned: { id: m.teamsUserId, name: m.name },
+    })),
+  };
+}
+
+/** Turns botbuilder/HTTP failures into DeliveryErrors carrying the status and Retry-After. */
+async function callTeams(call: () => Promise<unknown>): Promise<void> {
+  try {
+    await call();
+  } catch (err) {
+    throw toDeliveryError(err);
+  }
+}
+
+export function toDeliveryError(err: unknown): DeliveryError {
+  if (err instanceof DeliveryError) return err;
+  const e = (err ?? {}) as {
+    statusCode?: number;
+    status?: number;
+    message?: string;
+    response?: { status?: number; headers?: { get?: (name: string) => string | undefined | null } & Record<string, unknown> };
+  };
+  const status = e.statusCode ?? e.status ?? e.response?.status;
+  const headers = e.response?.headers;
+  const rawRetryAfter = headers?.get ? headers.get('retry-after') : (headers?.['retry-after'] as string | undefined);
+  return new DeliveryError(e.message ?? 'Teams call failed', typeof status === 'number' ? status : undefined, parseRetryAfter(rawRetryAfter ?? undefined));
+}
+
+/** Retry-After is either delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}

@@ -1,0 +1,59 @@
+import { FOUR_C_TITLES, getCategory } from '../domain/concerns/categories';
+import type { Concern } from '../domain/concerns/concern';
+import { type AdaptiveCard, card, type CardElement, field, heading, notice, text } from './card-kit';
+
+export interface ConcernCardView {
+  concern: Concern;
+  /** Formatted in the school's time zone. */
+  receivedAt: string;
+  occurredAt: string;
+  /** `notice` hides pupils and narrative (e.g. the IT manager's copy of a filtering failure). */
+  view: 'full' | 'notice';
+}
+
+/**
+ * The concern as its recipients see it in Teams. Every user-supplied string goes through
+ * `field()`/`literal()`, never into markdown. Triage actions are added by the triage issue.
+ */
+export function buildConcernCard(input: ConcernCardView): AdaptiveCard {
+  const { concern } = input;
+  const category = getCategory(concern.category);
+  const urgent = concern.urgency === 'urgent';
+  const body: CardElement[] = [];
+  if (urgent) body.push(notice('URGENT: immediate risk of harm', 'Acknowledge as soon as you have seen this.', 'attention'));
+  body.push(
+    heading(`Concern ${concern.reference}`, { size: 'Medium' }),
+    field('Category', `${category.title} (${FOUR_C_TITLES[category.fourC]})`),
+    field('Urgency', urgent ? 'Urgent' : 'Standard: review today'),
+  );
+  if (input.view === 'notice') {
+    body.push(
+      field('When and where', `${input.occurredAt}, ${concern.location}`),
+      text('You are told because this concerns your area. The DSL team holds the details and will contact you.', { isSubtle: true }),
+    );
+    return card(body);
+  }
+  if (concern.about === 'adult' && concern.adultName) body.push(field('Adult concerned', concern.adultName));
+  if (concern.about === 'headteacher') body.push(field('Adult concerned', 'The headteacher'));
+  if (concern.pupils.length) body.push(field(concern.pupils.length === 1 ? 'Pupil' : 'Pupils', concern.pupils.join(', ')));
+  body.push(field('What happened', concern.whatHappened));
+  if (concern.childWords) body.push(field("The child's own words", concern.childWords));
+  body.push(field('When and where', `${input.occurredAt}, ${concern.location}`));
+  if (concern.actionTaken) body.push(field('Action already taken', concern.actionTaken));
+  body.push(field('Reported by', `${concern.reporter.name}, ${input.receivedAt}`));
+  body.push(text(`Status: **${describeStatus(concern.status)}**`, { spacing: 'Medium' }));
+  return card(body);
+}
+
+export function describeStatus(status: Concern['status']): string {
+  switch (status) {
+    case 'new':
+      return 'New: not yet acknowledged';
+    case 'acknowledged':
+      return 'Acknowledged';
+    case 'in-progress':
+      return 'In progress';
+    case 'closed':
+      return 'Closed';
+  }
+}

@@ -1,0 +1,79 @@
+import restify from 'restify';
+import type { CloudAdapter } from 'botbuilder';
+import type { ActivityHandler } from 'botbuilder';
+import { describeError, type Logger } from '../logging';
+
+export interface HealthReport {
+  ready: boolean;
+  checks: Record<string, unknown>;
+}
+
+export interface HttpServerDeps {
+  adapter: CloudAdapter;
+  bot: ActivityHandler;
+  logger: Logger;
+  readiness: () => Promise<HealthReport>;
+  /** Requests larger than this are refused (413) before any parsing. */
+  maxBodyBytes?: number;
+}
+
+export interface RunningHttpServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** The only restify importer: routes, body limits and error mapping. */
+export function createHttpServer(deps: HttpServerDeps) {
+  const server = restify.createServer({ name: 'jigsaw', handleUncaughtExceptions: false });
+  const maxBodySize = deps.maxBodyBytes ?? 256 * 1024;
+  server.use(restify.plugins.bodyParser({ maxBodySize, mapParams: false, mapFiles: false, keepExtensions: false }));
+
+  server.post('/api/messages', async (req, res) => {
+    try {
+      await deps.adapter.process(req, res, (context) => deps.bot.run(context));
+    } catch (err) {
+      deps.logger.error(describeError(err), 'bot endpoint failed');
+      if (!res.headersSent) res.send(500, { error: 'internal error' });
+    }
+  });
+
+  server.get('/healthz', (_req, res, next) => {
+    res.send(200, { status: 'alive' });
+    return next();
+  });
+
+  server.get('/readyz', async (_req, res) => {
+    try {
+      const report = await deps.readiness();
+      res.send(report.ready ? 200 : 503, report);
+    } catch (err) {
+      deps.logger.error(describeError(err), 'readiness check failed');
+      res.send(503, { ready: false });
+    }
+  });
+
+  server.on('restifyError', (req, res, err, callback) => {
+    // Never a stack trace on the wire.
+    (err as { toJSON?: () => unknown }).toJSON = () => ({ code: (err as { code?: string }).code ?? 'Error', message: err.statusCode && err.statusCode < 500 ? err.message : 'internal error' });
+    return callback();
+  });
+
+  return {
+    server,
+    listen(host: string, port: number): Promise<RunningHttpServer> {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          const address = server.address();
+          const boundPort = typeof address === 'object' && address ? address.port : port;
+          resolve({
+            url: `http://${host}:${boundPort}`,
+            port: boundPort,
+            close: () => new Promise<void>((done) => server.close(() => done())),
+          });
+        });
+      });
+    },
+  };
+}

@@ -1,0 +1,106 @@
+import type { Db } from '../store/db';
+import type { ConcernRepository } from '../store/concern.repo';
+import { getDslChannel, getPersonalConversation, listDslMembers } from '../store/conversation.repo';
+import type { OutboxMessage } from '../store/outbox.repo';
+import { getAdminAlert } from '../store/alert.repo';
+import { getTenant } from '../store/tenant.repo';
+import { buildConcernCard } from '../cards/concern-card';
+import { buildAdminAlertCard, buildNotYetDeliveredCard } from '../cards/admin-alert-card';
+import { formatLocal } from '../domain/clock';
+import { OUTBOX_KINDS } from '../services/report-concern';
+import { ADMIN_ALERT_KIND } from '../services/admin-alerts';
+import { DeliveryError, type OutgoingMessage, type PersonTarget, type SentMessage, type TeamsGateway } from './teams-gateway';
+
+export interface DeliveryDeps {
+  db: Db;
+  concerns: ConcernRepository;
+  gateway: TeamsGateway;
+  /** Used to open a 1:1 chat with someone who has never messaged the bot. */
+  defaultServiceUrl: string;
+  botId: string;
+}
+
+/**
+ * Renders an outbox message from the store as it is now and sends it. Rendering at send time
+ * keeps narrative out of the outbox and means a retried card shows the current state.
+ */
+export async function deliverOutboxMessage(deps: DeliveryDeps, message: OutboxMessage): Promise<SentMessage> {
+  const { tenantId, payload } = message;
+  switch (message.kind) {
+    case OUTBOX_KINDS.concernToChannel: {
+      const channel = await getDslChannel(deps.db, tenantId);
+      if (!channel) throw new DeliveryError('no DSL channel registered', 404);
+      const concern = await loadConcern(deps, tenantId, String(payload.concernId));
+      const tz = await timeZone(deps.db, tenantId);
+      const card = buildConcernCard({ concern, view: 'full', receivedAt: formatLocal(concern.createdAt, tz), occurredAt: formatOccurred(concern.occurredOn, concern.occurredTime) });
+      const outgoing: OutgoingMessage = { card, summary: `New concern ${concern.reference}` };
+      if (payload.mentionAllDsls) {
+        const dsls = await listDslMembers(deps.db, tenantId);
+        outgoing.mentions = dsls.map((d) => ({ teamsUserId: d.teamsUserId, name: d.displayName }));
+        outgoing.text = `URGENT concern ${concern.reference}: ${dsls.map((d) => `<at>${d.displayName}</at>`).join(' ')} please acknowledge now.`;
+      }
+      return deps.gateway.postToChannel(channel, outgoing);
+    }
+    case OUTBOX_KINDS.concernToPerson: {
+      const concern = await loadConcern(deps, tenantId, String(payload.concernId));
+      const tz = await timeZone(deps.db, tenantId);
+      const view = payload.view === 'notice' ? 'notice' : 'full';
+      const card = buildConcernCard({ concern, view, receivedAt: formatLocal(concern.createdAt, tz), occurredAt: formatOccurred(concern.occurredOn, concern.occurredTime) });
+      return deps.gateway.sendToPerson(await personTarget(deps, tenantId, String(payload.aadObjectId)), { card, summary: `Concern ${concern.reference}` });
+    }
+    case OUTBOX_KINDS.reporterNotDelivered: {
+      const reference = String(payload.reference);
+      return deps.gateway.sendToPerson(await personTarget(deps, tenantId, String(payload.aadObjectId)), {
+        card: buildNotYetDeliveredCard(reference),
+        summary: `Concern ${reference} has not reached the DSL team yet`,
+      });
+    }
+    case ADMIN_ALERT_KIND: {
+      const alert = await getAdminAlert(deps.db, tenantId, Number(payload.alertId));
+      if (!alert) throw new DeliveryError('alert not found', 404);
+      return deps.gateway.sendToPerson(await personTarget(deps, tenantId, String(payload.aadObjectId)), {
+        card: buildAdminAlertCard({ title: alertTitle(alert.kind), message: alert.message, reference: alert.subjectRef }),
+        summary: 'Jigsaw needs attention',
+      });
+    }
+    default:
+      throw new DeliveryError(`unknown outbox kind ${message.kind}`, 400);
+  }
+}
+
+async function loadConcern(deps: DeliveryDeps, tenantId: string, concernId: string) {
+  const concern = await deps.concerns.get(deps.db, tenantId, concernId);
+  if (!concern) throw new DeliveryError('concern not found', 404);
+  return concern;
+}
+
+async function timeZone(db: Db, tenantId: string): Promise<string> {
+  return (await getTenant(db, tenantId))?.timeZone ?? 'Europe/London';
+}
+
+async function personTarget(deps: DeliveryDeps, tenantId: string, aadObjectId: string): Promise<PersonTarget> {
+  const known = await getPersonalConversation(deps.db, tenantId, aadObjectId);
+  if (known) return { tenantId, aadObjectId, conversationId: known.conversationId, teamsUserId: known.teamsUserId, serviceUrl: known.serviceUrl, botId: known.botId };
+  const channel = await getDslChannel(deps.db, tenantId);
+  return { tenantId, aadObjectId, serviceUrl: channel?.serviceUrl ?? deps.defaultServiceUrl, botId: deps.botId };
+}
+
+function formatOccurred(date: string, time?: string): string {
+  const [y, m, d] = date.split('-').map(Number);
+  const day = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(new Date(Date.UTC(y, m - 1, d)));
+  return time ? `${day}, ${time}` : day;
+}
+
+function alertTitle(kind: string): string {
+  switch (kind) {
+    case 'delivery-failing':
+      return 'A concern has not reached its recipient';
+    case 'no-dsl-channel':
+      return 'The DSL channel is not set up';
+    case 'no-chair':
+    case 'no-headteacher-or-chair':
+      return 'Nobody is configured to receive concerns about adults';
+    default:
+      return 'Configuration needed';
+  }
+}

@@ -1,0 +1,145 @@
+import type { Db } from '../store/db';
+import type { ConcernRepository } from '../store/concern.repo';
+import { claimDueOutbox, enqueueOutbox, markOutboxAlerted, markOutboxSent, type OutboxMessage, scheduleOutboxRetry } from '../store/outbox.repo';
+import { alertAdmins } from '../services/admin-alerts';
+import { OUTBOX_KINDS, userTarget } from '../services/report-concern';
+import { describeError, type Logger } from '../logging';
+import { backoffDelayMs } from './backoff';
+import { deliverOutboxMessage, type DeliveryDeps } from './deliveries';
+import { DeliveryError } from './teams-gateway';
+
+export interface OutboxWorkerOptions {
+  pollMs: number;
+  /** After this many failed attempts the admins (and, for a concern, its reporter) are told. */
+  alertAfterAttempts: number;
+  maxBackoffMs: number;
+  baseBackoffMs?: number;
+  batchSize?: number;
+  /** How long a claimed message is ours; a crashed worker's claim expires after it. */
+  leaseMs?: number;
+}
+
+/**
+ * Delivers the outbox to Teams. At-least-once with an idempotency key per message: a message
+ * is marked sent (with the posted activity id) only after Teams accepted it, and never sent
+ * again after that. Failures are retried forever with back-off (nothing is dropped); a 429
+ * pauses every send until Retry-After has passed.
+ */
+export class OutboxWorker {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = true;
+  private pausedUntil = 0;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly deps: DeliveryDeps & { db: Db; concerns: ConcernRepository; logger: Logger; now?: () => Date; random?: () => number },
+    private readonly options: OutboxWorkerOptions,
+  ) {}
+
+  private now(): Date {
+    return this.deps.now ? this.deps.now() : new Date();
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.running = this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.wake?.();
+    await this.running;
+  }
+
+  /** Asks the worker to look for work now (after a commit) instead of at the next poll. */
+  poke(): void {
+    this.wake?.();
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopped) {
+      let processed = 0;
+      try {
+        processed = await this.drainOnce();
+      } catch (err) {
+        this.deps.logger.error(describeError(err), 'outbox poll failed');
+      }
+      if (this.stopped) break;
+      if (processed > 0 && this.pausedUntil <= Date.now()) continue;
+      const wait = Math.max(this.options.pollMs, this.pausedUntil - Date.now());
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        this.timer = setTimeout(resolve, wait);
+      });
+      this.wake = undefined;
+    }
+  }
+
+  /** Claims and delivers one batch; returns how many messages it attempted. */
+  async drainOnce(): Promise<number> {
+    if (this.pausedUntil > this.now().getTime()) return 0;
+    const batch = await claimDueOutbox(this.deps.db, this.now(), this.options.batchSize ?? 10, this.options.leaseMs ?? 60_000);
+    for (const message of batch) {
+      // A 429 on one message pauses the rest of the batch: they go back with their claims expired.
+      if (this.pausedUntil > this.now().getTime()) {
+        await scheduleOutboxRetry(this.deps.db, message.outboxId, new Date(this.pausedUntil), 'paused: throttled');
+        continue;
+      }
+      await this.deliver(message);
+    }
+    return batch.length;
+  }
+
+  private async deliver(message: OutboxMessage): Promise<void> {
+    const log = this.deps.logger.child({ outboxId: message.outboxId, kind: message.kind, attempt: message.attempts });
+    try {
+      const sent = await deliverOutboxMessage(this.deps, message);
+      await markOutboxSent(this.deps.db, message.outboxId, { ...sent }, this.now());
+      log.info({ tenantId: message.tenantId }, 'outbox message delivered');
+    } catch (err) {
+      const failure = err instanceof DeliveryError ? err : new DeliveryError(err instanceof Error ? err.message : 'delivery failed');
+      if (failure.throttled) this.pausedUntil = Math.max(this.pausedUntil, this.now().getTime() + (failure.retryAfterMs ?? 1000));
+      const delay = backoffDelayMs(message.attempts, {
+        baseMs: this.options.baseBackoffMs ?? 1000,
+        maxMs: this.options.maxBackoffMs,
+        retryAfterMs: failure.retryAfterMs,
+        random: this.deps.random,
+      });
+      await scheduleOutboxRetry(this.deps.db, message.outboxId, new Date(this.now().getTime() + delay), `${failure.status ?? 'network'}: ${failure.message}`);
+      log.warn({ status: failure.status, retryInMs: delay, ...describeError(err) }, 'outbox delivery failed; will retry');
+      if (!message.alertedAt && (message.attempts >= this.options.alertAfterAttempts || failure.needsAttention)) {
+        await this.raiseDeliveryAlert(message, failure).catch((alertErr) => log.error(describeError(alertErr), 'could not raise delivery alert'));
+      }
+    }
+  }
+
+  /** Tells the admins, and a concern's reporter, that a delivery is not getting through. */
+  private async raiseDeliveryAlert(message: OutboxMessage, failure: DeliveryError): Promise<void> {
+    const { db } = this.deps;
+    await db.transaction(async (tx) => {
+      const concernId = typeof message.payload.concernId === 'string' ? message.payload.concernId : undefined;
+      const isConcern = message.kind === OUTBOX_KINDS.concernToChannel || message.kind === OUTBOX_KINDS.concernToPerson;
+      const concern = concernId && isConcern ? await this.deps.concerns.get(tx, message.tenantId, concernId) : undefined;
+      await alertAdmins(
+        tx,
+        message.tenantId,
+        'delivery-failing',
+        `A message from Jigsaw has failed to reach Teams ${message.attempts} time(s) (last error: HTTP ${failure.status ?? 'none (network)'}). Jigsaw keeps retrying. Check that the app is installed where it posts and that Teams is reachable.`,
+        concern?.reference,
+      );
+      if (concern) {
+        await enqueueOutbox(tx, {
+          tenantId: message.tenantId,
+          idempotencyKey: `concern:${concern.concernId}:reporter-not-delivered`,
+          kind: OUTBOX_KINDS.reporterNotDelivered,
+          targetKey: userTarget(concern.reporter.aadObjectId),
+          payload: { reference: concern.reference, aadObjectId: concern.reporter.aadObjectId },
+        });
+      }
+      await markOutboxAlerted(tx, message.outboxId, this.now());
+    });
+  }
+}

@@ -1,0 +1,61 @@
+import type { AdaptiveCard } from '../cards/card-kit';
+import type { DslChannel } from '../store/conversation.repo';
+
+/**
+ * What the jobs need from Teams, as plain data. `src/bot/` implements it with botbuilder;
+ * tests may implement it directly. Swapping the Teams SDK means rewriting that one class.
+ */
+export interface OutgoingMessage {
+  card?: AdaptiveCard;
+  /** Plain text shown with the card; may contain <at>Name</at> for each mention. */
+  text?: string;
+  mentions?: { teamsUserId: string; name: string }[];
+  /** Notification preview text (no personal data). */
+  summary?: string;
+}
+
+export interface SentMessage {
+  conversationId: string;
+  activityId: string;
+  serviceUrl: string;
+}
+
+export interface PersonTarget {
+  tenantId: string;
+  aadObjectId: string;
+  /** A known 1:1 conversation; without it the gateway creates one. */
+  conversationId?: string;
+  teamsUserId?: string;
+  serviceUrl: string;
+  botId: string;
+}
+
+export interface TeamsGateway {
+  postToChannel(channel: DslChannel, message: OutgoingMessage): Promise<SentMessage>;
+  sendToPerson(target: PersonTarget, message: OutgoingMessage): Promise<SentMessage>;
+  updateMessage(sent: SentMessage, message: OutgoingMessage): Promise<void>;
+}
+
+/**
+ * A failed delivery, classified. `status` is the HTTP status from Teams (undefined for a
+ * network failure); `retryAfterMs` comes from a Retry-After header.
+ */
+export class DeliveryError extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+    this.name = 'DeliveryError';
+  }
+
+  get throttled(): boolean {
+    return this.status === 429;
+  }
+
+  /** Failures that more retries will not fix without someone changing something. */
+  get needsAttention(): boolean {
+    return this.status !== undefined && [400, 401, 403, 404].includes(this.status);
+  }
+}

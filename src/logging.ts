@@ -1,0 +1,47 @@
+import pino from 'pino';
+
+/**
+ * Structured JSON logs. Log ids, counts and durations, never concern text, pupil names or
+ * tokens: known sensitive keys are redacted as a second line of defence.
+ */
+export interface Logger {
+  debug(obj: Record<string, unknown>, msg: string): void;
+  info(obj: Record<string, unknown>, msg: string): void;
+  warn(obj: Record<string, unknown>, msg: string): void;
+  error(obj: Record<string, unknown>, msg: string): void;
+  child(bindings: Record<string, unknown>): Logger;
+}
+
+const REDACT = [
+  '*.text', '*.value', '*.whatHappened', '*.childWords', '*.pupils', '*.location', '*.actionTaken', '*.adultName',
+  '*.token', '*.authorization', '*.password', '*.secret', 'req.headers.authorization',
+];
+
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  return pino({ level, base: { service: 'jigsaw' }, redact: { paths: REDACT, censor: '[redacted]' } }, destination) as unknown as Logger;
+}
+
+/** Strips control characters from a field that came from outside, to defeat log injection. */
+export function safeLogField(value: unknown, max = 200): string {
+  // eslint-disable-next-line no-control-regex
+  return String(value ?? '').replace(/[\u0000-\u001F\u007F-\u009F]/g, '').slice(0, max);
+}
+
+/** Only the error's class, code and status: messages from SDKs can echo request content. */
+export function describeError(err: unknown): Record<string, unknown> {
+  if (err instanceof Error) {
+    const e = err as Error & { code?: unknown; statusCode?: unknown };
+    return { errorName: e.name, errorCode: e.code, status: e.statusCode, errorMessage: safeLogField(e.message, 300) };
+  }
+  return { errorName: typeof err };
+}
+
+export const silentLogger: Logger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  child() {
+    return silentLogger;
+  },
+};

@@ -1,0 +1,33 @@
+import { ConfigError, loadConfig, summarizeConfig } from './config';
+import { createJigsaw } from './app';
+import { createLogger, describeError } from './logging';
+
+/** Entry point: the only place that reads process.env. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  logger.info(summarizeConfig(config), 'starting Jigsaw');
+  const jigsaw = await createJigsaw(config, { logger });
+  await jigsaw.start();
+  const shutdown = async (signal: string) => {
+    logger.info({ signal }, 'stopping');
+    await jigsaw.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((err) => {
+  console.error('Jigsaw failed to start:', describeError(err));
+  process.exit(1);
+});

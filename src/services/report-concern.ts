@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../store/db';
+import type { ConcernRepository } from '../store/concern.repo';
+import { enqueueOutbox } from '../store/outbox.repo';
+import { alertAdmins } from './admin-alerts';
+import { loadRoutingDirectory } from '../store/tenant.repo';
+import type { Concern, Person } from '../domain/concerns/concern';
+import { type Delivery, routeConcern, type RoutingProblem } from '../domain/concerns/routing';
+import { type ReportErrors, type ReportValues, validateReport } from '../domain/concerns/validate-report';
+import { isUniqueViolation } from '../store/db';
+
+export type SubmitOutcome =
+  | { kind: 'invalid'; errors: ReportErrors; values: ReportValues }
+  | { kind: 'accepted'; concern: Concern; problems: RoutingProblem[]; duplicate: boolean };
+
+/** Outbox kinds and where each goes; the worker renders the message at send time. */
+export const OUTBOX_KINDS = {
+  concernToChannel: 'concern.post-to-dsl-channel',
+  concernToPerson: 'concern.send-to-person',
+  reporterNotDelivered: 'reporter.not-delivered',
+} as const;
+
+export const DSL_CHANNEL_TARGET = 'dsl-channel';
+export const userTarget = (aadObjectId: string) => `user:${aadObjectId}`;
+
+const PROBLEM_MESSAGES: Record<RoutingProblem, string> = {
+  'no-dsl-channel': 'A concern is waiting because no DSL channel is registered. Add Jigsaw to the DSL team\'s private channel and type "setup" there.',
+  'no-headteacher-or-chair': 'A concern about an adult cannot be delivered: neither a headteacher nor a chair of governors is configured.',
+  'no-chair': 'A concern about the headteacher cannot be delivered: no chair of governors is configured.',
+  'no-dpo': 'A data-breach concern was reported but no Data Protection Officer is configured, so the DPO was not told.',
+  'no-it-manager': 'A filtering-failure concern was reported but no IT manager is configured, so IT was not told.',
+};
+
+export interface ReportConcernDeps {
+  db: Db;
+  concerns: ConcernRepository;
+  now: () => Date;
+}
+
+/**
+ * Accepts a report: validates it, routes it, and commits the concern, its first chronology
+ * event, its deliveries and any admin alerts in ONE transaction before anything is said to
+ * the reporter. A repeated submission (same reporter, same card) returns the same concern.
+ */
+export async function submitConcernReport(
+  deps: ReportConcernDeps,
+  input: { tenantId: string; timeZone: string; reporter: Person; raw: Record<string, unknown>; submissionId?: string },
+): Promise<SubmitOutcome> {
+  const now = deps.now();
+  const validation = validateReport(input.raw, now, input.timeZone);
+  if (!validation.ok) return { kind: 'invalid', errors: validation.errors, values: validation.values };
+
+  if (input.submissionId) {
+    const existing = await deps.concerns.findBySubmission(deps.db, input.tenantId, input.reporter.aadObjectId, input.submissionId);
+    if (existing) return { kind: 'accepted', concern: existing, problems: [], duplicate: true };
+  }
+
+  const report = validation.report;
+  const directory = await loadRoutingDirectory(deps.db, input.tenantId);
+  const decision = routeConcern(report, directory);
+  const concernId = randomUUID();
+
+  try {
+    await deps.db.transaction(async (tx) => {
+      const { dataKey, reference } = await deps.concerns.insert(tx, {
+        tenantId: input.tenantId,
+        concernId,
+        reporter: input.reporter,
+        report,
+        recipient: decision.recipient,
+        submissionId: input.submissionId,
+        now,
+      });
+      await deps.concerns.appendEvent(tx, input.tenantId, concernId, dataKey, {
+        type: 'reported',
+        actor: input.reporter,
+        occurredAt: now,
+        details: { category: report.category, urgency: report.urgency, about: report.about, recipient: decision.recipient, routing: decision.deliveries.map(describeDelivery) },
+      });
+      for (const delivery of decision.deliveries) await enqueueDelivery(tx, input.tenantId, concernId, delivery);
+      for (const problem of decision.problems) {
+        await alertAdmins(tx, input.tenantId, problem, PROBLEM_MESSAGES[problem], reference);
+      }
+    });
+  } catch (err) {
+    // Two identical submissions raced past the check above: the unique index kept one.
+    if (input.submissionId && isUniqueViolation(err)) {
+      const existing = await deps.concerns.findBySubmission(deps.db, input.tenantId, input.reporter.aadObjectId, input.submissionId);
+      if (existing) return { kind: 'accepted', concern: existing, problems: [], duplicate: true };
+    }
+    throw err;
+  }
+
+  const concern = await deps.concerns.get(deps.db, input.tenantId, concernId);
+  if (!concern) throw new Error('concern vanished after commit');
+  return { kind: 'accepted', concern, problems: decision.problems, duplicate: false };
+}
+
+async function enqueueDelivery(tx: Db, tenantId: string, concernId: string, delivery: Delivery): Promise<void> {
+  if (delivery.to === 'dsl-channel') {
+    const registered = (await tx.query('SELECT 1 FROM dsl_channels WHERE tenant_id = $1', [tenantId])).length > 0;
+    await enqueueOutbox(tx, {
+      tenantId,
+      // One channel card per concern, whatever happens: the key is the concern's.
+      idempotencyKey: `concern:${concernId}:dsl-channel`,
+      kind: OUTBOX_KINDS.concernToChannel,
+      targetKey: DSL_CHANNEL_TARGET,
+      payload: { concernId, mentionAllDsls: delivery.mentionAllDsls },
+      held: !registered,
+    });
+    return;
+  }
+  await enqueueOutbox(tx, {
+    tenantId,
+    idempotencyKey: `concern:${concernId}:person:${delivery.role}:${delivery.aadObjectId}`,
+    kind: OUTBOX_KINDS.concernToPerson,
+    targetKey: userTarget(delivery.aadObjectId),
+    payload: { concernId, aadObjectId: delivery.aadObjectId, role: delivery.role, view: delivery.view },
+  });
+}
+
+function describeDelivery(d: Delivery): string {
+  return d.to === 'dsl-channel' ? (d.mentionAllDsls ? 'dsl-channel (all DSLs mentioned)' : 'dsl-channel') : `${d.role} (${d.view})`;
+}

@@ -1,0 +1,84 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+
+/**
+ * Encryption at rest for what a child said. Envelope scheme: a random 256-bit data key per
+ * concern encrypts its narrative (AES-256-GCM); the data key is stored wrapped by a master
+ * key identified by id. A database dump alone reveals no narrative; rotating the master key
+ * re-wraps data keys and never touches the (append-only) ciphertext.
+ *
+ * Value format: `v1.<keyId>.<iv>.<tag>.<ciphertext>` (base64url parts). The tenant id is
+ * bound as additional authenticated data so a value cannot be moved to another tenant.
+ */
+export class NarrativeCipher {
+  private readonly masterKeys: Map<string, Buffer>;
+
+  constructor(
+    masterKeys: Map<string, Buffer>,
+    readonly activeKeyId: string,
+  ) {
+    for (const [id, key] of masterKeys) {
+      if (key.length !== 32) throw new Error(`master key ${id} must be 32 bytes`);
+    }
+    if (!masterKeys.has(activeKeyId)) throw new Error(`active master key ${activeKeyId} is not configured`);
+    this.masterKeys = masterKeys;
+  }
+
+  /** Parses `keyId:base64,keyId:base64`; the active key defaults to the last one listed. */
+  static fromConfig(keys: string, activeKeyId?: string): NarrativeCipher {
+    const map = new Map<string, Buffer>();
+    let last = '';
+    for (const entry of keys.split(',')) {
+      const [id, b64] = entry.trim().split(':');
+      map.set(id, Buffer.from(b64, 'base64'));
+      last = id;
+    }
+    return new NarrativeCipher(map, activeKeyId ?? last);
+  }
+
+  newDataKey(tenantId: string): { dataKey: Buffer; wrapped: string; masterKeyId: string } {
+    const dataKey = randomBytes(32);
+    return { dataKey, wrapped: seal(this.master(this.activeKeyId), this.activeKeyId, dataKey, tenantId), masterKeyId: this.activeKeyId };
+  }
+
+  unwrapDataKey(wrapped: string, tenantId: string): Buffer {
+    const keyId = wrapped.split('.')[1];
+    return open(this.master(keyId), wrapped, tenantId);
+  }
+
+  /** Re-wraps a data key under the active master key (key rotation). */
+  rewrap(wrapped: string, tenantId: string): { wrapped: string; masterKeyId: string } {
+    const dataKey = this.unwrapDataKey(wrapped, tenantId);
+    return { wrapped: seal(this.master(this.activeKeyId), this.activeKeyId, dataKey, tenantId), masterKeyId: this.activeKeyId };
+  }
+
+  encrypt(dataKey: Buffer, plaintext: string, tenantId: string): string {
+    return seal(dataKey, 'dk', Buffer.from(plaintext, 'utf8'), tenantId);
+  }
+
+  decrypt(dataKey: Buffer, value: string, tenantId: string): string {
+    return open(dataKey, value, tenantId).toString('utf8');
+  }
+
+  private master(keyId: string): Buffer {
+    const key = this.masterKeys.get(keyId);
+    if (!key) throw new Error(`master key ${keyId} is not configured (needed to decrypt)`);
+    return key;
+  }
+}
+
+function seal(key: Buffer, keyId: string, plaintext: Buffer, aad: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(Buffer.from(aad, 'utf8'));
+  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  return ['v1', keyId, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ciphertext.toString('base64url')].join('.');
+}
+
+function open(key: Buffer, value: string, aad: string): Buffer {
+  const [version, , iv, tag, ciphertext] = value.split('.');
+  if (version !== 'v1' || iv === undefined || tag === undefined || ciphertext === undefined) throw new Error('not a v1 sealed value');
+  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+  decipher.setAAD(Buffer.from(aad, 'utf8'));
+  decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+  return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]);
+}

@@ -1,0 +1,132 @@
+import type { Db } from './db';
+
+export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'held';
+
+export interface OutboxMessage {
+  tenantId: string;
+  outboxId: number;
+  idempotencyKey: string;
+  kind: string;
+  targetKey: string;
+  payload: Record<string, unknown>;
+  status: OutboxStatus;
+  attempts: number;
+  nextAttemptAt: Date;
+  lastError?: string;
+  result?: Record<string, unknown>;
+  alertedAt?: Date;
+  createdAt: Date;
+  sentAt?: Date;
+}
+
+export interface NewOutboxMessage {
+  tenantId: string;
+  idempotencyKey: string;
+  kind: string;
+  targetKey: string;
+  payload: Record<string, unknown>;
+  held?: boolean;
+}
+
+function toMessage(r: Record<string, unknown>): OutboxMessage {
+  return {
+    tenantId: r.tenant_id as string,
+    outboxId: Number(r.outbox_id),
+    idempotencyKey: r.idempotency_key as string,
+    kind: r.kind as string,
+    targetKey: r.target_key as string,
+    payload: r.payload as Record<string, unknown>,
+    status: r.status as OutboxStatus,
+    attempts: Number(r.attempts),
+    nextAttemptAt: new Date(r.next_attempt_at as string),
+    lastError: (r.last_error as string | null) ?? undefined,
+    result: (r.result as Record<string, unknown> | null) ?? undefined,
+    alertedAt: r.alerted_at ? new Date(r.alerted_at as string) : undefined,
+    createdAt: new Date(r.created_at as string),
+    sentAt: r.sent_at ? new Date(r.sent_at as string) : undefined,
+  };
+}
+
+/** Enqueues a delivery; enqueueing the same idempotency key again is a no-op. */
+export async function enqueueOutbox(db: Db, m: NewOutboxMessage): Promise<void> {
+  await db.query(
+    `INSERT INTO outbox (tenant_id, idempotency_key, kind, target_key, payload, status)
+     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id, idempotency_key) DO NOTHING`,
+    [m.tenantId, m.idempotencyKey, m.kind, m.targetKey, JSON.stringify(m.payload), m.held ? 'held' : 'pending'],
+  );
+}
+
+/**
+ * Claims due messages for sending: at most one per conversation (the oldest undelivered one,
+ * so each conversation receives its messages in order), skipping rows another worker holds.
+ * A row left in `sending` by a crashed worker is claimable again once its lease expires.
+ */
+export async function claimDueOutbox(db: Db, now: Date, limit: number, leaseMs: number): Promise<OutboxMessage[]> {
+  return db.transaction(async (tx) => {
+    const rows = await tx.query<Record<string, unknown>>(
+      `WITH heads AS (
+         SELECT DISTINCT ON (tenant_id, target_key) outbox_id, tenant_id, target_key, status, next_attempt_at, lease_until
+         FROM outbox
+         WHERE status IN ('pending', 'sending', 'held')
+         ORDER BY tenant_id, target_key, outbox_id
+       ), due AS (
+         SELECT outbox_id FROM heads
+         WHERE (status = 'pending' AND next_attempt_at <= $1) OR (status = 'sending' AND lease_until <= $1)
+         ORDER BY next_attempt_at, outbox_id
+         LIMIT $2
+       )
+       UPDATE outbox o SET status = 'sending', attempts = o.attempts + 1, lease_until = $1::timestamptz + make_interval(secs => $3::double precision / 1000)
+       FROM due WHERE o.outbox_id = due.outbox_id
+         AND o.outbox_id IN (SELECT outbox_id FROM outbox WHERE outbox_id = due.outbox_id FOR UPDATE SKIP LOCKED)
+       RETURNING o.*`,
+      [now, limit, leaseMs],
+    );
+    return rows.map(toMessage).sort((a, b) => a.outboxId - b.outboxId);
+  });
+}
+
+export async function markOutboxSent(db: Db, outboxId: number, result: Record<string, unknown>, now: Date): Promise<void> {
+  await db.query(`UPDATE outbox SET status = 'sent', result = $2, sent_at = $3, lease_until = NULL, last_error = NULL WHERE outbox_id = $1`, [
+    outboxId,
+    JSON.stringify(result),
+    now,
+  ]);
+}
+
+export async function scheduleOutboxRetry(db: Db, outboxId: number, nextAttemptAt: Date, error: string): Promise<void> {
+  await db.query(`UPDATE outbox SET status = 'pending', next_attempt_at = $2, last_error = $3, lease_until = NULL WHERE outbox_id = $1`, [
+    outboxId,
+    nextAttemptAt,
+    error.slice(0, 500),
+  ]);
+}
+
+export async function markOutboxAlerted(db: Db, outboxId: number, now: Date): Promise<void> {
+  await db.query('UPDATE outbox SET alerted_at = $2 WHERE outbox_id = $1', [outboxId, now]);
+}
+
+/** Releases messages that were waiting for configuration (e.g. the DSL channel to be registered). */
+export async function releaseHeldOutbox(db: Db, tenantId: string, targetKey: string): Promise<number> {
+  const rows = await db.query(
+    `UPDATE outbox SET status = 'pending', next_attempt_at = now() WHERE tenant_id = $1 AND target_key = $2 AND status = 'held' RETURNING outbox_id`,
+    [tenantId, targetKey],
+  );
+  return rows.length;
+}
+
+export async function getOutboxByKey(db: Db, tenantId: string, idempotencyKey: string): Promise<OutboxMessage | undefined> {
+  const [row] = await db.query<Record<string, unknown>>('SELECT * FROM outbox WHERE tenant_id = $1 AND idempotency_key = $2', [tenantId, idempotencyKey]);
+  return row ? toMessage(row) : undefined;
+}
+
+export async function listOutbox(db: Db, tenantId: string): Promise<OutboxMessage[]> {
+  const rows = await db.query<Record<string, unknown>>('SELECT * FROM outbox WHERE tenant_id = $1 ORDER BY outbox_id', [tenantId]);
+  return rows.map(toMessage);
+}
+
+/** Seconds the oldest undelivered message has waited (for /readyz and metrics). */
+export async function outboxLagSeconds(db: Db, now: Date): Promise<number> {
+  const [row] = await db.query<{ oldest: string | Date | null }>(`SELECT min(created_at) AS oldest FROM outbox WHERE status IN ('pending', 'sending')`);
+  if (!row?.oldest) return 0;
+  return Math.max(0, (now.getTime() - new Date(row.oldest).getTime()) / 1000);
+}
