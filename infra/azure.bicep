@@ -1,0 +1,352 @@
+// Jigsaw on Azure: first version. Deployed by the toolkit's arm/deploy action (teamsapp.yml),
+// with parameters from azure.parameters.json filled from env/.env.<env> and env/.env.<env>.user.
+//
+//   user-assigned managed identity ── the bot's identity (Azure Bot, msaAppType UserAssignedMSI)
+//                                  └─ reads Key Vault secrets (Key Vault Secrets User role)
+//   App Service plan (Linux) + Web App (Node 20 LTS), running as that identity
+//   Azure Bot (+ Teams channel)    ── botRegistration/azurebot.bicep
+//   PostgreSQL Flexible Server + database `jigsaw`
+//   Key Vault (RBAC)               ── DATABASE_URL, ENCRYPTION_KEYS, the Entra app's client secret
+//   Log Analytics + Application Insights
+//
+// Outputs are written by the toolkit to env/.env.<env> (names as below, upper case).
+// Not yet here (later tasks): private networking (VNet integration, private endpoints), Entra
+// authentication to PostgreSQL instead of a password, deployment slots, alerts, backups policy.
+
+@maxLength(20)
+@minLength(4)
+@description('Prefix of every resource name, e.g. jigsaw-dev. Lower-case letters, digits and hyphens.')
+param resourceBaseName string
+
+@description('Azure region of the resources. Defaults to the resource group\'s; UK South keeps pupil data in the UK.')
+param location string = resourceGroup().location
+
+@maxLength(42)
+@description('Display name of the Azure Bot.')
+param botDisplayName string
+
+@description('Region of the Azure Bot registration: global, or a regional one such as westeurope.')
+param botLocation string = 'global'
+
+@description('App Service plan SKU (B1 is the smallest with Always On).')
+param webAppSku string = 'B1'
+
+@description('Client id of the Entra app of aad.manifest.json (tab SSO and Microsoft Graph application permissions).')
+param aadAppClientId string
+
+@description('Tenant id of that Entra app (the school\'s or trust\'s tenant).')
+param aadAppTenantId string
+
+@secure()
+@description('Client secret of that Entra app; stored in Key Vault.')
+param aadAppClientSecret string
+
+@description('Administrator login of the PostgreSQL server.')
+param postgresAdminLogin string
+
+@secure()
+@description('Administrator password of the PostgreSQL server; only ever stored inside DATABASE_URL in Key Vault.')
+param postgresAdminPassword string
+
+@description('PostgreSQL compute SKU.')
+param postgresSkuName string = 'Standard_B1ms'
+
+@allowed([
+  'Burstable'
+  'GeneralPurpose'
+  'MemoryOptimized'
+])
+param postgresSkuTier string = 'Burstable'
+
+@description('PostgreSQL major version.')
+param postgresVersion string = '16'
+
+@description('Storage of the PostgreSQL server in GiB.')
+param postgresStorageSizeGB int = 32
+
+@description('Name of the application database.')
+param postgresDatabaseName string = 'jigsaw'
+
+@secure()
+@description('Value of ENCRYPTION_KEYS for the app (format defined by the app\'s configuration); stored in Key Vault.')
+param encryptionKeys string
+
+var baseName = toLower(resourceBaseName)
+var uniqueSuffix = uniqueString(resourceGroup().id, baseName)
+var identityName = '${baseName}-identity'
+var serverfarmName = '${baseName}-plan'
+var webAppName = '${baseName}-${uniqueSuffix}'
+var botServiceName = '${baseName}-bot-${uniqueSuffix}'
+var keyVaultName = 'kv-${uniqueSuffix}'
+var postgresServerName = '${baseName}-pg-${uniqueSuffix}'
+var logAnalyticsName = '${baseName}-logs'
+var appInsightsName = '${baseName}-insights'
+// Built-in role "Key Vault Secrets User": read secret contents.
+var keyVaultSecretsUserRoleId = '4633458b-17de-408a-b874-0445c86b69e6'
+
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: identityName
+  location: location
+}
+
+resource logAnalytics 'Microsoft.OperationalInsights/workspaces@2022-10-01' = {
+  name: logAnalyticsName
+  location: location
+  properties: {
+    sku: {
+      name: 'PerGB2018'
+    }
+    retentionInDays: 30
+  }
+}
+
+resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
+  name: appInsightsName
+  location: location
+  kind: 'web'
+  properties: {
+    Application_Type: 'web'
+    WorkspaceResourceId: logAnalytics.id
+  }
+}
+
+resource postgres 'Microsoft.DBforPostgreSQL/flexibleServers@2022-12-01' = {
+  name: postgresServerName
+  location: location
+  sku: {
+    name: postgresSkuName
+    tier: postgresSkuTier
+  }
+  properties: {
+    version: postgresVersion
+    administratorLogin: postgresAdminLogin
+    administratorLoginPassword: postgresAdminPassword
+    storage: {
+      storageSizeGB: postgresStorageSizeGB
+    }
+    backup: {
+      backupRetentionDays: 7
+      geoRedundantBackup: 'Disabled'
+    }
+    highAvailability: {
+      mode: 'Disabled'
+    }
+    authConfig: {
+      passwordAuth: 'Enabled'
+      activeDirectoryAuth: 'Disabled'
+    }
+  }
+}
+
+resource postgresDatabase 'Microsoft.DBforPostgreSQL/flexibleServers/databases@2022-12-01' = {
+  parent: postgres
+  name: postgresDatabaseName
+  properties: {
+    charset: 'UTF8'
+    collation: 'en_US.utf8'
+  }
+}
+
+// Public access limited to Azure services (0.0.0.0). A later task replaces this with private networking.
+resource postgresAllowAzure 'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules@2022-12-01' = {
+  parent: postgres
+  name: 'AllowAllAzureServicesAndResourcesWithinAzureIps'
+  properties: {
+    startIpAddress: '0.0.0.0'
+    endIpAddress: '0.0.0.0'
+  }
+}
+
+resource keyVault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+  name: keyVaultName
+  location: location
+  properties: {
+    tenantId: subscription().tenantId
+    sku: {
+      family: 'A'
+      name: 'standard'
+    }
+    enableRbacAuthorization: true
+    enableSoftDelete: true
+    softDeleteRetentionInDays: 90
+    publicNetworkAccess: 'Enabled'
+  }
+}
+
+resource databaseUrlSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: keyVault
+  name: 'database-url'
+  properties: {
+    value: 'postgres://${uriComponent(postgresAdminLogin)}:${uriComponent(postgresAdminPassword)}@${postgres.properties.fullyQualifiedDomainName}:5432/${postgresDatabaseName}?sslmode=require'
+  }
+}
+
+resource encryptionKeysSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: keyVault
+  name: 'encryption-keys'
+  properties: {
+    value: encryptionKeys
+  }
+}
+
+resource aadAppClientSecretSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: keyVault
+  name: 'aad-app-client-secret'
+  properties: {
+    value: aadAppClientSecret
+  }
+}
+
+resource identityReadsSecrets 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(keyVault.id, identity.id, keyVaultSecretsUserRoleId)
+  scope: keyVault
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultSecretsUserRoleId)
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource serverfarm 'Microsoft.Web/serverfarms@2023-01-01' = {
+  name: serverfarmName
+  location: location
+  kind: 'linux'
+  sku: {
+    name: webAppSku
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+var webAppHostName = '${webAppName}.azurewebsites.net'
+
+resource webApp 'Microsoft.Web/sites@2023-01-01' = {
+  name: webAppName
+  location: location
+  kind: 'app,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identity.id}': {}
+    }
+  }
+  properties: {
+    serverFarmId: serverfarm.id
+    httpsOnly: true
+    // Key Vault references are resolved with the user-assigned identity.
+    keyVaultReferenceIdentity: identity.id
+    siteConfig: {
+      linuxFxVersion: 'NODE|20-lts'
+      appCommandLine: 'node dist/main.js'
+      alwaysOn: true
+      ftpsState: 'Disabled'
+      minTlsVersion: '1.2'
+      http20Enabled: true
+      appSettings: [
+        {
+          name: 'WEBSITE_RUN_FROM_PACKAGE'
+          value: '1'
+        }
+        {
+          name: 'SCM_DO_BUILD_DURING_DEPLOYMENT'
+          value: 'false'
+        }
+        {
+          name: 'NODE_ENV'
+          value: 'production'
+        }
+        {
+          // App Service forwards HTTPS traffic to this port inside the container.
+          name: 'HOST'
+          value: '0.0.0.0'
+        }
+        {
+          name: 'PORT'
+          value: '8080'
+        }
+        {
+          name: 'WEBSITES_PORT'
+          value: '8080'
+        }
+        {
+          // The Entra tenant this deployment serves (a UserAssignedMSI bot is single-tenant).
+          name: 'ALLOWED_TENANT_IDS'
+          value: identity.properties.tenantId
+        }
+        {
+          name: 'BOT_ID'
+          value: identity.properties.clientId
+        }
+        {
+          name: 'BOT_TENANT_ID'
+          value: identity.properties.tenantId
+        }
+        {
+          name: 'BOT_TYPE'
+          value: 'UserAssignedMSI'
+        }
+        {
+          name: 'BOT_DOMAIN'
+          value: webAppHostName
+        }
+        {
+          // Lets Azure SDK credentials (DefaultAzureCredential) pick the user-assigned identity.
+          name: 'AZURE_CLIENT_ID'
+          value: identity.properties.clientId
+        }
+        {
+          name: 'AAD_APP_CLIENT_ID'
+          value: aadAppClientId
+        }
+        {
+          name: 'AAD_APP_TENANT_ID'
+          value: aadAppTenantId
+        }
+        {
+          name: 'AAD_APP_CLIENT_SECRET'
+          value: '@Microsoft.KeyVault(SecretUri=${aadAppClientSecretSecret.properties.secretUri})'
+        }
+        {
+          name: 'DATABASE_URL'
+          value: '@Microsoft.KeyVault(SecretUri=${databaseUrlSecret.properties.secretUri})'
+        }
+        {
+          name: 'ENCRYPTION_KEYS'
+          value: '@Microsoft.KeyVault(SecretUri=${encryptionKeysSecret.properties.secretUri})'
+        }
+        {
+          name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
+          value: appInsights.properties.ConnectionString
+        }
+      ]
+    }
+  }
+  dependsOn: [
+    identityReadsSecrets
+  ]
+}
+
+// Register the web app as a bot with the Bot Framework, with the managed identity as its identity.
+module azureBotRegistration './botRegistration/azurebot.bicep' = {
+  name: 'Azure-Bot-registration'
+  params: {
+    botServiceName: botServiceName
+    botLocation: botLocation
+    botDisplayName: botDisplayName
+    identityClientId: identity.properties.clientId
+    identityResourceId: identity.id
+    identityTenantId: identity.properties.tenantId
+    botAppDomain: webApp.properties.defaultHostName
+  }
+}
+
+// Written by the toolkit to env/.env.<env>. Visit https://aka.ms/teamsfx-actions/arm-deploy for details.
+output AZURE_APP_SERVICE_RESOURCE_ID string = webApp.id
+output BOT_DOMAIN string = webApp.properties.defaultHostName
+output BOT_ENDPOINT string = 'https://${webApp.properties.defaultHostName}'
+output BOT_ID string = identity.properties.clientId
+output BOT_TENANT_ID string = identity.properties.tenantId
+output BOT_AZURE_BOT_RESOURCE_ID string = azureBotRegistration.outputs.botServiceResourceId
+output KEY_VAULT_NAME string = keyVault.name
+output POSTGRES_SERVER_FQDN string = postgres.properties.fullyQualifiedDomainName
