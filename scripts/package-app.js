@@ -48,12 +48,15 @@ function loadEnvironment(envDir, envName) {
   return values;
 }
 
+/** Placeholders that may be empty (the production environment has no name suffix). */
+const MAY_BE_EMPTY = new Set(['APP_NAME_SUFFIX']);
+
 /** Replaces every ${{VAR}}; returns the text and the names that had no (or an empty) value. */
 function fillPlaceholders(text, values) {
   const missing = new Set();
   const filled = text.replace(PLACEHOLDER, (match, name) => {
     const value = values[name];
-    if (value === undefined || value === '') {
+    if (value === undefined || (value === '' && !MAY_BE_EMPTY.has(name))) {
       missing.add(name);
       return match;
     }

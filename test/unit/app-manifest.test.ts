@@ -384,6 +384,20 @@ describe('appPackage/manifest.json', () => {
     expect(opaque).toBeGreaterThan(100); // a visible shape...
     expect(transparent).toBeGreaterThan(100); // ...on a transparent background
   });
+
+  it('icons are the ones scripts/make-icons.js draws', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jigsaw-icons-'));
+    try {
+      execFileSync(process.execPath, [join(ROOT, 'scripts', 'make-icons.js'), dir], { stdio: 'pipe' });
+      for (const icon of [manifest.icons.color, manifest.icons.outline]) {
+        const drawn = decodeRgba(parsePng(readFileSync(join(dir, icon))));
+        const committed = decodeRgba(parsePng(readFileSync(join(ROOT, 'appPackage', icon))));
+        expect(drawn.equals(committed)).toBe(true);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('Teams toolkit files', () => {
@@ -595,7 +609,10 @@ describe('scripts/package-app.js', () => {
     const { TEAMSFX_ENV: _env, AAD_APP_CLIENT_ID, ...plain } = SAMPLE_VALUES;
     writeFileSync(join(dir, 'env', '.env.ci'), Object.entries(plain).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
     writeFileSync(join(dir, 'env', '.env.ci.user'), `AAD_APP_CLIENT_ID="${AAD_APP_CLIENT_ID}"\n`);
-    writeFileSync(join(dir, 'env', '.env.bare'), 'APP_NAME_SUFFIX=-bare\n');
+    writeFileSync(join(dir, 'env', '.env.bare'), 'APP_NAME_SUFFIX=-bare\nBOT_ID=\n');
+    // Production: no name suffix, which is allowed to be empty.
+    writeFileSync(join(dir, 'env', '.env.prod'), Object.entries({ ...plain, APP_NAME_SUFFIX: '' }).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
+    writeFileSync(join(dir, 'env', '.env.prod.user'), `AAD_APP_CLIENT_ID=${AAD_APP_CLIENT_ID}\n`);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -613,6 +630,12 @@ describe('scripts/package-app.js', () => {
     expect(describeErrors(validate)).toEqual([]);
     expect(entries.get('color.png')!.equals(readFileSync(join(ROOT, 'appPackage', 'color.png')))).toBe(true);
     expect(entries.get('outline.png')!.equals(readFileSync(join(ROOT, 'appPackage', 'outline.png')))).toBe(true);
+  });
+
+  it('allows an empty APP_NAME_SUFFIX (production)', () => {
+    execFileSync(process.execPath, [join(ROOT, 'scripts', 'package-app.js'), 'prod', '--env-dir', join(dir, 'env'), '--out-dir', join(dir, 'out')], { stdio: 'pipe' });
+    const manifest = JSON.parse(readZip(readFileSync(join(dir, 'out', 'appPackage.prod.zip'))).get('manifest.json')!.toString('utf8'));
+    expect(manifest.name.short).toBe('Jigsaw');
   });
 
   it('refuses to build when a placeholder has no value, and names it', () => {
