@@ -1,0 +1,23 @@
+// The Graph edge: the only folder that imports msal-node or the Graph SDK.
+export * from './types';
+export { ResyncRequiredError, GraphRequestError } from './graph-errors';
+export { createCredentials, createMsalConfiguration } from './credentials';
+export type { AccessTokenSource, CredentialsOptions, ClientCertificate } from './credentials';
+export { createNodeFetch, FetchNetworkClient } from './https-transport';
+export type { FetchLike, TlsOptions, NodeFetch } from './https-transport';
+export { RuBudget, estimateRu, RU_PER_MINUTE_BY_LICENCE_BAND } from './ru-budget';
+export type { RuBudgetOptions, LicenceBand } from './ru-budget';
+export { createGraphEdge, DEFAULT_USER_AGENT } from './graph-client';
+export type { GraphEdge, GraphClientOptions } from './graph-client';
+export { runBatch, MAX_BATCH_SIZE } from './batch';
+export type { BatchStep, BatchStepResult, BatchOptions } from './batch';
+export { walkDrive } from './drive-walker';
+export type { DriveWalkOptions } from './drive-walker';
+export { DRIVE_ITEM_SELECT, toDriveItemRecord } from './drive-item-record';
+export { listPermissions, getPermissions, deletePermission } from './permissions';
+export type { PermissionTarget, ListPermissionsOptions } from './permissions';
+export { listDrives, listUserDrives, listSiteDrives, listMemberUsers } from './users-and-drives';
+export type { ListDrivesOptions } from './users-and-drives';
+export { listPupils, listEducationUsers } from './roster';
+export { getVerifiedDomains } from './organization';
+export { readFirstBytes, DEFAULT_SAMPLE_BYTES } from './content';
