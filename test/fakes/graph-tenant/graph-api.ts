@@ -77,7 +77,7 @@ export class FakeGraphApi {
   private readonly options: Required<GraphApiOptions>;
   private failures: InjectedFailure[] = [];
   /** Every request the API saw: method, path and the status returned (tests assert on it). */
-  readonly log: { app: string; method: string; path: string; status: number; cost: number }[] = [];
+  readonly log: { at: number; app: string; method: string; path: string; status: number; cost: number; batched: boolean }[] = [];
   /** Turn request logging off for very large runs (memory). */
   keepLog = true;
 
@@ -114,7 +114,7 @@ export class FakeGraphApi {
     return this.single(req, claims);
   }
 
-  private single(req: GraphRequest, claims: AccessTokenClaims): GraphResponse {
+  private single(req: GraphRequest, claims: AccessTokenClaims, batched = false): GraphResponse {
     const url = new URL(req.url, 'https://graph.invalid');
     const path = decodeURIComponent(url.pathname);
     const cost = this.costOf(req.method, path, url.searchParams);
@@ -135,7 +135,7 @@ export class FakeGraphApi {
       }
       Object.assign(res.headers, decision.headers);
     }
-    if (this.keepLog) this.log.push({ app: claims.appid, method: req.method, path: url.pathname + url.search, status: res.status, cost });
+    if (this.keepLog) this.log.push({ at: Date.now(), app: claims.appid, method: req.method, path: url.pathname + url.search, status: res.status, cost, batched });
     return res;
   }
 
@@ -170,7 +170,7 @@ export class FakeGraphApi {
       const rel = String(r.url ?? '');
       const headers: Record<string, string | undefined> = { authorization: req.headers.authorization };
       for (const [k, v] of Object.entries((r.headers as Json | undefined) ?? {})) headers[k.toLowerCase()] = String(v);
-      const sub = this.single({ method: String(r.method ?? 'GET').toUpperCase(), url: `/v1.0${rel.startsWith('/') ? '' : '/'}${rel}`, headers, body: r.body }, claims);
+      const sub = this.single({ method: String(r.method ?? 'GET').toUpperCase(), url: `/v1.0${rel.startsWith('/') ? '' : '/'}${rel}`, headers, body: r.body }, claims, true);
       responses.push({ id, status: sub.status, headers: { 'Content-Type': 'application/json', ...sub.headers }, body: Buffer.isBuffer(sub.body) ? sub.body.toString('base64') : sub.body });
     }
     return { status: 200, headers: {}, body: { responses } };
