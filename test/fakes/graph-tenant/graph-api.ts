@@ -77,7 +77,7 @@ export class FakeGraphApi {
   private readonly options: Required<GraphApiOptions>;
   private failures: InjectedFailure[] = [];
   /** Every request the API saw: method, path and the status returned (tests assert on it). */
-  readonly log: { at: number; app: string; method: string; path: string; status: number; cost: number; batched: boolean }[] = [];
+  readonly log: { at: number; app: string; method: string; path: string; status: number; cost: number; batched: boolean; prefer?: string; userAgent?: string }[] = [];
   /** Turn request logging off for very large runs (memory). */
   keepLog = true;
 
@@ -135,7 +135,7 @@ export class FakeGraphApi {
       }
       Object.assign(res.headers, decision.headers);
     }
-    if (this.keepLog) this.log.push({ at: Date.now(), app: claims.appid, method: req.method, path: url.pathname + url.search, status: res.status, cost, batched });
+    if (this.keepLog) this.log.push({ at: Date.now(), app: claims.appid, method: req.method, path: url.pathname + url.search, status: res.status, cost, batched, prefer: req.headers.prefer, userAgent: req.headers['user-agent'] });
     return res;
   }
 
