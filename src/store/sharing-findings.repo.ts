@@ -157,18 +157,18 @@ export async function upsertFindings(db: Db, tenantId: string, runId: string, se
   );
 }
 
-/** Findings on the run's drives that the run no longer saw are resolved (someone fixed them). */
-export async function resolveUnseenFindings(db: Db, tenantId: string, runId: string, at: Date): Promise<number> {
+/** Findings on the drives a run audited that it no longer saw are resolved (someone fixed them). */
+export async function resolveUnseenFindings(db: Db, tenantId: string, runId: string, driveIds: readonly string[], at: Date): Promise<number> {
   const rows = await db.query<{ n: number }>(
     `WITH resolved AS (
        UPDATE findings SET status = 'resolved', status_reason = 'no longer exposed', status_at = $3,
          status_by_id = NULL, status_by_name = NULL
        WHERE tenant_id = $1 AND status IN ('open', 'accepted') AND last_seen_run_id <> $2
-         AND drive_id IN (SELECT drive_id FROM drives WHERE tenant_id = $1 AND run_id = $2)
+         AND drive_id IN (SELECT jsonb_array_elements_text($4::jsonb))
        RETURNING 1
      )
      SELECT count(*)::int AS n FROM resolved`,
-    [tenantId, runId, at.toISOString()],
+    [tenantId, runId, at.toISOString(), JSON.stringify(driveIds)],
   );
   return rows[0]?.n ?? 0;
 }

@@ -1,0 +1,54 @@
+import type { PupilNameIndex } from '../../domain/sharing/pupil-names';
+import type { Db } from '../../store/db';
+import type { AuditFailure } from '../../store/sharing-runs.repo';
+import type { AuditPhase, ContentSource, DriveDeltaSource, PermissionSource } from './ports';
+
+/** What every phase of one audit run shares. */
+export interface AuditContext {
+  db: Db;
+  tenantId: string;
+  runId: string;
+  verifiedDomains: readonly string[];
+  roster: PupilNameIndex | null;
+  delta: DriveDeltaSource;
+  permissions: PermissionSource;
+  content: ContentSource;
+  now: () => Date;
+  /** Per-item failures, kept and reported at the end rather than thrown. */
+  failures: AuditFailure[];
+  counters: { itemsEnumerated: number; rootsFetched: number; itemsAnalysed: number; contentRead: number };
+  /** Roots per permissions request (the edge splits them into `$batch` of 20). */
+  permissionBatchSize: number;
+  /** Exposed items per evidence page (constant memory whatever the drive's size). */
+  analysisPageSize: number;
+  /** Content reads in flight at once. */
+  contentConcurrency: number;
+  report: (phase: AuditPhase, driveId: string | null) => void;
+}
+
+// A run keeps at most this many failure records; the count beyond is still reported.
+export const MAX_FAILURE_RECORDS = 500;
+
+export function recordFailure(context: AuditContext, failure: AuditFailure): void {
+  if (context.failures.length < MAX_FAILURE_RECORDS) context.failures.push(failure);
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight, keeping order. */
+export async function mapWithConcurrency<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index]);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}
+
+/** Only the error's class and a trimmed message: errors can echo URLs with tokens. */
+export function describeFailure(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message.replace(/[\u0000-\u001f]/g, ' ').replace(/(token|code|sig)=[^&\s]+/gi, '$1=…').slice(0, 200)}`;
+  return String(err).slice(0, 200);
+}
