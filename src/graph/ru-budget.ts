@@ -32,6 +32,11 @@ export interface RuBudgetOptions {
   windowMs?: number;
   /** Bucket capacity as a share of one window's allowance. Default 0.1. */
   burstShare?: number;
+  /**
+   * The largest single spend (a `$batch` of 20 permission calls = 100 RU). Any window can see
+   * one such lump on top of the paced rate, so the rate is lowered to leave room for it.
+   */
+  maxRequestCost?: number;
   /** Retries per request after throttling or a transient failure. Default 6. */
   maxRetries?: number;
   /** Longest single pause honoured; longer Retry-After values are capped. Default 5 minutes. */
@@ -101,9 +106,13 @@ export class RuBudget {
   constructor(options: RuBudgetOptions = {}) {
     this.limit = options.ruPerMinute ?? RU_PER_MINUTE_BY_LICENCE_BAND[options.licenceBand ?? '0-1000'];
     this.windowMs = options.windowMs ?? 60_000;
-    const target = this.limit * (options.targetShare ?? 0.8);
+    // In any window the service can see one burst (or one large batch) plus the paced rate, so
+    // pace at min(targetShare × limit, limit − that lump), and never below 5 % of the limit.
+    const burst = Math.max(1, this.limit * (options.targetShare ?? 0.8) * (options.burstShare ?? 0.1));
+    const lump = Math.max(burst, options.maxRequestCost ?? 100);
+    const target = Math.max(this.limit * 0.05, Math.min(this.limit * (options.targetShare ?? 0.8), this.limit - lump));
     this.rate = target / this.windowMs;
-    this.capacity = Math.max(1, target * (options.burstShare ?? 0.1));
+    this.capacity = burst;
     this.maxRetries = options.maxRetries ?? 6;
     this.options = {
       maxPauseMs: options.maxPauseMs ?? 300_000,
@@ -205,7 +214,8 @@ export class RuBudget {
     if (status !== 429 && status !== 503) return { throttled: false, pauseMs: 0 };
     this.stats.throttled++;
     const retryAfterMs = parseRetryAfterMs(header('retry-after'), now);
-    const pauseMs = Math.max(retryAfterMs ?? 0, resetMs ?? 0) || this.options.defaultRetryAfterMs;
+    // "Retry-After: 0" is a real answer (retry now); only a 429 naming no delay gets the default.
+    const pauseMs = retryAfterMs === undefined && resetMs === undefined ? this.options.defaultRetryAfterMs : Math.max(retryAfterMs ?? 0, resetMs ?? 0);
     this.pauseAll(pauseMs);
     return { throttled: true, pauseMs: Math.min(pauseMs, this.options.maxPauseMs) };
   }

@@ -103,6 +103,10 @@ export class FakeGraphApi {
     this.failures.push({ ...failure });
   }
 
+  clearFailures(): void {
+    this.failures = [];
+  }
+
   /** Authenticates, meters and dispatches one request. */
   handle(req: GraphRequest): GraphResponse {
     const auth = req.headers.authorization ?? '';
