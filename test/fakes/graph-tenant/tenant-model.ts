@@ -310,7 +310,8 @@ export class FakeTenant {
     const staffCount = Math.max(1, this.opts.staff);
     const colleague: Grantee = { kind: 'member', user: h % staffCount };
     const outsider = this.externals[h % this.externals.length]!;
-    const future = new Date(BASE_TIME + 400 * 86400_000).toISOString();
+    // Fixed dates keep generation independent of the clock: long past, and years ahead.
+    const future = new Date(Date.UTC(2030, 6, 31)).toISOString();
     switch (category) {
       case 'anonymous':
         this.addPermission(item, { roles: ['read'], link: { scope: 'anonymous', type: 'view' }, grantees: [] }, false);
