@@ -185,7 +185,7 @@ async function remediateRoot(options: RemediateOptions, group: StoredFinding[], 
     await deleteItemPermissions(tx, tenantId, driveId, [rootId]);
     if (after) await insertItemPermissions(tx, tenantId, driveId, [{ itemId: rootId, permissions: after }]);
   });
-  for (const action of actions) if (action.outcome === 'removed' || action.outcome === 'not-found') action.stillExposed = stillExposed;
+  for (const action of actions) action.stillExposed = stillExposed;
   if (!stillExposed) await markRemediated(options, driveId, rootId, now(), 'sharing link removed');
   return persist();
 }
