@@ -4,7 +4,7 @@ describe('toDriveItemRecord', () => {
   it('maps the root, a shared folder, a file and a deleted record', () => {
     expect(toDriveItemRecord({ id: 'r', name: 'root', root: {}, folder: { childCount: 3 }, parentReference: { driveId: 'd' } }, 'd')).toMatchObject({ id: 'r', parentId: null, isRoot: true, isFolder: true, driveId: 'd' });
     expect(toDriveItemRecord({ id: 'f', name: 'SEN', folder: {}, shared: { scope: 'anonymous' }, parentReference: { id: 'r', driveId: 'd' } }, 'd')).toMatchObject({ parentId: 'r', isFolder: true, shared: { scope: 'anonymous' } });
-    const file = toDriveItemRecord({ id: 'x', name: 'Class list.xlsx', file: { mimeType: 'text/csv' }, size: 10, cTag: 'c1', parentReference: { id: 'f' } }, 'd');
+    const file = toDriveItemRecord({ id: 'x', name: 'Class list.xlsx', file: { mimeType: 'text/csv', hashes: { quickXorHash: 'c1' } }, size: 10, parentReference: { id: 'f' } }, 'd');
     expect(file).toMatchObject({ isFolder: false, mimeType: 'text/csv', size: 10, contentVersion: 'c1' });
     expect(file.shared).toBeUndefined();
     expect(toDriveItemRecord({ id: 'u', name: 'n', shared: {}, file: {} }, 'd').shared).toEqual({});

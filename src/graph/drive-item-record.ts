@@ -1,8 +1,11 @@
 // Graph driveItem JSON → DriveItemRecord. One place knows Graph's field names for items.
 import type { DriveItemRecord, SharedFacetRecord } from './types';
 
-/** The driveItem fields the audit needs; anything more is bytes over the wire for nothing. */
-export const DRIVE_ITEM_SELECT = ['id', 'name', 'parentReference', 'file', 'folder', 'shared', 'size', 'deleted', 'webUrl', 'root', 'cTag'] as const;
+/**
+ * The driveItem fields the audit needs; anything more is bytes over the wire for nothing.
+ * No cTag: OneDrive for Business delta omits it; `file.hashes` stands in as content version.
+ */
+export const DRIVE_ITEM_SELECT = ['id', 'name', 'parentReference', 'file', 'folder', 'shared', 'size', 'deleted', 'webUrl', 'root'] as const;
 
 interface GraphDriveItem {
   id?: string;
@@ -36,7 +39,7 @@ export function toDriveItemRecord(raw: unknown, driveId: string): DriveItemRecor
   if (item.webUrl !== undefined) record.webUrl = item.webUrl;
   // Keep the facet exactly: `{}` (unique permissions, no links) differs from absent (inherits).
   if (item.shared) record.shared = { ...item.shared };
-  const version = item.cTag ?? item.file?.hashes?.quickXorHash ?? item.file?.hashes?.sha256Hash;
+  const version = item.file?.hashes?.quickXorHash ?? item.file?.hashes?.sha256Hash ?? item.cTag;
   if (version !== undefined) record.contentVersion = version;
   if (item.lastModifiedDateTime !== undefined) record.lastModifiedDateTime = item.lastModifiedDateTime;
   return record;

@@ -51,7 +51,7 @@ export interface DriveItemRecord {
   webUrl?: string | null;
   deleted?: boolean;
   shared?: SharedFacetRecord | null;
-  /** cTag (or the file hash): changes when content changes, so content evidence can be cached. */
+  /** `file.hashes.quickXorHash` (cTag outside delta): changes with the content, so content evidence can be cached. */
   contentVersion?: string | null;
   lastModifiedDateTime?: string | null;
 }

@@ -38,7 +38,7 @@ describe('drive walker (delta) against the fake Graph', () => {
     // Minimal $select went out; Prefer went out on every page.
     const deltaCalls = fake.api.log.filter((l) => l.path.includes(`/drives/${drive.id}/root/delta`));
     const firstQuery = new URL(deltaCalls[0]!.path, fake.url).searchParams;
-    expect(firstQuery.get('$select')).toBe('id,name,parentReference,file,folder,shared,size,deleted,webUrl,root,cTag');
+    expect(firstQuery.get('$select')).toBe('id,name,parentReference,file,folder,shared,size,deleted,webUrl,root');
     expect(firstQuery.get('$top')).toBe('100');
     expect(deltaCalls.every((l) => l.prefer === 'hierarchicalsharing' && l.userAgent === 'ISV|Jigsaw|Jigsaw/0.1')).toBe(true);
     const root = items.find((i) => i.isRoot)!;
@@ -65,7 +65,9 @@ describe('drive walker (delta) against the fake Graph', () => {
     expect(kids.length).toBeGreaterThan(0);
     for (const k of kids) if (!t.hasUniquePermissions(t.itemIndex(k.id))) expect(k.shared ?? null).toBeNull();
     const withFacet = items.filter((i) => i.shared);
-    expect(withFacet.map((i) => i.id).sort()).toEqual(t.liveItems(drive).filter((i) => t.hasUniquePermissions(i)).map((i) => t.itemId(i)).sort());
+    expect(withFacet.map((i) => i.id).sort()).toEqual(t.liveItems(drive).filter((i) => t.hasUniquePermissions(i) || t.isRoot(i)).map((i) => t.itemId(i)).sort());
+    // The drive root, an unshared root of the hierarchy, carries `{}` to establish the initial scope.
+    expect(items.find((i) => i.isRoot)!.shared).toEqual({});
 
     // Without the header Graph marks the inheriting children too.
     const flat = await collect(walkDrive(c.edge, { driveId: drive.id, hierarchicalSharing: false }));

@@ -358,7 +358,9 @@ export class FakeGraphApi {
   private sharedFacet(i: number, hierarchical: boolean): Json | undefined {
     const t = this.tenant;
     if (hierarchical) {
-      if (!t.hasUniquePermissions(i)) return undefined;
+      // Documented: the root of a permission hierarchy that isn't shared gets an empty facet
+      // "to establish the initial scope" — the drive root included.
+      if (!t.hasUniquePermissions(i)) return t.isRoot(i) ? {} : undefined;
       const scope = t.ownLinkScope(i);
       return scope ? { scope } : {};
     }
@@ -372,7 +374,8 @@ export class FakeGraphApi {
     return best ? { scope: best } : undefined;
   }
 
-  itemJson(i: number, fields: Set<string> | undefined, hierarchical: boolean): Json {
+  /** `inDelta`: OneDrive for Business delta omits cTag (create/modify) and cTag + name (delete). */
+  itemJson(i: number, fields: Set<string> | undefined, hierarchical: boolean, inDelta = false): Json {
     const t = this.tenant;
     const drive = t.drives[t.driveIndexOf(i)]!;
     const want = (f: string) => !fields || fields.has(f);
@@ -386,7 +389,7 @@ export class FakeGraphApi {
     const version = t.versionOf(i);
     if (want('name')) out.name = t.nameOf(i);
     if (want('eTag')) out.eTag = `"{${t.itemId(i)}},${version}"`;
-    if (want('cTag')) out.cTag = `"c:{${t.itemId(i)}},${version}"`;
+    if (want('cTag') && !inDelta) out.cTag = `"c:{${t.itemId(i)}},${version}"`;
     if (want('lastModifiedDateTime')) out.lastModifiedDateTime = t.lastModifiedOf(i);
     if (want('size')) out.size = t.sizeOf(i);
     if (want('webUrl')) out.webUrl = t.webUrlOf(i);
@@ -399,7 +402,7 @@ export class FakeGraphApi {
     if (t.isFolder(i)) {
       if (want('folder')) out.folder = { childCount: t.childCountOf(i) };
     } else if (want('file')) {
-      out.file = { mimeType: t.mimeTypeOf(i), hashes: { quickXorHash: Buffer.from(t.itemId(i)).toString('base64') } };
+      out.file = { mimeType: t.mimeTypeOf(i), hashes: { quickXorHash: Buffer.from(`${t.itemId(i)}:${version}`).toString('base64') } };
     }
     if (want('shared')) {
       const shared = this.sharedFacet(i, hierarchical);
@@ -416,6 +419,7 @@ export class FakeGraphApi {
     const size = this.pageSize(q, 1000);
     const rawToken = q.get('token');
     const respHeaders: Record<string, string> = hierarchical ? { 'Preference-Applied': 'hierarchicalsharing' } : {};
+    // Documented: 410 Gone with a resync error and a Location header holding a fresh enumeration link.
     const resync = () => graphError(410, 'resyncRequired', 'Resync required. Replace any local items with the server\'s version (including deletes) if you\'re sure that the service was up to date with your local changes when you last sync\'d. Upload any local changes that the server doesn\'t know about.', {
       Location: this.nextUrl(url, {}),
     });
@@ -443,12 +447,12 @@ export class FakeGraphApi {
       const length = t.driveLength(drive);
       while (next < length && value.length < pageSize) {
         const i = t.driveItemAt(drive, next++);
-        if (!t.isDeleted(i)) value.push(this.itemJson(i, fields, hierarchical));
+        if (!t.isDeleted(i)) value.push(this.itemJson(i, fields, hierarchical, true));
       }
       if (next < length) return this.ok({ value, '@odata.nextLink': this.nextUrl(url, { token: encodeToken({ ...state, p: next }) }) }, respHeaders);
     } else {
       const changed = t.changesBetween(drive, Number(state.s), Number(state.e));
-      while (next < changed.length && value.length < pageSize) value.push(this.itemJson(changed[next++]!, fields, hierarchical));
+      while (next < changed.length && value.length < pageSize) value.push(this.itemJson(changed[next++]!, fields, hierarchical, true));
       if (next < changed.length) return this.ok({ value, '@odata.nextLink': this.nextUrl(url, { token: encodeToken({ ...state, p: next }) }) }, respHeaders);
     }
     const upTo = state.k === 'i' ? Number(state.s) : Number(state.e);
