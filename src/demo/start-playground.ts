@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -44,7 +44,7 @@ export interface RunningPlayground {
    * currentUser, so a small loopback proxy between it and the bot rewrites `from`.
    */
   actAs(user: PlaygroundIdentity | undefined): void;
-  /** Everything the Playground printed so far (for diagnosing failures). */
+  /** The Playground's log so far (it logs to a file, not to a pipe): for diagnosing failures. */
   output(): string;
   /** Stops the Playground and anything it started (kills its process group). Idempotent. */
   stop(): Promise<void>;
@@ -208,6 +208,7 @@ export async function startPlayground(options: StartPlaygroundOptions): Promise<
   const preload = join(root, 'scripts', 'playground', 'loopback-preload.js');
   const cli = join(dirname(require.resolve('@microsoft/m365agentsplayground/package.json')), 'cli.js');
   const logDir = mkdtempSync(join(tmpdir(), 'jigsaw-playground-'));
+  const logFile = join(logDir, 'playground.log');
   const proxy = await startSenderProxy(options.botEndpoint);
 
   const args = [
@@ -222,7 +223,7 @@ export async function startPlayground(options: StartPlaygroundOptions): Promise<
   ];
   const child = spawn(process.execPath, args, {
     cwd: dirname(configPath),
-    env: playgroundEnv(configPath, join(logDir, 'playground.log')),
+    env: playgroundEnv(configPath, logFile),
     detached: true, // own process group, so stop() can kill it and anything it spawned
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -236,6 +237,15 @@ export async function startPlayground(options: StartPlaygroundOptions): Promise<
   child.stdout?.on('data', collect(process.stdout));
   child.stderr?.on('data', collect(process.stderr));
 
+  // With stdout not a TTY the Playground writes its console only to the log file.
+  const readLog = (): string => {
+    try {
+      return readFileSync(logFile, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopped ??= (async () => {
@@ -245,6 +255,7 @@ export async function startPlayground(options: StartPlaygroundOptions): Promise<
         await waitForExit(child, 5000);
       }
       await proxy.close();
+      rmSync(logDir, { recursive: true, force: true });
     })();
     return stopped;
   };
@@ -267,8 +278,9 @@ export async function startPlayground(options: StartPlaygroundOptions): Promise<
       await new Promise((r) => setTimeout(r, 200));
     }
   } catch (error) {
+    const log = readLog();
     await stop();
-    throw new Error(`${(error as Error).message}\n--- Playground output ---\n${output}`);
+    throw new Error(`${(error as Error).message}\n--- Playground output ---\n${output}\n--- Playground log ---\n${log}`);
   }
 
   // The Playground always sends its config's currentUser; actAs swaps that sender in the proxy.
@@ -279,7 +291,7 @@ export async function startPlayground(options: StartPlaygroundOptions): Promise<
     port,
     serviceUrl,
     actAs: (user) => proxy.setSender(user, currentUserId),
-    output: () => output,
+    output: () => output + readLog(),
     stop,
   };
 }

@@ -226,6 +226,12 @@ describe('Microsoft 365 Agents Playground harness', () => {
     await ui.waitForCard('Proactive card (updated)');
     expect(await ui.latestCardText()).toBe('Proactive card (updated)');
     await ui.screenshot('smoke-4-channel-proactive');
+
+    // A reply in that post's thread reaches the bot (with a mention), and its answer lands in the thread.
+    await ui.replyToPost('Proactive card (updated)', 'in the thread');
+    await ui.waitForCard('You said: in the thread');
+    const reply = bot.bot.received.filter((a) => a.type === 'message').pop();
+    expect(reply?.conversation?.id).toMatch(/;messageid=\d+$/);
   }, 60_000);
 
   it('acts as another user in the channel (mention, paged members)', async () => {
