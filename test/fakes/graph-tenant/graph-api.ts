@@ -250,11 +250,12 @@ export class FakeGraphApi {
       }
       if (get && rest.length === 1 && rest[0] === 'delta') {
         if (itemIndex !== drive.root) return graphError(400, 'invalidRequest', 'Delta is only supported on the root of a drive.');
-        if (expand.includes('permissions')) return graphError(400, 'notSupported', "The 'permissions' navigation property cannot be expanded on delta.");
+        // The service's own words (msgraph-sdk-go issue 899).
+        if (expand.includes('permissions')) return graphError(400, 'notSupported', 'Permission is not supported in this item.');
         return this.delta(drive.index, url, q, req.headers);
       }
       if (get && rest.length === 1 && rest[0] === 'children') {
-        if (expand.includes('permissions')) return graphError(400, 'notSupported', "The 'permissions' navigation property cannot be expanded on children.");
+        if (expand.includes('permissions')) return graphError(400, 'notSupported', 'Permission is not supported in this item.');
         return this.children(drive.index, itemIndex, url, q, req.headers);
       }
       if (get && rest.length === 0) return this.ok(this.itemJson(itemIndex, this.selectSet(q), req.headers.prefer?.includes('hierarchicalsharing') ?? false));
