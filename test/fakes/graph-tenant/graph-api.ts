@@ -190,7 +190,7 @@ export class FakeGraphApi {
 
   private route(req: GraphRequest, url: URL, path: string, claims: AccessTokenClaims): GraphResponse {
     const q = url.searchParams;
-    const seg = path.split('/').filter(Boolean).slice(1); // drop v1.0
+    let seg = path.split('/').filter(Boolean).slice(1); // drop v1.0
     const expand = q.get('$expand') ?? '';
     const get = req.method === 'GET';
 
@@ -207,9 +207,11 @@ export class FakeGraphApi {
       const user = seg[1] ? this.tenant.userById(seg[1]) : undefined;
       if (!user) return graphError(404, 'Request_ResourceNotFound', `Resource '${seg[1]}' does not exist or one of its queried reference-property objects are not present.`);
       if (get && seg.length === 2) return this.ok(this.select(this.userJson(user), q));
-      if (get && seg.length === 3 && seg[2] === 'drive') {
+      if (seg[2] === 'drive') {
         if (user.drive < 0) return graphError(404, 'ResourceNotFound', "User's mysite not found.");
-        return this.ok(this.select(this.driveJson(user.drive), q));
+        if (get && seg.length === 3) return this.ok(this.select(this.driveJson(user.drive), q));
+        // /users/{id}/drive/... addresses the user's OneDrive like /drives/{id}/... (documented).
+        seg = ['drives', this.tenant.drives[user.drive]!.id, ...seg.slice(3)];
       }
     }
     if (seg[0] === 'education' && seg[1] === 'users' && seg.length === 2 && get) {
