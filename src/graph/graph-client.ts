@@ -1,7 +1,8 @@
 // The one HTTP choke point to Microsoft Graph (cli-microsoft365's `request.ts` habit): the
 // Graph SDK client with a middleware chain of
-//   AuthenticationHandler (SDK; attaches the msal token to Graph hosts and `customHosts` only)
-//   → BudgetMiddleware (ours: User-Agent, RU pacing, 429/503 pause-all, bounded retries)
+//   BudgetMiddleware (ours: User-Agent, RU pacing, 429/503 pause-all, bounded retries)
+//   → AuthenticationHandler (SDK; attaches the msal token to Graph hosts and `customHosts` only —
+//     after the budget's wait, so a token is never attached before a long pause and sent stale)
 //   → RedirectHandler (SDK; /content answers 302 to a pre-authenticated URL)
 //   → TransportMiddleware (the global fetch, or the CA-aware node:https fetch).
 // The SDK's RetryHandler is left out on purpose: its retries would bypass the shared budget.
@@ -65,6 +66,13 @@ function setHeader(context: Context, name: string, value: string): void {
   else context.options.headers = { ...(h ?? {}), [name]: value };
 }
 
+function removeHeader(context: Context, name: string): void {
+  const h = context.options?.headers as Record<string, string> | Headers | undefined;
+  if (!h) return;
+  if (h instanceof Headers) h.delete(name);
+  else for (const k of Object.keys(h)) if (k.toLowerCase() === name.toLowerCase()) delete h[k];
+}
+
 function requestUrl(context: Context): string {
   return typeof context.request === 'string' ? context.request : (context.request as Request).url;
 }
@@ -89,6 +97,8 @@ export class BudgetMiddleware implements Middleware {
     const { cost, requests } = this.costOf(method, url, context.options?.body);
     for (let attempt = 0; ; attempt++) {
       await this.budget.acquire(cost, requests);
+      // The SDK's AuthenticationHandler appends; a retry must not send "Bearer a, Bearer b".
+      removeHeader(context, 'Authorization');
       try {
         await this.next!.execute(context);
       } catch (err) {
@@ -146,11 +156,11 @@ export function createGraphEdge(options: GraphClientOptions): GraphEdge {
   const budgetMiddleware = new BudgetMiddleware(options.budget, options.userAgent ?? DEFAULT_USER_AGENT);
   const redirect = new RedirectHandler();
   const transport = new TransportMiddleware(fetchImpl);
-  auth.setNext(budgetMiddleware);
-  budgetMiddleware.setNext(redirect);
+  budgetMiddleware.setNext(auth);
+  auth.setNext(redirect);
   redirect.setNext(transport);
   const client = Client.initWithMiddleware({
-    middleware: auth,
+    middleware: budgetMiddleware,
     baseUrl: `${baseUrl}/`,
     defaultVersion: 'v1.0',
     // Hostnames only: the SDK strips the port before comparing.
@@ -160,8 +170,8 @@ export function createGraphEdge(options: GraphClientOptions): GraphEdge {
   const absolute = (pathOrUrl: string) => (/^https:\/\//u.test(pathOrUrl) ? pathOrUrl : `${baseUrl}/v1.0${pathOrUrl.startsWith('/') ? '' : '/'}${pathOrUrl}`);
 
   const send: GraphEdge['send'] = async (method, pathOrUrl, opts = {}) => {
-    // Raw sends bypass GraphRequest's URL re-assembly (which re-encodes opaque tokens) but still
-    // run the same middleware chain: auth, budget, redirect, transport.
+    // Raw sends skip GraphRequest's response parsing (callers need status, headers and bytes)
+    // but run the same middleware chain: budget, auth, redirect, transport.
     const url = absolute(pathOrUrl);
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
     let body: string | undefined;
@@ -170,7 +180,7 @@ export function createGraphEdge(options: GraphClientOptions): GraphEdge {
       headers['Content-Type'] = headers['Content-Type'] ?? 'application/json';
     }
     const context: Context = { request: url, options: { method, headers, body }, customHosts: new Set([host.hostname]) };
-    await auth.execute(context);
+    await budgetMiddleware.execute(context);
     const response = context.response!;
     if (opts.binary) return { status: response.status, headers: response.headers, body: Buffer.from(await response.arrayBuffer()) };
     const text = await response.text();
