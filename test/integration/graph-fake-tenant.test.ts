@@ -57,6 +57,7 @@ describe('fake tenant generator', () => {
     expect(perms.some((p) => p.link?.scope === 'anonymous' && p.hasPassword)).toBe(true);
     expect(perms.some((p) => p.link?.scope === 'organization')).toBe(true);
     expect(perms.some((p) => p.link?.scope === 'users' && p.grantees.some((g) => g.kind === 'external'))).toBe(true);
+    expect(perms.some((p) => !p.link && p.grantees.some((g) => g.kind === 'external'))).toBe(true);
     expect(perms.some((p) => p.link?.scope === 'users' && p.grantees.every((g) => g.kind === 'member'))).toBe(true);
     expect(t.sharingRoots().some((i) => t.ownPermissions(i).length === 0)).toBe(true);
     const share = t.sharingRoots().length / t.itemCount;

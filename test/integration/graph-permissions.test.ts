@@ -87,6 +87,16 @@ describe('permissions, batch and reads against the fake Graph', () => {
     expect(link!.grantedToIdentitiesV2![0]!.siteUser!.loginName).toMatch(/#ext#/u);
   });
 
+  it('shows direct grants to guests as grantedToV2', async () => {
+    const t = fake.tenant;
+    const item = t.liveItems(t.drives[1]!).find((i) => !t.isFolder(i) && !t.hasUniquePermissions(i))!;
+    const id = t.addPermission(item, { roles: ['write'], grantees: [{ kind: 'external', email: 'coach@riverside-fc.example.org', displayName: 'Coach' }] });
+    const [result] = await listPermissions(c.edge, [target(item)]);
+    const grant = result!.ok ? result!.permissions.find((p) => p.id === id) : undefined;
+    expect(grant).toMatchObject({ roles: ['write'], grantedToV2: { user: { email: 'coach@riverside-fc.example.org' } } });
+    expect(grant!.link).toBeUndefined();
+  });
+
   it('deletes a permission only with Files.ReadWrite.All, and never an inherited one', async () => {
     const t = fake.tenant;
     const drive = t.drives[0]!;

@@ -320,7 +320,9 @@ export class FakeTenant {
         this.addPermission(item, { roles: [h % 2 ? 'write' : 'read'], link: { scope: 'organization', type: h % 2 ? 'edit' : 'view' }, grantees: [] }, false);
         break;
       case 'external':
-        this.addPermission(item, { roles: ['read'], link: { scope: 'users', type: 'view' }, grantees: [{ kind: 'external', ...outsider }] }, false);
+        // Half specific-people links to an outsider, half direct grants to a guest (grantedToV2).
+        if (h % 2) this.addPermission(item, { roles: ['read'], link: { scope: 'users', type: 'view' }, grantees: [{ kind: 'external', ...outsider }] }, false);
+        else this.addPermission(item, { roles: ['write'], grantees: [{ kind: 'external', ...outsider }] }, false);
         break;
       case 'internal-people':
         this.addPermission(item, { roles: ['write'], link: { scope: 'users', type: 'edit' }, grantees: [colleague] }, false);
