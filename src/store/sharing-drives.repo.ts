@@ -206,8 +206,10 @@ export async function markSubtreesDeleted(db: Db, tenantId: string, driveId: str
        WHERE d.tenant_id = $1 AND d.drive_id = $2 AND d.item_id IN (SELECT jsonb_array_elements_text($3::jsonb))
        UNION ALL
        SELECT c.item_id, g.depth + 1 FROM gone g
-       JOIN drive_items c ON c.tenant_id = $1 AND c.drive_id = $2 AND c.parent_id = g.item_id
-       WHERE g.depth < 256 AND NOT c.deleted
+       -- OFFSET 0: always the (tenant, drive, parent) index, whatever the statistics say.
+       CROSS JOIN LATERAL (SELECT ch.item_id FROM drive_items ch
+         WHERE ch.tenant_id = $1 AND ch.drive_id = $2 AND ch.parent_id = g.item_id AND NOT ch.deleted OFFSET 0) c
+       WHERE g.depth < 256
      ), updated AS (
        UPDATE drive_items d SET deleted = true, has_links = false, permissions_stale = false, updated_at = now()
        FROM gone WHERE d.tenant_id = $1 AND d.drive_id = $2 AND d.item_id = gone.item_id AND NOT d.deleted
@@ -227,6 +229,16 @@ export async function sweepUnseenItems(db: Db, tenantId: string, driveId: string
     [tenantId, driveId, generation],
   );
   return rows[0]?.n ?? 0;
+}
+
+/**
+ * Refreshes the planner's statistics after a large load. PGlite has no autovacuum, and a
+ * PostgreSQL server's may not have run yet: without them, joins against a freshly loaded
+ * tree can be planned as scans of the whole drive. ANALYZE samples a fixed number of rows,
+ * so it stays cheap however large the table grows.
+ */
+export async function refreshTreeStatistics(db: Db): Promise<void> {
+  await db.query('ANALYZE drive_items');
 }
 
 /** Drops tombstones: deleted items have no exposure and no permissions to keep. */
@@ -283,8 +295,10 @@ export async function clearPermissionsStale(db: Db, tenantId: string, driveId: s
 /** Links removed or items gone: their permissions no longer expose anything. */
 export async function deletePermissionsOfNonRoots(db: Db, tenantId: string, driveId: string): Promise<void> {
   await db.query(
+    // A scalar subquery stays a per-row primary-key probe (NOT EXISTS could become a join
+    // planned as a scan of the whole tree).
     `DELETE FROM sharing_permissions p WHERE p.tenant_id = $1 AND p.drive_id = $2
-       AND NOT EXISTS (SELECT 1 FROM drive_items i WHERE i.tenant_id = $1 AND i.drive_id = $2 AND i.item_id = p.item_id AND i.has_links)`,
+       AND NOT COALESCE((SELECT i.has_links FROM drive_items i WHERE i.tenant_id = $1 AND i.drive_id = $2 AND i.item_id = p.item_id), false)`,
     [tenantId, driveId],
   );
 }
@@ -346,7 +360,10 @@ export async function getItemPaths(db: Db, tenantId: string, driveId: string, it
        WHERE i.tenant_id = $1 AND i.drive_id = $2 AND i.item_id IN (SELECT jsonb_array_elements_text($3::jsonb))
        UNION ALL
        SELECT up.start_id, p.parent_id, CASE WHEN p.parent_id IS NULL THEN up.path ELSE p.name || '/' || up.path END, up.depth + 1
-       FROM up JOIN drive_items p ON p.tenant_id = $1 AND p.drive_id = $2 AND p.item_id = up.parent_id
+       FROM up
+       -- OFFSET 0: one primary-key probe per step, whatever the statistics say.
+       CROSS JOIN LATERAL (SELECT pa.parent_id, pa.name FROM drive_items pa
+         WHERE pa.tenant_id = $1 AND pa.drive_id = $2 AND pa.item_id = up.parent_id OFFSET 0) p
        WHERE up.depth < 256
      )
      SELECT start_id AS item_id, CASE WHEN depth = 0 THEN '/' ELSE '/' || path END AS path FROM up WHERE parent_id IS NULL`,

@@ -12,6 +12,18 @@ import { toIso } from './sharing-drives.repo';
 // Deeper than any OneDrive path: the guard against a cycle left by inconsistent data.
 const MAX_DEPTH = 256;
 
+// The live children of the rows reached so far, always through the (tenant, drive, parent)
+// index. `OFFSET 0` keeps the planner from flattening the subquery into a join: without
+// fresh statistics (PGlite has no autovacuum) it would otherwise scan the whole drive for
+// every level — measured at 128 s instead of 0.3 s for 8,000 exposed items among 50,000.
+const CHILDREN_OF = (alias: string) =>
+  `SELECT ch.item_id FROM drive_items ch
+   WHERE ch.tenant_id = $1 AND ch.drive_id = $2 AND ch.parent_id = ${alias}.item_id AND NOT ch.deleted OFFSET 0`;
+const CHILDREN_OF_REACH = CHILDREN_OF('reach');
+const LIVE_ITEM = (alias: string) =>
+  `SELECT li.item_id FROM drive_items li
+   WHERE li.tenant_id = $1 AND li.drive_id = $2 AND li.item_id = ${alias}.item_id AND NOT li.deleted OFFSET 0`;
+
 export interface RootExposureRow extends PermissionExposure {
   itemId: string;
   rank: number;
@@ -56,13 +68,13 @@ export async function computeItemExposures(db: Db, tenantId: string, driveId: st
     `WITH RECURSIVE reach AS (
        SELECT r.item_id, r.item_id AS via_item_id, r.rank, 0 AS depth
        FROM root_exposures r
-       JOIN drive_items i ON i.tenant_id = r.tenant_id AND i.drive_id = r.drive_id AND i.item_id = r.item_id
-       WHERE r.tenant_id = $1 AND r.drive_id = $2 AND NOT i.deleted
+       CROSS JOIN LATERAL (${LIVE_ITEM('r')}) i
+       WHERE r.tenant_id = $1 AND r.drive_id = $2
        UNION ALL
        SELECT c.item_id, reach.via_item_id, reach.rank, reach.depth + 1
        FROM reach
-       JOIN drive_items c ON c.tenant_id = $1 AND c.drive_id = $2 AND c.parent_id = reach.item_id
-       WHERE NOT c.deleted AND reach.depth < ${MAX_DEPTH}
+       CROSS JOIN LATERAL (${CHILDREN_OF_REACH}) c
+       WHERE reach.depth < ${MAX_DEPTH}
      ), inserted AS (
        INSERT INTO item_exposures (tenant_id, drive_id, item_id, via_item_id, depth)
        SELECT DISTINCT ON (item_id) $1, $2, item_id, via_item_id, depth
@@ -81,13 +93,13 @@ export async function countRootDescendants(db: Db, tenantId: string, driveId: st
     `WITH RECURSIVE reach AS (
        SELECT r.item_id AS root_id, r.item_id, 0 AS depth
        FROM root_exposures r
-       JOIN drive_items i ON i.tenant_id = r.tenant_id AND i.drive_id = r.drive_id AND i.item_id = r.item_id
-       WHERE r.tenant_id = $1 AND r.drive_id = $2 AND NOT i.deleted
+       CROSS JOIN LATERAL (${LIVE_ITEM('r')}) i
+       WHERE r.tenant_id = $1 AND r.drive_id = $2
        UNION ALL
        SELECT reach.root_id, c.item_id, reach.depth + 1
        FROM reach
-       JOIN drive_items c ON c.tenant_id = $1 AND c.drive_id = $2 AND c.parent_id = reach.item_id
-       WHERE NOT c.deleted AND reach.depth < ${MAX_DEPTH}
+       CROSS JOIN LATERAL (${CHILDREN_OF_REACH}) c
+       WHERE reach.depth < ${MAX_DEPTH}
      ), counts AS (
        SELECT root_id, (count(*) - 1)::int AS n FROM reach GROUP BY root_id
      )
@@ -170,7 +182,8 @@ export async function listExposedItemsPage(db: Db, tenantId: string, driveId: st
        i.content_evidence, (i.content_evidence_version IS NOT DISTINCT FROM i.content_version) AS evidence_current,
        EXISTS (SELECT 1 FROM root_exposures r WHERE r.tenant_id = $1 AND r.drive_id = $2 AND r.item_id = e.item_id) AS is_root
      FROM item_exposures e
-     JOIN drive_items i ON i.tenant_id = e.tenant_id AND i.drive_id = e.drive_id AND i.item_id = e.item_id
+     CROSS JOIN LATERAL (SELECT * FROM drive_items di
+       WHERE di.tenant_id = $1 AND di.drive_id = $2 AND di.item_id = e.item_id OFFSET 0) i
      WHERE e.tenant_id = $1 AND e.drive_id = $2 AND e.item_id > $3
      ORDER BY e.item_id LIMIT $4`,
     [tenantId, driveId, afterItemId, limit],
@@ -197,11 +210,12 @@ export async function countExposedBelow(db: Db, tenantId: string, driveId: strin
        WHERE c.tenant_id = $1 AND c.drive_id = $2 AND c.parent_id = $3 AND NOT c.deleted
        UNION ALL
        SELECT c.item_id, below.depth + 1 FROM below
-       JOIN drive_items c ON c.tenant_id = $1 AND c.drive_id = $2 AND c.parent_id = below.item_id
-       WHERE NOT c.deleted AND below.depth < ${MAX_DEPTH}
+       CROSS JOIN LATERAL (${CHILDREN_OF('below')}) c
+       WHERE below.depth < ${MAX_DEPTH}
      )
      SELECT count(*)::int AS n FROM below
-     JOIN item_exposures e ON e.tenant_id = $1 AND e.drive_id = $2 AND e.item_id = below.item_id`,
+     CROSS JOIN LATERAL (SELECT 1 FROM item_exposures e
+       WHERE e.tenant_id = $1 AND e.drive_id = $2 AND e.item_id = below.item_id OFFSET 0) e`,
     [tenantId, driveId, folderId],
   );
   return rows[0]?.n ?? 0;

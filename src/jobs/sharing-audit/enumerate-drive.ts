@@ -1,6 +1,7 @@
 import {
   finishDriveEnumeration,
   markSubtreesDeleted,
+  refreshTreeStatistics,
   restartDriveScan,
   saveDriveCursor,
   sweepUnseenItems,
@@ -12,6 +13,8 @@ import { ResyncRequired } from './ports';
 
 // A drive that asks for a resync again and again is failing, not expiring.
 const MAX_RESYNCS_PER_RUN = 3;
+// After loading this many items, refresh the planner's statistics before querying the tree.
+const ANALYZE_AFTER_ITEMS = 5_000;
 
 /**
  * Consumes a drive's delta pages into the stored tree, one transaction per page: the items,
@@ -22,6 +25,7 @@ const MAX_RESYNCS_PER_RUN = 3;
 export async function enumerateDrive(context: AuditContext, initial: DriveState): Promise<void> {
   const { db, tenantId } = context;
   let state = initial;
+  let loaded = 0;
   for (let resyncs = 0; ; resyncs += 1) {
     try {
       let finished = false;
@@ -40,6 +44,7 @@ export async function enumerateDrive(context: AuditContext, initial: DriveState)
           }
         });
         context.counters.itemsEnumerated += page.items.length;
+        loaded += page.items.length;
         context.report('enumerate', state.driveId);
         if (page.deltaToken) {
           finished = true;
@@ -48,6 +53,7 @@ export async function enumerateDrive(context: AuditContext, initial: DriveState)
         if (!page.nextCursor) throw new Error(`delta for drive ${state.driveId} ended without a delta token`);
       }
       if (!finished) throw new Error(`delta for drive ${state.driveId} ended without a delta token`);
+      if (loaded >= ANALYZE_AFTER_ITEMS) await refreshTreeStatistics(db);
       return;
     } catch (err) {
       if (!(err instanceof ResyncRequired) || resyncs >= MAX_RESYNCS_PER_RUN) throw err;
