@@ -56,17 +56,21 @@ export interface DemoSchool {
     general: DemoChannel;
     safeguarding: DemoChannel;
   };
-  /** Port the demo runs the Playground on, and the serviceUrl it then puts in every activity. */
+  /** Port the demo runs the Playground UI on. */
   playgroundPort: number;
+  /** Port of the connector proxy in front of it (see startPlayground), and so of the serviceUrl. */
+  connectorPort: number;
+  /** The serviceUrl every activity carries when the demo runs on these ports. */
   serviceUrl: string;
 }
 
-/** The Playground's connector endpoint for a port; passed as --service-url so it uses 127.0.0.1, not localhost. */
+/** The serviceUrl for a connector port: startPlayground passes it as --service-url (127.0.0.1, not localhost). */
 export function playgroundServiceUrl(port: number): string {
   return `http://127.0.0.1:${port}/_connector`;
 }
 
 export const DEFAULT_PLAYGROUND_PORT = 56150;
+export const DEFAULT_CONNECTOR_PORT = 56151;
 
 function user(
   slug: string,
@@ -114,8 +118,19 @@ export const DEMO_SCHOOL = {
     safeguarding: { id: '19:jigsaw-demo-safeguarding@thread.tacv2', name: 'Safeguarding' },
   },
   playgroundPort: DEFAULT_PLAYGROUND_PORT,
-  serviceUrl: playgroundServiceUrl(DEFAULT_PLAYGROUND_PORT),
+  connectorPort: DEFAULT_CONNECTOR_PORT,
+  serviceUrl: playgroundServiceUrl(DEFAULT_CONNECTOR_PORT),
 } as const satisfies DemoSchool;
+
+/**
+ * Channel rosters for startPlayground's `channelMembers`: the Safeguarding channel holds only the
+ * DSLs (as a private channel would); General keeps the whole team. Without this every Playground
+ * channel lists every user.
+ */
+export function demoChannelMembers(demo: DemoSchool = DEMO_SCHOOL): Record<string, string[]> {
+  const dsls = Object.values(demo.users).filter((u) => u.isDsl).map((u) => u.id);
+  return { [demo.team.safeguarding.id]: dsls };
+}
 
 export interface PlaygroundConfigOptions {
   /** Seat someone else at the keyboard (e.g. a DSL, to see their personal chat); default demo.currentUser. */

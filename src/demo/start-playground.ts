@@ -19,6 +19,17 @@ export interface StartPlaygroundOptions {
   port?: number;
   /** An existing `.m365agentsplayground.yml` (see writePlaygroundConfig). */
   configPath: string;
+  /**
+   * Port of the connector proxy, i.e. of the serviceUrl in activities; 0 or omitted = a free port.
+   * The demo fixes it so a serviceUrl stored in its database stays valid across runs.
+   */
+  connectorPort?: number;
+  /**
+   * Channel rosters: channel id → Teams user ids of its members. In the Playground every channel
+   * has the whole team; with a roster, the member lists the bot reads for that channel
+   * (TeamsInfo.getPagedMembers / getMembers / getMember) contain only these users.
+   */
+  channelMembers?: Record<string, string[]>;
   /** Copy the Playground's output to this process's stdout/stderr (demo); tests keep it quiet. */
   echoOutput?: boolean;
   /** How long to wait for it to answer; default 30 s. */
@@ -36,7 +47,10 @@ export interface RunningPlayground {
   /** The UI, e.g. http://127.0.0.1:56150 (open this in the browser). */
   url: string;
   port: number;
-  /** The serviceUrl the Playground puts in activities (the bot calls it back there). */
+  /**
+   * The serviceUrl in activities (the bot calls it back there): the connector proxy in front of
+   * the Playground's /_connector API.
+   */
   serviceUrl: string;
   /**
    * Makes the bot see activities from the Playground as sent by another user (undefined = the
@@ -130,46 +144,51 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 }
 
 
-/**
- * A loopback HTTP proxy in front of the bot that can rewrite the sender of activities. Sits
- * between the Playground and the bot so tests can act as any configured user (the Playground
- * always sends its currentUser). Everything else passes through unchanged.
- */
-async function startSenderProxy(botEndpoint: string): Promise<{
-  endpoint: string;
-  setSender(from: PlaygroundIdentity | undefined, replacing: string | undefined): void;
-  close(): Promise<void>;
-}> {
-  const target = new URL(botEndpoint);
-  let sender: PlaygroundIdentity | undefined;
-  let replacing: string | undefined;
+interface ProxyHooks {
+  /** May replace the request body before it is forwarded. */
+  request?(req: IncomingMessage, body: Buffer): Buffer;
+  /** May replace the upstream answer (status and body); undefined passes it through untouched. */
+  response?(req: IncomingMessage, status: number, body: Buffer): { status: number; body: Buffer } | undefined;
+  /** Whether `response` wants to see this request's answer (others are streamed through). */
+  inspects?(req: IncomingMessage): boolean;
+}
 
-  const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer): void => {
-    let payload = body;
-    if (sender && replacing && body.length > 0) {
-      try {
-        const activity = JSON.parse(body.toString('utf8')) as { from?: { id?: string } };
-        if (activity.from?.id === replacing) {
-          activity.from = { ...activity.from, ...sender };
-          payload = Buffer.from(JSON.stringify(activity));
-        }
-      } catch {
-        // Not JSON: pass through untouched.
-      }
-    }
-    const headers = { ...req.headers, host: target.host, 'content-length': String(payload.length) };
+/**
+ * A small loopback HTTP proxy to `target` (an origin) with hooks. Two of them sit around the
+ * Playground: one in front of the bot (to change who the bot sees as the sender: the Playground
+ * always sends its config's currentUser), one in front of the Playground's connector API (the
+ * serviceUrl the bot calls back; it can narrow channel rosters, which in the Playground are
+ * always the whole team).
+ */
+async function startProxy(target: URL, port: number, hooks: ProxyHooks): Promise<{ port: number; close(): Promise<void> }> {
+  const forward = (req: IncomingMessage, res: ServerResponse, received: Buffer): void => {
+    const body = hooks.request ? hooks.request(req, received) : received;
+    const headers = { ...req.headers, host: target.host, 'content-length': String(body.length) };
     const upstream = httpRequest(
-      { hostname: target.hostname, port: target.port, path: req.url === '/' ? target.pathname : req.url, method: req.method, headers },
+      { hostname: target.hostname, port: target.port, path: req.url, method: req.method, headers },
       (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
+        if (!hooks.response || !hooks.inspects?.(req)) {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+          return;
+        }
+        const chunks: Buffer[] = [];
+        answer.on('data', (c: Buffer) => chunks.push(c));
+        answer.on('end', () => {
+          const original = { status: answer.statusCode ?? 502, body: Buffer.concat(chunks) };
+          const replaced = hooks.response?.(req, original.status, original.body) ?? original;
+          const outHeaders = { ...answer.headers, 'content-length': String(replaced.body.length) };
+          delete outHeaders['transfer-encoding'];
+          res.writeHead(replaced.status, outHeaders);
+          res.end(replaced.body);
+        });
       },
     );
     upstream.on('error', (error) => {
       res.writeHead(502, { 'content-type': 'text/plain' });
-      res.end(`bot unreachable: ${error.message}`);
+      res.end(`upstream unreachable: ${error.message}`);
     });
-    upstream.end(payload);
+    upstream.end(body);
   };
 
   const server: Server = createHttpServer((req, res) => {
@@ -179,20 +198,74 @@ async function startSenderProxy(botEndpoint: string): Promise<{
   });
   await new Promise<void>((done, fail) => {
     server.once('error', fail);
-    server.listen({ port: 0, host: LOOPBACK }, () => done());
+    server.listen({ port, host: LOOPBACK }, () => done());
   });
-  const { port } = server.address() as AddressInfo;
   return {
-    endpoint: `http://${LOOPBACK}:${port}${target.pathname}${target.search}`,
-    setSender(from, currentUserId) {
-      sender = from;
-      replacing = currentUserId;
-    },
+    port: (server.address() as AddressInfo).port,
     close: () =>
       new Promise<void>((done) => {
         server.close(() => done());
         server.closeAllConnections();
       }),
+  };
+}
+
+/** Rewrites `from` of activities sent by the Playground's currentUser to the acted-as user. */
+function senderHooks(state: { sender?: PlaygroundIdentity; currentUserId?: string }): ProxyHooks {
+  return {
+    request(_req, body) {
+      if (!state.sender || !state.currentUserId || body.length === 0) return body;
+      try {
+        const activity = JSON.parse(body.toString('utf8')) as { from?: { id?: string } };
+        if (activity.from?.id !== state.currentUserId) return body;
+        activity.from = { ...activity.from, ...state.sender };
+        return Buffer.from(JSON.stringify(activity));
+      } catch {
+        return body; // not JSON: pass through
+      }
+    },
+  };
+}
+
+const MEMBERS_PATH = /^\/_connector\/v3\/conversations\/([^/]+)\/(pagedmembers|members)(?:\/([^/?]+))?(?:\?.*)?$/;
+
+/**
+ * Narrows the member lists the bot reads for some channels: the Playground answers every
+ * conversation in the team with all users. Applies to GET …/pagedmembers, …/members and
+ * …/members/{id} (404 when not on the roster) for conversation ids whose channel part (before
+ * ";messageid=") has a roster.
+ */
+function rosterHooks(rosters: Record<string, string[]>): ProxyHooks {
+  const rosterFor = (req: IncomingMessage): { roster: Set<string>; kind: string; memberId?: string } | undefined => {
+    if (req.method !== 'GET' || !req.url) return undefined;
+    const m = MEMBERS_PATH.exec(req.url);
+    if (!m) return undefined;
+    const channelId = decodeURIComponent(m[1]).split(';')[0];
+    const roster = rosters[channelId];
+    return roster ? { roster: new Set(roster), kind: m[2], memberId: m[3] && decodeURIComponent(m[3]) } : undefined;
+  };
+  return {
+    inspects: (req) => rosterFor(req) !== undefined,
+    response(req, status, body) {
+      const hit = rosterFor(req);
+      if (!hit || status !== 200) return undefined;
+      const json = JSON.parse(body.toString('utf8')) as unknown;
+      let out: unknown;
+      if (hit.memberId !== undefined) {
+        if (!hit.roster.has(hit.memberId)) {
+          const error = { error: { code: 'MemberNotFoundInConversation', message: 'The member is not in this channel (roster)' } };
+          return { status: 404, body: Buffer.from(JSON.stringify(error)) };
+        }
+        out = json;
+      } else if (hit.kind === 'pagedmembers') {
+        const page = json as { members: { id: string }[] };
+        const members = page.members.filter((m) => hit.roster.has(m.id));
+        out = { ...page, members, totalCount: members.length };
+      } else {
+        out = (json as { id: string }[]).filter((m) => hit.roster.has(m.id));
+      }
+      return { status, body: Buffer.from(JSON.stringify(out)) };
+    },
   };
 }
 
@@ -203,21 +276,32 @@ export async function startPlayground(options: StartPlaygroundOptions): Promise<
     throw new Error(`Playground config not found: ${configPath} (write it with writePlaygroundConfig)`);
   }
   const port = options.port && options.port > 0 ? options.port : await findFreePort();
-  const serviceUrl = playgroundServiceUrl(port);
+  const url = `http://${LOOPBACK}:${port}`;
   const root = findRepoRoot();
   const preload = join(root, 'scripts', 'playground', 'loopback-preload.js');
   const cli = join(dirname(require.resolve('@microsoft/m365agentsplayground/package.json')), 'cli.js');
   const logDir = mkdtempSync(join(tmpdir(), 'jigsaw-playground-'));
   const logFile = join(logDir, 'playground.log');
-  const proxy = await startSenderProxy(options.botEndpoint);
+  const senderState: { sender?: PlaygroundIdentity; currentUserId?: string } = {};
+  const botUrl = new URL(options.botEndpoint);
+  const botProxy = await startProxy(new URL(botUrl.origin), 0, senderHooks(senderState));
+  let connectorProxy: Awaited<ReturnType<typeof startProxy>>;
+  try {
+    connectorProxy = await startProxy(new URL(url), options.connectorPort ?? 0, rosterHooks(options.channelMembers ?? {}));
+  } catch (error) {
+    await botProxy.close();
+    throw error;
+  }
+  const serviceUrl = playgroundServiceUrl(connectorProxy.port);
 
   const args = [
     '-r', preload, // forces every listen() to 127.0.0.1 and refuses outbound connections
     cli, 'start',
-    '--app-endpoint', proxy.endpoint, // the sender-rewriting proxy, which forwards to the bot
+    // Both ends go through our proxies (see startProxy): the bot's endpoint and the serviceUrl.
+    '--app-endpoint', `http://${LOOPBACK}:${botProxy.port}${botUrl.pathname}${botUrl.search}`,
     '--channel-id', 'msteams',
     '--port', String(port),
-    // Default is http://localhost:<port>/_connector; localhost may resolve to ::1, where nothing listens.
+    // Also avoids its default http://localhost:<port>/_connector (localhost may resolve to ::1).
     '--service-url', serviceUrl,
     '--disable-telemetry',
   ];
@@ -254,13 +338,13 @@ export async function startPlayground(options: StartPlaygroundOptions): Promise<
         killGroup(child, 'SIGKILL');
         await waitForExit(child, 5000);
       }
-      await proxy.close();
+      await botProxy.close();
+      await connectorProxy.close();
       rmSync(logDir, { recursive: true, force: true });
     })();
     return stopped;
   };
 
-  const url = `http://${LOOPBACK}:${port}`;
   const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
   try {
     for (;;) {
@@ -283,14 +367,16 @@ export async function startPlayground(options: StartPlaygroundOptions): Promise<
     throw new Error(`${(error as Error).message}\n--- Playground output ---\n${output}\n--- Playground log ---\n${log}`);
   }
 
-  // The Playground always sends its config's currentUser; actAs swaps that sender in the proxy.
+  // The Playground always sends its config's currentUser; actAs swaps that sender in the bot proxy.
   const config = (await (await fetch(`${url}/_internal/v1/config`)).json()) as { config: { currentUser: { id: string } } };
-  const currentUserId = config.config.currentUser.id;
+  senderState.currentUserId = config.config.currentUser.id;
   return {
     url,
     port,
     serviceUrl,
-    actAs: (user) => proxy.setSender(user, currentUserId),
+    actAs: (user) => {
+      senderState.sender = user;
+    },
     output: () => output + readLog(),
     stop,
   };

@@ -20,7 +20,7 @@ import {
   type ConversationParameters,
   type ConversationReference,
 } from 'botbuilder';
-import { DEMO_SCHOOL, writePlaygroundConfig } from '../../src/demo/playground-config';
+import { DEMO_SCHOOL, demoChannelMembers, writePlaygroundConfig } from '../../src/demo/playground-config';
 import { startPlayground, type RunningPlayground } from '../../src/demo/start-playground';
 import { PlaygroundDriver } from './support/playground-driver';
 
@@ -78,9 +78,13 @@ class EchoBot extends ActivityHandler {
       if (said === 'post') await this.postToChannel(context);
       else if (said === 'form') await context.sendActivity({ attachments: [{ contentType: CARD, content: formCard() }] });
       else if (said === 'whoami') {
-        const members = await TeamsInfo.getPagedMembers(context, 50);
+        // TeamsInfo.getPagedMembers/getMember in a team answer for the whole team (they use
+        // channelData.team.id); a channel's own roster is asked for by its conversation id.
+        const channelId = (context.activity.channelData as { channel?: { id: string } }).channel?.id ?? context.activity.conversation.id;
+        const members = await TeamsInfo.getPagedTeamMembers(context, channelId, 50);
         const from = context.activity.from;
-        await context.sendActivity(`You are ${from.name} (${from.aadObjectId}); ${members.members.length} members`);
+        const isMember = await TeamsInfo.getTeamMember(context, channelId, from.id).then(() => 'yes', () => 'no');
+        await context.sendActivity(`You are ${from.name} (${from.aadObjectId}); ${members.members.length} members; member: ${isMember}`);
       } else await context.sendActivity({ attachments: [{ contentType: CARD, content: echoCard(said) }] });
       await next();
     });
@@ -164,7 +168,8 @@ describe('Microsoft 365 Agents Playground harness', () => {
     bot = await startBot();
     const configPath = join(workDir, '.m365agentsplayground.yml');
     writePlaygroundConfig(configPath, DEMO_SCHOOL);
-    playground = await startPlayground({ botEndpoint: bot.endpoint, configPath });
+    // The Safeguarding channel's roster is the DSLs only (Dana, Priya), as a private channel's would be.
+    playground = await startPlayground({ botEndpoint: bot.endpoint, configPath, channelMembers: demoChannelMembers() });
     ui = await PlaygroundDriver.open(playground);
   }, 90_000);
 
@@ -234,14 +239,19 @@ describe('Microsoft 365 Agents Playground harness', () => {
     expect(reply?.conversation?.id).toMatch(/;messageid=\d+$/);
   }, 60_000);
 
-  it('acts as another user in the channel (mention, paged members)', async () => {
+  it('acts as a DSL and a non-DSL user in the channel (mention, paged members, roster)', async () => {
     await ui.openChannel(DEMO_SCHOOL.team.safeguarding.name);
     await ui.actAs('Dana Lead');
     await ui.sendText('whoami');
-    await ui.waitForBotMessage(`You are Dana Lead (${DEMO_SCHOOL.users.danaLead.aadObjectId}); 6 members`);
+    await ui.waitForBotMessage(`You are Dana Lead (${DEMO_SCHOOL.users.danaLead.aadObjectId}); 2 members; member: yes`);
     await ui.actAs(undefined);
     await ui.sendText('whoami');
-    await ui.waitForBotMessage(`You are Sam Teacher (${DEMO_SCHOOL.users.samTeacher.aadObjectId}); 6 members`);
+    await ui.waitForBotMessage(`You are Sam Teacher (${DEMO_SCHOOL.users.samTeacher.aadObjectId}); 2 members; member: no`);
+    // General has no roster: the whole team.
+    await ui.openChannel('General');
+    await ui.sendText('whoami');
+    await ui.waitForBotMessage('6 members; member: yes');
+    await ui.openChannel(DEMO_SCHOOL.team.safeguarding.name);
     await ui.screenshot('smoke-5-channel-act-as');
 
     const fromDana = bot.bot.received.find((a) => a.from?.id === DEMO_SCHOOL.users.danaLead.id);

@@ -363,7 +363,7 @@ export class PlaygroundDriver {
   async waitForCard(text: string | RegExp, timeout = DEFAULT_TIMEOUT): Promise<Locator> {
     const matching = this.cards().filter({ hasText: text });
     const card = this.view.kind === 'channel' ? matching.first() : matching.last();
-    await card.waitFor({ state: 'visible', timeout });
+    await this.explainTimeout(`card with "${String(text)}"`, card.waitFor({ state: 'visible', timeout }));
     return card;
   }
 
@@ -376,8 +376,21 @@ export class PlaygroundDriver {
     const inConversation = this.page.locator(':not([role="region"] *)');
     const match = this.page.getByText(text).and(inConversation).filter({ visible: true });
     const element = this.view.kind === 'channel' ? match.first() : match.last();
-    await element.waitFor({ state: 'visible', timeout });
+    await this.explainTimeout(`message "${String(text)}"`, element.waitFor({ state: 'visible', timeout }));
     return element;
+  }
+
+  /** On failure, says what the conversation did show and saves a screenshot. */
+  private async explainTimeout(what: string, waiting: Promise<void>): Promise<void> {
+    try {
+      await waiting;
+    } catch (error) {
+      const shot = await this.screenshot(`timeout-${what.slice(0, 40)}`).catch(() => '(no screenshot)');
+      const shown = await this.page
+        .evaluate(() => (document.body.innerText || '').slice(-1500))
+        .catch(() => '');
+      throw new Error(`timed out waiting for ${what} in ${this.view.kind} "${this.view.name}".\nScreenshot: ${shot}\nPage text (end):\n${shown}\n${(error as Error).message}`);
+    }
   }
 
   // ---------------------------------------------------------------- cards
