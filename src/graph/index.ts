@@ -21,3 +21,5 @@ export type { ListDrivesOptions, UserDriveTarget } from './users-and-drives';
 export { listPupils, listEducationUsers } from './roster';
 export { getVerifiedDomains } from './organization';
 export { readFirstBytes, DEFAULT_SAMPLE_BYTES } from './content';
+export { createSharingAuditGraph } from './sharing-audit-adapter';
+export type { SharingAuditGraph, SharingAuditAdapterOptions } from './sharing-audit-adapter';
