@@ -254,6 +254,15 @@ describe('Microsoft 365 Agents Playground harness', () => {
     await ui.openChannel(DEMO_SCHOOL.team.safeguarding.name);
     await ui.screenshot('smoke-5-channel-act-as');
 
+    // The group chat also needs a mention, and takes actAs too.
+    await ui.openGroupChat(DEMO_SCHOOL.groupChat.name);
+    await ui.actAs('Priya Deputy');
+    await ui.sendText('hi group');
+    await ui.waitForCard('You said: hi group');
+    await ui.actAs(undefined);
+    const fromPriya = bot.bot.received.find((a) => a.from?.id === DEMO_SCHOOL.users.priyaDeputy.id);
+    expect(fromPriya?.conversation).toMatchObject({ id: DEMO_SCHOOL.groupChat.id, conversationType: 'groupChat', isGroup: true });
+
     const fromDana = bot.bot.received.find((a) => a.from?.id === DEMO_SCHOOL.users.danaLead.id);
     expect(fromDana?.conversation?.id).toMatch(new RegExp(`^${DEMO_SCHOOL.team.safeguarding.id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')};messageid=\\d+$`));
     expect(fromDana?.channelData).toMatchObject({

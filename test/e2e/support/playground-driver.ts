@@ -291,13 +291,15 @@ export class PlaygroundDriver {
 
   /**
    * Sends text in the current view and waits until the Playground accepted it. In a channel it
-   * starts a new post and @mentions the bot first (the Playground forwards channel messages to the
-   * bot only when it is mentioned); pass mentionBot: false to post without.
+   * starts a new post. Outside the personal chat it @mentions the bot first (the Playground
+   * forwards group chat and channel messages to the bot only when it is mentioned); pass
+   * mentionBot: false to post without.
    */
   async sendText(text: string, options: { mentionBot?: boolean } = {}): Promise<void> {
     const box = this.composer();
     await box.click();
-    const mention = options.mentionBot ?? this.view.kind === 'channel';
+    // Outside the personal chat the Playground forwards only messages that @mention the bot.
+    const mention = options.mentionBot ?? !(this.view.kind === 'chat' && this.view.name === 'Personal Chat');
     if (mention) await this.typeBotMention(box);
     await box.pressSequentially(text);
     const accepted = this.page.waitForResponse(
@@ -369,7 +371,7 @@ export class PlaygroundDriver {
 
   /**
    * Waits for a message or card in the conversation (not the chat list, not the log panel)
-   * showing `text`, and returns that element.
+   * showing `text`, and returns that element. Any author matches: use text only the bot writes.
    */
   async waitForBotMessage(text: string | RegExp, timeout = DEFAULT_TIMEOUT): Promise<Locator> {
     // The left pane is a region; its chat previews repeat the last message, so exclude it.
