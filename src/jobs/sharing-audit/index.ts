@@ -3,3 +3,4 @@ export { runSharingAudit, type SharingAuditOptions, type SharingAuditResult } fr
 export { remediateFindings, type RemediateOptions, type RemediationAction, type RemediationResult } from './remediate';
 export { buildSharingAuditReport, serialiseSharingAuditReport, type SharingAuditReport, type SharingAuditReportFinding } from './report-json';
 export { buildSharingAuditCsv, CSV_COLUMNS } from './report-csv';
+export { summariseReport, type AuditSummary } from './audit-summary';
