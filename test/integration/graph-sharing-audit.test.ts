@@ -3,7 +3,7 @@
 // Checks exposure against the fake's own truth, RU accounting, and an incremental run.
 import { DEFAULT_APP, startFakeGraphTenant, type FakeGraphTenant, type FakePermission } from '../fakes/graph-tenant';
 import { connectToFake, type Connection } from '../fakes/graph-tenant/connect';
-import { runSharingAudit } from '../../src/jobs/sharing-audit';
+import { remediateFindings, runSharingAudit } from '../../src/jobs/sharing-audit';
 import { getVerifiedDomains } from '../../src/graph/organization';
 import { listPupils } from '../../src/graph/roster';
 import { createSharingAuditGraph } from '../../src/graph/sharing-audit-adapter';
@@ -11,6 +11,8 @@ import type { Db } from '../../src/store/db';
 import { createTestDb } from '../support/test-db';
 
 const NOW = new Date('2026-11-22T06:00:00Z');
+// Remediation is a separate, opt-in app registration: the audit itself stays read-only.
+const REMEDIATOR = { clientId: 'dddddddd-4444-4c2a-9d3e-5f6a7b8c9d0e', secrets: ['rw'], roles: ['Files.ReadWrite.All'] };
 
 describe('sharing audit over the Graph edge against the fake tenant', () => {
   let fake: FakeGraphTenant;
@@ -18,7 +20,11 @@ describe('sharing audit over the Graph edge against the fake tenant', () => {
   let db: Db;
 
   beforeAll(async () => {
-    fake = await startFakeGraphTenant({ tenant: { seed: 21, items: 800, staff: 3, pupils: 6, sites: 0, sharingRootShare: 0.06 }, ru: { limit: 100_000 } });
+    fake = await startFakeGraphTenant({
+      tenant: { seed: 21, items: 800, staff: 3, pupils: 6, sites: 0, sharingRootShare: 0.06 },
+      ru: { limit: 100_000 },
+      apps: [DEFAULT_APP, REMEDIATOR],
+    });
     c = connectToFake(fake, { budget: { ruPerMinute: 100_000 } });
     db = await createTestDb();
     await db.query(`INSERT INTO tenants (tenant_id, school_name) VALUES ($1, 'St Mary''s')`, [fake.tenantId]);
@@ -93,5 +99,37 @@ describe('sharing audit over the Graph edge against the fake tenant', () => {
     expect(calls.filter((l) => l.path.includes('/root/delta')).every((l) => l.cost === 1)).toBe(true);
     // The removed link leaves `shared: {}` (nothing to read); only the new root is fetched.
     expect(calls.filter((l) => l.path.includes('/permissions')).map((l) => l.path.split('/')[5])).toEqual([t.itemId(fresh)]);
+  });
+
+  it('remediates through DELETE …/permissions/{id}: dry run sends nothing, the read-only app is refused, the remediation app removes the link', async () => {
+    const t = fake.tenant;
+    const { findings } = await audit('incremental');
+    const target = findings.find((f) => f.exposure.scope === 'anonymous' && f.exposure.viaItemId === f.itemId)!;
+    const root = t.itemIndex(target.itemId);
+    expect(t.ownPermissions(root).some((p) => p.id === target.exposure.permissionId)).toBe(true);
+    const verifiedDomains = await getVerifiedDomains(c.edge);
+    const remediate = (conn: Connection, dryRun: boolean) => {
+      const graph = createSharingAuditGraph(conn.edge);
+      return remediateFindings({ db, tenantId: fake.tenantId, target: { findingId: target.id }, dryRun, actor: { id: 'admin-1', name: 'Head teacher' }, verifiedDomains, permissions: graph, remover: graph, now: () => NOW });
+    };
+
+    const logStart = fake.api.log.length;
+    const dry = await remediate(c, true);
+    expect(dry.actions.map((a) => a.itemId)).toEqual([target.itemId]);
+    expect(fake.api.log.slice(logStart).filter((l) => l.method === 'DELETE')).toEqual([]);
+
+    const refused = await remediate(c, false);
+    expect(refused.actions[0]!.outcome).toBe('failed');
+    expect(fake.api.log.filter((l) => l.method === 'DELETE').at(-1)!.status).toBe(403);
+    expect(t.ownPermissions(root).some((p) => p.id === target.exposure.permissionId)).toBe(true);
+
+    const rw = connectToFake(fake, { clientId: REMEDIATOR.clientId, clientSecret: 'rw', budget: { ruPerMinute: 100_000 } });
+    try {
+      const done = await remediate(rw, false);
+      expect(done.actions[0]).toMatchObject({ itemId: target.itemId, permissionId: target.exposure.permissionId, outcome: 'removed', stillExposed: false });
+      expect(t.ownPermissions(root).some((p) => p.id === target.exposure.permissionId)).toBe(false);
+    } finally {
+      rw.close();
+    }
   });
 });
