@@ -2,7 +2,7 @@ import type { Db } from '../../src/store/db';
 import { getDrive } from '../../src/store/sharing-drives.repo';
 import { getFinding, setFindingStatus } from '../../src/store/sharing-findings.repo';
 import { findRunningAuditRun, getAuditRun } from '../../src/store/sharing-runs.repo';
-import { buildSharingAuditCsv, buildSharingAuditReport, runSharingAudit, type AuditProgress } from '../../src/jobs/sharing-audit';
+import { buildSharingAuditCsv, buildSharingAuditReport, DriveUnavailable, runSharingAudit, type AuditProgress } from '../../src/jobs/sharing-audit';
 import { createTestDb, storeKind } from '../support/test-db';
 import { anyoneLink, FakeTenant, guestLink, organisationLink, peopleLink } from './sharing-audit-fakes';
 import { buildXlsx } from './sharing-audit-xlsx';
@@ -270,5 +270,40 @@ describe(`sharing audit runner (${storeKind()})`, () => {
     expect(a.run.stats.drives).toBe(2);
     expect(a.findings.find((f) => f.itemId === 'd2-file')).toMatchObject({ severity: 'high', owner: { email: 'sharer@school.org.uk' } });
     expect(b.findings).toEqual([]);
+  });
+
+  it('exposes the files of a folder moved under a shared folder, though delta returns only the folder', async () => {
+    const tenantId = await newTenantId();
+    const fake = buildSchool();
+    fake.add('d1', { id: 'reports', name: 'Reports', isFolder: true }).add('d1', { id: 'tom', parentId: 'reports', name: 'Tom Price.docx' });
+    const first = await audit(tenantId, fake, 'full');
+    expect(first.findings.some((f) => f.itemId === 'tom')).toBe(false);
+    fake.cursorsUsed.length = 0;
+    fake.move('reports', 'y6');
+    const second = await audit(tenantId, fake, 'incremental');
+    expect(summary(second.findings.filter((f) => f.itemId === 'tom'))).toEqual({ tom: 'critical anonymous via y6 (0)' });
+    expect(second.findings.find((f) => f.itemId === 'tom')!.path).toBe('/Year 6/Reports/Tom Price.docx');
+    // Moved out again: no longer exposed.
+    fake.move('reports', 'd1-root');
+    const third = await audit(tenantId, fake, 'incremental');
+    expect(third.findings.some((f) => f.itemId === 'tom')).toBe(false);
+  });
+
+  it('skips a drive that cannot be read, records it, and leaves its findings alone', async () => {
+    const tenantId = await newTenantId();
+    const fake = buildSchool().addDrive('d2');
+    fake.add('d2', { id: 'd2-file', name: 'FSM list.docx' }).share('d2-file', organisationLink());
+    const first = await audit(tenantId, fake, 'full');
+    const d2Finding = first.findings.find((f) => f.itemId === 'd2-file')!;
+    const pages = fake.pages.bind(fake);
+    fake.pages = (driveId, cursor) => {
+      if (driveId === 'd2') throw new DriveUnavailable('d2', 'drive d2 cannot be read (404)');
+      return pages(driveId, cursor);
+    };
+    const second = await audit(tenantId, fake, 'incremental');
+    expect(second.run.status).toBe('completed');
+    expect(second.run.failures).toEqual([{ driveId: 'd2', itemId: null, step: 'drive', error: 'DriveUnavailable: drive d2 cannot be read (404)' }]);
+    expect(second.run.stats.drives).toBe(1);
+    expect(await getFinding(db, tenantId, d2Finding.id)).toMatchObject({ status: 'open' });
   });
 });
