@@ -15,7 +15,7 @@ import { playgroundServiceUrl } from './playground-config';
 export interface StartPlaygroundOptions {
   /** The bot's messages endpoint, e.g. http://127.0.0.1:3978/api/messages. */
   botEndpoint: string;
-  /** Port for the Playground UI and its connector API; 0 or omitted = a free port. */
+  /** Port for the Playground UI (and its own API, which the bot reaches via connectorPort); 0 or omitted = a free port. */
   port?: number;
   /** An existing `.m365agentsplayground.yml` (see writePlaygroundConfig). */
   configPath: string;
@@ -26,8 +26,11 @@ export interface StartPlaygroundOptions {
   connectorPort?: number;
   /**
    * Channel rosters: channel id → Teams user ids of its members. In the Playground every channel
-   * has the whole team; with a roster, the member lists the bot reads for that channel
-   * (TeamsInfo.getPagedMembers / getMembers / getMember) contain only these users.
+   * has the whole team; with a roster, the Bot Connector member calls on that channel's
+   * conversation id (…/pagedmembers, …/members, …/members/{id}; in botbuilder
+   * TeamsInfo.getPagedTeamMembers(ctx, channelId) and getTeamMember(ctx, channelId, userId))
+   * return only these users. (TeamsInfo.getPagedMembers/getMember in a team ask for the team id,
+   * i.e. the General channel, and so still get everyone, as in Teams.)
    */
   channelMembers?: Record<string, string[]>;
   /** Copy the Playground's output to this process's stdout/stderr (demo); tests keep it quiet. */
@@ -143,7 +146,6 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-
 interface ProxyHooks {
   /** May replace the request body before it is forwarded. */
   request?(req: IncomingMessage, body: Buffer): Buffer;
@@ -176,7 +178,12 @@ async function startProxy(target: URL, port: number, hooks: ProxyHooks): Promise
         answer.on('data', (c: Buffer) => chunks.push(c));
         answer.on('end', () => {
           const original = { status: answer.statusCode ?? 502, body: Buffer.concat(chunks) };
-          const replaced = hooks.response?.(req, original.status, original.body) ?? original;
+          let replaced: { status: number; body: Buffer } = original;
+          try {
+            replaced = hooks.response?.(req, original.status, original.body) ?? original;
+          } catch {
+            // A hook that cannot read the answer leaves it alone rather than crash the host process.
+          }
           const outHeaders = { ...answer.headers, 'content-length': String(replaced.body.length) };
           delete outHeaders['transfer-encoding'];
           res.writeHead(replaced.status, outHeaders);
@@ -185,6 +192,10 @@ async function startProxy(target: URL, port: number, hooks: ProxyHooks): Promise
       },
     );
     upstream.on('error', (error) => {
+      if (res.headersSent) {
+        res.destroy(error);
+        return;
+      }
       res.writeHead(502, { 'content-type': 'text/plain' });
       res.end(`upstream unreachable: ${error.message}`);
     });
@@ -280,8 +291,6 @@ export async function startPlayground(options: StartPlaygroundOptions): Promise<
   const root = findRepoRoot();
   const preload = join(root, 'scripts', 'playground', 'loopback-preload.js');
   const cli = join(dirname(require.resolve('@microsoft/m365agentsplayground/package.json')), 'cli.js');
-  const logDir = mkdtempSync(join(tmpdir(), 'jigsaw-playground-'));
-  const logFile = join(logDir, 'playground.log');
   const senderState: { sender?: PlaygroundIdentity; currentUserId?: string } = {};
   const botUrl = new URL(options.botEndpoint);
   const botProxy = await startProxy(new URL(botUrl.origin), 0, senderHooks(senderState));
@@ -293,6 +302,8 @@ export async function startPlayground(options: StartPlaygroundOptions): Promise<
     throw error;
   }
   const serviceUrl = playgroundServiceUrl(connectorProxy.port);
+  const logDir = mkdtempSync(join(tmpdir(), 'jigsaw-playground-'));
+  const logFile = join(logDir, 'playground.log');
 
   const args = [
     '-r', preload, // forces every listen() to 127.0.0.1 and refuses outbound connections
