@@ -23,6 +23,12 @@ describe('findNameKeywords', () => {
     ['Looked after children.docx', ['looked after']],
     // Whole tokens only: "present", "sentence", "Update" contain keywords but are not them.
     ['present sentence Update.pptx', []],
+    // Acronyms that are ordinary words count only in capitals.
+    ['Send to parents.docx', []],
+    ['SEND support plan.docx', ['SEND']],
+    ['Sen register.xlsx', ['SEN register']],
+    ['CLA review.docx', ['looked after']],
+    ['la cla ssroom.docx', []],
     ['Holiday photos.jpg', []],
   ])('%s → %j', (name, expected) => expect(findNameKeywords(name)).toEqual(expected));
 });

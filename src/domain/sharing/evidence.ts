@@ -1,5 +1,5 @@
 import { inflateRawSync, constants as zlibConstants } from 'node:zlib';
-import { type PupilNameIndex, tokeniseName } from './pupil-names';
+import { type PupilNameIndex, tokeniseKeepingCase, tokeniseName } from './pupil-names';
 import type { EvidenceReason, PupilDataEvidence } from './types';
 import { findUpns } from './upn';
 
@@ -125,12 +125,20 @@ function containsSequence(tokens: string[], sequence: string[]): boolean {
 }
 
 const KEYWORD_SEQUENCES = NAME_KEYWORDS.map(([phrase, label]) => [phrase.split(' '), label] as const);
+// Acronyms that are also ordinary words ("Send to parents", "lac" in French, "Sen" a name):
+// alone, they count only when written in capitals.
+const CAPITALS_ONLY = new Set(['sen', 'send', 'cla', 'lac']);
 
 /** Keyword labels found in a name (distinct, in list order). */
 export function findNameKeywords(name: string): string[] {
-  const tokens = tokeniseName(name);
+  const original = tokeniseKeepingCase(name);
+  const tokens = original.map((t) => t.toLowerCase());
   const labels = new Set<string>();
-  for (const [sequence, label] of KEYWORD_SEQUENCES) if (containsSequence(tokens, sequence)) labels.add(label);
+  for (const [sequence, label] of KEYWORD_SEQUENCES) {
+    if (sequence.length === 1 && CAPITALS_ONLY.has(sequence[0])) {
+      if (original.some((t) => t.toLowerCase() === sequence[0] && t === t.toUpperCase())) labels.add(label);
+    } else if (containsSequence(tokens, sequence)) labels.add(label);
+  }
   return [...labels];
 }
 

@@ -18,6 +18,11 @@ export function normaliseName(text: string): string {
 }
 
 export function tokeniseName(text: string): string[] {
+  return tokeniseKeepingCase(text).map((t) => t.toLowerCase());
+}
+
+/** The same tokens as `tokeniseName`, in their original case (to tell "SEND" from "Send"). */
+export function tokeniseKeepingCase(text: string): string[] {
   const split = text
     // AmeliaOkonkwo → Amelia Okonkwo; SENRegister → SEN Register; but UPNs stays one word.
     .replace(/([\p{Ll}\d])(\p{Lu})/gu, '$1 $2')
@@ -25,11 +30,13 @@ export function tokeniseName(text: string): string[] {
     .normalize('NFKD')
     .replace(/\p{M}+/gu, '')
     // Letters that NFKD does not decompose.
-    .replace(/ø/gi, 'o')
+    .replace(/ø/g, 'o')
+    .replace(/Ø/g, 'O')
     .replace(/ß/g, 'ss')
-    .replace(/æ/gi, 'ae')
-    .replace(/[łŁ]/g, 'l')
-    .toLowerCase();
+    .replace(/æ/g, 'ae')
+    .replace(/Æ/g, 'AE')
+    .replace(/ł/g, 'l')
+    .replace(/Ł/g, 'L');
   // Apostrophes inside a name join it: O'Brien → obrien, as "OBrien" would be typed.
   return split
     .replace(/(\p{L})['’](\p{L})/gu, '$1$2')
