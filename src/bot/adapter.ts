@@ -15,7 +15,8 @@ export function createCloudAdapter(config: Config, logger: Logger): CloudAdapter
   const appSettings = {
     MicrosoftAppId: config.bot.appId,
     MicrosoftAppPassword: config.bot.password ?? '',
-    MicrosoftAppType: config.bot.type,
+    // botbuilder insists on an app id for SingleTenant; local mode has none.
+    MicrosoftAppType: config.mode === 'local' ? 'MultiTenant' : config.bot.type,
     MicrosoftAppTenantId: config.bot.tenantId ?? '',
   };
   const credentials = new ConfigurationServiceClientCredentialFactory(appSettings);

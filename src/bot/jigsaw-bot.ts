@@ -196,7 +196,7 @@ export class JigsawBot extends TeamsActivityHandler {
       botId: context.activity.recipient.id,
       registeredBy: person.aadObjectId,
     });
-    const members = await this.loadChannelMembers(context);
+    const members = await this.loadChannelMembers(context, channelId);
     await replaceDslMembers(this.deps.db, tenant.tenantId, members);
     const released = await releaseHeldOutbox(this.deps.db, tenant.tenantId, DSL_CHANNEL_TARGET);
     if (released) this.deps.onOutboxChanged();
@@ -220,15 +220,13 @@ export class JigsawBot extends TeamsActivityHandler {
     }
   }
 
-  private async loadChannelMembers(context: TurnContext, channelId?: string): Promise<DslMember[]> {
+  private async loadChannelMembers(context: TurnContext, channelId: string): Promise<DslMember[]> {
     const members: DslMember[] = [];
     let token: string | undefined;
     do {
       // getPagedTeamMembers(id) reads /v3/conversations/{id}/pagedmembers: given a channel id it
       // returns that channel's members, which for a private channel is the DSL team only.
-      const page = channelId
-        ? await TeamsInfo.getPagedTeamMembers(context, channelId, 100, token)
-        : await TeamsInfo.getPagedMembers(context, 100, token);
+      const page = await TeamsInfo.getPagedTeamMembers(context, channelId, 100, token);
       for (const m of page.members) {
         if (m.aadObjectId) members.push({ aadObjectId: m.aadObjectId, teamsUserId: m.id, displayName: m.name ?? m.givenName ?? 'DSL' });
       }
