@@ -138,12 +138,13 @@ export interface OpenPlaygroundOptions {
 }
 
 /**
- * One browser tab on the Playground. Typical use:
- *   const ui = await PlaygroundDriver.open(playground.url);
+ * One browser tab on the Playground. Typical use (playground = await startPlayground(…)):
+ *   const ui = await PlaygroundDriver.open(playground);
  *   await ui.openPersonalChat(); await ui.sendText('report');
  *   const card = await ui.waitForCard('Report a concern');
  *   await ui.fillCard({ summary: '…', when: '2026-11-20', category: 'Online safety', urgent: true }, card);
  *   await ui.clickCardAction('Submit', card);
+ *   await ui.openChannel('Safeguarding'); await ui.actAs('Dana Lead'); await ui.waitForCard('New concern');
  */
 export class PlaygroundDriver {
   readonly page: Page;
