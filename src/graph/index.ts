@@ -1,6 +1,8 @@
 // The Graph edge: the only folder that imports msal-node or the Graph SDK.
 export * from './types';
 export { ResyncRequiredError, GraphRequestError } from './graph-errors';
+export { createGraph } from './create-graph';
+export type { GraphSettings, GraphConnection } from './create-graph';
 export { createCredentials, createMsalConfiguration } from './credentials';
 export type { AccessTokenSource, CredentialsOptions, ClientCertificate } from './credentials';
 export { createNodeFetch, FetchNetworkClient } from './https-transport';
