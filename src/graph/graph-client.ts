@@ -212,10 +212,3 @@ export function createGraphEdge(options: GraphClientOptions): GraphEdge {
     close: () => owned?.close(),
   };
 }
-
-/** Wraps a thrown SDK/transport error as a GraphRequestError with status 0 when there was no response. */
-export function asGraphRequestError(err: unknown, url: string): GraphRequestError {
-  if (err instanceof GraphRequestError) return err;
-  const e = err as { statusCode?: number; code?: string; message?: string };
-  return new GraphRequestError(typeof e?.statusCode === 'number' ? e.statusCode : 0, e?.code ?? 'networkError', e?.message ?? String(err), url, { cause: err });
-}
