@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { PupilNameIndex } from '../../domain/sharing/pupil-names';
 import type { RosterPupil } from '../../domain/sharing/types';
+import { describeError, type Logger, silentLogger } from '../../logging';
 import type { Db } from '../../store/db';
 import { countDriveItems, getDrive, startDriveScan, upsertDrive } from '../../store/sharing-drives.repo';
 import { listFindingsSeenInRun, resolveUnseenFindings, type StoredFinding } from '../../store/sharing-findings.repo';
@@ -18,7 +19,7 @@ import { analyseDrive } from './analyse-drive';
 import { type AuditContext, describeFailure, recordFailure } from './audit-context';
 import { enumerateDrive } from './enumerate-drive';
 import { fetchRootPermissions } from './fetch-root-permissions';
-import { type AuditProgress, type ContentSource, type DriveDeltaSource, DriveUnavailable, type GraphUsageMeter, type PermissionSource } from './ports';
+import { type AuditProgress, type ContentSource, type DriveDeltaSource, type DriveInfo, DriveUnavailable, type GraphUsageMeter, type PermissionSource } from './ports';
 
 export interface SharingAuditOptions {
   db: Db;
@@ -39,6 +40,10 @@ export interface SharingAuditOptions {
   permissionBatchSize?: number;
   analysisPageSize?: number;
   contentConcurrency?: number;
+  /** Ids, counts and durations only: never names, paths or pupil data. */
+  logger?: Logger;
+  /** Drives audited at once (Graph latency overlaps; the RU budget still paces the total). Default 4. */
+  driveConcurrency?: number;
 }
 
 export interface SharingAuditResult {
@@ -62,11 +67,15 @@ export async function runSharingAudit(options: SharingAuditOptions): Promise<Sha
   const now = options.now ?? (() => new Date());
   const started = Date.now();
   const meter = options.usage ?? { snapshot: () => ZERO_USAGE };
+  const logger = options.logger ?? silentLogger;
   const usageAtStart = meter.snapshot();
 
   const interrupted = await findRunningAuditRun(db, tenantId);
   const run = interrupted ?? (await createAuditRun(db, tenantId, options.newRunId?.() ?? randomUUID(), options.mode, now()));
-  if (interrupted) await markAuditRunResumed(db, tenantId, run.runId);
+  if (interrupted) {
+    await markAuditRunResumed(db, tenantId, run.runId);
+    logger.info({ runId: run.runId, mode: run.mode }, 'sharing audit: resuming an interrupted run');
+  }
   const earlier = run.stats;
 
   let drivesTotal = 0;
@@ -107,57 +116,84 @@ export async function runSharingAudit(options: SharingAuditOptions): Promise<Sha
       }),
   };
 
-  const statsSoFar = async (): Promise<AuditStats> => {
+  // Per drive, counted once when the drive is done: the stats never rescan the store.
+  const driveCounts = new Map<string, { items: number; sharingRoots: number }>();
+  const statsSoFar = (): AuditStats => {
     let items = 0;
     let sharingRoots = 0;
-    for (const driveId of auditedDrives) {
-      const counts = await countDriveItems(db, tenantId, driveId);
+    for (const counts of driveCounts.values()) {
       items += counts.items;
       sharingRoots += counts.sharingRoots;
     }
-    return { drives: auditedDrives.length, items, sharingRoots, ...usageSoFar(), durationMs: (earlier.durationMs ?? 0) + Date.now() - started };
+    return { drives: driveCounts.size, items, sharingRoots, ...usageSoFar(), durationMs: (earlier.durationMs ?? 0) + Date.now() - started };
   };
 
-  const auditedDrives: string[] = [];
+  const auditDrive = async (info: DriveInfo): Promise<void> => {
+    await upsertDrive(db, tenantId, info);
+    let state = (await getDrive(db, tenantId, info.driveId))!;
+    if (state.runId !== run.runId) state = await startDriveScan(db, tenantId, info.driveId, run.runId, run.mode === 'full' || !state.deltaToken);
+    try {
+      if (state.phase === 'enumerate') {
+        await enumerateDrive(context, state);
+        state = (await getDrive(db, tenantId, info.driveId))!;
+      }
+      if (state.phase === 'permissions') {
+        await fetchRootPermissions(context, info.driveId);
+        state = (await getDrive(db, tenantId, info.driveId))!;
+      }
+      if (state.phase === 'analyse') await analyseDrive(context, state);
+      const counts = await countDriveItems(db, tenantId, info.driveId);
+      driveCounts.set(info.driveId, counts);
+      logger.info({ runId: run.runId, driveId: info.driveId, ...counts }, 'sharing audit: drive done');
+    } catch (err) {
+      // A drive that cannot be read (a OneDrive being deprovisioned, a locked site) must not
+      // stop the audit of the others. Anything else (an outage, a store failure) stops the
+      // run, which stays resumable.
+      if (!(err instanceof DriveUnavailable)) throw err;
+      logger.warn({ runId: run.runId, driveId: info.driveId, ...describeError(err) }, 'sharing audit: drive skipped');
+      recordFailure(context, { driveId: info.driveId, itemId: null, step: 'drive', error: describeFailure(err) });
+    }
+    drivesDone += 1;
+    await saveAuditRunProgress(db, tenantId, run.runId, statsSoFar(), context.failures);
+  };
+
   try {
     context.report('drives', null);
-    const drives = [];
+    const drives: DriveInfo[] = [];
     for await (const drive of options.delta.listDrives()) drives.push(drive);
     drivesTotal = drives.length;
-    for (const info of drives) {
-      await upsertDrive(db, tenantId, info);
-      let state = (await getDrive(db, tenantId, info.driveId))!;
-      if (state.runId !== run.runId) state = await startDriveScan(db, tenantId, info.driveId, run.runId, run.mode === 'full' || !state.deltaToken);
-      auditedDrives.push(info.driveId);
-      try {
-        if (state.phase === 'enumerate') {
-          await enumerateDrive(context, state);
-          state = (await getDrive(db, tenantId, info.driveId))!;
-        }
-        if (state.phase === 'permissions') {
-          await fetchRootPermissions(context, info.driveId);
-          state = (await getDrive(db, tenantId, info.driveId))!;
-        }
-        if (state.phase === 'analyse') await analyseDrive(context, state);
-      } catch (err) {
-        // A drive that cannot be read (a OneDrive being deprovisioned, a locked site) must not
-        // stop the audit of the others. Anything else (an outage, a store failure) stops the
-        // run, which stays resumable.
-        if (!(err instanceof DriveUnavailable)) throw err;
-        recordFailure(context, { driveId: info.driveId, itemId: null, step: 'drive', error: describeFailure(err) });
-        auditedDrives.pop();
-      }
-      drivesDone += 1;
-      await saveAuditRunProgress(db, tenantId, run.runId, await statsSoFar(), context.failures);
-    }
+    await runPool(drives, options.driveConcurrency ?? 4, auditDrive);
     context.report('finish', null);
-    await resolveUnseenFindings(db, tenantId, run.runId, auditedDrives, now());
-    const finished = await finishAuditRun(db, tenantId, run.runId, { status: 'completed', finishedAt: now(), stats: await statsSoFar(), error: null });
+    await resolveUnseenFindings(db, tenantId, run.runId, [...driveCounts.keys()], now());
+    const finished = await finishAuditRun(db, tenantId, run.runId, { status: 'completed', finishedAt: now(), stats: statsSoFar(), error: null });
     const findings = await listFindingsSeenInRun(db, tenantId, run.runId);
+    logger.info({ runId: run.runId, mode: run.mode, ...finished.stats, findings: findings.length, failures: context.failures.length }, 'sharing audit: run completed');
     return { run: { ...finished, failures: context.failures }, resumedRun: interrupted !== null, findings };
   } catch (err) {
+    logger.error({ runId: run.runId, ...describeError(err) }, 'sharing audit: run stopped; it will resume from its checkpoints');
     // Left `running` on purpose: the next start resumes from the checkpoints.
-    await saveAuditRunProgress(db, tenantId, run.runId, await statsSoFar().catch(() => earlier), context.failures).catch(() => undefined);
+    await saveAuditRunProgress(db, tenantId, run.runId, statsSoFar(), context.failures).catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * Runs `work` over `items`, `limit` at a time. After a failure no new item starts, the ones
+ * in flight finish (so nothing writes after this returns), and the first error is thrown.
+ */
+async function runPool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | null = null;
+  const worker = async () => {
+    while (failure === null && next < items.length) {
+      const item = items[next++];
+      try {
+        await work(item);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  if (failure !== null) throw (failure as { error: unknown }).error;
 }
