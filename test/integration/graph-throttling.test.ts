@@ -5,6 +5,7 @@ import { DEFAULT_APP, startFakeGraphTenant, type FakeGraphTenant } from '../fake
 import { connectToFake, type Connection } from '../fakes/graph-tenant/connect';
 import { walkDrive } from '../../src/graph/drive-walker';
 import { listPermissions } from '../../src/graph/permissions';
+import { createNodeFetch } from '../../src/graph/https-transport';
 import type { RuBudgetOptions } from '../../src/graph/ru-budget';
 
 /** Walks every drive with `workers` concurrent walkers, then lists permissions of sharing roots. */
@@ -111,6 +112,45 @@ describe('throttling against the fake Graph', () => {
       expect(c.edge.counters().retries).toBe(1);
     } finally {
       fake.api.clearFailures();
+      c.close();
+    }
+  });
+
+  it('sends RateLimit-* headers past 80 % of the budget and 429 + Retry-After beyond it (per app)', async () => {
+    const app = { clientId: 'eeeeeeee-5555-4c2a-9d3e-5f6a7b8c9d0e', secrets: ['x'], roles: ['Files.Read.All'] };
+    fake.registerApp(app);
+    const c = connectToFake(fake, { clientId: app.clientId, clientSecret: 'x' });
+    // Raw requests: the edge's budget would (rightly) wait on RateLimit-Remaining instead of overspending.
+    const raw = createNodeFetch({ caPem: fake.caPem });
+    try {
+      const auth = { Authorization: `Bearer ${await c.credentials.getAccessToken()}` };
+      const root = fake.tenant.sharingRoots()[0]!;
+      const url = `${fake.url}/v1.0/drives/${fake.tenant.drives[fake.tenant.driveIndexOf(root)]!.id}/items/${fake.tenant.itemId(root)}/permissions`;
+      let sawHeaders = false;
+      let throttled: Headers | undefined;
+      for (let i = 0; i < 400 && !throttled; i++) {
+        const r = await raw.fetch(url, { headers: auth });
+        await r.arrayBuffer();
+        if (r.status === 429) throttled = r.headers;
+        else if (r.headers.get('ratelimit-limit')) {
+          sawHeaders = true;
+          expect(r.headers.get('ratelimit-limit')).toBe('300');
+          expect(Number(r.headers.get('ratelimit-remaining'))).toBeLessThanOrEqual(60);
+          expect(Number(r.headers.get('ratelimit-reset'))).toBeGreaterThanOrEqual(1);
+        }
+      }
+      expect(sawHeaders).toBe(true);
+      expect(Number(throttled!.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(fake.meter.totalFor(app.clientId).throttled).toBeGreaterThan(0);
+      // The budget is per app: the default app is not throttled by this one's spending.
+      const other = connectToFake(fake);
+      try {
+        expect((await other.edge.getJson<{ value: unknown[] }>('/organization')).value).toHaveLength(1);
+      } finally {
+        other.close();
+      }
+    } finally {
+      raw.close();
       c.close();
     }
   });
