@@ -1,7 +1,7 @@
-import { remediateFindings, runSharingAudit } from '../../src/jobs/sharing-audit';
+import { applyOwnerAnswer, prepareOwnerNotifications, remediateFindings, runSharingAudit } from '../../src/jobs/sharing-audit';
 import type { Db } from '../../src/store/db';
 import { getFinding } from '../../src/store/sharing-findings.repo';
-import { listRemediations } from '../../src/store/sharing-remediations.repo';
+import { listOwnerNotifications, listRemediations } from '../../src/store/sharing-remediations.repo';
 import { createTestDb, storeKind } from '../support/test-db';
 import { anyoneLink, FakeTenant, organisationLink } from './sharing-audit-fakes';
 
@@ -113,5 +113,29 @@ describe(`sharing audit remediation (${storeKind()})`, () => {
     const again = await remediate({ findingId: idOf('fsm') }, false);
     expect(again).toEqual({ actions: [], skipped: [{ findingId: idOf('fsm'), reason: 'already remediated' }] });
     expect((await remediate({ findingId: 'f-nope' }, false)).skipped).toEqual([{ findingId: 'f-nope', reason: 'no such finding' }]);
+  });
+
+  it('notifies each owner once and acts on their answers: keep with a reason, remove the link', async () => {
+    const { tenantId, fake, idOf } = await setUp();
+    let n = 0;
+    const digests = await prepareOwnerNotifications({ db, tenantId, now: () => now, newId: () => `n-${++n}` });
+    // Every finding here was shared by the same person (the `shared` facet's owner).
+    expect(digests).toHaveLength(1);
+    expect(digests[0]).toMatchObject({ notificationId: 'n-1', owner: { email: 'sharer@school.org.uk' } });
+    expect(digests[0].findings.map((f) => f.itemId).sort()).toEqual(['ehcp', 'fsm', 'sen', 'site', 'y6']);
+    const owner = { id: 'sharer-1', name: 'Sharer' };
+    const answer = (findingId: string, a: 'keep' | 'remove', reason: string | null, who = owner) =>
+      applyOwnerAnswer({ db, tenantId, notificationId: 'n-1', findingId, answer: a, reason, owner: who, verifiedDomains, permissions: fake, remover: fake, now: () => now });
+
+    expect(await answer(idOf('site'), 'keep', '  ')).toEqual({ status: 'refused', reason: 'reason-required' });
+    expect(await answer(idOf('site'), 'keep', 'Governors need it', { id: 'someone-else', name: 'X' })).toEqual({ status: 'refused', reason: 'not-the-owner' });
+    expect(await answer(idOf('site'), 'keep', 'Governors need it')).toEqual({ status: 'kept' });
+    expect(await getFinding(db, tenantId, idOf('site'))).toMatchObject({ status: 'accepted', statusReason: 'Governors need it', statusBy: { id: 'sharer-1' } });
+
+    const removed = await answer(idOf('fsm'), 'remove', null);
+    expect(removed).toMatchObject({ status: 'remediation', result: { actions: [{ outcome: 'removed', stillExposed: false }] } });
+    expect(fake.removals).toEqual(['fsm/link-fsm']);
+    expect(await getFinding(db, tenantId, idOf('fsm'))).toMatchObject({ status: 'remediated', statusBy: { id: 'sharer-1' } });
+    expect(await listOwnerNotifications(db, tenantId, idOf('fsm'))).toMatchObject([{ response: 'remove', respondedAt: now.toISOString() }]);
   });
 });

@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import { groupFindingsByOwner } from '../../domain/sharing/findings';
+import type { Owner, Severity } from '../../domain/sharing/types';
+import type { Db } from '../../store/db';
+import { listFindingsByStatus, setFindingStatus, type StoredFinding } from '../../store/sharing-findings.repo';
+import { recordOwnerNotification, recordOwnerResponse } from '../../store/sharing-remediations.repo';
+import type { PermissionRemover, PermissionSource } from './ports';
+import { remediateFindings, type RemediationResult } from './remediate';
+
+/**
+ * "Notify owners": each owner gets one digest of their exposed files (the card, with
+ * "Remove link" and "Keep (reason)" per file, is built in src/cards and sent through the
+ * outbox). Their answers are recorded and acted on here.
+ */
+
+export interface OwnerDigestToSend {
+  notificationId: string;
+  owner: Owner;
+  findings: StoredFinding[];
+}
+
+export async function prepareOwnerNotifications(options: {
+  db: Db;
+  tenantId: string;
+  /** Only these severities (default: all open findings). */
+  severities?: readonly Severity[];
+  now?: () => Date;
+  newId?: () => string;
+}): Promise<OwnerDigestToSend[]> {
+  const { db, tenantId } = options;
+  const now = options.now ?? (() => new Date());
+  const open = await listFindingsByStatus(db, tenantId, 'open', null);
+  const wanted = options.severities ? open.filter((f) => options.severities!.includes(f.severity)) : open;
+  const digests: OwnerDigestToSend[] = [];
+  for (const digest of groupFindingsByOwner(wanted)) {
+    const notificationId = options.newId?.() ?? randomUUID();
+    const findings = digest.findings as StoredFinding[];
+    await recordOwnerNotification(db, tenantId, notificationId, { id: digest.owner.id, email: digest.owner.email }, findings.map((f) => f.id), now());
+    digests.push({ notificationId, owner: digest.owner, findings });
+  }
+  return digests;
+}
+
+export type OwnerAnswerOutcome =
+  | { status: 'refused'; reason: 'not-the-owner' | 'reason-required' }
+  | { status: 'kept' }
+  | { status: 'remediation'; result: RemediationResult };
+
+/**
+ * An owner pressed "Keep (reason)" or "Remove link". Only the notified owner may answer (the
+ * caller passes the id from the validated Teams identity, never from card data). Keep
+ * accepts the finding with the owner's reason; Remove runs remediation as the owner.
+ */
+export async function applyOwnerAnswer(options: {
+  db: Db;
+  tenantId: string;
+  notificationId: string;
+  findingId: string;
+  answer: 'remove' | 'keep';
+  reason: string | null;
+  owner: { id: string; name: string };
+  verifiedDomains: readonly string[];
+  permissions: PermissionSource;
+  remover: PermissionRemover;
+  now?: () => Date;
+}): Promise<OwnerAnswerOutcome> {
+  const { db, tenantId } = options;
+  const now = options.now ?? (() => new Date());
+  const reason = options.reason?.trim() || null;
+  if (options.answer === 'keep' && !reason) return { status: 'refused', reason: 'reason-required' };
+  const recorded = await recordOwnerResponse(db, tenantId, options.notificationId, options.findingId, {
+    response: options.answer,
+    reason,
+    byId: options.owner.id,
+    at: now(),
+  });
+  if (!recorded) return { status: 'refused', reason: 'not-the-owner' };
+  if (options.answer === 'keep') {
+    await setFindingStatus(db, tenantId, options.findingId, { status: 'accepted', reason, byId: options.owner.id, byName: options.owner.name, at: now() });
+    return { status: 'kept' };
+  }
+  const result = await remediateFindings({
+    db,
+    tenantId,
+    target: { findingId: options.findingId },
+    dryRun: false,
+    actor: options.owner,
+    verifiedDomains: options.verifiedDomains,
+    permissions: options.permissions,
+    remover: options.remover,
+    now,
+  });
+  return { status: 'remediation', result };
+}
