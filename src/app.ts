@@ -52,7 +52,7 @@ export async function createJigsaw(config: Config, options: JigsawOptions): Prom
   const gateway = options.gateway ?? new BotbuilderGateway(adapter, config.bot.appId);
   const worker = new OutboxWorker(
     { db, concerns, gateway, logger: logger.child({ component: 'outbox' }), now, defaultServiceUrl: options.defaultServiceUrl ?? 'https://smba.trafficmanager.net/teams/', botId: config.bot.appId },
-    { pollMs: config.outbox.pollMs, alertAfterAttempts: config.outbox.alertAfterAttempts, maxBackoffMs: config.outbox.maxBackoffSeconds * 1000 },
+    { pollMs: config.outbox.pollMs, alertAfterAttempts: config.outbox.alertAfterAttempts, maxBackoffMs: config.outbox.maxBackoffSeconds * 1000, baseBackoffMs: config.outbox.minBackoffMs },
   );
   const bot = new JigsawBot({ db, concerns, logger: logger.child({ component: 'bot' }), allowedTenantIds: config.allowedTenantIds, now, onOutboxChanged: () => worker.poke() });
   const maxLag = options.maxOutboxLagSeconds ?? 300;

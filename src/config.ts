@@ -59,6 +59,7 @@ export const ConfigSchema = z
     OUTBOX_POLL_MS: int(500, 10, 60_000),
     OUTBOX_ALERT_AFTER_ATTEMPTS: int(5, 1, 1000),
     OUTBOX_MAX_BACKOFF_SECONDS: int(300, 1, 86_400),
+    OUTBOX_MIN_BACKOFF_MS: int(1000, 1, 600_000),
   })
   .superRefine((env, ctx) => {
     if (env.BOT_ID) {
@@ -110,7 +111,7 @@ export interface Config {
     onlineSafetyLeadAadId?: string;
   };
   encryption: { keys?: string; activeKeyId?: string };
-  outbox: { pollMs: number; alertAfterAttempts: number; maxBackoffSeconds: number };
+  outbox: { pollMs: number; alertAfterAttempts: number; maxBackoffSeconds: number; minBackoffMs: number };
 }
 
 export class ConfigError extends Error {
@@ -145,7 +146,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       onlineSafetyLeadAadId: e.ONLINE_SAFETY_LEAD_AAD_ID,
     },
     encryption: { keys: e.ENCRYPTION_KEYS, activeKeyId: e.ENCRYPTION_ACTIVE_KEY_ID },
-    outbox: { pollMs: e.OUTBOX_POLL_MS, alertAfterAttempts: e.OUTBOX_ALERT_AFTER_ATTEMPTS, maxBackoffSeconds: e.OUTBOX_MAX_BACKOFF_SECONDS },
+    outbox: { pollMs: e.OUTBOX_POLL_MS, alertAfterAttempts: e.OUTBOX_ALERT_AFTER_ATTEMPTS, maxBackoffSeconds: e.OUTBOX_MAX_BACKOFF_SECONDS, minBackoffMs: e.OUTBOX_MIN_BACKOFF_MS },
   });
 }
 

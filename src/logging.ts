@@ -29,8 +29,9 @@ export function safeLogField(value: unknown, max = 200): string {
 
 /** Only the error's class, code and status: messages from SDKs can echo request content. */
 export function describeError(err: unknown): Record<string, unknown> {
-  if (err instanceof Error) {
-    const e = err as Error & { code?: unknown; statusCode?: unknown };
+  // Not `instanceof Error`: errors from another realm (vm contexts, some SDKs) fail that check.
+  if (err && typeof err === 'object') {
+    const e = err as { name?: unknown; code?: unknown; statusCode?: unknown; message?: unknown };
     return { errorName: e.name, errorCode: e.code, status: e.statusCode, errorMessage: safeLogField(e.message, 300) };
   }
   return { errorName: typeof err };

@@ -6,6 +6,8 @@ import { createTeamsConnectorFake, type TeamsConnectorFake, type TeamsConnectorF
 import { type ActivityContext, channelMessage, personalInvoke, personalMessage, type TestUser } from './activities';
 import { createTestDb } from './test-db';
 
+export const TEST_ENCRYPTION_KEYS = `test1:${Buffer.alloc(32, 0x5a).toString('base64')}`;
+
 /** A demo school used across integration tests. Ids are shaped like Entra/Teams ids. */
 export const SCHOOL = {
   tenantId: '6f1c2b3a-0000-4000-8000-000000000001',
@@ -39,8 +41,8 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startHarness(options: { env?: Record<string, string>; connector?: TeamsConnectorFakeOptions; db?: Db; registerChannel?: boolean; now?: () => Date } = {}): Promise<Harness> {
-  const fake = await createTeamsConnectorFake({
+export async function startHarness(options: { env?: Record<string, string>; connector?: TeamsConnectorFakeOptions; fake?: TeamsConnectorFake; db?: Db; registerChannel?: boolean; now?: () => Date } = {}): Promise<Harness> {
+  const fake = options.fake ?? await createTeamsConnectorFake({
     tenantId: SCHOOL.tenantId,
     botId: SCHOOL.botId,
     users: Object.values(PEOPLE).map((p) => ({ aadObjectId: p.aadObjectId, name: p.name, id: p.teamsId })),
@@ -56,7 +58,7 @@ export async function startHarness(options: { env?: Record<string, string>; conn
   });
   const db = options.db ?? (await createTestDb());
   const cleanupOnFailure = async () => {
-    await fake.stop();
+    if (!options.fake) await fake.stop();
     if (!options.db) await db.close();
   };
   const config = loadConfig({
@@ -68,6 +70,8 @@ export async function startHarness(options: { env?: Record<string, string>; conn
     CHAIR_AAD_ID: PEOPLE.chair.aadObjectId,
     DPO_AAD_ID: PEOPLE.dpo.aadObjectId,
     OUTBOX_POLL_MS: '20',
+    // A fixed key: a restarted app on the same store must decrypt what the first one wrote.
+    ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
     ...options.env,
   });
@@ -107,7 +111,7 @@ export async function startHarness(options: { env?: Record<string, string>; conn
     personalConversationId,
     async stop() {
       await app.stop();
-      await fake.stop();
+      if (!options.fake) await fake.stop();
       if (!options.db) await db.close();
     },
   };
