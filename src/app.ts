@@ -8,6 +8,7 @@ import { outboxLagSeconds } from './store/outbox.repo';
 import { createCloudAdapter } from './bot/adapter';
 import { BotbuilderGateway } from './bot/botbuilder-gateway';
 import { JigsawBot } from './bot/jigsaw-bot';
+import type { BotFeature } from './bot/bot-feature';
 import { createHttpServer, type RunningHttpServer } from './http/server';
 import { OutboxWorker } from './jobs/outbox-worker';
 import type { TeamsGateway } from './jobs/teams-gateway';
@@ -54,7 +55,9 @@ export async function createJigsaw(config: Config, options: JigsawOptions): Prom
     { db, concerns, gateway, logger: logger.child({ component: 'outbox' }), now, defaultServiceUrl: options.defaultServiceUrl ?? 'https://smba.trafficmanager.net/teams/', botId: config.bot.appId },
     { pollMs: config.outbox.pollMs, alertAfterAttempts: config.outbox.alertAfterAttempts, maxBackoffMs: config.outbox.maxBackoffSeconds * 1000, baseBackoffMs: config.outbox.minBackoffMs },
   );
-  const bot = new JigsawBot({ db, concerns, logger: logger.child({ component: 'bot' }), allowedTenantIds: config.allowedTenantIds, now, onOutboxChanged: () => worker.poke() });
+  // Capabilities beyond reporting register here (one line each): triage, AUPs, audits.
+  const features: BotFeature[] = [];
+  const bot = new JigsawBot({ db, concerns, logger: logger.child({ component: 'bot' }), allowedTenantIds: config.allowedTenantIds, now, onOutboxChanged: () => worker.poke(), features });
   const maxLag = options.maxOutboxLagSeconds ?? 300;
   const http = createHttpServer({
     adapter,

@@ -22,6 +22,7 @@ import type { Person } from '../domain/concerns/concern';
 import { DSL_CHANNEL_TARGET, submitConcernReport } from '../services/report-concern';
 import { describeError, type Logger } from '../logging';
 import { formValues, parseCardAction, ReportDataSchema } from './parse';
+import type { BotFeature } from './bot-feature';
 
 export interface JigsawBotDeps {
   db: Db;
@@ -32,6 +33,8 @@ export interface JigsawBotDeps {
   now: () => Date;
   /** Wakes the outbox worker after a commit. */
   onOutboxChanged: () => void;
+  /** Further capabilities (triage, AUPs, audits), routed by verb prefix and tried on messages. */
+  features?: readonly BotFeature[];
 }
 
 const GREETING = /^(hi|hello|hey|hiya|morning|afternoon|good (morning|afternoon|evening)|report|concern|new|start|worried)\b/i;
@@ -75,6 +78,9 @@ export class JigsawBot extends TeamsActivityHandler {
     }
     const typed = stripMentions(context.activity.text ?? '');
     const scope = context.activity.conversation.conversationType;
+    for (const feature of this.deps.features ?? []) {
+      if (feature.handleMessage && (await feature.handleMessage({ tenant, person, text: typed, conversationType: scope }, context))) return;
+    }
 
     if (scope === 'channel') {
       if (/^setup\b/i.test(typed)) await this.setupDslChannel(context, tenant, person);
@@ -110,6 +116,23 @@ export class JigsawBot extends TeamsActivityHandler {
     if (!tenant) return cardResponse(messageCard('Jigsaw is not set up for your school', 'Please tell your DSL in person.'));
     const person = personFrom(context);
     if (!person) return cardResponse(messageCard('Jigsaw could not tell who you are', 'Please use Teams signed in with your school account.'));
+
+    const verb = action.action.verb;
+    const feature = (this.deps.features ?? []).find((f) => f.handleInvoke && f.verbPrefixes.some((prefix) => verb.startsWith(prefix)));
+    if (feature?.handleInvoke) {
+      try {
+        const replyToId = (context.activity as { replyToId?: string }).replyToId;
+        return cardResponse(
+          await feature.handleInvoke(
+            { tenant, person, verb, data: action.action.data, trigger: action.trigger, conversationType: context.activity.conversation.conversationType, conversationId: context.activity.conversation.id, messageId: replyToId },
+            context,
+          ),
+        );
+      } catch (err) {
+        this.deps.logger.error({ tenantId: tenant.tenantId, feature: feature.name, verb, ...describeError(err) }, 'card action failed');
+        return cardResponse(messageCard('That did not work', 'Jigsaw could not complete this action just now; nothing was changed. Please try again in a moment.'));
+      }
+    }
 
     const data = ReportDataSchema.safeParse(action.action.data);
     const submissionId = data.success && data.data.submissionId ? data.data.submissionId : randomUUID();
