@@ -4,4 +4,5 @@ export { remediateFindings, type RemediateOptions, type RemediationAction, type 
 export { buildSharingAuditReport, serialiseSharingAuditReport, type SharingAuditReport, type SharingAuditReportFinding } from './report-json';
 export { buildSharingAuditCsv, CSV_COLUMNS } from './report-csv';
 export { summariseReport, type AuditSummary } from './audit-summary';
+export { estimateRemainingMs, formatProgressLine } from './progress-line';
 export { applyOwnerAnswer, prepareOwnerNotifications, type OwnerAnswerOutcome, type OwnerDigestToSend } from './owner-notifications';
