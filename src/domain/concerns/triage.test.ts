@@ -1,0 +1,218 @@
+import type { ConcernStatus, Person } from './concern';
+import { decideTriage, describeEvent, parseTriageCommand, TRIAGE_COMMAND_KINDS, TRIAGE_OUTCOMES, type TriageCommand, type TriageCommandKind, type TriageState } from './triage';
+
+const dana: Person = { aadObjectId: 'aad-dana', name: 'Dana Lead' };
+const priya: Person = { aadObjectId: 'aad-priya', name: 'Priya Deputy' };
+
+const COMMANDS: Record<TriageCommandKind, TriageCommand> = {
+  'take-ownership': { kind: 'take-ownership' },
+  'add-note': { kind: 'add-note', note: 'Spoke to the class teacher.' },
+  'record-action': { kind: 'record-action', outcome: 'social-care-referral' },
+  'record-sharing': { kind: 'record-sharing', withWhom: 'MASH', what: 'The report', why: 'Referral', consentSought: true },
+  'set-risk': { kind: 'set-risk', riskLevel: 'high' },
+  link: { kind: 'link', pupils: ['Jay Smith'], references: ['C-2026-00001'] },
+  close: { kind: 'close', outcome: 'monitor', rationale: 'Parents engaged; monitored for 4 weeks.' },
+  reopen: { kind: 'reopen', reason: 'New messages found.' },
+  'add-participant': { kind: 'add-participant', aadObjectId: 'aad-hr' },
+};
+
+const STATES: Record<ConcernStatus, TriageState> = {
+  new: { status: 'new' },
+  acknowledged: { status: 'acknowledged', owner: dana },
+  'in-progress': { status: 'in-progress', owner: dana, riskLevel: 'medium' },
+  closed: { status: 'closed', owner: dana },
+};
+
+// Expected result of every (state, command) pair, acted on by Dana (the owner where there is one).
+// A status means accepted with that next status; otherwise the refusal code.
+const EXPECTED: Record<ConcernStatus, Record<TriageCommandKind, string>> = {
+  new: {
+    'take-ownership': 'acknowledged',
+    'add-note': 'not-acknowledged',
+    'record-action': 'not-acknowledged',
+    'record-sharing': 'not-acknowledged',
+    'set-risk': 'not-acknowledged',
+    link: 'not-acknowledged',
+    close: 'not-acknowledged',
+    reopen: 'not-closed',
+    'add-participant': 'not-acknowledged',
+  },
+  acknowledged: {
+    'take-ownership': 'unchanged',
+    'add-note': 'in-progress',
+    'record-action': 'in-progress',
+    'record-sharing': 'in-progress',
+    'set-risk': 'in-progress',
+    link: 'in-progress',
+    close: 'closed',
+    reopen: 'not-closed',
+    'add-participant': 'acknowledged',
+  },
+  'in-progress': {
+    'take-ownership': 'unchanged',
+    'add-note': 'in-progress',
+    'record-action': 'in-progress',
+    'record-sharing': 'in-progress',
+    'set-risk': 'in-progress',
+    link: 'in-progress',
+    close: 'closed',
+    reopen: 'not-closed',
+    'add-participant': 'in-progress',
+  },
+  closed: {
+    'take-ownership': 'closed',
+    'add-note': 'closed',
+    'record-action': 'closed',
+    'record-sharing': 'closed',
+    'set-risk': 'closed',
+    link: 'closed',
+    close: 'closed',
+    reopen: 'in-progress',
+    'add-participant': 'closed',
+  },
+};
+
+const ACCEPTED_STATUSES = new Set(['acknowledged', 'in-progress']);
+
+describe('decideTriage: every transition', () => {
+  const cases = (Object.keys(STATES) as ConcernStatus[]).flatMap((status) =>
+    TRIAGE_COMMAND_KINDS.map((kind) => [status, kind, EXPECTED[status][kind]] as const),
+  );
+  it.each(cases)('%s + %s → %s', (status, kind, expected) => {
+    const decision = decideTriage(STATES[status], COMMANDS[kind], dana, { reference: 'C-2026-00009', about: 'adult' });
+    // "closed" is both a status (close accepted) and a refusal code (anything else on a closed concern).
+    const accepted = ACCEPTED_STATUSES.has(expected) || (expected === 'closed' && status !== 'closed');
+    if (accepted) {
+      expect(decision.ok).toBe(true);
+      if (decision.ok) expect(decision.next.status).toBe(expected);
+    } else {
+      expect(decision.ok).toBe(false);
+      if (!decision.ok) {
+        expect(decision.code).toBe(expected);
+        expect(decision.reason.length).toBeGreaterThan(10);
+      }
+    }
+  });
+
+  it('covers every command kind', () => {
+    for (const status of Object.keys(EXPECTED) as ConcernStatus[]) expect(Object.keys(EXPECTED[status]).sort()).toEqual([...TRIAGE_COMMAND_KINDS].sort());
+  });
+});
+
+describe('decideTriage: rules', () => {
+  it('gives ownership to the first claimant and refuses the second, naming the owner', () => {
+    const first = decideTriage(STATES.new, COMMANDS['take-ownership'], dana);
+    expect(first.ok && first.next).toEqual({ status: 'acknowledged', owner: dana });
+    expect(first.ok && first.tellReporter).toBe('acknowledged');
+    expect(first.ok && first.cancelsEscalation).toBe(true);
+    const second = decideTriage(first.ok ? first.next : STATES.new, COMMANDS['take-ownership'], priya);
+    expect(second).toEqual({ ok: false, code: 'already-owned', reason: 'Already owned by Dana Lead.' });
+  });
+
+  it('lets any DSL record on a concern another DSL owns', () => {
+    const decision = decideTriage(STATES.acknowledged, COMMANDS['add-note'], priya);
+    expect(decision.ok && decision.next.owner).toEqual(dana);
+  });
+
+  it('closing tells the reporter and stops escalation; reopening keeps the owner', () => {
+    const closed = decideTriage(STATES['in-progress'], COMMANDS.close, priya);
+    expect(closed.ok && closed.tellReporter).toBe('closed');
+    expect(closed.ok && closed.cancelsEscalation).toBe(true);
+    expect(closed.ok && closed.event).toEqual({ type: 'closed', details: { outcome: 'monitor', rationale: 'Parents engaged; monitored for 4 weeks.' } });
+    const reopened = decideTriage(STATES.closed, COMMANDS.reopen, priya);
+    expect(reopened.ok && reopened.next).toEqual({ status: 'in-progress', owner: dana });
+    expect(reopened.ok && reopened.event.details).toEqual({ reason: 'New messages found.' });
+  });
+
+  it('refuses setting the same risk level, and records the previous one otherwise', () => {
+    expect(decideTriage(STATES['in-progress'], { kind: 'set-risk', riskLevel: 'medium' }, dana)).toMatchObject({ ok: false, code: 'unchanged' });
+    const raised = decideTriage(STATES['in-progress'], { kind: 'set-risk', riskLevel: 'high', reason: 'Threats escalated' }, dana);
+    expect(raised.ok && raised.next.riskLevel).toBe('high');
+    expect(raised.ok && raised.event.details).toEqual({ riskLevel: 'high', previous: 'medium', reason: 'Threats escalated' });
+  });
+
+  it('refuses linking a concern to itself', () => {
+    expect(decideTriage(STATES.acknowledged, { kind: 'link', pupils: [], references: ['C-2026-00009'] }, dana, { reference: 'C-2026-00009' })).toMatchObject({ ok: false, code: 'self-link' });
+  });
+
+  it('adds people only to concerns about adults', () => {
+    expect(decideTriage(STATES.acknowledged, COMMANDS['add-participant'], dana, { about: 'pupil' })).toMatchObject({ ok: false, code: 'not-allowed' });
+    expect(decideTriage(STATES.acknowledged, COMMANDS['add-participant'], dana, { about: 'adult', alreadyParticipant: true, participantName: 'Hana HR' })).toEqual({
+      ok: false,
+      code: 'unchanged',
+      reason: 'Hana HR already has access.',
+    });
+  });
+
+  it('records information sharing without consent only with the reason', () => {
+    const d = decideTriage(STATES.acknowledged, { kind: 'record-sharing', withWhom: 'Police', what: 'Screenshots', why: 'Crime', consentSought: false, noConsentReason: 'Would alert the abuser' }, dana);
+    expect(d.ok && d.event.details).toEqual({ withWhom: 'Police', what: 'Screenshots', why: 'Crime', consentSought: false, noConsentReason: 'Would alert the abuser' });
+  });
+
+  it('describes events without narrative', () => {
+    expect(describeEvent('closed', { outcome: 'no-further-action', rationale: 'secret' })).toBe('Closed: No further action');
+    expect(describeEvent('note-added', { note: 'secret' })).toBe('Note added');
+    expect(describeEvent('action-recorded', { outcome: 'police' })).toBe('Action recorded: Police');
+  });
+});
+
+describe('parseTriageCommand', () => {
+  it('requires an outcome and a rationale to close', () => {
+    const parsed = parseTriageCommand('close', { closeOutcome: '', closeRationale: '  ' });
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(Object.keys(parsed.errors).sort()).toEqual(['closeOutcome', 'closeRationale']);
+    expect(parseTriageCommand('close', { closeOutcome: 'escape-hatch', closeRationale: 'x' })).toMatchObject({ ok: false, errors: { closeOutcome: 'Choose one of the outcomes listed.' } });
+    expect(parseTriageCommand('close', { closeOutcome: 'monitor', closeRationale: 'Why' })).toMatchObject({ ok: true, command: { kind: 'close', outcome: 'monitor', rationale: 'Why' } });
+  });
+
+  it('requires a reason to reopen', () => {
+    expect(parseTriageCommand('reopen', {})).toMatchObject({ ok: false, errors: { reopenReason: expect.any(String) } });
+  });
+
+  it('requires with whom, what, why and a consent answer; a reason when consent was not sought', () => {
+    const none = parseTriageCommand('record-sharing', {});
+    expect(none.ok).toBe(false);
+    if (!none.ok) expect(Object.keys(none.errors).sort()).toEqual(['consentSought', 'shareWhat', 'shareWhy', 'shareWith']);
+    const noReason = parseTriageCommand('record-sharing', { shareWith: 'MASH', shareWhat: 'Report', shareWhy: 'Referral', consentSought: 'no' });
+    expect(noReason).toMatchObject({ ok: false, errors: { noConsentReason: expect.stringContaining('record why') } });
+    const yes = parseTriageCommand('record-sharing', { shareWith: 'MASH', shareWhat: 'Report', shareWhy: 'Referral', consentSought: 'yes', noConsentReason: 'ignored' });
+    expect(yes).toMatchObject({ ok: true, command: { consentSought: true, noConsentReason: undefined } });
+  });
+
+  it('accepts every listed outcome for an action and refuses others', () => {
+    for (const o of TRIAGE_OUTCOMES) expect(parseTriageCommand('record-action', { outcome: o.id }).ok).toBe(true);
+    expect(parseTriageCommand('record-action', { outcome: 'sack-them' }).ok).toBe(false);
+  });
+
+  it('includes the outcomes the issue lists', () => {
+    const ids = TRIAGE_OUTCOMES.map((o) => o.id);
+    for (const id of ['monitor', 'pastoral-support', 'early-help', 'inform-parents', 'social-care-referral', 'police', 'lado', 'ceop', 'iwf', 'prevent', 'platform-removal', 'filtering-change', 'no-further-action']) {
+      expect(ids).toContain(id);
+    }
+  });
+
+  it('cleans text (control characters and bidi overrides) and bounds its length', () => {
+    const parsed = parseTriageCommand('add-note', { note: 'Saw\u202E it\u0007 ' });
+    expect(parsed).toMatchObject({ ok: true, command: { note: 'Saw it' } });
+    expect(parseTriageCommand('add-note', { note: 'x'.repeat(4001) })).toMatchObject({ ok: false, errors: { note: expect.stringContaining('4000') } });
+  });
+
+  it('parses links: pupils and references, de-duplicated, references checked', () => {
+    expect(parseTriageCommand('link', { linkPupils: 'Jay Smith, Jay Smith\nAmy Lee', linkReferences: 'c-2026-00001; C-2026-00001' })).toMatchObject({
+      ok: true,
+      command: { pupils: ['Jay Smith', 'Amy Lee'], references: ['C-2026-00001'] },
+    });
+    expect(parseTriageCommand('link', {})).toMatchObject({ ok: false, errors: { linkPupils: expect.any(String) } });
+    expect(parseTriageCommand('link', { linkReferences: 'last week' })).toMatchObject({ ok: false, errors: { linkReferences: expect.stringContaining('C-2026-00012') } });
+  });
+
+  it('requires a valid risk level', () => {
+    expect(parseTriageCommand('set-risk', { riskLevel: 'extreme' })).toMatchObject({ ok: false, errors: { riskLevel: expect.any(String) } });
+    expect(parseTriageCommand('set-risk', { riskLevel: 'low' })).toMatchObject({ ok: true, command: { riskLevel: 'low' } });
+  });
+
+  it('ignores fields that belong to other commands', () => {
+    const parsed = parseTriageCommand('add-note', { note: 'n', closeOutcome: 'monitor', owner: 'aad-mallory' });
+    expect(parsed.values).toEqual({ note: 'n' });
+  });
+});

@@ -1,0 +1,362 @@
+import { cleanLine, cleanText } from '../text';
+import type { ConcernStatus, Person } from './concern';
+
+/**
+ * The DSL's triage of a concern, as a pure state machine: a command and the concern's current
+ * triage state in, either a refusal with a reason a DSL can act on or the next state and the
+ * chronology event to append. No I/O: the service applies the decision in one transaction.
+ */
+
+/** Outcomes and actions a DSL records (KCSIE; "What the DSL can do" in the practice notes). Ids are stored. */
+export const TRIAGE_OUTCOMES = [
+  { id: 'monitor', title: 'Monitor', external: false },
+  { id: 'pastoral-support', title: 'Pastoral support', external: false },
+  { id: 'behaviour-sanction', title: 'Behaviour sanction under the AUP', external: false },
+  { id: 'inform-parents', title: 'Inform parents/carers', external: false },
+  { id: 'early-help', title: 'Early help', external: true },
+  { id: 'social-care-referral', title: "Referral to children's social care / MASH", external: true },
+  { id: 'police', title: 'Police', external: true },
+  { id: 'lado', title: 'LADO (allegation about an adult)', external: true },
+  { id: 'ceop', title: 'CEOP (online sexual abuse or grooming)', external: true },
+  { id: 'iwf', title: 'IWF (illegal images online)', external: true },
+  { id: 'prevent', title: 'Prevent / Channel', external: true },
+  { id: 'platform-removal', title: 'Ask a platform to remove a post', external: false },
+  { id: 'filtering-change', title: 'Filtering change request', external: false },
+  { id: 'no-further-action', title: 'No further action', external: false },
+] as const;
+export type TriageOutcome = (typeof TRIAGE_OUTCOMES)[number]['id'];
+
+export const RISK_LEVELS = [
+  { id: 'low', title: 'Low' },
+  { id: 'medium', title: 'Medium' },
+  { id: 'high', title: 'High' },
+] as const;
+export type RiskLevel = (typeof RISK_LEVELS)[number]['id'];
+
+export const TRIAGE_LIMITS = {
+  noteMax: 4000,
+  shortTextMax: 300,
+  reasonMax: 2000,
+  linkPupilsMax: 10,
+  linkConcernsMax: 10,
+} as const;
+
+export function isTriageOutcome(value: string): value is TriageOutcome {
+  return TRIAGE_OUTCOMES.some((o) => o.id === value);
+}
+
+export function outcomeTitle(id: string): string {
+  return TRIAGE_OUTCOMES.find((o) => o.id === id)?.title ?? id;
+}
+
+export function isRiskLevel(value: string): value is RiskLevel {
+  return RISK_LEVELS.some((r) => r.id === value);
+}
+
+/** What triage needs to know about a concern. */
+export interface TriageState {
+  status: ConcernStatus;
+  owner?: Person;
+  riskLevel?: RiskLevel;
+}
+
+export type TriageCommand =
+  | { kind: 'take-ownership' }
+  | { kind: 'add-note'; note: string }
+  | { kind: 'record-action'; outcome: TriageOutcome; note?: string }
+  | { kind: 'record-sharing'; withWhom: string; what: string; why: string; consentSought: boolean; noConsentReason?: string }
+  | { kind: 'set-risk'; riskLevel: RiskLevel; reason?: string }
+  | { kind: 'link'; pupils: string[]; references: string[] }
+  | { kind: 'close'; outcome: TriageOutcome; rationale: string }
+  | { kind: 'reopen'; reason: string }
+  /** Concerns about adults only: give one more person access (the recipient decides who). */
+  | { kind: 'add-participant'; aadObjectId: string };
+export type TriageCommandKind = TriageCommand['kind'];
+
+export const TRIAGE_COMMAND_KINDS: readonly TriageCommandKind[] = [
+  'take-ownership',
+  'add-note',
+  'record-action',
+  'record-sharing',
+  'set-risk',
+  'link',
+  'close',
+  'reopen',
+  'add-participant',
+];
+
+/** The form fields each command reads; the card's input ids are these names. */
+export const TRIAGE_FIELDS = {
+  'take-ownership': [],
+  'add-note': ['note'],
+  'record-action': ['outcome', 'actionNote'],
+  'record-sharing': ['shareWith', 'shareWhat', 'shareWhy', 'consentSought', 'noConsentReason'],
+  'set-risk': ['riskLevel', 'riskReason'],
+  link: ['linkPupils', 'linkReferences'],
+  close: ['closeOutcome', 'closeRationale'],
+  reopen: ['reopenReason'],
+  'add-participant': ['participant'],
+} as const satisfies Record<TriageCommandKind, readonly string[]>;
+export type TriageField = (typeof TRIAGE_FIELDS)[TriageCommandKind][number];
+export type TriageValues = Partial<Record<TriageField, string>>;
+export type TriageErrors = Partial<Record<TriageField, string>>;
+
+export type ParsedTriageCommand = { ok: true; command: TriageCommand; values: TriageValues } | { ok: false; errors: TriageErrors; values: TriageValues };
+
+const MULTILINE: ReadonlySet<string> = new Set(['note', 'actionNote', 'shareWhat', 'shareWhy', 'noConsentReason', 'riskReason', 'linkPupils', 'closeRationale', 'reopenReason']);
+
+/**
+ * Turns submitted form values into a command, with a message per field at fault. Every text
+ * is cleaned (control characters, bidi overrides) before it can reach the chronology.
+ */
+export function parseTriageCommand(kind: TriageCommandKind, raw: Record<string, unknown>): ParsedTriageCommand {
+  const values: TriageValues = {};
+  for (const field of TRIAGE_FIELDS[kind] as readonly TriageField[]) {
+    const value = raw[field];
+    if (value === undefined || value === null) continue;
+    values[field] = MULTILINE.has(field) ? cleanText(value) : cleanLine(value);
+  }
+  const errors: TriageErrors = {};
+  const L = TRIAGE_LIMITS;
+  const required = (field: TriageField, message: string, max: number): string => {
+    const v = values[field] ?? '';
+    if (!v) errors[field] = message;
+    else if (v.length > max) errors[field] = `Keep this under ${max} characters (it is ${v.length}).`;
+    return v;
+  };
+  const optional = (field: TriageField, max: number): string | undefined => {
+    const v = values[field] ?? '';
+    if (v.length > max) errors[field] = `Keep this under ${max} characters (it is ${v.length}).`;
+    return v || undefined;
+  };
+  const outcomeOf = (field: 'outcome' | 'closeOutcome', message: string): TriageOutcome => {
+    const v = values[field] ?? '';
+    if (!v) errors[field] = message;
+    else if (!isTriageOutcome(v)) errors[field] = 'Choose one of the outcomes listed.';
+    return v as TriageOutcome;
+  };
+
+  let command: TriageCommand;
+  switch (kind) {
+    case 'take-ownership':
+      command = { kind };
+      break;
+    case 'add-note':
+      command = { kind, note: required('note', 'Write the note.', L.noteMax) };
+      break;
+    case 'record-action': {
+      const outcome = outcomeOf('outcome', 'Choose the action or outcome to record.');
+      command = { kind, outcome, note: optional('actionNote', L.noteMax) };
+      break;
+    }
+    case 'record-sharing': {
+      const withWhom = required('shareWith', 'Say who the information was shared with (person and organisation).', L.shortTextMax);
+      const what = required('shareWhat', 'Say what was shared.', L.reasonMax);
+      const why = required('shareWhy', 'Say why it was shared.', L.reasonMax);
+      const consent = values.consentSought ?? '';
+      if (consent !== 'yes' && consent !== 'no') errors.consentSought = 'Say whether consent was sought.';
+      let noConsentReason: string | undefined;
+      if (consent === 'no') {
+        noConsentReason = required('noConsentReason', 'Consent was not sought: record why (for example, seeking it would place the child at risk).', L.reasonMax);
+      } else optional('noConsentReason', L.reasonMax);
+      command = { kind, withWhom, what, why, consentSought: consent === 'yes', noConsentReason: consent === 'no' ? noConsentReason : undefined };
+      break;
+    }
+    case 'set-risk': {
+      const level = values.riskLevel ?? '';
+      if (!level) errors.riskLevel = 'Choose a risk level.';
+      else if (!isRiskLevel(level)) errors.riskLevel = 'Choose one of the risk levels listed.';
+      command = { kind, riskLevel: level as RiskLevel, reason: optional('riskReason', L.reasonMax) };
+      break;
+    }
+    case 'link': {
+      const pupils = splitList(values.linkPupils ?? '');
+      const references = splitList((values.linkReferences ?? '').toUpperCase());
+      if (pupils.length === 0 && references.length === 0) errors.linkPupils = 'Name a pupil or give a concern reference to link.';
+      if (pupils.length > L.linkPupilsMax) errors.linkPupils = `Link at most ${L.linkPupilsMax} pupils at a time.`;
+      else if (pupils.some((p) => p.length > 100)) errors.linkPupils = "Each pupil's name must be at most 100 characters.";
+      const malformed = references.filter((r) => !/^C-\d{4}-\d{5}$/.test(r));
+      if (malformed.length) errors.linkReferences = `Give references like C-2026-00012 (not "${malformed[0]}").`;
+      else if (references.length > L.linkConcernsMax) errors.linkReferences = `Link at most ${L.linkConcernsMax} concerns at a time.`;
+      command = { kind, pupils, references: [...new Set(references)] };
+      break;
+    }
+    case 'close': {
+      const outcome = outcomeOf('closeOutcome', 'Choose the outcome the concern is closed with.');
+      const rationale = required('closeRationale', 'Record the rationale: why this outcome, and why the concern can be closed.', L.reasonMax);
+      command = { kind, outcome, rationale };
+      break;
+    }
+    case 'reopen':
+      command = { kind, reason: required('reopenReason', 'Record why the concern is reopened (the new information).', L.reasonMax) };
+      break;
+    case 'add-participant':
+      command = { kind, aadObjectId: required('participant', 'Choose the person to give access to.', 64) };
+      break;
+  }
+  if (Object.keys(errors).length) return { ok: false, errors, values };
+  return { ok: true, command, values };
+}
+
+function splitList(text: string): string[] {
+  return [...new Set(text.split(/[\n,;]+/).map((s) => s.replace(/\s+/g, ' ').trim()).filter(Boolean))];
+}
+
+/** The chronology event types triage writes (plus 'reported' and 'escalated' from elsewhere). */
+export const TRIAGE_EVENT_TYPES: Record<TriageCommandKind, string> = {
+  'take-ownership': 'acknowledged',
+  'add-note': 'note-added',
+  'record-action': 'action-recorded',
+  'record-sharing': 'information-shared',
+  'set-risk': 'risk-set',
+  link: 'linked',
+  close: 'closed',
+  reopen: 'reopened',
+  'add-participant': 'participant-added',
+};
+
+export type TriageDecision =
+  | { ok: false; reason: string; code: 'not-acknowledged' | 'already-owned' | 'closed' | 'not-closed' | 'unchanged' | 'self-link' | 'not-allowed' }
+  | {
+      ok: true;
+      next: TriageState;
+      event: { type: string; details: Record<string, unknown> };
+      /** The reporter is told (reference and status only). */
+      tellReporter?: 'acknowledged' | 'closed';
+      /** Pending escalation timers stop: someone has picked it up. */
+      cancelsEscalation: boolean;
+    };
+
+/**
+ * Decides a command against the current state.
+ * - `new` accepts only take-ownership: somebody must own a concern before anything is recorded.
+ * - `acknowledged` / `in-progress` accept everything but reopen; anything recorded moves an
+ *   acknowledged concern to in progress. Any DSL may record; ownership is not exclusive work.
+ * - take-ownership of a concern someone else owns is refused ("already owned by X"): the first
+ *   committed claim wins. Taking it again yourself changes nothing.
+ * - `closed` accepts only reopen (with a reason), which returns it to in progress.
+ */
+export function decideTriage(
+  state: TriageState,
+  command: TriageCommand,
+  actor: Person,
+  context: { reference?: string; about?: 'pupil' | 'adult' | 'headteacher'; participantName?: string; alreadyParticipant?: boolean } = {},
+): TriageDecision {
+  const type = TRIAGE_EVENT_TYPES[command.kind];
+  if (state.status === 'closed' && command.kind !== 'reopen') {
+    return { ok: false, code: 'closed', reason: 'This concern is closed. Reopen it (with the reason) to record anything more.' };
+  }
+  switch (command.kind) {
+    case 'take-ownership': {
+      if (state.owner && state.owner.aadObjectId !== actor.aadObjectId) {
+        return { ok: false, code: 'already-owned', reason: `Already owned by ${state.owner.name}.` };
+      }
+      if (state.owner) return { ok: false, code: 'unchanged', reason: 'You already own this concern.' };
+      return {
+        ok: true,
+        next: { ...state, status: state.status === 'new' ? 'acknowledged' : state.status, owner: actor },
+        event: { type, details: { owner: actor.name } },
+        tellReporter: state.status === 'new' ? 'acknowledged' : undefined,
+        cancelsEscalation: true,
+      };
+    }
+    case 'reopen':
+      if (state.status !== 'closed') return { ok: false, code: 'not-closed', reason: 'Only a closed concern can be reopened.' };
+      return { ok: true, next: { ...state, status: 'in-progress' }, event: { type, details: { reason: command.reason } }, cancelsEscalation: false };
+    default:
+      break;
+  }
+  if (state.status === 'new') {
+    return { ok: false, code: 'not-acknowledged', reason: 'Take ownership first: nobody has acknowledged this concern yet.' };
+  }
+  const progressed: TriageState = { ...state, status: 'in-progress' };
+  switch (command.kind) {
+    case 'add-note':
+      return { ok: true, next: progressed, event: { type, details: { note: command.note } }, cancelsEscalation: false };
+    case 'record-action':
+      return {
+        ok: true,
+        next: progressed,
+        event: { type, details: { outcome: command.outcome, ...(command.note ? { note: command.note } : {}) } },
+        cancelsEscalation: false,
+      };
+    case 'record-sharing':
+      return {
+        ok: true,
+        next: progressed,
+        event: {
+          type,
+          details: {
+            withWhom: command.withWhom,
+            what: command.what,
+            why: command.why,
+            consentSought: command.consentSought,
+            ...(command.consentSought ? {} : { noConsentReason: command.noConsentReason }),
+          },
+        },
+        cancelsEscalation: false,
+      };
+    case 'set-risk':
+      if (state.riskLevel === command.riskLevel) return { ok: false, code: 'unchanged', reason: `The risk level is already ${command.riskLevel}.` };
+      return {
+        ok: true,
+        next: { ...progressed, riskLevel: command.riskLevel },
+        event: { type, details: { riskLevel: command.riskLevel, previous: state.riskLevel ?? null, ...(command.reason ? { reason: command.reason } : {}) } },
+        cancelsEscalation: false,
+      };
+    case 'link':
+      if (context.reference && command.references.includes(context.reference)) {
+        return { ok: false, code: 'self-link', reason: 'A concern cannot be linked to itself.' };
+      }
+      return { ok: true, next: progressed, event: { type, details: { pupils: command.pupils, references: command.references } }, cancelsEscalation: false };
+    case 'add-participant':
+      if (context.about === undefined || context.about === 'pupil') {
+        return { ok: false, code: 'not-allowed', reason: 'Access is given by the DSL channel\'s membership for concerns about pupils.' };
+      }
+      if (context.alreadyParticipant) return { ok: false, code: 'unchanged', reason: `${context.participantName ?? 'That person'} already has access.` };
+      return {
+        ok: true,
+        next: state,
+        event: { type, details: { participant: command.aadObjectId, participantName: context.participantName ?? null } },
+        cancelsEscalation: false,
+      };
+    case 'close':
+      return {
+        ok: true,
+        next: { ...state, status: 'closed' },
+        event: { type, details: { outcome: command.outcome, rationale: command.rationale } },
+        tellReporter: 'closed',
+        cancelsEscalation: true,
+      };
+  }
+}
+
+/** One line describing an event for the card's "last action" (our words plus outcome titles; no narrative). */
+export function describeEvent(type: string, details: Record<string, unknown>): string {
+  switch (type) {
+    case 'reported':
+      return 'Reported';
+    case 'acknowledged':
+      return 'Acknowledged: took ownership';
+    case 'note-added':
+      return 'Note added';
+    case 'action-recorded':
+      return `Action recorded: ${outcomeTitle(String(details.outcome))}`;
+    case 'information-shared':
+      return 'Information sharing recorded';
+    case 'risk-set':
+      return `Risk level set to ${String(details.riskLevel)}`;
+    case 'linked':
+      return 'Linked to other pupils or concerns';
+    case 'closed':
+      return `Closed: ${outcomeTitle(String(details.outcome))}`;
+    case 'reopened':
+      return 'Reopened';
+    case 'escalated':
+      return details.stage === 'headteacher' ? 'Escalated to the headteacher' : 'Escalated: every DSL alerted';
+    case 'participant-added':
+      return 'Someone was given access';
+    default:
+      return type;
+  }
+}
