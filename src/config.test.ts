@@ -52,4 +52,86 @@ describe('loadConfig', () => {
   ])('names %s when its value is wrong', (name, env) => {
     expect(() => loadConfig(env)).toThrow(new RegExp(`- ${name}`));
   });
+
+  describe('Microsoft Graph (sharing audit)', () => {
+    const TENANT = '11111111-2222-4333-8444-555555555555';
+    const AUDIT_APP = '6f1c3a52-8d0e-4b7a-9c55-0a1b2c3d4e5f';
+    const RW_APP = 'dddddddd-4444-4c2a-9d3e-5f6a7b8c9d0e';
+    const THUMB = 'AB'.repeat(32);
+
+    it('leaves Graph unconfigured, read-only and remediation off by default', () => {
+      const config = loadConfig({});
+      expect(config.graph).toBeUndefined();
+      expect(config.audit).toEqual({ includeSites: false, rosterCsv: undefined, verifiedDomains: undefined });
+      expect(config.remediation).toEqual({ enabled: false });
+    });
+
+    it('takes the tenant from BOOTSTRAP_TENANT_ID and the public cloud defaults', () => {
+      const config = loadConfig({ BOOTSTRAP_TENANT_ID: TENANT, GRAPH_CLIENT_ID: AUDIT_APP, GRAPH_CLIENT_SECRET: 's' });
+      expect(config.graph).toEqual({
+        tenantId: TENANT,
+        clientId: AUDIT_APP,
+        credential: { kind: 'secret', secret: 's' },
+        authorityHost: 'https://login.microsoftonline.com',
+        baseUrl: 'https://graph.microsoft.com',
+        ruPerMinute: undefined,
+        licenceBand: '0-1000',
+        extraCaFile: undefined,
+      });
+    });
+
+    it('accepts a certificate, a national cloud, a budget, sites, a roster and domains', () => {
+      const config = loadConfig({
+        GRAPH_TENANT_ID: TENANT,
+        GRAPH_CLIENT_ID: AUDIT_APP,
+        GRAPH_CERT_KEY_FILE: '/secrets/audit.key',
+        GRAPH_CERT_THUMBPRINT_SHA256: THUMB,
+        AUTHORITY_HOST: 'https://login.microsoftonline.us/',
+        GRAPH_BASE_URL: 'https://graph.microsoft.us/v1.0/',
+        GRAPH_LICENCE_BAND: '1001-5000',
+        AUDIT_INCLUDE_SITES: 'true',
+        AUDIT_ROSTER_CSV: '/data/roster.csv',
+        AUDIT_VERIFIED_DOMAINS: 'StMarys.sch.uk, stmarys.onmicrosoft.com',
+      });
+      expect(config.graph).toMatchObject({
+        credential: { kind: 'certificate', keyFile: '/secrets/audit.key', thumbprintSha256: THUMB.toLowerCase() },
+        authorityHost: 'https://login.microsoftonline.us',
+        baseUrl: 'https://graph.microsoft.us',
+        licenceBand: '1001-5000',
+      });
+      expect(config.audit).toEqual({ includeSites: true, rosterCsv: '/data/roster.csv', verifiedDomains: ['stmarys.sch.uk', 'stmarys.onmicrosoft.com'] });
+    });
+
+    it('enables remediation only with a second app registration', () => {
+      const base = { BOOTSTRAP_TENANT_ID: TENANT, GRAPH_CLIENT_ID: AUDIT_APP, GRAPH_CLIENT_SECRET: 's' };
+      expect(loadConfig({ ...base, REMEDIATION_ENABLED: 'true', GRAPH_REMEDIATION_CLIENT_ID: RW_APP, GRAPH_REMEDIATION_CLIENT_SECRET: 'rw' }).remediation).toEqual({
+        enabled: true,
+        clientId: RW_APP,
+        credential: { kind: 'secret', secret: 'rw' },
+      });
+      expect(() => loadConfig({ ...base, REMEDIATION_ENABLED: 'true' })).toThrow(/- GRAPH_REMEDIATION_CLIENT_ID is required when REMEDIATION_ENABLED=true/);
+      expect(() => loadConfig({ ...base, REMEDIATION_ENABLED: 'true', GRAPH_REMEDIATION_CLIENT_ID: AUDIT_APP, GRAPH_REMEDIATION_CLIENT_SECRET: 'rw' })).toThrow(/- GRAPH_REMEDIATION_CLIENT_ID must be a different app registration/);
+      expect(() => loadConfig({ ...base, GRAPH_REMEDIATION_CLIENT_ID: RW_APP, GRAPH_REMEDIATION_CLIENT_SECRET: 'rw' })).toThrow(/- REMEDIATION_ENABLED is false but remediation credentials are set/);
+    });
+
+    it.each([
+      ['GRAPH_CLIENT_SECRET', { BOOTSTRAP_TENANT_ID: TENANT, GRAPH_CLIENT_ID: AUDIT_APP }],
+      ['GRAPH_CLIENT_SECRET', { BOOTSTRAP_TENANT_ID: TENANT, GRAPH_CLIENT_ID: AUDIT_APP, GRAPH_CLIENT_SECRET: 's', GRAPH_CERT_KEY_FILE: '/k' }],
+      ['GRAPH_CERT_THUMBPRINT_SHA256', { BOOTSTRAP_TENANT_ID: TENANT, GRAPH_CLIENT_ID: AUDIT_APP, GRAPH_CERT_KEY_FILE: '/k' }],
+      ['GRAPH_CERT_THUMBPRINT_SHA256', { BOOTSTRAP_TENANT_ID: TENANT, GRAPH_CLIENT_ID: AUDIT_APP, GRAPH_CERT_KEY_FILE: '/k', GRAPH_CERT_THUMBPRINT_SHA256: 'abc' }],
+      ['GRAPH_TENANT_ID', { GRAPH_CLIENT_ID: AUDIT_APP, GRAPH_CLIENT_SECRET: 's' }],
+      ['GRAPH_CLIENT_ID', { GRAPH_CLIENT_SECRET: 's' }],
+      ['AUTHORITY_HOST', { AUTHORITY_HOST: 'http://login.microsoftonline.com' }],
+      ['GRAPH_BASE_URL', { GRAPH_BASE_URL: 'http://graph.microsoft.com' }],
+      ['GRAPH_BASE_URL', { GRAPH_BASE_URL: 'https://graph.microsoft.com/beta' }],
+      ['GRAPH_RU_PER_MINUTE', { GRAPH_RU_PER_MINUTE: 'lots' }],
+      ['GRAPH_RU_PER_MINUTE', { GRAPH_RU_PER_MINUTE: '2500', GRAPH_LICENCE_BAND: '1001-5000' }],
+      ['GRAPH_LICENCE_BAND', { GRAPH_LICENCE_BAND: '1000' }],
+      ['AUDIT_INCLUDE_SITES', { AUDIT_INCLUDE_SITES: 'maybe' }],
+      ['AUDIT_VERIFIED_DOMAINS', { AUDIT_VERIFIED_DOMAINS: 'school.sch.uk, not a domain' }],
+      ['REMEDIATION_ENABLED', { REMEDIATION_ENABLED: 'yes please' }],
+    ])('names %s when the Graph settings are wrong', (name, env) => {
+      expect(() => loadConfig(env)).toThrow(new RegExp(`- ${name}`));
+    });
+  });
 });

@@ -16,6 +16,19 @@ const optionalText = z
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
 const guidLike = /^[0-9a-zA-Z-]{8,64}$/;
 const aadId = optionalText.refine((v) => v === undefined || guidLike.test(v), 'must be an Entra object id');
+const httpsUrl = optionalText.refine((v) => v === undefined || /^https:\/\/[^\s/]+/.test(v), 'must be an https URL');
+const flag = (def: boolean) =>
+  optionalText
+    .refine((v) => v === undefined || /^(true|false|1|0|yes|no|on|off)$/i.test(v), 'must be true or false')
+    .transform((v) => (v === undefined ? def : /^(true|1|yes|on)$/i.test(v)));
+const sha256Hex = optionalText.refine((v) => v === undefined || /^[0-9a-fA-F]{64}$/.test(v.replace(/:/g, '')), 'must be the certificate\'s SHA-256 thumbprint (64 hex digits)');
+const domainList = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)))
+  .refine((v) => v === undefined || v.every((d) => /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/.test(d)), 'must be a comma-separated list of domain names');
+/** Licence bands of the SharePoint RU table (platform-facts.md); the default is the smallest. */
+export const GRAPH_LICENCE_BANDS = ['0-1000', '1001-5000', '5001-15000', '15001-50000', '50000+'] as const;
 
 export const ConfigSchema = z
   .object({
@@ -60,6 +73,26 @@ export const ConfigSchema = z
     OUTBOX_ALERT_AFTER_ATTEMPTS: int(5, 1, 1000),
     OUTBOX_MAX_BACKOFF_SECONDS: int(300, 1, 86_400),
     OUTBOX_MIN_BACKOFF_MS: int(1000, 1, 600_000),
+
+    // Microsoft Graph (the sharing audit). Absent GRAPH_CLIENT_ID = the audit is not configured.
+    GRAPH_TENANT_ID: aadId,
+    GRAPH_CLIENT_ID: aadId,
+    GRAPH_CLIENT_SECRET: optionalText,
+    GRAPH_CERT_KEY_FILE: optionalText,
+    GRAPH_CERT_THUMBPRINT_SHA256: sha256Hex,
+    AUTHORITY_HOST: httpsUrl,
+    GRAPH_BASE_URL: httpsUrl.refine((v) => v === undefined || /^https:\/\/[^/]+(\/v1\.0)?\/?$/.test(v), 'must be the Graph host, optionally followed by /v1.0 (e.g. https://graph.microsoft.com/v1.0)'),
+    GRAPH_RU_PER_MINUTE: z.coerce.number().int().min(10).max(1_000_000).optional(),
+    GRAPH_LICENCE_BAND: z.enum(GRAPH_LICENCE_BANDS).optional(),
+    GRAPH_EXTRA_CA_FILE: optionalText,
+    AUDIT_INCLUDE_SITES: flag(false),
+    AUDIT_ROSTER_CSV: optionalText,
+    AUDIT_VERIFIED_DOMAINS: domainList,
+    REMEDIATION_ENABLED: flag(false),
+    GRAPH_REMEDIATION_CLIENT_ID: aadId,
+    GRAPH_REMEDIATION_CLIENT_SECRET: optionalText,
+    GRAPH_REMEDIATION_CERT_KEY_FILE: optionalText,
+    GRAPH_REMEDIATION_CERT_THUMBPRINT_SHA256: sha256Hex,
   })
   .superRefine((env, ctx) => {
     if (env.BOT_ID) {
@@ -78,12 +111,82 @@ export const ConfigSchema = z
     } else if (!isLoopbackHost(env.HOST)) {
       ctx.addIssue({ code: 'custom', path: ['HOST'], message: `local mode (no BOT_ID) accepts unauthenticated requests, so it binds 127.0.0.1 only; got "${env.HOST}"` });
     }
+    checkGraphSettings(env, ctx);
     if (env.ENCRYPTION_KEYS && !/^([A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=]{43,44})(,[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=]{43,44})*$/.test(env.ENCRYPTION_KEYS)) {
       ctx.addIssue({ code: 'custom', path: ['ENCRYPTION_KEYS'], message: 'must be "keyId:base64(32 bytes)" entries separated by commas' });
     }
   });
 
 export type RawConfig = z.infer<typeof ConfigSchema>;
+
+type ParsedEnv = Omit<RawConfig, never>;
+type IssueSink = { addIssue(issue: { code: 'custom'; path: string[]; message: string }): void };
+
+/** One credential per app: a secret, or a certificate's key file with its thumbprint. */
+function checkCredential(env: ParsedEnv, ctx: IssueSink, prefix: 'GRAPH' | 'GRAPH_REMEDIATION', clientIdKey: string): void {
+  const secret = env[`${prefix}_CLIENT_SECRET`];
+  const keyFile = env[`${prefix}_CERT_KEY_FILE`];
+  const thumbprint = env[`${prefix}_CERT_THUMBPRINT_SHA256`];
+  if (secret && (keyFile || thumbprint)) {
+    ctx.addIssue({ code: 'custom', path: [`${prefix}_CLIENT_SECRET`], message: `and ${prefix}_CERT_KEY_FILE are alternatives: set one, not both` });
+  } else if (!secret && !keyFile) {
+    ctx.addIssue({ code: 'custom', path: [`${prefix}_CLIENT_SECRET`], message: `or ${prefix}_CERT_KEY_FILE (with ${prefix}_CERT_THUMBPRINT_SHA256) is required when ${clientIdKey} is set` });
+  } else if (keyFile && !thumbprint) {
+    ctx.addIssue({ code: 'custom', path: [`${prefix}_CERT_THUMBPRINT_SHA256`], message: `is required with ${prefix}_CERT_KEY_FILE` });
+  } else if (thumbprint && !keyFile) {
+    ctx.addIssue({ code: 'custom', path: [`${prefix}_CERT_KEY_FILE`], message: `is required with ${prefix}_CERT_THUMBPRINT_SHA256` });
+  }
+}
+
+function checkGraphSettings(env: ParsedEnv, ctx: IssueSink): void {
+  const credentialSet = Boolean(env.GRAPH_CLIENT_SECRET || env.GRAPH_CERT_KEY_FILE || env.GRAPH_CERT_THUMBPRINT_SHA256);
+  if (env.GRAPH_CLIENT_ID) {
+    checkCredential(env, ctx, 'GRAPH', 'GRAPH_CLIENT_ID');
+    if (!env.GRAPH_TENANT_ID && !env.BOOTSTRAP_TENANT_ID) {
+      ctx.addIssue({ code: 'custom', path: ['GRAPH_TENANT_ID'], message: 'is required when GRAPH_CLIENT_ID is set (or set BOOTSTRAP_TENANT_ID)' });
+    }
+  } else if (credentialSet) {
+    ctx.addIssue({ code: 'custom', path: ['GRAPH_CLIENT_ID'], message: 'is required when a Graph secret or certificate is set' });
+  }
+  if (env.GRAPH_RU_PER_MINUTE !== undefined && env.GRAPH_LICENCE_BAND !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['GRAPH_RU_PER_MINUTE'], message: 'and GRAPH_LICENCE_BAND are alternatives: set one, not both' });
+  }
+  if (env.REMEDIATION_ENABLED) {
+    if (!env.GRAPH_CLIENT_ID) ctx.addIssue({ code: 'custom', path: ['REMEDIATION_ENABLED'], message: 'needs the audit app (GRAPH_CLIENT_ID) as well: remediation re-reads permissions with it' });
+    if (!env.GRAPH_REMEDIATION_CLIENT_ID) {
+      ctx.addIssue({ code: 'custom', path: ['GRAPH_REMEDIATION_CLIENT_ID'], message: 'is required when REMEDIATION_ENABLED=true (a second app registration with Files.ReadWrite.All)' });
+    } else {
+      if (env.GRAPH_REMEDIATION_CLIENT_ID === env.GRAPH_CLIENT_ID) {
+        ctx.addIssue({ code: 'custom', path: ['GRAPH_REMEDIATION_CLIENT_ID'], message: 'must be a different app registration from GRAPH_CLIENT_ID: the audit app stays read-only' });
+      }
+      checkCredential(env, ctx, 'GRAPH_REMEDIATION', 'GRAPH_REMEDIATION_CLIENT_ID');
+    }
+  } else if (env.GRAPH_REMEDIATION_CLIENT_ID || env.GRAPH_REMEDIATION_CLIENT_SECRET || env.GRAPH_REMEDIATION_CERT_KEY_FILE) {
+    ctx.addIssue({ code: 'custom', path: ['REMEDIATION_ENABLED'], message: 'is false but remediation credentials are set: set REMEDIATION_ENABLED=true or remove them' });
+  }
+}
+
+/** An app's credential as configured: a secret, or a certificate key file (read when used). */
+export type GraphCredentialConfig = { kind: 'secret'; secret: string } | { kind: 'certificate'; keyFile: string; thumbprintSha256: string };
+
+export interface GraphConfig {
+  tenantId: string;
+  clientId: string;
+  credential: GraphCredentialConfig;
+  /** e.g. https://login.microsoftonline.com (no trailing slash). */
+  authorityHost: string;
+  /** Graph's origin without the version, e.g. https://graph.microsoft.com (the edge adds /v1.0). */
+  baseUrl: string;
+  /** Explicit RU/min, else the licence band's (default band 0-1000 = 1,250 RU/min). */
+  ruPerMinute?: number;
+  licenceBand: (typeof GRAPH_LICENCE_BANDS)[number];
+  /** A PEM file of an extra CA to trust (TLS-intercepting proxy, the local fake tenant). */
+  extraCaFile?: string;
+}
+
+function credentialOf(secret: string | undefined, keyFile: string | undefined, thumbprint: string | undefined): GraphCredentialConfig {
+  return secret ? { kind: 'secret', secret } : { kind: 'certificate', keyFile: keyFile!, thumbprintSha256: thumbprint!.replace(/:/g, '').toLowerCase() };
+}
 
 export interface Config {
   mode: 'production' | 'local';
@@ -112,6 +215,17 @@ export interface Config {
   };
   encryption: { keys?: string; activeKeyId?: string };
   outbox: { pollMs: number; alertAfterAttempts: number; maxBackoffSeconds: number; minBackoffMs: number };
+  /** Microsoft Graph for the sharing audit; undefined when GRAPH_CLIENT_ID is not set. */
+  graph?: GraphConfig;
+  audit: {
+    includeSites: boolean;
+    /** A roster CSV exported from the MIS; when absent, pupils come from /education/users. */
+    rosterCsv?: string;
+    /** Overrides the verified domains read from /organization (Organization.Read.All). */
+    verifiedDomains?: string[];
+  };
+  /** Link removal through a second, write-capable app registration (Files.ReadWrite.All). */
+  remediation: { enabled: false } | { enabled: true; clientId: string; credential: GraphCredentialConfig };
 }
 
 export class ConfigError extends Error {
@@ -126,7 +240,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'} ${issue.message}`));
   }
   const e = parsed.data;
-  return Object.freeze({
+  const config: Config = {
     mode: e.BOT_ID ? 'production' : 'local',
     host: e.HOST,
     port: e.PORT,
@@ -147,7 +261,25 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     encryption: { keys: e.ENCRYPTION_KEYS, activeKeyId: e.ENCRYPTION_ACTIVE_KEY_ID },
     outbox: { pollMs: e.OUTBOX_POLL_MS, alertAfterAttempts: e.OUTBOX_ALERT_AFTER_ATTEMPTS, maxBackoffSeconds: e.OUTBOX_MAX_BACKOFF_SECONDS, minBackoffMs: e.OUTBOX_MIN_BACKOFF_MS },
-  });
+    graph: e.GRAPH_CLIENT_ID
+      ? {
+          tenantId: (e.GRAPH_TENANT_ID ?? e.BOOTSTRAP_TENANT_ID)!,
+          clientId: e.GRAPH_CLIENT_ID,
+          credential: credentialOf(e.GRAPH_CLIENT_SECRET, e.GRAPH_CERT_KEY_FILE, e.GRAPH_CERT_THUMBPRINT_SHA256),
+          authorityHost: (e.AUTHORITY_HOST ?? 'https://login.microsoftonline.com').replace(/\/+$/, ''),
+          baseUrl: (e.GRAPH_BASE_URL ?? 'https://graph.microsoft.com/v1.0').replace(/\/+$/, '').replace(/\/v1\.0$/, ''),
+          ruPerMinute: e.GRAPH_RU_PER_MINUTE,
+          licenceBand: e.GRAPH_LICENCE_BAND ?? '0-1000',
+          extraCaFile: e.GRAPH_EXTRA_CA_FILE,
+        }
+      : undefined,
+    audit: { includeSites: e.AUDIT_INCLUDE_SITES, rosterCsv: e.AUDIT_ROSTER_CSV, verifiedDomains: e.AUDIT_VERIFIED_DOMAINS },
+    remediation:
+      e.REMEDIATION_ENABLED && e.GRAPH_REMEDIATION_CLIENT_ID
+        ? { enabled: true as const, clientId: e.GRAPH_REMEDIATION_CLIENT_ID, credential: credentialOf(e.GRAPH_REMEDIATION_CLIENT_SECRET, e.GRAPH_REMEDIATION_CERT_KEY_FILE, e.GRAPH_REMEDIATION_CERT_THUMBPRINT_SHA256) }
+        : { enabled: false as const },
+  };
+  return Object.freeze(config);
 }
 
 export function isLoopbackHost(host: string): boolean {
@@ -165,5 +297,7 @@ export function summarizeConfig(config: Config): Record<string, unknown> {
     botPassword: config.bot.password ? 'set' : 'unset',
     encryptionKeys: config.encryption.keys ? 'set' : 'unset',
     allowedTenants: config.allowedTenantIds.length,
+    graph: config.graph ? { authorityHost: config.graph.authorityHost, baseUrl: config.graph.baseUrl, credential: config.graph.credential.kind } : 'unset',
+    remediation: config.remediation.enabled ? 'enabled' : 'disabled',
   };
 }
