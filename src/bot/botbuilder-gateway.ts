@@ -72,6 +72,22 @@ export class BotbuilderGateway implements TeamsGateway {
     return sent;
   }
 
+  async replyInThread(sent: SentMessage, message: OutgoingMessage): Promise<SentMessage> {
+    const reference: Partial<ConversationReference> = {
+      channelId: 'msteams',
+      serviceUrl: sent.serviceUrl,
+      conversation: { id: sent.conversationId, isGroup: true, conversationType: 'channel', name: '' },
+      bot: { id: this.botAppId, name: 'Jigsaw' },
+    };
+    let activityId = '';
+    await callTeams(() =>
+      this.adapter.continueConversationAsync(this.botAppId, reference, async (context) => {
+        activityId = (await context.sendActivity(toActivity(message)))?.id ?? '';
+      }),
+    );
+    return { conversationId: sent.conversationId, activityId, serviceUrl: sent.serviceUrl };
+  }
+
   async updateMessage(sent: SentMessage, message: OutgoingMessage): Promise<void> {
     const reference: Partial<ConversationReference> = {
       channelId: 'msteams',

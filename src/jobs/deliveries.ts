@@ -1,7 +1,7 @@
 import type { Db } from '../store/db';
 import type { ConcernRepository } from '../store/concern.repo';
 import { getDslChannel, getPersonalConversation, listDslMembers } from '../store/conversation.repo';
-import type { OutboxMessage } from '../store/outbox.repo';
+import { getOutboxByKey, type OutboxMessage } from '../store/outbox.repo';
 import { getAdminAlert } from '../store/alert.repo';
 import { getTenant } from '../store/tenant.repo';
 import { buildConcernCard } from '../cards/concern-card';
@@ -9,7 +9,7 @@ import { buildAdminAlertCard, buildNotYetDeliveredCard } from '../cards/admin-al
 import { formatLocal } from '../domain/clock';
 import { OUTBOX_KINDS } from '../services/report-concern';
 import { ADMIN_ALERT_KIND } from '../services/admin-alerts';
-import { DeliveryError, type OutgoingMessage, type PersonTarget, type SentMessage, type TeamsGateway } from './teams-gateway';
+import { DeliveryError, type PersonTarget, type SentMessage, type TeamsGateway } from './teams-gateway';
 
 export interface DeliveryDeps {
   db: Db;
@@ -33,13 +33,18 @@ export async function deliverOutboxMessage(deps: DeliveryDeps, message: OutboxMe
       const concern = await loadConcern(deps, tenantId, String(payload.concernId));
       const tz = await timeZone(deps.db, tenantId);
       const card = buildConcernCard({ concern, view: 'full', receivedAt: formatLocal(concern.createdAt, tz), occurredAt: formatOccurred(concern.occurredOn, concern.occurredTime) });
-      const outgoing: OutgoingMessage = { card, summary: `New concern ${concern.reference}` };
-      if (payload.mentionAllDsls) {
-        const dsls = await listDslMembers(deps.db, tenantId);
-        outgoing.mentions = dsls.map((d) => ({ teamsUserId: d.teamsUserId, name: d.displayName }));
-        outgoing.text = `URGENT concern ${concern.reference}: ${dsls.map((d) => `<at>${d.displayName}</at>`).join(' ')} please acknowledge now.`;
-      }
-      return deps.gateway.postToChannel(channel, outgoing);
+      return deps.gateway.postToChannel(channel, { card, summary: `New concern ${concern.reference}` });
+    }
+    case OUTBOX_KINDS.urgentMention: {
+      const post = await getOutboxByKey(deps.db, tenantId, String(payload.postKey));
+      if (post?.status !== 'sent' || !post.result) throw new DeliveryError('the concern card has not been posted yet', 409);
+      const reference = (await deps.concerns.getReference(deps.db, tenantId, String(payload.concernId))) ?? '';
+      const dsls = await listDslMembers(deps.db, tenantId);
+      return deps.gateway.replyInThread(post.result as unknown as SentMessage, {
+        text: `URGENT concern ${reference}: ${dsls.map((d) => `<at>${d.displayName}</at>`).join(' ')} please acknowledge now.`,
+        mentions: dsls.map((d) => ({ teamsUserId: d.teamsUserId, name: d.displayName })),
+        summary: `URGENT concern ${reference}`,
+      });
     }
     case OUTBOX_KINDS.concernToPerson: {
       const concern = await loadConcern(deps, tenantId, String(payload.concernId));

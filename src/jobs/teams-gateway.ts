@@ -34,6 +34,8 @@ export interface TeamsGateway {
   postToChannel(channel: DslChannel, message: OutgoingMessage): Promise<SentMessage>;
   sendToPerson(target: PersonTarget, message: OutgoingMessage): Promise<SentMessage>;
   updateMessage(sent: SentMessage, message: OutgoingMessage): Promise<void>;
+  /** Replies in the thread a channel post started (`sent` is that post). */
+  replyInThread(sent: SentMessage, message: OutgoingMessage): Promise<SentMessage>;
 }
 
 /**

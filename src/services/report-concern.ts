@@ -17,6 +17,7 @@ export type SubmitOutcome =
 export const OUTBOX_KINDS = {
   concernToChannel: 'concern.post-to-dsl-channel',
   concernToPerson: 'concern.send-to-person',
+  urgentMention: 'concern.urgent-mention',
   reporterNotDelivered: 'reporter.not-delivered',
 } as const;
 
@@ -105,9 +106,21 @@ async function enqueueDelivery(tx: Db, tenantId: string, concernId: string, deli
       idempotencyKey: `concern:${concernId}:dsl-channel`,
       kind: OUTBOX_KINDS.concernToChannel,
       targetKey: DSL_CHANNEL_TARGET,
-      payload: { concernId, mentionAllDsls: delivery.mentionAllDsls },
+      payload: { concernId },
       held: !registered,
     });
+    if (delivery.mentionAllDsls) {
+      // A reply in the card's thread @mentioning every DSL: Teams notifies them, and the card
+      // itself stays free of mentions. Same target, so it is sent after the card.
+      await enqueueOutbox(tx, {
+        tenantId,
+        idempotencyKey: `concern:${concernId}:urgent-mention`,
+        kind: OUTBOX_KINDS.urgentMention,
+        targetKey: DSL_CHANNEL_TARGET,
+        payload: { concernId, postKey: `concern:${concernId}:dsl-channel` },
+        held: !registered,
+      });
+    }
     return;
   }
   await enqueueOutbox(tx, {

@@ -162,13 +162,18 @@ describe(`report journey over HTTP (${storeKind()})`, () => {
   it('sends an urgent concern with an @mention of every DSL', async () => {
     const res = await h.invoke(PEOPLE.teacher, REPORT_VERBS.submit, { submissionId: '00000000-0000-4000-8000-000000000007', category: 'grooming', about: 'pupil', ...DETAILS, urgency: 'urgent' });
     const reference = /C-\d{4}-\d{5}/.exec(cardText(res.body.value))?.[0]!;
-    const [posted] = await eventuallySome(() => h.fake.findByText(reference).filter((m) => m.conversationId.startsWith(SCHOOL.dslChannel.id)), 5000, 'urgent card');
-    const sent = h.fake.allSent().find((op) => op.conversationId === posted.conversationId || JSON.stringify(op.body).includes(reference));
-    const body = sent?.body as { text?: string; entities?: { mentioned: { name: string } }[] };
+    // The card, then a reply in its thread that @mentions every DSL (so Teams notifies them).
+    const inChannel = await eventually(() => {
+      const found = h.fake.findByText(reference).filter((m) => m.conversationId.startsWith(SCHOOL.dslChannel.id));
+      return found.length === 2 ? found : undefined;
+    }, 5000, 'urgent card and mention');
+    const [card, mention] = inChannel;
+    expect(cardText(cardOf(card))).toContain('URGENT');
+    expect(mention.threadRootId).toBe(card.activityId);
+    const body = mention.body as { text?: string; entities?: { mentioned: { name: string } }[] };
     const mentioned = (body.entities ?? []).map((e) => e.mentioned.name).sort();
     expect(mentioned).toEqual(['Ari Admin', 'Dana Lead', 'Priya Deputy']);
     expect(body.text).toContain('<at>Dana Lead</at>');
-    expect(cardText(cardOf(posted))).toContain('URGENT');
   });
 
   it('sends a concern about a member of staff privately to the headteacher and never to the channel', async () => {
