@@ -93,6 +93,26 @@ export const ConfigSchema = z
     GRAPH_REMEDIATION_CLIENT_SECRET: optionalText,
     GRAPH_REMEDIATION_CERT_KEY_FILE: optionalText,
     GRAPH_REMEDIATION_CERT_THUMBPRINT_SHA256: sha256Hex,
+
+    // Acceptable Use Policies: broadcast pacing (Teams: ~30 requests/s per app per tenant, 7/s per conversation), expiry and reminders.
+    AUP_SENDS_PER_SECOND: int(25, 1, 50),
+    AUP_PER_CONVERSATION_PER_SECOND: int(7, 1, 7),
+    AUP_SENDER_CONCURRENCY: int(8, 1, 64),
+    AUP_MAX_SEND_ATTEMPTS: int(10, 1, 1000),
+    AUP_VALIDITY_MONTHS: int(12, 1, 120),
+    AUP_REMINDER_DAYS: z
+      .string()
+      .default('7,14')
+      .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean).map(Number))
+      .refine((days) => days.every((d) => Number.isInteger(d) && d >= 1 && d <= 365) && days.every((d, i) => i === 0 || d > days[i - 1]!), 'must be increasing whole numbers of days, e.g. 7,14'),
+    AUP_DEADLINE_DAYS: int(21, 1, 365),
+    AUP_SCHEDULER_INTERVAL_SECONDS: int(900, 1, 86_400),
+    AUP_TEAMS_APP_ID: optionalText.refine((v) => v === undefined || /^[0-9a-f-]{36}$/i.test(v), 'must be the Teams app catalog id (a GUID)'),
+    AUP_AUDIENCE_GROUPS: z
+      .string()
+      .optional()
+      .transform((v) => parseAudienceGroups(v ?? ''))
+      .refine((m) => m !== undefined, 'must be "audience:groupId|groupId,audience:groupId" with audiences staff, governors, volunteers, pupils-ks1…pupils-ks5, parents'),
   })
   .superRefine((env, ctx) => {
     if (env.BOT_ID) {
@@ -112,6 +132,9 @@ export const ConfigSchema = z
       ctx.addIssue({ code: 'custom', path: ['HOST'], message: `local mode (no BOT_ID) accepts unauthenticated requests, so it binds 127.0.0.1 only; got "${env.HOST}"` });
     }
     checkGraphSettings(env, ctx);
+    if (env.AUP_DEADLINE_DAYS <= (env.AUP_REMINDER_DAYS.at(-1) ?? 0)) {
+      ctx.addIssue({ code: 'custom', path: ['AUP_DEADLINE_DAYS'], message: 'must be after the last reminder (AUP_REMINDER_DAYS)' });
+    }
     if (env.ENCRYPTION_KEYS && !/^([A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=]{43,44})(,[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=]{43,44})*$/.test(env.ENCRYPTION_KEYS)) {
       ctx.addIssue({ code: 'custom', path: ['ENCRYPTION_KEYS'], message: 'must be "keyId:base64(32 bytes)" entries separated by commas' });
     }
@@ -226,6 +249,35 @@ export interface Config {
   };
   /** Link removal through a second, write-capable app registration (Files.ReadWrite.All). */
   remediation: { enabled: false } | { enabled: true; clientId: string; credential: GraphCredentialConfig };
+  aup: {
+    sendsPerSecond: number;
+    perConversationPerSecond: number;
+    senderConcurrency: number;
+    maxSendAttempts: number;
+    validityMonths: number;
+    reminderDays: number[];
+    deadlineDays: number;
+    schedulerIntervalSeconds: number;
+    /** Teams app catalog id, to install the app for people who have not (Graph teamwork/installedApps). */
+    teamsAppId?: string;
+    /** Entra groups per audience (audience id → group ids). */
+    audienceGroups: Record<string, string[]>;
+  };
+}
+
+const AUP_AUDIENCE_IDS = ['staff', 'governors', 'volunteers', 'pupils-ks1', 'pupils-ks2', 'pupils-ks3', 'pupils-ks4', 'pupils-ks5', 'parents'];
+
+/** "staff:g1|g2,governors:g3" → { staff: [g1, g2], governors: [g3] }; undefined when malformed. */
+function parseAudienceGroups(value: string): Record<string, string[]> | undefined {
+  const out: Record<string, string[]> = {};
+  for (const entry of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^([a-z0-9-]+)\s*:\s*(.+)$/.exec(entry);
+    if (!m || !AUP_AUDIENCE_IDS.includes(m[1]!)) return undefined;
+    const ids = m[2]!.split('|').map((s) => s.trim()).filter(Boolean);
+    if (!ids.length || !ids.every((id) => guidLike.test(id))) return undefined;
+    out[m[1]!] = [...(out[m[1]!] ?? []), ...ids];
+  }
+  return out;
 }
 
 export class ConfigError extends Error {
@@ -278,6 +330,18 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       e.REMEDIATION_ENABLED && e.GRAPH_REMEDIATION_CLIENT_ID
         ? { enabled: true as const, clientId: e.GRAPH_REMEDIATION_CLIENT_ID, credential: credentialOf(e.GRAPH_REMEDIATION_CLIENT_SECRET, e.GRAPH_REMEDIATION_CERT_KEY_FILE, e.GRAPH_REMEDIATION_CERT_THUMBPRINT_SHA256) }
         : { enabled: false as const },
+    aup: {
+      sendsPerSecond: e.AUP_SENDS_PER_SECOND,
+      perConversationPerSecond: e.AUP_PER_CONVERSATION_PER_SECOND,
+      senderConcurrency: e.AUP_SENDER_CONCURRENCY,
+      maxSendAttempts: e.AUP_MAX_SEND_ATTEMPTS,
+      validityMonths: e.AUP_VALIDITY_MONTHS,
+      reminderDays: e.AUP_REMINDER_DAYS,
+      deadlineDays: e.AUP_DEADLINE_DAYS,
+      schedulerIntervalSeconds: e.AUP_SCHEDULER_INTERVAL_SECONDS,
+      teamsAppId: e.AUP_TEAMS_APP_ID,
+      audienceGroups: e.AUP_AUDIENCE_GROUPS ?? {},
+    },
   };
   return Object.freeze(config);
 }
