@@ -51,19 +51,15 @@ export async function submitConcernReport(
   const validation = validateReport(input.raw, now, input.timeZone);
   if (!validation.ok) return { kind: 'invalid', errors: validation.errors, values: validation.values };
 
-  if (input.submissionId) {
-    const existing = await deps.concerns.findBySubmission(deps.db, input.tenantId, input.reporter.aadObjectId, input.submissionId);
-    if (existing) return { kind: 'accepted', concern: existing, problems: [], duplicate: true };
-  }
-
   const report = validation.report;
   const directory = await loadRoutingDirectory(deps.db, input.tenantId);
   const decision = routeConcern(report, directory);
   const concernId = randomUUID();
+  let reference = '';
 
   try {
     await deps.db.transaction(async (tx) => {
-      const { dataKey, reference } = await deps.concerns.insert(tx, {
+      const inserted = await deps.concerns.insert(tx, {
         tenantId: input.tenantId,
         concernId,
         reporter: input.reporter,
@@ -72,7 +68,8 @@ export async function submitConcernReport(
         submissionId: input.submissionId,
         now,
       });
-      await deps.concerns.appendEvent(tx, input.tenantId, concernId, dataKey, {
+      reference = inserted.reference;
+      await deps.concerns.appendEvent(tx, input.tenantId, concernId, inserted.dataKey, {
         type: 'reported',
         actor: input.reporter,
         occurredAt: now,
@@ -84,7 +81,7 @@ export async function submitConcernReport(
       }
     });
   } catch (err) {
-    // Two identical submissions raced past the check above: the unique index kept one.
+    // The same card submitted again (a retry, a double click): the unique index kept the first.
     if (input.submissionId && isUniqueViolation(err)) {
       const existing = await deps.concerns.findBySubmission(deps.db, input.tenantId, input.reporter.aadObjectId, input.submissionId);
       if (existing) return { kind: 'accepted', concern: existing, problems: [], duplicate: true };
@@ -92,8 +89,7 @@ export async function submitConcernReport(
     throw err;
   }
 
-  const concern = await deps.concerns.get(deps.db, input.tenantId, concernId);
-  if (!concern) throw new Error('concern vanished after commit');
+  const concern: Concern = { ...report, tenantId: input.tenantId, concernId, reference, reporter: input.reporter, recipient: decision.recipient, status: 'new', createdAt: now };
   return { kind: 'accepted', concern, problems: decision.problems, duplicate: false };
 }
 

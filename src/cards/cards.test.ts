@@ -1,0 +1,76 @@
+import { CATEGORY_IDS } from '../domain/concerns/categories';
+import type { Concern } from '../domain/concerns/concern';
+import { adaptiveCardProblems, cardText, findInput } from '../../test/support/card-validation';
+import { buildAdminAlertCard, buildNotYetDeliveredCard } from './admin-alert-card';
+import { buildConcernCard } from './concern-card';
+import { buildHelpCard } from './help-card';
+import { buildReceiptCard } from './receipt-card';
+import { buildReportFormCard, buildReportStartCard } from './report-card';
+
+const concern = (overrides: Partial<Concern> = {}): Concern => ({
+  tenantId: 't',
+  concernId: 'c',
+  reference: 'C-2026-00042',
+  reporter: { aadObjectId: 'r', name: 'Sam Teacher' },
+  recipient: 'dsl-team',
+  status: 'new',
+  createdAt: new Date('2026-11-22T10:00:00Z'),
+  pupils: ['Amelia Okonkwo'],
+  about: 'pupil',
+  category: 'online-bullying',
+  whatHappened: 'Messages calling her names.',
+  occurredOn: '2026-11-21',
+  location: 'Online',
+  urgency: 'standard',
+  ...overrides,
+});
+
+const SUBMISSION = '00000000-0000-4000-8000-000000000001';
+
+describe('every card is a valid Adaptive Card 1.5', () => {
+  const cards: [string, unknown][] = [
+    ['start', buildReportStartCard({ submissionId: SUBMISSION, schoolName: 'Halley' })],
+    ['start with errors and kept text', buildReportStartCard({ submissionId: SUBMISSION, schoolName: 'Halley', values: { whatHappened: 'kept' }, errors: { category: 'Choose.' } })],
+    ...CATEGORY_IDS.map((category): [string, unknown] => [`form for ${category}`, buildReportFormCard({ submissionId: SUBMISSION, values: { category, about: category === 'concern-about-adult' ? 'adult' : 'pupil' }, today: '2026-11-22' })]),
+    ['form with every error', buildReportFormCard({ submissionId: SUBMISSION, values: { about: 'adult' }, today: '2026-11-22', errors: { pupils: 'x', adultName: 'x', whatHappened: 'x', childWords: 'x', occurredOn: 'x', occurredTime: 'x', location: 'x', actionTaken: 'x', urgency: 'x', category: 'x', about: 'x' } })],
+    ['receipt', buildReceiptCard({ reference: 'C-2026-00001', receivedAt: '22 Nov 2026, 10:00', recipient: 'dsl-team', category: 'online-bullying', urgent: false })],
+    ['receipt held (no chair)', buildReceiptCard({ reference: 'C-2026-00001', receivedAt: 'x', recipient: 'chair', category: 'concern-about-adult', urgent: true, held: 'no-chair' })],
+    ['receipt for nudes sharing', buildReceiptCard({ reference: 'C-2026-00001', receivedAt: 'x', recipient: 'dsl-team', category: 'nudes-sharing', urgent: true })],
+    ['help', buildHelpCard({ schoolName: 'Halley', dslNames: ['Dana Lead'] })],
+    ['help before setup', buildHelpCard({ schoolName: 'Halley', dslNames: [] })],
+    ['concern, minimal', buildConcernCard({ concern: concern(), view: 'full', receivedAt: 'x', occurredAt: 'y' })],
+    ['concern, urgent and complete', buildConcernCard({ concern: concern({ urgency: 'urgent', childWords: 'w', actionTaken: 'a' }), view: 'full', receivedAt: 'x', occurredAt: 'y' })],
+    ['concern about an adult', buildConcernCard({ concern: concern({ about: 'adult', adultName: 'J. Smith', pupils: [] }), view: 'full', receivedAt: 'x', occurredAt: 'y' })],
+    ['concern notice', buildConcernCard({ concern: concern({ category: 'filtering-failure' }), view: 'notice', receivedAt: 'x', occurredAt: 'y' })],
+    ['admin alert', buildAdminAlertCard({ title: 't', message: 'm', reference: 'C-2026-00001' })],
+    ['not yet delivered', buildNotYetDeliveredCard('C-2026-00001')],
+  ];
+  it.each(cards)('%s', (_name, card) => {
+    expect(adaptiveCardProblems(card)).toEqual([]);
+  });
+});
+
+describe('report cards', () => {
+  it('keeps typed values in the inputs', () => {
+    const card = buildReportFormCard({ submissionId: SUBMISSION, values: { category: 'commerce', about: 'pupil', pupils: 'Zoë', whatHappened: 'w', location: 'l', urgency: 'urgent' }, today: '2026-11-22' });
+    expect(findInput(card, 'pupils')?.value).toBe('Zoë');
+    expect(findInput(card, 'urgency')?.value).toBe('urgent');
+    expect(findInput(card, 'occurredOn')?.max).toBe('2026-11-22');
+  });
+
+  it('asks for the adult only when the concern is about an adult', () => {
+    expect(findInput(buildReportFormCard({ submissionId: SUBMISSION, values: { about: 'adult', category: 'concern-about-adult' }, today: '2026-11-22' }), 'adultName')).toBeDefined();
+    expect(findInput(buildReportFormCard({ submissionId: SUBMISSION, values: { about: 'pupil', category: 'commerce' }, today: '2026-11-22' }), 'adultName')).toBeUndefined();
+  });
+
+  it('has no file upload input at all', () => {
+    const json = JSON.stringify(buildReportFormCard({ submissionId: SUBMISSION, values: { category: 'nudes-sharing', about: 'pupil' }, today: '2026-11-22' }));
+    expect(json).not.toMatch(/"type":"(Input\.File|Action\.OpenUrl)"/);
+  });
+
+  it('the notice view hides pupils and narrative', () => {
+    const text = cardText(buildConcernCard({ concern: concern({ category: 'filtering-failure', whatHappened: 'secret narrative' }), view: 'notice', receivedAt: 'x', occurredAt: 'y' }));
+    expect(text).not.toContain('Amelia');
+    expect(text).not.toContain('secret narrative');
+  });
+});
