@@ -22,7 +22,7 @@ if (process.env.DATABASE_URL) {
     setupFiles: ['<rootDir>/test/support/use-postgres.js'],
   });
 }
-if (process.env.JIGSAW_E2E) {
+if (process.env.JIGSAW_E2E === '1') {
   projects.push({ ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] });
 }
 
