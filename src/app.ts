@@ -12,6 +12,10 @@ import type { BotFeature } from './bot/bot-feature';
 import { createHttpServer, type RunningHttpServer } from './http/server';
 import { OutboxWorker } from './jobs/outbox-worker';
 import type { TeamsGateway } from './jobs/teams-gateway';
+import { type AupJobs, createAupJobs } from './jobs/aup-jobs';
+import { Scheduler } from './jobs/scheduler';
+import { TriageFeature } from './bot/features/triage-feature';
+import { createSharingAuditFeature } from './bot/features/sharing-audit-feature';
 import type { Logger } from './logging';
 
 export interface JigsawOptions {
@@ -34,6 +38,10 @@ export interface Jigsaw {
   db: Db;
   concerns: ConcernRepository;
   worker: OutboxWorker;
+  /** Escalation timers and pattern alerts. */
+  scheduler: Scheduler;
+  /** Acceptable Use Policies: bot feature, broadcast sender, scheduler. */
+  aup: AupJobs;
   http?: RunningHttpServer;
   start(): Promise<RunningHttpServer>;
   stop(): Promise<void>;
@@ -56,8 +64,15 @@ export async function createJigsaw(config: Config, options: JigsawOptions): Prom
     { pollMs: config.outbox.pollMs, alertAfterAttempts: config.outbox.alertAfterAttempts, maxBackoffMs: config.outbox.maxBackoffSeconds * 1000, baseBackoffMs: config.outbox.minBackoffMs },
   );
   // Capabilities beyond reporting register here (one line each): triage, AUPs, audits.
-  const features: BotFeature[] = [];
+  const aup = createAupJobs({ config, db, gateway, logger, now, defaultServiceUrl: options.defaultServiceUrl ?? 'https://smba.trafficmanager.net/teams/' });
+  const triageSettings = { patterns: { threshold: config.triage.patternThreshold, windowDays: config.triage.patternWindowDays } };
+  const triage = new TriageFeature({ db, concerns, logger: logger.child({ component: 'triage' }), now, onOutboxChanged: () => worker.poke(), rosterTtlMs: config.triage.rosterTtlSeconds * 1000, ...triageSettings });
+  const features: BotFeature[] = [aup.feature, triage, createSharingAuditFeature({ db, config, logger: logger.child({ component: 'sharing-audit' }), now, onOutboxChanged: () => worker.poke() })];
   const bot = new JigsawBot({ db, concerns, logger: logger.child({ component: 'bot' }), allowedTenantIds: config.allowedTenantIds, now, onOutboxChanged: () => worker.poke(), features });
+  const scheduler = new Scheduler(
+    { db, concerns, logger: logger.child({ component: 'scheduler' }), now, onOutboxChanged: () => worker.poke(), escalation: { firstMinutes: config.triage.escalationFirstMinutes, secondMinutes: config.triage.escalationSecondMinutes }, ...triageSettings },
+    { pollMs: config.triage.schedulerPollMs },
+  );
   const maxLag = options.maxOutboxLagSeconds ?? 300;
   const http = createHttpServer({
     adapter,
@@ -74,13 +89,19 @@ export async function createJigsaw(config: Config, options: JigsawOptions): Prom
     db,
     concerns,
     worker,
+    scheduler,
+    aup,
     async start() {
       jigsaw.http = await http.listen(config.host, config.port);
       if (options.runWorker !== false) worker.start();
+      if (options.runWorker !== false) aup.start();
+      if (options.runWorker !== false) scheduler.start();
       logger.info({ url: jigsaw.http.url, mode: config.mode }, 'Jigsaw is listening');
       return jigsaw.http;
     },
     async stop() {
+      await scheduler.stop();
+      await aup.stop();
       await worker.stop();
       await jigsaw.http?.close();
       if (ownsDb) await db.close();

@@ -23,6 +23,8 @@ export interface AupCardView {
   body?: string;
   linkUrl?: string;
   /** ask: first card; reminder: n-th reminder; acknowledged; superseded: a newer version exists. */
+  /** Teams user ids (29:…) whose client refreshes the card automatically (Universal Actions). */
+  refreshUserIds?: string[];
   state: { kind: 'ask' } | { kind: 'reminder'; number: number; deadline?: string } | { kind: 'renewal' } | { kind: 'acknowledged'; at: string } | { kind: 'superseded' };
 }
 
@@ -83,7 +85,7 @@ export function buildAupCard(view: AupCardView): AdaptiveCard {
     ),
   );
   actions.push(execute(pupil ? 'I have read the rules and I agree' : 'I have read and agree', AUP_VERBS.agree, { versionId: view.versionId }, { style: 'positive' }));
-  return card(body, actions, { refresh: { action: execute('Refresh', AUP_VERBS.refresh, { versionId: view.versionId }) } });
+  return card(body, actions, { refresh: { action: execute('Refresh', AUP_VERBS.refresh, { versionId: view.versionId }), ...(view.refreshUserIds?.length ? { userIds: view.refreshUserIds } : {}) } });
 }
 
 export interface MyAupLine {

@@ -201,11 +201,12 @@ export async function markAbandonedAupSendsUncertain(db: Db, now: Date): Promise
 }
 
 /** Written just before the call to Teams: from here on a crash leaves the outcome unknown. */
-export async function markAupSendInFlight(db: Db, sendId: number, now: Date, leaseMs: number): Promise<boolean> {
+export async function markAupSendInFlight(db: Db, sendId: number, claimedAttempt: number, now: Date, leaseMs: number): Promise<boolean> {
+  // Fenced by the attempt number: if another sender re-claimed the row meanwhile, we do not send.
   const rows = await db.query(
     `UPDATE aup_sends SET status = 'in_flight', send_started_at = $2, lease_until = $2::timestamptz + make_interval(secs => $3::double precision / 1000)
-     WHERE send_id = $1 AND status = 'claimed' RETURNING send_id`,
-    [sendId, now, leaseMs],
+     WHERE send_id = $1 AND status = 'claimed' AND attempts = $4 RETURNING send_id`,
+    [sendId, now, leaseMs, claimedAttempt],
   );
   return rows.length === 1;
 }
@@ -273,10 +274,10 @@ export async function listUnansweredAsks(db: Db, tenantId: string, versionId: st
     `SELECT a.person_id, a.aad_object_id, a.purpose, coalesce(a.sent_at, a.created_at) AS sent_at,
        (SELECT count(*) FROM aup_sends r WHERE r.tenant_id = a.tenant_id AND r.version_id = a.version_id AND r.person_id = a.person_id AND r.purpose LIKE a.purpose || '/r%') AS reminders
      FROM aup_sends a
-     WHERE a.tenant_id = $1 AND a.version_id = $2 AND a.status IN ('sent', 'uncertain') AND a.purpose NOT LIKE '%/r%' AND a.purpose NOT LIKE 'refresh:%'
+     WHERE a.tenant_id = $1 AND a.version_id = $2 AND a.status IN ('sent', 'uncertain') AND a.purpose NOT LIKE '%/r%' AND a.purpose NOT LIKE 'refresh:%' AND a.purpose NOT LIKE 'report:%'
        AND NOT EXISTS (SELECT 1 FROM aup_acknowledgements k WHERE k.tenant_id = a.tenant_id AND k.version_id = a.version_id AND k.person_id = a.person_id AND k.acknowledged_at >= a.created_at)
        AND NOT EXISTS (SELECT 1 FROM aup_sends later WHERE later.tenant_id = a.tenant_id AND later.version_id = a.version_id AND later.person_id = a.person_id
-                       AND later.purpose NOT LIKE '%/r%' AND later.purpose NOT LIKE 'refresh:%' AND later.created_at > a.created_at)`,
+                       AND later.purpose NOT LIKE '%/r%' AND later.purpose NOT LIKE 'refresh:%' AND later.purpose NOT LIKE 'report:%' AND later.created_at > a.created_at)`,
     [tenantId, versionId],
   );
   return rows.map((r) => ({ personId: String(r.person_id), aadObjectId: optText(r.aad_object_id), purpose: String(r.purpose), sentAt: date(r.sent_at), remindersSent: Number(r.reminders) }));
@@ -400,8 +401,23 @@ export async function listAcknowledgementsForAudience(db: Db, tenantId: string, 
 /** People asked for a version (any purpose other than reminders), for the register. */
 export async function listAskedPeople(db: Db, tenantId: string, versionId: string): Promise<Set<string>> {
   const rows = await db.query<{ person_id: string }>(
-    `SELECT DISTINCT person_id FROM aup_sends WHERE tenant_id = $1 AND version_id = $2 AND purpose NOT LIKE '%/r%' AND purpose NOT LIKE 'refresh:%'`,
+    `SELECT DISTINCT person_id FROM aup_sends WHERE tenant_id = $1 AND version_id = $2 AND purpose NOT LIKE '%/r%' AND purpose NOT LIKE 'refresh:%' AND purpose NOT LIKE 'report:%'`,
     [tenantId, versionId],
   );
   return new Set(rows.map((r) => r.person_id));
+}
+
+/** People asked for a version (first ask) who have not acknowledged it: the deadline report. */
+export async function listOutstandingForVersion(db: Db, tenantId: string, versionId: string): Promise<{ personId: string; displayName: string; sentAt: Date; teams: boolean }[]> {
+  const rows = await db.query<R>(
+    `SELECT s.person_id, coalesce(m.display_name, s.person_id) AS display_name, coalesce(s.sent_at, s.created_at) AS sent_at, s.status
+     FROM aup_sends s
+     JOIN aup_versions v ON v.tenant_id = s.tenant_id AND v.version_id = s.version_id
+     LEFT JOIN aup_audience_members m ON m.tenant_id = s.tenant_id AND m.audience = v.audience AND m.person_id = s.person_id
+     WHERE s.tenant_id = $1 AND s.version_id = $2 AND s.purpose = 'ask'
+       AND NOT EXISTS (SELECT 1 FROM aup_acknowledgements k WHERE k.tenant_id = s.tenant_id AND k.version_id = s.version_id AND k.person_id = s.person_id)
+     ORDER BY 2, 1`,
+    [tenantId, versionId],
+  );
+  return rows.map((r) => ({ personId: String(r.person_id), displayName: String(r.display_name), sentAt: date(r.sent_at), teams: r.status !== 'skipped' }));
 }

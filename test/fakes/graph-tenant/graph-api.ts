@@ -50,6 +50,16 @@ const WRITE_FILES = ['Files.ReadWrite.All', 'Sites.FullControl.All'];
 const READ_USERS = ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All'];
 const READ_ORG = ['Organization.Read.All', 'Directory.Read.All'];
 const READ_EDU = ['EduRoster.Read.All', 'EduRoster.ReadBasic.All'];
+const READ_GROUPS = ['GroupMember.Read.All', 'Group.Read.All', 'Directory.Read.All'];
+const INSTALL_APPS = ['TeamsAppInstallation.ReadWriteSelfForUser.All', 'TeamsAppInstallation.ReadWriteForUser.All'];
+
+/** An Entra group of the fake tenant: users (by id) and nested groups (by id). */
+export interface FakeGroup {
+  id: string;
+  displayName: string;
+  memberUserIds: string[];
+  memberGroupIds: string[];
+}
 
 function encodeToken(value: Json): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -80,6 +90,10 @@ export class FakeGraphApi {
   readonly log: { at: number; app: string; method: string; path: string; status: number; cost: number; batched: boolean; prefer?: string; userAgent?: string }[] = [];
   /** Turn request logging off for very large runs (memory). */
   keepLog = true;
+  /** Entra groups (for `/groups/{id}/transitiveMembers`); add with `addGroup`. */
+  readonly groups = new Map<string, FakeGroup>();
+  /** Teams apps installed per user: user id → (catalog app id → installation id). */
+  readonly installedApps = new Map<string, Map<string, string>>();
 
   constructor(
     readonly tenant: FakeTenant,
@@ -97,6 +111,16 @@ export class FakeGraphApi {
 
   setShortPageRate(rate: number): void {
     this.options.shortPageRate = rate;
+  }
+
+  /** Adds (or replaces) a group; members may be users of the tenant or ids of other groups. */
+  addGroup(group: { id: string; displayName: string; memberUserIds?: string[]; memberGroupIds?: string[] }): void {
+    this.groups.set(group.id, { id: group.id, displayName: group.displayName, memberUserIds: group.memberUserIds ?? [], memberGroupIds: group.memberGroupIds ?? [] });
+  }
+
+  /** Whether a Teams app is installed for a user (tests assert proactive installation). */
+  isAppInstalled(userId: string, teamsAppId: string): boolean {
+    return this.installedApps.get(userId)?.has(teamsAppId) ?? false;
   }
 
   injectFailures(failure: InjectedFailure): void {
@@ -201,6 +225,8 @@ export class FakeGraphApi {
         { name: 'stmarys.onmicrosoft.com', isDefault: false, isInitial: true, type: 'Managed', capabilities: 'Email, OfficeCommunicationsOnline' },
       ] }] });
     }
+    if (seg[0] === 'groups') return this.routeGroups(req, url, seg, claims);
+    if (seg[0] === 'users' && seg[2] === 'teamwork' && seg[3] === 'installedApps') return this.routeInstalledApps(req, seg, claims);
     if (seg[0] === 'users') {
       if (!this.hasRole(claims, READ_USERS) && !(seg[2] === 'drive' && this.hasRole(claims, READ_FILES))) return this.denied();
       if (get && seg.length === 1) return this.usersPage(url, q);
@@ -354,6 +380,74 @@ export class FakeGraphApi {
       webUrl: this.tenant.webUrlOf(drive.root),
       owner,
     };
+  }
+
+  // ---------------------------------------------------------------- groups and Teams app installation
+
+  /** `GET /groups/{id}/transitiveMembers[/microsoft.graph.user]`: users of the group and its nested groups, paged. */
+  private routeGroups(req: GraphRequest, url: URL, seg: string[], claims: AccessTokenClaims): GraphResponse {
+    if (!this.hasRole(claims, READ_GROUPS)) return this.denied();
+    const group = seg[1] ? this.groups.get(seg[1]) : undefined;
+    if (!group) return graphError(404, 'Request_ResourceNotFound', `Resource '${seg[1] ?? ''}' does not exist or one of its queried reference-property objects are not present.`);
+    if (req.method !== 'GET' || seg[2] !== 'transitiveMembers' || seg.length > 4 || (seg[3] !== undefined && seg[3] !== 'microsoft.graph.user')) return graphError(400, 'BadRequest', `Resource not found for the segment '${seg.at(-1) ?? ''}'.`);
+    const usersOnly = seg[3] === 'microsoft.graph.user';
+    // Transitive: every user reachable through nested groups, once; nested groups are members too.
+    const seen = new Set<string>([group.id]);
+    const out: Json[] = [];
+    const userSeen = new Set<string>();
+    const visit = (g: FakeGroup) => {
+      for (const id of g.memberUserIds) {
+        const u = this.tenant.userById(id);
+        if (u && !userSeen.has(u.id)) {
+          userSeen.add(u.id);
+          out.push({ '@odata.type': '#microsoft.graph.user', ...this.userJson(u) });
+        }
+      }
+      for (const id of g.memberGroupIds) {
+        const nested = this.groups.get(id);
+        if (!nested || seen.has(id)) continue;
+        seen.add(id);
+        if (!usersOnly) out.push({ '@odata.type': '#microsoft.graph.group', id: nested.id, displayName: nested.displayName });
+        visit(nested);
+      }
+    };
+    visit(group);
+    const q = url.searchParams;
+    const size = this.pageSize(q, 999);
+    const from = Number(decodeToken(q.get('$skiptoken'))?.o ?? 0);
+    const body: Json = { '@odata.context': `${this.origin()}/v1.0/$metadata#directoryObjects`, value: out.slice(from, from + size).map((o) => this.select(o, q)) };
+    if (from + size < out.length) body['@odata.nextLink'] = this.nextUrl(url, { $skiptoken: encodeToken({ o: from + size }) });
+    return this.ok(body);
+  }
+
+  /**
+   * `POST /users/{id}/teamwork/installedApps` (201, or 409 when already installed),
+   * `GET /users/{id}/teamwork/installedApps[?$expand=teamsApp]` and
+   * `GET /users/{id}/teamwork/installedApps/{installationId}/chat` (the 1:1 chat with the bot).
+   */
+  private routeInstalledApps(req: GraphRequest, seg: string[], claims: AccessTokenClaims): GraphResponse {
+    if (!this.hasRole(claims, INSTALL_APPS)) return this.denied();
+    const user = seg[1] ? this.tenant.userById(seg[1]) : undefined;
+    if (!user) return graphError(404, 'NotFound', `User '${seg[1] ?? ''}' was not found.`);
+    const apps = this.installedApps.get(user.id) ?? new Map<string, string>();
+    if (req.method === 'POST' && seg.length === 4) {
+      const bind = String((req.body as Json | undefined)?.['teamsApp@odata.bind'] ?? '');
+      const appId = /\/appCatalogs\/teamsApps\/([^/?]+)$/u.exec(bind)?.[1];
+      if (!appId) return graphError(400, 'BadRequest', 'teamsApp@odata.bind must reference /appCatalogs/teamsApps/{id}.');
+      if (apps.has(appId)) return graphError(409, 'Conflict', 'The app is already installed for this user.');
+      apps.set(appId, Buffer.from(`${user.id}##${appId}`).toString('base64url'));
+      this.installedApps.set(user.id, apps);
+      return { status: 201, headers: {} };
+    }
+    if (req.method === 'GET' && seg.length === 4) {
+      return this.ok({ value: [...apps].map(([appId, installationId]) => ({ id: installationId, teamsApp: { id: appId, externalId: null, displayName: 'Jigsaw', distributionMethod: 'organization' } })) });
+    }
+    if (req.method === 'GET' && seg.length === 6 && seg[5] === 'chat') {
+      const installed = [...apps.values()].includes(seg[4] ?? '');
+      if (!installed) return graphError(404, 'NotFound', 'The installation was not found.');
+      return this.ok({ id: `19:${user.id}_bot@unq.gbl.spaces`, chatType: 'oneOnOne', topic: null });
+    }
+    return graphError(400, 'BadRequest', `Resource not found for the segment '${seg.at(-1) ?? ''}'.`);
   }
 
   // ---------------------------------------------------------------- drive items

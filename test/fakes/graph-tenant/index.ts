@@ -4,7 +4,7 @@ export type { FakeGraphTenant, FakeGraphTenantOptions } from './server';
 export { FakeTenant, generateTenant } from './tenant-model';
 export type { TenantOptions, FakePermission, Grantee, LinkScope, SharingCategory, FakeUser, FakeDrive, FakeSite } from './tenant-model';
 export type { AppRegistration } from './entra';
-export type { InjectedFailure, GraphApiOptions } from './graph-api';
+export type { InjectedFailure, GraphApiOptions, FakeGroup } from './graph-api';
 export type { RuMeterOptions } from './ru-meter';
 export { createAppCertificate, createServerCertificates } from './certificates';
 export type { AppCertificate, ServerCertificates } from './certificates';

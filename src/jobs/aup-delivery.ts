@@ -1,0 +1,115 @@
+import type { Db } from '../store/db';
+import { getPersonalConversation, getDslChannel } from '../store/conversation.repo';
+import { type AupSend, getAupBroadcast, getAupVersion, getLatestAupVersion, listAcknowledgementsOfPerson, listAupSendsForPerson, listOutstandingForVersion } from '../store/aup.repo';
+import { getTenant } from '../store/tenant.repo';
+import { buildAupCard, buildAupOutstandingCard, type AupCardView } from '../cards/aup-card';
+import { formatLocal } from '../domain/clock';
+import { ackExpiresAt, deadlineOf, type AupRules } from '../domain/aup/status';
+import type { AupVersion } from '../domain/aup/types';
+import type { OutgoingMessage, PersonTarget, SentMessage } from './teams-gateway';
+
+export type AupDelivery =
+  | { kind: 'skip'; reason: string }
+  | { kind: 'send'; target: PersonTarget; message: OutgoingMessage; versionId: string }
+  | { kind: 'update'; sent: SentMessage; message: OutgoingMessage; versionId: string };
+
+export interface AupDeliveryDeps {
+  db: Db;
+  now: () => Date;
+  rules: AupRules;
+  /** Where Teams is reached to open a chat with someone who never messaged the bot. */
+  defaultServiceUrl: string;
+  botId: string;
+}
+
+/**
+ * Decides, from the store as it is now, what a queue row becomes: a card to send, an update
+ * to a card already sent, or nothing (acknowledged meanwhile, or a newer version replaced it).
+ * Purposes: 'ask', 'ask/r1' (reminder 1), 'renew:<date>', 'renew:<date>/r1', 'refresh:<sendId>:<t>'.
+ */
+export async function planAupDelivery(deps: AupDeliveryDeps, row: AupSend): Promise<AupDelivery> {
+  const { db } = deps;
+  const version = await getAupVersion(db, row.tenantId, row.versionId);
+  if (!version) return { kind: 'skip', reason: 'version not found' };
+  const tz = (await getTenant(db, row.tenantId))?.timeZone ?? 'Europe/London';
+  const view = (state: AupCardView['state']): AupCardView => ({
+    versionId: version.versionId,
+    audience: version.audience,
+    title: version.title,
+    versionNumber: version.versionNumber,
+    effectiveOn: formatDay(version.effectiveOn),
+    ...(version.summary ? { summary: version.summary } : {}),
+    ...(version.changeSummary ? { changeSummary: version.changeSummary } : {}),
+    ...(version.body ? { body: version.body } : {}),
+    ...(version.linkUrl ? { linkUrl: version.linkUrl } : {}),
+    state,
+  });
+  const acks = (await listAcknowledgementsOfPerson(db, row.tenantId, row.personId)).filter((a) => a.versionId === version.versionId);
+  const validAck = acks.find((a) => ackExpiresAt(a.acknowledgedAt, deps.rules) > deps.now());
+
+  if (row.purpose.startsWith('refresh:')) {
+    const targetId = Number(row.purpose.split(':')[1]);
+    const original = (await listAupSendsForPerson(db, row.tenantId, row.versionId, row.personId)).find((s) => s.sendId === targetId);
+    if (!original?.activityId || !original.conversationId || !original.serviceUrl) return { kind: 'skip', reason: 'no card to refresh' };
+    const state: AupCardView['state'] = validAck ? { kind: 'acknowledged', at: formatLocal(validAck.acknowledgedAt, tz) } : { kind: 'superseded' };
+    return { kind: 'update', versionId: version.versionId, sent: { conversationId: original.conversationId, activityId: original.activityId, serviceUrl: original.serviceUrl }, message: { card: buildAupCard(view(state)), summary: 'Acceptable Use Policy' } };
+  }
+
+  if (row.purpose === 'report:deadline') {
+    // To the online-safety lead: who is still outstanding, rendered now (late acknowledgements drop off).
+    if (!row.aadObjectId) return { kind: 'skip', reason: 'no Teams account' };
+    const broadcast = await getAupBroadcast(db, row.tenantId, version.versionId);
+    const outstanding = await listOutstandingForVersion(db, row.tenantId, version.versionId);
+    const total = await countAsked(db, row.tenantId, version.versionId);
+    const card = buildAupOutstandingCard({
+      title: version.title,
+      audience: version.audience,
+      versionNumber: version.versionNumber,
+      deadline: formatLocal(deadlineOf(broadcast?.startedAt ?? version.publishedAt, deps.rules), tz),
+      people: outstanding.map((p) => ({ name: p.teams ? p.displayName : `${p.displayName} (no Teams: paper or form)`, sentOn: formatLocal(p.sentAt, tz) })),
+      total,
+    });
+    return { kind: 'send', versionId: version.versionId, target: await personTarget(deps, row.tenantId, row.aadObjectId), message: { card, summary: 'AUP: people still outstanding' } };
+  }
+
+  const latest = await getLatestAupVersion(db, row.tenantId, version.audience);
+  if (latest && latest.versionId !== version.versionId) return { kind: 'skip', reason: `replaced by version ${latest.versionNumber}` };
+  const askedAt = row.purpose.includes('/r') ? await askSentAt(db, row, version) : undefined;
+  if (validAck && (!askedAt || validAck.acknowledgedAt >= askedAt)) return { kind: 'skip', reason: 'already acknowledged' };
+  if (!row.aadObjectId) return { kind: 'skip', reason: 'no Teams account' };
+
+  const reminder = /\/r(\d+)$/.exec(row.purpose);
+  const state: AupCardView['state'] = reminder
+    ? { kind: 'reminder', number: Number(reminder[1]), ...(askedAt ? { deadline: formatDay(deadlineOf(askedAt, deps.rules).toISOString().slice(0, 10)) } : {}) }
+    : row.purpose.startsWith('renew:')
+      ? { kind: 'renewal' }
+      : { kind: 'ask' };
+  const summary = state.kind === 'reminder' ? 'Reminder: please read and agree to the Acceptable Use Policy' : 'Please read and agree to the Acceptable Use Policy';
+  const target = await personTarget(deps, row.tenantId, row.aadObjectId);
+  const card = buildAupCard({ ...view(state), ...(target.teamsUserId ? { refreshUserIds: [target.teamsUserId] } : {}) });
+  return { kind: 'send', versionId: version.versionId, target, message: { card, summary } };
+}
+
+async function countAsked(db: Db, tenantId: string, versionId: string): Promise<number> {
+  const [row] = await db.query<{ n: string | number }>(`SELECT count(*) AS n FROM aup_sends WHERE tenant_id = $1 AND version_id = $2 AND purpose = 'ask'`, [tenantId, versionId]);
+  return Number(row?.n ?? 0);
+}
+
+async function askSentAt(db: Db, row: AupSend, version: AupVersion): Promise<Date | undefined> {
+  const base = row.purpose.replace(/\/r\d+$/, '');
+  const ask = (await listAupSendsForPerson(db, row.tenantId, version.versionId, row.personId)).find((s) => s.purpose === base);
+  return ask?.sentAt ?? ask?.createdAt;
+}
+
+export async function personTarget(deps: Pick<AupDeliveryDeps, 'db' | 'defaultServiceUrl' | 'botId'>, tenantId: string, aadObjectId: string): Promise<PersonTarget> {
+  const known = await getPersonalConversation(deps.db, tenantId, aadObjectId);
+  if (known) return { tenantId, aadObjectId, conversationId: known.conversationId, teamsUserId: known.teamsUserId, serviceUrl: known.serviceUrl, botId: known.botId };
+  const channel = await getDslChannel(deps.db, tenantId);
+  return { tenantId, aadObjectId, serviceUrl: channel?.serviceUrl ?? deps.defaultServiceUrl, botId: deps.botId };
+}
+
+/** "1 Dec 2026" from YYYY-MM-DD. */
+export function formatDay(isoDate: string): string {
+  const [y, m, d] = isoDate.split('-').map(Number);
+  return new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(new Date(Date.UTC(y!, m! - 1, d!)));
+}

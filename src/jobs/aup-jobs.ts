@@ -1,0 +1,80 @@
+import type { Config } from '../config';
+import type { Db } from '../store/db';
+import type { BotFeature } from '../bot/bot-feature';
+import { createAupFeature } from '../bot/features/aup-feature';
+import { type AupGraph, connectAupGraph } from '../services/aup-graph';
+import type { AppInstaller } from '../domain/aup/ports';
+import type { AupRules } from '../domain/aup/status';
+import type { Logger } from '../logging';
+import { AupScheduler } from './aup-scheduler';
+import { AupSender, type AupSenderOptions } from './aup-sender';
+import type { TeamsGateway } from './teams-gateway';
+
+export interface AupJobs {
+  feature: BotFeature;
+  sender: AupSender;
+  scheduler: AupScheduler;
+  rules: AupRules;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export function aupRulesFrom(config: Config): AupRules {
+  return { validityMonths: config.aup.validityMonths, reminderDays: config.aup.reminderDays, deadlineDays: config.aup.deadlineDays };
+}
+
+/**
+ * The AUP capability's moving parts, wired once by the composition root: the bot feature, the
+ * broadcast sender and the scheduler (reminders, deadline report, renewals). The proactive
+ * installer needs Graph (GRAPH_*) and the app's catalog id (AUP_TEAMS_APP_ID); without them,
+ * people who never opened the app are marked failed and listed for the admin.
+ */
+export function createAupJobs(deps: {
+  config: Config;
+  db: Db;
+  gateway: TeamsGateway;
+  logger: Logger;
+  now: () => Date;
+  defaultServiceUrl: string;
+  installer?: AppInstaller;
+  senderOptions?: Partial<AupSenderOptions>;
+}): AupJobs {
+  const { config, db, logger } = deps;
+  const rules = aupRulesFrom(config);
+  let graph: AupGraph | undefined;
+  let installer = deps.installer;
+  if (!installer && config.aup.teamsAppId) {
+    graph = connectAupGraph(config);
+    installer = graph?.installer;
+  }
+  const sender = new AupSender(
+    { db, gateway: deps.gateway, logger: logger.child({ component: 'aup-sender' }), rules, defaultServiceUrl: deps.defaultServiceUrl, botId: config.bot.appId, installer, now: deps.now },
+    {
+      sendsPerSecond: config.aup.sendsPerSecond,
+      perConversationPerSecond: config.aup.perConversationPerSecond,
+      concurrency: config.aup.senderConcurrency,
+      maxAttempts: config.aup.maxSendAttempts,
+      pollMs: config.outbox.pollMs,
+      baseBackoffMs: config.outbox.minBackoffMs,
+      maxBackoffMs: config.outbox.maxBackoffSeconds * 1000,
+      ...deps.senderOptions,
+    },
+  );
+  const scheduler = new AupScheduler({ db, logger: logger.child({ component: 'aup-scheduler' }), rules, now: deps.now, onQueued: () => sender.poke() }, config.aup.schedulerIntervalSeconds * 1000);
+  const feature = createAupFeature({ db, now: deps.now, rules, logger: logger.child({ component: 'aup' }), onQueued: () => sender.poke() });
+  return {
+    feature,
+    sender,
+    scheduler,
+    rules,
+    start() {
+      sender.start();
+      scheduler.start();
+    },
+    async stop() {
+      await scheduler.stop();
+      await sender.stop();
+      graph?.close();
+    },
+  };
+}

@@ -1,0 +1,318 @@
+import type { Db } from '../store/db';
+import {
+  type AupSend,
+  claimDueAupSends,
+  countAupSends,
+  finishAupSend,
+  getAupBroadcast,
+  getAupVersion,
+  hasPendingAupSends,
+  markAbandonedAupSendsUncertain,
+  markAupSendInFlight,
+  markAupSendSent,
+  scheduleAupSendRetry,
+  setAupProgressCard,
+  touchAupProgress,
+} from '../store/aup.repo';
+import { getTenant } from '../store/tenant.repo';
+import { buildAupProgressCard } from '../cards/aup-card';
+import { formatLocal } from '../domain/clock';
+import type { AupRules } from '../domain/aup/status';
+import type { AppInstaller } from '../domain/aup/ports';
+import { describeError, type Logger } from '../logging';
+import { backoffDelayMs } from './backoff';
+import { type AupDelivery, personTarget, planAupDelivery } from './aup-delivery';
+import { type PacingClock, realClock, SlidingWindowLimit, ThrottleGate, TokenBucket } from './send-pacing';
+import { DeliveryError, type TeamsGateway } from './teams-gateway';
+
+export interface AupSenderOptions {
+  /** Tenant-wide budget of requests to Teams per second (default 25; Teams allows ~30). */
+  sendsPerSecond: number;
+  /** At most this many sends per conversation per second (Teams: 7). */
+  perConversationPerSecond: number;
+  /** Sends in flight at once. */
+  concurrency: number;
+  /** After this many failed attempts a row is given up as failed. */
+  maxAttempts: number;
+  pollMs: number;
+  baseBackoffMs: number;
+  maxBackoffMs: number;
+  /** How long a claim is ours before another sender may take it (not yet sending). */
+  claimLeaseMs?: number;
+  /** How long a call to Teams may take (botbuilder retries inside it); after that its outcome is unknown. */
+  inFlightLeaseMs?: number;
+  /** The admin's progress card is updated at most this often. */
+  progressEveryMs?: number;
+  /**
+   * One sender per store (the default deployment: the service's jobs face). On start it takes
+   * over rows a dead predecessor left: claimed-but-unsent rows go back to the queue at once and
+   * rows that were being sent become 'uncertain'. With several senders, leave this off: leases decide.
+   */
+  takeOverOnStart?: boolean;
+}
+
+export interface AupSenderDeps {
+  db: Db;
+  gateway: TeamsGateway;
+  logger: Logger;
+  rules: AupRules;
+  defaultServiceUrl: string;
+  botId: string;
+  installer?: AppInstaller;
+  now?: () => Date;
+  clock?: PacingClock;
+  random?: () => number;
+}
+
+export interface AupSenderStats {
+  sent: number;
+  updated: number;
+  skipped: number;
+  failed: number;
+  retried: number;
+  /** 429s the sender saw (botbuilder retries a 429 with Retry-After itself, so these are the ones it gave up on). */
+  throttled: number;
+  pauses: number;
+  pausedMs: number;
+  installs: number;
+  uncertainOnStart: number;
+}
+
+/**
+ * The AUP broadcast sender: drains `aup_sends` into Teams personal chats.
+ *
+ * - Pacing: a tenant-wide token bucket (a new chat costs 2 requests: create + send), at most
+ *   N per conversation per second, and a shared gate that a 429 closes for everyone until
+ *   Retry-After has passed (rows waiting behind it go back to the queue, not to Teams).
+ * - 412, 502, 504, other 5xx and network failures: retried with exponential back-off and jitter.
+ * - Idempotence: the primary key allows one row per version, person and purpose; a row is marked
+ *   `in_flight` (fenced by its attempt number) just before the call and `sent` just after, so a
+ *   crash leaves a row either safely re-sendable (never called) or `uncertain` (never re-sent).
+ */
+export class AupSender {
+  private readonly clock: PacingClock;
+  private readonly bucket: TokenBucket;
+  private readonly perConversation: SlidingWindowLimit;
+  readonly gate: ThrottleGate;
+  private readonly active = new Set<number>();
+  private stopped = true;
+  private killed = false;
+  private running: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private readonly progressAt = new Map<string, number>();
+  private readonly progressPosting = new Map<string, Promise<void>>();
+  readonly stats: AupSenderStats = { sent: 0, updated: 0, skipped: 0, failed: 0, retried: 0, throttled: 0, pauses: 0, pausedMs: 0, installs: 0, uncertainOnStart: 0 };
+
+  constructor(
+    private readonly deps: AupSenderDeps,
+    private readonly options: AupSenderOptions,
+  ) {
+    this.clock = deps.clock ?? realClock;
+    this.bucket = new TokenBucket(options.sendsPerSecond, this.clock);
+    this.perConversation = new SlidingWindowLimit(options.perConversationPerSecond, 1000, this.clock);
+    this.gate = new ThrottleGate(this.clock);
+  }
+
+  private now(): Date {
+    return this.deps.now ? this.deps.now() : new Date(this.clock.now());
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.killed = false;
+    this.running = this.loop();
+  }
+
+  /** Graceful: no new claims; sends under way finish and are recorded. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.running;
+    while (this.active.size) await new Promise((r) => setTimeout(r, 10));
+  }
+
+  /**
+   * Abrupt, as if the process died: nothing more is written to the store, results of calls
+   * under way are dropped. For crash tests and the benchmark.
+   */
+  kill(): void {
+    this.killed = true;
+    this.stopped = true;
+    this.wake?.();
+  }
+
+  /** Look for work now (after a publish or an acknowledgement) instead of at the next poll. */
+  poke(): void {
+    this.wake?.();
+  }
+
+  /** Resolves when nothing is queued or being sent (tests, the benchmark and the CLI). */
+  async idle(timeoutMs = 600_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const [row] = await this.deps.db.query(`SELECT 1 FROM aup_sends WHERE status IN ('queued', 'claimed', 'in_flight') LIMIT 1`);
+      if (!row && this.active.size === 0) return;
+      if (Date.now() > deadline) throw new Error('AUP sender did not become idle in time');
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  private async loop(): Promise<void> {
+    if (this.options.takeOverOnStart !== false) await this.takeOver().catch((err) => this.deps.logger.error(describeError(err), 'AUP sender could not take over rows'));
+    while (!this.stopped) {
+      let claimed: AupSend[] = [];
+      try {
+        await this.gate.wait();
+        const free = this.options.concurrency - this.active.size;
+        if (free > 0) claimed = (await claimDueAupSends(this.deps.db, this.now(), free, this.options.claimLeaseMs ?? 60_000)).filter((r) => !this.active.has(r.sendId));
+      } catch (err) {
+        this.deps.logger.error(describeError(err), 'AUP sender poll failed');
+      }
+      if (this.stopped) break;
+      for (const row of claimed) {
+        this.active.add(row.sendId);
+        void this.process(row)
+          .catch((err) => this.deps.logger.error({ sendId: row.sendId, ...describeError(err) }, 'AUP send failed unexpectedly'))
+          .finally(() => {
+            this.active.delete(row.sendId);
+            this.wake?.();
+          });
+      }
+      if (claimed.length && this.active.size < this.options.concurrency) continue;
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        setTimeout(resolve, this.active.size >= this.options.concurrency ? 1000 : this.options.pollMs);
+      });
+      this.wake = undefined;
+    }
+  }
+
+  private async takeOver(): Promise<void> {
+    const now = this.now();
+    const released = await this.deps.db.query(`UPDATE aup_sends SET status = 'queued', lease_until = NULL WHERE status = 'claimed' RETURNING send_id`);
+    await this.deps.db.query(`UPDATE aup_sends SET lease_until = $1 WHERE status = 'in_flight'`, [now]);
+    const uncertain = await markAbandonedAupSendsUncertain(this.deps.db, now);
+    this.stats.uncertainOnStart += uncertain;
+    if (released.length || uncertain) this.deps.logger.warn({ released: released.length, uncertain }, 'AUP sender took over from a stopped sender');
+  }
+
+  private async process(row: AupSend): Promise<void> {
+    const { db } = this.deps;
+    const log = this.deps.logger.child({ sendId: row.sendId, purpose: row.purpose.replace(/:.*/, '') });
+    let plan: AupDelivery;
+    try {
+      plan = await planAupDelivery({ ...this.deps, now: () => this.now() }, row);
+    } catch (err) {
+      if (this.killed) return;
+      await scheduleAupSendRetry(db, row.sendId, new Date(this.now().getTime() + this.options.baseBackoffMs), 'could not prepare the card');
+      log.error(describeError(err), 'AUP card could not be prepared');
+      return;
+    }
+    if (this.killed) return;
+    if (plan.kind === 'skip') {
+      await finishAupSend(db, row.sendId, 'skipped', plan.reason);
+      this.stats.skipped++;
+      return;
+    }
+    const conversationKey = plan.kind === 'update' ? plan.sent.conversationId : (plan.target.conversationId ?? `new:${plan.target.aadObjectId}`);
+    // A new 1:1 chat is two requests (create conversation, then send).
+    await this.bucket.acquire(plan.kind === 'send' && !plan.target.conversationId ? 2 : 1);
+    await this.perConversation.acquire(conversationKey);
+    if (this.killed) return;
+    if (this.gate.remainingMs() > 0) {
+      // Throttled while we waited for a token: back to the queue until the pause ends.
+      await scheduleAupSendRetry(db, row.sendId, new Date(this.gate.until()), 'paused: Teams throttled the app');
+      return;
+    }
+    if (!(await markAupSendInFlight(db, row.sendId, row.attempts, this.now(), this.options.inFlightLeaseMs ?? 300_000))) return;
+    try {
+      if (plan.kind === 'update') {
+        await this.deps.gateway.updateMessage(plan.sent, plan.message);
+        if (this.killed) return;
+        await markAupSendSent(db, row.sendId, plan.sent, this.now());
+        this.stats.updated++;
+      } else {
+        const sent = await this.deps.gateway.sendToPerson(plan.target, plan.message);
+        if (this.killed) return;
+        await markAupSendSent(db, row.sendId, sent, this.now());
+        this.stats.sent++;
+      }
+    } catch (err) {
+      if (this.killed) return;
+      await this.failed(row, plan, err, log);
+    }
+    if (!this.killed) await this.maybeUpdateProgress(row.tenantId, row.versionId).catch((err) => log.warn(describeError(err), 'AUP progress card not updated'));
+  }
+
+  private async failed(row: AupSend, plan: Exclude<AupDelivery, { kind: 'skip' }>, err: unknown, log: Logger): Promise<void> {
+    const { db } = this.deps;
+    const failure = err instanceof DeliveryError ? err : new DeliveryError(err instanceof Error ? err.message : 'send failed');
+    const now = this.now();
+    if (failure.throttled) {
+      this.stats.throttled++;
+      this.gate.pause(failure.retryAfterMs ?? 1000);
+      this.stats.pauses = this.gate.pauses;
+      this.stats.pausedMs = this.gate.pausedMs;
+      await scheduleAupSendRetry(db, row.sendId, new Date(now.getTime() + (failure.retryAfterMs ?? 1000)), `429: throttled`);
+      log.warn({ retryAfterMs: failure.retryAfterMs }, 'Teams throttled the AUP broadcast; every sender pauses');
+      return;
+    }
+    // The app is not installed for this person: install it through Graph once, then retry.
+    if (failure.status === 403 && plan.kind === 'send' && !plan.target.conversationId && this.deps.installer && !(row.lastError ?? '').startsWith('app installed')) {
+      try {
+        await this.deps.installer.installForUser(row.aadObjectId!);
+        this.stats.installs++;
+        await scheduleAupSendRetry(db, row.sendId, now, 'app installed for the person; sending again');
+        return;
+      } catch (installErr) {
+        log.warn(describeError(installErr), 'could not install the app for an AUP recipient');
+      }
+    }
+    if (failure.needsAttention || row.attempts >= this.options.maxAttempts) {
+      await finishAupSend(db, row.sendId, 'failed', `${failure.status ?? 'network'}: ${failure.message}`);
+      this.stats.failed++;
+      log.warn({ status: failure.status, attempts: row.attempts }, 'AUP card could not be delivered');
+      return;
+    }
+    const delay = backoffDelayMs(row.attempts, { baseMs: this.options.baseBackoffMs, maxMs: this.options.maxBackoffMs, retryAfterMs: failure.retryAfterMs, random: this.deps.random });
+    await scheduleAupSendRetry(db, row.sendId, new Date(now.getTime() + delay), `${failure.status ?? 'network'}: ${failure.message}`);
+    this.stats.retried++;
+    log.info({ status: failure.status, retryInMs: delay }, 'AUP send failed; will retry');
+  }
+
+  /** Posts the admin's progress card once per broadcast, then updates it every few seconds and at the end. */
+  private async maybeUpdateProgress(tenantId: string, versionId: string): Promise<void> {
+    const last = this.progressAt.get(versionId) ?? 0;
+    const pending = await hasPendingAupSends(this.deps.db, tenantId, versionId);
+    if (pending && this.clock.now() - last < (this.options.progressEveryMs ?? 3000)) return;
+    this.progressAt.set(versionId, this.clock.now());
+    const previous = this.progressPosting.get(versionId) ?? Promise.resolve();
+    const next = previous.then(() => this.updateProgress(tenantId, versionId, !pending));
+    this.progressPosting.set(versionId, next.catch(() => undefined));
+    await next;
+  }
+
+  private async updateProgress(tenantId: string, versionId: string, done: boolean): Promise<void> {
+    const { db, gateway } = this.deps;
+    const broadcast = await getAupBroadcast(db, tenantId, versionId);
+    const version = await getAupVersion(db, tenantId, versionId);
+    if (!broadcast || !version || (broadcast.completedAt && done)) return;
+    const counts = await countAupSends(db, tenantId, versionId);
+    const tz = (await getTenant(db, tenantId))?.timeZone ?? 'Europe/London';
+    const message = {
+      card: buildAupProgressCard({ versionId, title: version.title, audience: version.audience, versionNumber: version.versionNumber, ...counts, updatedAt: formatLocal(this.now(), tz), done }),
+      summary: 'AUP broadcast progress',
+    };
+    await this.bucket.acquire(1);
+    if (broadcast.progress) {
+      await this.perConversation.acquire(broadcast.progress.conversationId);
+      await gateway.updateMessage(broadcast.progress, message);
+    } else if (/^[0-9a-f-]{36}$/i.test(broadcast.startedBy)) {
+      const target = await personTarget(this.deps, tenantId, broadcast.startedBy);
+      const sent = await gateway.sendToPerson(target, message);
+      await setAupProgressCard(db, tenantId, versionId, sent, this.now());
+    }
+    await touchAupProgress(db, tenantId, versionId, this.now(), done);
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * Pacing for broadcasts, with an injectable clock so tests need no real time.
+ *
+ * - `TokenBucket`: the tenant-wide budget (Teams allows ~30 requests/s per app per tenant; we
+ *   default to 25). Capacity is one second's worth, so a burst never exceeds the rate.
+ * - `SlidingWindowLimit`: at most N sends per conversation in any 1 s window (Teams: 7).
+ * - `ThrottleGate`: the shared "throttled" flag (Company Communicator's pattern): one 429 pauses
+ *   every sender until Retry-After has passed.
+ */
+export interface PacingClock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export const realClock: PacingClock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+export class TokenBucket {
+  private tokens: number;
+  private updatedAt: number;
+  /** Reservations are served in order: a waiter ahead of you keeps its place. */
+  private tail: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly ratePerSecond: number,
+    private readonly clock: PacingClock,
+    private readonly capacity = ratePerSecond,
+  ) {
+    this.tokens = capacity;
+    this.updatedAt = clock.now();
+  }
+
+  /** Milliseconds to wait before `cost` tokens are available (0 = now), taking them. */
+  reserve(cost = 1): number {
+    const now = this.clock.now();
+    this.tokens = Math.min(this.capacity, this.tokens + ((now - this.updatedAt) * this.ratePerSecond) / 1000);
+    this.updatedAt = now;
+    this.tokens -= cost;
+    return this.tokens >= 0 ? 0 : Math.ceil((-this.tokens * 1000) / this.ratePerSecond);
+  }
+
+  /** Waits for `cost` tokens, first come first served. */
+  acquire(cost = 1): Promise<void> {
+    const turn = this.tail.then(async () => {
+      const wait = this.reserve(cost);
+      if (wait > 0) await this.clock.sleep(wait);
+    });
+    this.tail = turn.catch(() => undefined);
+    return turn;
+  }
+}
+
+export class SlidingWindowLimit {
+  private readonly sent = new Map<string, number[]>();
+
+  constructor(
+    private readonly max: number,
+    private readonly windowMs: number,
+    private readonly clock: PacingClock,
+  ) {}
+
+  /** Milliseconds until `key` may send again (0 = now); records the send when 0. */
+  tryTake(key: string): number {
+    const now = this.clock.now();
+    const times = (this.sent.get(key) ?? []).filter((t) => t > now - this.windowMs);
+    if (times.length >= this.max) {
+      this.sent.set(key, times);
+      return times[times.length - this.max]! + this.windowMs - now;
+    }
+    times.push(now);
+    this.sent.set(key, times);
+    if (this.sent.size > 10_000) this.prune(now);
+    return 0;
+  }
+
+  async acquire(key: string): Promise<void> {
+    for (let wait = this.tryTake(key); wait > 0; wait = this.tryTake(key)) await this.clock.sleep(wait);
+  }
+
+  private prune(now: number): void {
+    for (const [key, times] of this.sent) if (!times.some((t) => t > now - this.windowMs)) this.sent.delete(key);
+  }
+}
+
+export class ThrottleGate {
+  private pausedUntil = 0;
+  /** How many times a 429 paused everyone, and for how long in total. */
+  pauses = 0;
+  pausedMs = 0;
+
+  constructor(private readonly clock: PacingClock) {}
+
+  /** Pauses every sender for `ms` (extending, never shortening, a pause in force). */
+  pause(ms: number): void {
+    const until = this.clock.now() + ms;
+    if (until > this.pausedUntil) {
+      this.pauses++;
+      this.pausedMs += until - Math.max(this.pausedUntil, this.clock.now());
+      this.pausedUntil = until;
+    }
+  }
+
+  remainingMs(): number {
+    return Math.max(0, this.pausedUntil - this.clock.now());
+  }
+
+  until(): number {
+    return this.pausedUntil;
+  }
+
+  async wait(): Promise<void> {
+    for (let left = this.remainingMs(); left > 0; left = this.remainingMs()) await this.clock.sleep(left);
+  }
+}
