@@ -59,23 +59,17 @@ export async function submitConcernReport(
 
   try {
     await deps.db.transaction(async (tx) => {
-      const inserted = await deps.concerns.insert(tx, {
-        tenantId: input.tenantId,
-        concernId,
-        reporter: input.reporter,
-        report,
-        recipient: decision.recipient,
-        submissionId: input.submissionId,
-        now,
-      });
+      const inserted = await deps.concerns.insert(
+        tx,
+        { tenantId: input.tenantId, concernId, reporter: input.reporter, report, recipient: decision.recipient, submissionId: input.submissionId, now },
+        {
+          type: 'reported',
+          actor: input.reporter,
+          details: { category: report.category, urgency: report.urgency, about: report.about, recipient: decision.recipient, routing: decision.deliveries.map(describeDelivery) },
+        },
+      );
       reference = inserted.reference;
-      await deps.concerns.appendEvent(tx, input.tenantId, concernId, inserted.dataKey, {
-        type: 'reported',
-        actor: input.reporter,
-        occurredAt: now,
-        details: { category: report.category, urgency: report.urgency, about: report.about, recipient: decision.recipient, routing: decision.deliveries.map(describeDelivery) },
-      });
-      for (const delivery of decision.deliveries) await enqueueDelivery(tx, input.tenantId, concernId, delivery);
+      for (const delivery of decision.deliveries) await enqueueDelivery(tx, input.tenantId, concernId, delivery, directory.dslChannelRegistered);
       for (const problem of decision.problems) {
         await alertAdmins(tx, input.tenantId, problem, PROBLEM_MESSAGES[problem], reference);
       }
@@ -93,9 +87,10 @@ export async function submitConcernReport(
   return { kind: 'accepted', concern, problems: decision.problems, duplicate: false };
 }
 
-async function enqueueDelivery(tx: Db, tenantId: string, concernId: string, delivery: Delivery): Promise<void> {
+async function enqueueDelivery(tx: Db, tenantId: string, concernId: string, delivery: Delivery, registered: boolean): Promise<void> {
   if (delivery.to === 'dsl-channel') {
-    const registered = (await tx.query('SELECT 1 FROM dsl_channels WHERE tenant_id = $1', [tenantId])).length > 0;
+    // Held until `setup` if no channel is known; the worker also releases a held channel row
+    // as soon as a channel exists, so a setup racing this transaction cannot strand it.
     await enqueueOutbox(tx, {
       tenantId,
       // One channel card per concern, whatever happens: the key is the concern's.

@@ -1,6 +1,6 @@
 import type { Db } from './db';
 import type { NarrativeCipher } from './narrative-cipher';
-import { GENESIS_HASH, hashEvent, type StoredEvent } from '../domain/concerns/chronology';
+import { GENESIS_HASH, type HashedEventFields, hashEvent, type StoredEvent } from '../domain/concerns/chronology';
 import { type Concern, type ConcernReport, type ConcernStatus, formatReference, type Person, type RecipientRole } from '../domain/concerns/concern';
 import { normalisePupilKey } from '../domain/people/pupil-key';
 
@@ -12,6 +12,15 @@ export interface NewConcern {
   recipient: RecipientRole;
   submissionId?: string;
   now: Date;
+}
+
+/** A chronology event as the product shows it: details decrypted. */
+export interface ChronologyEvent {
+  seq: number;
+  type: string;
+  actor: Person;
+  occurredAt: Date;
+  details: Record<string, unknown>;
 }
 
 export interface ChronologyEntry {
@@ -39,29 +48,40 @@ export class ConcernRepository {
     return formatReference(year, row.last_value);
   }
 
-  /** Inserts the concern, its pupils and its data key. Call inside a transaction. */
-  async insert(tx: Db, c: NewConcern): Promise<{ reference: string; dataKey: Buffer }> {
+  /**
+   * Inserts the concern, its data key, its pupils and its first chronology event. Call inside
+   * a transaction. Written as few statements as possible: this is the intake's hot path.
+   */
+  async insert(tx: Db, c: NewConcern, firstEvent: Omit<ChronologyEntry, 'occurredAt'>): Promise<{ reference: string; dataKey: Buffer }> {
     const reference = await this.nextReference(tx, c.tenantId, c.now.getUTCFullYear());
     const { dataKey, wrapped, masterKeyId } = this.cipher.newDataKey(c.tenantId);
     const seal = (v: string | undefined) => (v === undefined ? null : this.cipher.encrypt(dataKey, v, c.tenantId));
-    await tx.query('INSERT INTO concern_keys (tenant_id, concern_id, master_key_id, wrapped_key) VALUES ($1, $2, $3, $4)', [c.tenantId, c.concernId, masterKeyId, wrapped]);
+    const event = this.sealEvent(c.tenantId, c.concernId, 1, dataKey, { ...firstEvent, occurredAt: c.now });
+    const hash = hashEvent(GENESIS_HASH, event);
     const r = c.report;
     await tx.query(
-      `INSERT INTO concerns (tenant_id, concern_id, reference, reporter_aad_id, reporter_name, about, category, urgency,
+      `WITH key AS (
+         INSERT INTO concern_keys (tenant_id, concern_id, master_key_id, wrapped_key) VALUES ($1, $2, $19, $20)
+       )
+       INSERT INTO concerns (tenant_id, concern_id, reference, reporter_aad_id, reporter_name, about, category, urgency,
          occurred_on, occurred_time, location_enc, what_happened_enc, child_words_enc, action_taken_enc, adult_subject_enc,
-         recipient, status, client_submission_id, created_at, updated_at)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,'new',$17,$18,$18)`,
+         recipient, status, client_submission_id, created_at, updated_at, event_count, head_hash)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,'new',$17,$18,$18,1,$21)`,
       [
         c.tenantId, c.concernId, reference, c.reporter.aadObjectId, c.reporter.name, r.about, r.category, r.urgency,
         r.occurredOn, r.occurredTime ?? null, seal(r.location), seal(r.whatHappened), seal(r.childWords), seal(r.actionTaken),
-        seal(r.adultName), c.recipient, c.submissionId ?? null, c.now,
+        seal(r.adultName), c.recipient, c.submissionId ?? null, c.now, masterKeyId, wrapped, hash,
       ],
     );
-    for (let i = 0; i < r.pupils.length; i++) {
-      await tx.query('INSERT INTO concern_pupils (tenant_id, concern_id, position, pupil_key, name_enc) VALUES ($1, $2, $3, $4, $5)', [
-        c.tenantId, c.concernId, i, normalisePupilKey(r.pupils[i]), seal(r.pupils[i]),
-      ]);
+    if (r.pupils.length) {
+      await tx.query(
+        `INSERT INTO concern_pupils (tenant_id, concern_id, position, pupil_key, name_enc)
+         SELECT $1, $2, p.position - 1, p.pupil_key, p.name_enc
+         FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS p(pupil_key, name_enc, position)`,
+        [c.tenantId, c.concernId, r.pupils.map(normalisePupilKey), r.pupils.map((name) => seal(name))],
+      );
     }
+    await this.insertEventRow(tx, event, GENESIS_HASH, hash);
     return { reference, dataKey };
   }
 
@@ -122,27 +142,36 @@ export class ConcernRepository {
       [tenantId, concernId],
     );
     if (!head) throw new Error('concern not found');
-    const fields = {
-      tenantId,
-      concernId,
-      seq: head.event_count + 1,
-      type: entry.type,
-      actorAadId: entry.actor.aadObjectId,
-      actorName: entry.actor.name,
-      occurredAt: new Date(Math.floor(entry.occurredAt.getTime())),
-      detailsSealed: this.cipher.encrypt(dataKey, JSON.stringify(entry.details), tenantId),
-    };
+    const fields = this.sealEvent(tenantId, concernId, head.event_count + 1, dataKey, entry);
     const prevHash = head.event_count === 0 ? GENESIS_HASH : head.head_hash;
     const hash = hashEvent(prevHash, fields);
-    await tx.query(
-      `INSERT INTO concern_events (tenant_id, concern_id, seq, event_type, actor_aad_id, actor_name, occurred_at, details_enc, prev_hash, hash)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`,
-      [tenantId, concernId, fields.seq, fields.type, fields.actorAadId, fields.actorName, fields.occurredAt, fields.detailsSealed, prevHash, hash],
-    );
+    await this.insertEventRow(tx, fields, prevHash, hash);
     await tx.query('UPDATE concerns SET event_count = $3, head_hash = $4, updated_at = now() WHERE tenant_id = $1 AND concern_id = $2', [
       tenantId, concernId, fields.seq, hash,
     ]);
     return { ...fields, prevHash, hash };
+  }
+
+  private sealEvent(tenantId: string, concernId: string, seq: number, dataKey: Buffer, entry: ChronologyEntry): HashedEventFields {
+    return {
+      tenantId,
+      concernId,
+      seq,
+      type: entry.type,
+      actorAadId: entry.actor.aadObjectId,
+      actorName: entry.actor.name,
+      // Millisecond precision: what both stores keep, so a re-read event hashes the same.
+      occurredAt: new Date(Math.floor(entry.occurredAt.getTime())),
+      detailsSealed: this.cipher.encrypt(dataKey, JSON.stringify(entry.details), tenantId),
+    };
+  }
+
+  private async insertEventRow(tx: Db, e: HashedEventFields, prevHash: string, hash: string): Promise<void> {
+    await tx.query(
+      `INSERT INTO concern_events (tenant_id, concern_id, seq, event_type, actor_aad_id, actor_name, occurred_at, details_enc, prev_hash, hash)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`,
+      [e.tenantId, e.concernId, e.seq, e.type, e.actorAadId, e.actorName, e.occurredAt, e.detailsSealed, prevHash, hash],
+    );
   }
 
   async listStoredEvents(db: Db, tenantId: string, concernId: string): Promise<StoredEvent[]> {
@@ -162,5 +191,53 @@ export class ConcernRepository {
       prevHash: r.prev_hash as string,
       hash: r.hash as string,
     }));
+  }
+
+  /** The chronology with details decrypted (newest last). `limit` keeps only the newest events. */
+  async listEvents(db: Db, tenantId: string, concernId: string, options: { limit?: number } = {}): Promise<ChronologyEvent[]> {
+    const dataKey = await this.dataKey(db, tenantId, concernId);
+    const rows = await db.query<Record<string, unknown>>(
+      options.limit
+        ? 'SELECT * FROM (SELECT * FROM concern_events WHERE tenant_id = $1 AND concern_id = $2 ORDER BY seq DESC LIMIT $3) newest ORDER BY seq'
+        : 'SELECT * FROM concern_events WHERE tenant_id = $1 AND concern_id = $2 ORDER BY seq',
+      options.limit ? [tenantId, concernId, options.limit] : [tenantId, concernId],
+    );
+    return rows.map((r) => ({
+      seq: Number(r.seq),
+      type: r.event_type as string,
+      actor: { aadObjectId: r.actor_aad_id as string, name: r.actor_name as string },
+      occurredAt: new Date(r.occurred_at as string),
+      details: JSON.parse(this.cipher.decrypt(dataKey, r.details_enc as string, tenantId)) as Record<string, unknown>,
+    }));
+  }
+
+  /**
+   * Links more pupils to a concern (names sealed, keys normalised); pupils already linked by
+   * key are skipped. Returns the keys added. Call inside the triage transaction.
+   */
+  async addPupils(tx: Db, tenantId: string, concernId: string, dataKey: Buffer, names: readonly string[], linkedBy: string): Promise<string[]> {
+    const existing = await tx.query<{ pupil_key: string; position: number }>('SELECT pupil_key, position FROM concern_pupils WHERE tenant_id = $1 AND concern_id = $2', [tenantId, concernId]);
+    const keys = new Set(existing.map((r) => r.pupil_key));
+    let position = existing.reduce((max, r) => Math.max(max, Number(r.position)), -1);
+    const added: string[] = [];
+    for (const name of names) {
+      const key = normalisePupilKey(name);
+      if (keys.has(key)) continue;
+      keys.add(key);
+      position += 1;
+      await tx.query(
+        `INSERT INTO concern_pupils (tenant_id, concern_id, position, pupil_key, name_enc, source, linked_by) VALUES ($1, $2, $3, $4, $5, 'linked', $6)`,
+        [tenantId, concernId, position, key, this.cipher.encrypt(dataKey, name, tenantId), linkedBy],
+      );
+      added.push(key);
+    }
+    return added;
+  }
+
+  /** One pupil's name as recorded in a concern (decrypted), by position. */
+  async pupilName(db: Db, tenantId: string, concernId: string, position: number): Promise<string | undefined> {
+    const [row] = await db.query<{ name_enc: string }>('SELECT name_enc FROM concern_pupils WHERE tenant_id = $1 AND concern_id = $2 AND position = $3', [tenantId, concernId, position]);
+    if (!row) return undefined;
+    return this.cipher.decrypt(await this.dataKey(db, tenantId, concernId), row.name_enc, tenantId);
   }
 }

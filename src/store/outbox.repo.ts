@@ -72,6 +72,7 @@ export async function claimDueOutbox(db: Db, now: Date, limit: number, leaseMs: 
        ), due AS (
          SELECT outbox_id FROM heads
          WHERE (status = 'pending' AND next_attempt_at <= $1) OR (status = 'sending' AND lease_until <= $1)
+            OR (status = 'held' AND target_key = 'dsl-channel' AND EXISTS (SELECT 1 FROM dsl_channels d WHERE d.tenant_id = heads.tenant_id))
          ORDER BY next_attempt_at, outbox_id
          LIMIT $2
        )

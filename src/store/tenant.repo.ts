@@ -55,14 +55,18 @@ export async function hasRole(db: Db, tenantId: string, role: Role, aadObjectId:
 }
 
 export async function loadRoutingDirectory(db: Db, tenantId: string): Promise<RoutingDirectory> {
-  const rows = await db.query<{ role: Role; aad_object_id: string }>(
-    'SELECT role, aad_object_id FROM role_assignments WHERE tenant_id = $1 ORDER BY created_at, aad_object_id',
+  // One round trip: the role holders, plus whether a DSL channel is registered.
+  const rows = await db.query<{ role: Role; aad_object_id: string; has_channel: boolean }>(
+    `SELECT r.role, r.aad_object_id, EXISTS (SELECT 1 FROM dsl_channels d WHERE d.tenant_id = $1) AS has_channel
+     FROM (SELECT NULL::text AS role, NULL::text AS aad_object_id, NULL::timestamptz AS created_at
+           UNION ALL
+           SELECT role, aad_object_id, created_at FROM role_assignments WHERE tenant_id = $1) r
+     ORDER BY r.created_at NULLS FIRST, r.aad_object_id`,
     [tenantId],
   );
   const first = (role: Role) => rows.find((r) => r.role === role)?.aad_object_id;
-  const channel = await db.query('SELECT 1 FROM dsl_channels WHERE tenant_id = $1', [tenantId]);
   return {
-    dslChannelRegistered: channel.length > 0,
+    dslChannelRegistered: rows[0]?.has_channel === true,
     headteacherAadId: first('headteacher'),
     chairAadId: first('chair'),
     dpoAadId: first('dpo'),

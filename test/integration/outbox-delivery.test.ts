@@ -26,7 +26,9 @@ async function report(h: Harness, n: number): Promise<string> {
   return reference;
 }
 
-const channelPostsOf = (h: Harness, reference: string) => h.fake.findByText(reference).filter((m) => m.conversationId === SCHOOL.dslChannel.id);
+/** The concern's own card in the DSL channel (not, say, a pattern alert that lists its reference). */
+const channelPostsOf = (h: Harness, reference: string) =>
+  h.fake.findByText(`"text":"Concern ${reference}"`).filter((m) => m.conversationId === SCHOOL.dslChannel.id);
 
 describe(`outbox delivery to Teams (${storeKind()})`, () => {
   let db: Db;

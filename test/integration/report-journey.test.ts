@@ -15,6 +15,11 @@ const DETAILS = {
   urgency: 'standard',
 };
 
+/** Messages in the DSL channel about this concern (its card, an urgent mention), not pattern alerts listing it. */
+function aboutInDslChannel(h: Harness, reference: string) {
+  return h.fake.findByText(reference).filter((m) => m.conversationId.startsWith(SCHOOL.dslChannel.id) && !JSON.stringify(m.body).includes('Pattern:'));
+}
+
 function cardOf(message: { body: Record<string, unknown> }): unknown {
   return (message.body.attachments as { content: unknown }[])[0].content;
 }
@@ -104,7 +109,7 @@ describe(`report journey over HTTP (${storeKind()})`, () => {
     expect(row.reporter_aad_id).toBe(PEOPLE.teacher.aadObjectId);
     expect(row.what_happened_enc).not.toContain('Amelia');
 
-    const posted = await eventuallySome(() => h.fake.findByText(reference!).filter((m) => m.conversationId.startsWith(SCHOOL.dslChannel.id)), 5000, 'channel card');
+    const posted = await eventuallySome(() => aboutInDslChannel(h, reference!), 5000, 'channel card');
     expect(posted).toHaveLength(1);
     const card = cardOf(posted[0]);
     expect(adaptiveCardProblems(card)).toEqual([]);
@@ -147,7 +152,7 @@ describe(`report journey over HTTP (${storeKind()})`, () => {
     const hostile = '**URGENT** [click here](https://evil.example) <at>Dana Lead</at> # heading';
     const res = await h.invoke(PEOPLE.teacher, REPORT_VERBS.submit, { submissionId, category: 'harmful-content', about: 'pupil', ...DETAILS, whatHappened: hostile, pupils: '_Amelia_ <b>O</b>' });
     const reference = /C-\d{4}-\d{5}/.exec(cardText(res.body.value))?.[0]!;
-    const [posted] = await eventuallySome(() => h.fake.findByText(reference).filter((m) => m.conversationId.startsWith(SCHOOL.dslChannel.id)), 5000, 'channel card');
+    const [posted] = await eventuallySome(() => aboutInDslChannel(h, reference), 5000, 'channel card');
     const card = cardOf(posted) as Record<string, unknown>;
     // User text only ever appears as TextRun (never parsed as markdown), exactly as typed.
     const json = JSON.stringify(card);
@@ -164,7 +169,7 @@ describe(`report journey over HTTP (${storeKind()})`, () => {
     const reference = /C-\d{4}-\d{5}/.exec(cardText(res.body.value))?.[0]!;
     // The card, then a reply in its thread that @mentions every DSL (so Teams notifies them).
     const inChannel = await eventually(() => {
-      const found = h.fake.findByText(reference).filter((m) => m.conversationId.startsWith(SCHOOL.dslChannel.id));
+      const found = aboutInDslChannel(h, reference);
       return found.length === 2 ? found : undefined;
     }, 5000, 'urgent card and mention');
     const [card, mention] = inChannel;
@@ -190,7 +195,7 @@ describe(`report journey over HTTP (${storeKind()})`, () => {
     const reference = /C-\d{4}-\d{5}/.exec(text)?.[0]!;
     const inHeadChat = await eventuallySome(() => h.fake.findByText(reference).filter((m) => m.conversationId === h.fake.personalConversationId(PEOPLE.head.aadObjectId)), 5000, 'headteacher card');
     expect(inHeadChat).toHaveLength(1);
-    expect(h.fake.findByText(reference).filter((m) => m.conversationId.startsWith(SCHOOL.dslChannel.id))).toHaveLength(0);
+    expect(aboutInDslChannel(h, reference)).toHaveLength(0);
     expect(cardText(cardOf(inHeadChat[0]))).toContain('Mr J. Smith, teaching assistant');
   });
 
