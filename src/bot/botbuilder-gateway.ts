@@ -72,13 +72,18 @@ export class BotbuilderGateway implements TeamsGateway {
     return sent;
   }
 
-  async replyInThread(sent: SentMessage, message: OutgoingMessage): Promise<SentMessage> {
-    const reference: Partial<ConversationReference> = {
+  /** Enough of a reference to call the connector on a conversation we posted in before. */
+  private referenceTo(sent: SentMessage): Partial<ConversationReference> {
+    return {
       channelId: 'msteams',
       serviceUrl: sent.serviceUrl,
-      conversation: { id: sent.conversationId, isGroup: true, conversationType: 'channel', name: '' },
+      conversation: { id: sent.conversationId, isGroup: sent.conversationId.startsWith('19:'), conversationType: '', name: '' },
       bot: { id: this.botAppId, name: 'Jigsaw' },
     };
+  }
+
+  async replyInThread(sent: SentMessage, message: OutgoingMessage): Promise<SentMessage> {
+    const reference = this.referenceTo(sent);
     let activityId = '';
     await callTeams(() =>
       this.adapter.continueConversationAsync(this.botAppId, reference, async (context) => {
@@ -89,12 +94,7 @@ export class BotbuilderGateway implements TeamsGateway {
   }
 
   async updateMessage(sent: SentMessage, message: OutgoingMessage): Promise<void> {
-    const reference: Partial<ConversationReference> = {
-      channelId: 'msteams',
-      serviceUrl: sent.serviceUrl,
-      conversation: { id: sent.conversationId, isGroup: true, conversationType: 'channel', name: '' },
-      bot: { id: this.botAppId, name: 'Jigsaw' },
-    };
+    const reference = this.referenceTo(sent);
     await callTeams(() =>
       this.adapter.continueConversationAsync(this.botAppId, reference, async (context: TurnContext) => {
         await context.updateActivity({ ...toActivity(message), id: sent.activityId });
