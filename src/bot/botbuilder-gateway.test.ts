@@ -1,0 +1,32 @@
+import { parseRetryAfter, toDeliveryError } from './botbuilder-gateway';
+
+describe('toDeliveryError', () => {
+  it('reads status and Retry-After the way botbuilder RestErrors carry them', () => {
+    const headers = new Map([['retry-after', '7']]);
+    const err = Object.assign(new Error('Too many requests'), { name: 'RestError', statusCode: 429, response: { status: 429, headers: { get: (n: string) => headers.get(n) } } });
+    const mapped = toDeliveryError(err);
+    expect(mapped.status).toBe(429);
+    expect(mapped.retryAfterMs).toBe(7000);
+    expect(mapped.throttled).toBe(true);
+  });
+
+  it('treats a network failure as retryable with no status', () => {
+    const mapped = toDeliveryError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+    expect(mapped.status).toBeUndefined();
+    expect(mapped.needsAttention).toBe(false);
+  });
+
+  it('flags 403 and 404 as needing someone to act', () => {
+    expect(toDeliveryError({ statusCode: 403, message: 'BotNotInConversationRoster' }).needsAttention).toBe(true);
+    expect(toDeliveryError({ statusCode: 503, message: 'busy' }).needsAttention).toBe(false);
+  });
+});
+
+describe('parseRetryAfter', () => {
+  it('accepts delta-seconds and HTTP dates', () => {
+    expect(parseRetryAfter('3')).toBe(3000);
+    expect(parseRetryAfter('Sun, 22 Nov 2026 10:00:10 GMT', Date.parse('Sun, 22 Nov 2026 10:00:00 GMT'))).toBe(10_000);
+    expect(parseRetryAfter('soon')).toBeUndefined();
+    expect(parseRetryAfter(undefined)).toBeUndefined();
+  });
+});
