@@ -74,6 +74,14 @@ export const ConfigSchema = z
     OUTBOX_MAX_BACKOFF_SECONDS: int(300, 1, 86_400),
     OUTBOX_MIN_BACKOFF_MS: int(1000, 1, 600_000),
 
+    // Triage: who may act, escalation of urgent concerns, pattern alerts.
+    DSL_ROSTER_TTL_SECONDS: int(300, 0, 86_400),
+    ESCALATION_FIRST_MINUTES: int(15, 1, 1440),
+    ESCALATION_SECOND_MINUTES: int(15, 1, 1440),
+    PATTERN_THRESHOLD: int(3, 2, 100),
+    PATTERN_WINDOW_DAYS: int(30, 1, 3650),
+    SCHEDULER_POLL_MS: int(5000, 10, 600_000),
+
     // Microsoft Graph (the sharing audit). Absent GRAPH_CLIENT_ID = the audit is not configured.
     GRAPH_TENANT_ID: aadId,
     GRAPH_CLIENT_ID: aadId,
@@ -238,6 +246,16 @@ export interface Config {
   };
   encryption: { keys?: string; activeKeyId?: string };
   outbox: { pollMs: number; alertAfterAttempts: number; maxBackoffSeconds: number; minBackoffMs: number };
+  triage: {
+    /** How long the stored DSL roster is trusted before Teams is asked again. */
+    rosterTtlSeconds: number;
+    escalationFirstMinutes: number;
+    escalationSecondMinutes: number;
+    patternThreshold: number;
+    patternWindowDays: number;
+    /** How often the scheduler runs escalation timers and the pattern scan. */
+    schedulerPollMs: number;
+  };
   /** Microsoft Graph for the sharing audit; undefined when GRAPH_CLIENT_ID is not set. */
   graph?: GraphConfig;
   audit: {
@@ -313,6 +331,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     encryption: { keys: e.ENCRYPTION_KEYS, activeKeyId: e.ENCRYPTION_ACTIVE_KEY_ID },
     outbox: { pollMs: e.OUTBOX_POLL_MS, alertAfterAttempts: e.OUTBOX_ALERT_AFTER_ATTEMPTS, maxBackoffSeconds: e.OUTBOX_MAX_BACKOFF_SECONDS, minBackoffMs: e.OUTBOX_MIN_BACKOFF_MS },
+    triage: {
+      rosterTtlSeconds: e.DSL_ROSTER_TTL_SECONDS,
+      escalationFirstMinutes: e.ESCALATION_FIRST_MINUTES,
+      escalationSecondMinutes: e.ESCALATION_SECOND_MINUTES,
+      patternThreshold: e.PATTERN_THRESHOLD,
+      patternWindowDays: e.PATTERN_WINDOW_DAYS,
+      schedulerPollMs: e.SCHEDULER_POLL_MS,
+    },
     graph: e.GRAPH_CLIENT_ID
       ? {
           tenantId: (e.GRAPH_TENANT_ID ?? e.BOOTSTRAP_TENANT_ID)!,

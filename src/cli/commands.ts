@@ -1,4 +1,6 @@
 import type { CliCommand } from '../cli';
+import { verifyChronologyCommand } from './verify-chronology';
+import { rotateKeyCommand } from './rotate-key';
 
 /** Every `jigsaw` command, one import and one entry each. */
-export const CLI_COMMANDS: CliCommand[] = [];
+export const CLI_COMMANDS: CliCommand[] = [verifyChronologyCommand, rotateKeyCommand];

@@ -10,6 +10,9 @@ import { formatLocal } from '../domain/clock';
 import { OUTBOX_KINDS } from '../services/report-concern';
 import { ADMIN_ALERT_KIND } from '../services/admin-alerts';
 import { DeliveryError, type PersonTarget, type SentMessage, type TeamsGateway } from './teams-gateway';
+import { deliverTriageMessage, TRIAGE_DELIVERY_KINDS } from './triage-deliveries';
+import { buildConcernBaseCard } from '../cards/triage-card';
+import { loadBaseView, refreshUserIdsFor } from '../services/concern-views';
 
 export interface DeliveryDeps {
   db: Db;
@@ -32,7 +35,9 @@ export async function deliverOutboxMessage(deps: DeliveryDeps, message: OutboxMe
       if (!channel) throw new DeliveryError('no DSL channel registered', 404);
       const concern = await loadConcern(deps, tenantId, String(payload.concernId));
       const tz = await timeZone(deps.db, tenantId);
-      const card = buildConcernCard({ concern, view: 'full', receivedAt: formatLocal(concern.createdAt, tz), occurredAt: formatOccurred(concern.occurredOn, concern.occurredTime) });
+      // The shared card carries the triage state and refreshes into each DSL's own view (triage).
+      const base = await loadBaseView(deps, tenantId, concern.concernId);
+      const card = base ? buildConcernBaseCard(base) : buildConcernCard({ concern, view: 'full', receivedAt: formatLocal(concern.createdAt, tz), occurredAt: formatOccurred(concern.occurredOn, concern.occurredTime) });
       return deps.gateway.postToChannel(channel, { card, summary: `New concern ${concern.reference}` });
     }
     case OUTBOX_KINDS.urgentMention: {
@@ -50,7 +55,11 @@ export async function deliverOutboxMessage(deps: DeliveryDeps, message: OutboxMe
       const concern = await loadConcern(deps, tenantId, String(payload.concernId));
       const tz = await timeZone(deps.db, tenantId);
       const view = payload.view === 'notice' ? 'notice' : 'full';
-      const card = buildConcernCard({ concern, view, receivedAt: formatLocal(concern.createdAt, tz), occurredAt: formatOccurred(concern.occurredOn, concern.occurredTime) });
+      // The recipient of a concern about an adult triages it from this card (triage).
+      const triaged = view === 'full' && (payload.role === 'headteacher' || payload.role === 'chair') ? await loadBaseView(deps, tenantId, concern.concernId) : undefined;
+      const card = triaged
+        ? buildConcernBaseCard({ ...triaged, refreshUserIds: await refreshUserIdsFor(deps.db, concern) })
+        : buildConcernCard({ concern, view, receivedAt: formatLocal(concern.createdAt, tz), occurredAt: formatOccurred(concern.occurredOn, concern.occurredTime) });
       return deps.gateway.sendToPerson(await personTarget(deps, tenantId, String(payload.aadObjectId)), { card, summary: `Concern ${concern.reference}` });
     }
     case OUTBOX_KINDS.reporterNotDelivered: {
@@ -69,6 +78,7 @@ export async function deliverOutboxMessage(deps: DeliveryDeps, message: OutboxMe
       });
     }
     default:
+      if (TRIAGE_DELIVERY_KINDS.has(message.kind)) return deliverTriageMessage(deps, message);
       throw new DeliveryError(`unknown outbox kind ${message.kind}`, 400);
   }
 }

@@ -53,3 +53,32 @@ export function channelMessage(ctx: ActivityContext, user: TestUser, team: { id:
     channelData: { team: { id: team.id }, channel: { id: channel.id, name: channel.name }, tenant: { id: ctx.tenantId } },
   };
 }
+
+/**
+ * An `adaptiveCard/action` invoke from a card in a channel, as Teams sends it: the conversation
+ * is the card's thread (`<channelId>;messageid=<rootId>`), `replyToId` the card's activity id,
+ * and channelData names the team and channel.
+ */
+export function channelInvoke(
+  ctx: ActivityContext,
+  user: TestUser,
+  where: { team: { id: string }; channel: { id: string; name: string }; rootId: string; replyToId?: string },
+  verb: string,
+  data: Record<string, unknown>,
+  trigger: 'manual' | 'automatic' = 'manual',
+): Record<string, unknown> {
+  return {
+    type: 'invoke',
+    name: 'adaptiveCard/action',
+    id: randomUUID(),
+    timestamp: new Date().toISOString(),
+    serviceUrl: ctx.serviceUrl,
+    channelId: 'msteams',
+    from: { id: user.teamsId, name: user.name, aadObjectId: user.aadObjectId },
+    conversation: { id: `${where.channel.id};messageid=${where.rootId}`, conversationType: 'channel', isGroup: true, tenantId: ctx.tenantId },
+    recipient: { id: ctx.botId, name: 'Jigsaw' },
+    replyToId: where.replyToId ?? where.rootId,
+    value: { action: { type: 'Action.Execute', verb, data: { verb, ...data } }, trigger },
+    channelData: { team: { id: where.team.id }, channel: { id: where.channel.id, name: where.channel.name }, tenant: { id: ctx.tenantId } },
+  };
+}

@@ -1,0 +1,131 @@
+import type { TurnContext } from 'botbuilder';
+import { z } from 'zod';
+import type { Db } from '../../store/db';
+import type { ConcernRepository } from '../../store/concern.repo';
+import { type AccessOutcome, logAccess } from '../../store/access-log.repo';
+import { getTriageRow } from '../../store/triage.repo';
+import type { AdaptiveCard } from '../../cards/card-kit';
+import { buildConcernUnavailableCard, buildReadOnlyConcernCard, buildTriageActionCard, COMMAND_OF_VERB, TRIAGE_VERBS, type TriageActionView } from '../../cards/triage-card';
+import { describeEvent, parseTriageCommand, TRIAGE_EVENT_TYPES } from '../../domain/concerns/triage';
+import type { Person } from '../../domain/concerns/concern';
+import { checkTriageAccess } from '../../services/triage-access';
+import { applyTriageAction } from '../../services/triage-concern';
+import { loadActionView, loadBaseView } from '../../services/concern-views';
+import type { PatternSettings } from '../../services/pattern-alerts';
+import { type Logger, safeLogField } from '../../logging';
+import type { BotFeature, InvokeRequest } from '../bot-feature';
+import { formValues } from '../parse';
+import { DslRosterCache } from '../dsl-roster';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The ids every triage button carries. Form values are read separately, per command. */
+export const TriageDataSchema = z
+  .object({
+    concernId: z.string().regex(UUID),
+    /** Fresh per button and per render: a duplicated invoke carries the same one. */
+    actionId: z.string().regex(UUID).optional(),
+  })
+  .passthrough();
+export type TriageData = z.infer<typeof TriageDataSchema>;
+
+export interface TriageFeatureDeps {
+  db: Db;
+  concerns: ConcernRepository;
+  logger: Logger;
+  now: () => Date;
+  onOutboxChanged: () => void;
+  patterns: PatternSettings;
+  /** How long the stored DSL roster is trusted before Teams is asked again. */
+  rosterTtlMs: number;
+}
+
+/**
+ * Triage on the concern card (verbs `concern.*`), from the DSL channel, a DSL's personal chat
+ * (escalation) or a recipient's chat (concerns about adults). Who may act is decided from the
+ * server's records for the person Teams says pressed the button; card data only says which
+ * concern and which button. Refusals are logged and answered with the read-only card.
+ */
+export class TriageFeature implements BotFeature {
+  readonly name = 'triage';
+  readonly verbPrefixes = ['concern.'] as const;
+  private readonly roster: DslRosterCache;
+
+  constructor(private readonly deps: TriageFeatureDeps) {
+    this.roster = new DslRosterCache(deps.db, deps.rosterTtlMs, deps.logger, deps.now);
+  }
+
+  async handleInvoke(request: InvokeRequest, context: TurnContext): Promise<AdaptiveCard> {
+    const { tenant, person, verb } = request;
+    const tenantId = tenant.tenantId;
+    const parsed = TriageDataSchema.safeParse(request.data);
+    if (!parsed.success) return buildConcernUnavailableCard('That card could not be read. Open the concern from the DSL channel again.');
+    const { concernId, actionId } = parsed.data;
+    const log = (outcome: AccessOutcome, reason?: string) =>
+      logAccess(this.deps.db, { tenantId, actorAadId: person.aadObjectId, actorName: person.name, concernId, verb, outcome, reason, at: this.deps.now() });
+
+    const row = await getTriageRow(this.deps.db, tenantId, concernId);
+    if (!row) {
+      await log('refused', 'unknown concern');
+      return buildConcernUnavailableCard('This concern is not available to you. Your attempt has been recorded.');
+    }
+    if (row.recipient === 'dsl-team') await this.roster.refreshIfStale(context, tenantId);
+    const access = await checkTriageAccess(this.deps.db, tenantId, row, person);
+    if (!access.allowed) {
+      await log('refused', 'not authorised');
+      this.deps.logger.warn({ tenantId, actor: person.aadObjectId, concernId, verb: safeLogField(verb, 64), conversationType: request.conversationType }, 'triage refused: not authorised');
+      if (!access.visible) return buildConcernUnavailableCard(access.reason);
+      const base = await loadBaseView(this.deps, tenantId, concernId);
+      if (!base) return buildConcernUnavailableCard(access.reason);
+      return buildReadOnlyConcernCard({ reference: base.concern.reference, category: base.concern.category, triage: base.triage, reason: access.reason });
+    }
+    const canGrantAccess = access.as === 'recipient';
+    const render = async (options: { flash?: TriageActionView['flash']; form?: TriageActionView['form'] } = {}) => {
+      const view = await loadActionView(this.deps, tenantId, concernId, { ...options, canGrantAccess });
+      return view ? buildTriageActionCard(view) : buildConcernUnavailableCard('This concern is no longer available.');
+    };
+
+    if (verb === TRIAGE_VERBS.refresh) {
+      await log('allowed', request.trigger === 'automatic' ? 'view (automatic refresh)' : 'view');
+      return render();
+    }
+    const kind = COMMAND_OF_VERB[verb];
+    if (!kind) return render({ flash: { style: 'warning', title: 'That action is not available.', text: 'Here is the concern as it is now.' } });
+    if (kind === 'add-participant' && !canGrantAccess) {
+      await log('rejected', 'only the recipient gives access');
+      return render({ flash: { style: 'attention', title: 'Only the recipient of this concern can give others access.' } });
+    }
+    if (!actionId) return render({ flash: { style: 'warning', title: 'That card was out of date, so nothing was recorded.', text: 'Here is the concern as it is now: please try again.' } });
+
+    const command = parseTriageCommand(kind, formValues(request.data));
+    if (!command.ok) return render({ form: { kind, values: command.values, errors: command.errors } });
+
+    const result = await applyTriageAction(this.deps, { tenantId, concernId, actor: actorOf(person), command: command.command, actionId, verb });
+    switch (result.kind) {
+      case 'not-found':
+        return buildConcernUnavailableCard('This concern is no longer available.');
+      case 'duplicate':
+        await log('duplicate');
+        return render({ flash: { style: 'accent', title: 'Already recorded', text: 'This action was received twice and recorded once.' } });
+      case 'rejected': {
+        await log('rejected', result.code);
+        const keepForm = result.code === 'unknown-reference' || result.code === 'unknown-person' || result.code === 'self-link';
+        if (keepForm) {
+          const field = kind === 'link' ? 'linkReferences' : 'participant';
+          return render({ form: { kind, values: command.values, errors: { [field]: result.reason } } });
+        }
+        return render({ flash: { style: 'attention', title: result.reason } });
+      }
+      case 'applied':
+        this.deps.onOutboxChanged();
+        await log('allowed');
+        this.deps.logger.info({ tenantId, reference: result.row.reference, verb, status: result.state.status, seq: result.seq }, 'triage action applied');
+        return render({ flash: { style: 'good', title: `Recorded: ${describeEvent(TRIAGE_EVENT_TYPES[kind], { ...command.command })}` } });
+    }
+  }
+}
+
+/** The actor as recorded in the chronology: the Teams identity, display name bounded. */
+function actorOf(person: Person): Person {
+  return { aadObjectId: person.aadObjectId, name: person.name.slice(0, 200) };
+}

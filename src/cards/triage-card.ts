@@ -1,0 +1,421 @@
+import { FOUR_C_TITLES, getCategory } from '../domain/concerns/categories';
+import type { Concern, ConcernStatus, RecipientRole } from '../domain/concerns/concern';
+import { describeRecipient } from '../domain/concerns/routing';
+import {
+  describeEvent,
+  RISK_LEVELS,
+  type RiskLevel,
+  TRIAGE_LIMITS,
+  TRIAGE_OUTCOMES,
+  type TriageCommandKind,
+  type TriageErrors,
+  type TriageField,
+  type TriageValues,
+} from '../domain/concerns/triage';
+import { type AdaptiveCard, card, type CardElement, errorText, execute, field, heading, literal, notice, text } from './card-kit';
+import { buildConcernCard, describeStatus } from './concern-card';
+
+/** Action.Execute verbs of triage (docs/cards-triage.md lists their inputs and data). */
+export const TRIAGE_VERBS = {
+  refresh: 'concern.refresh',
+  takeOwnership: 'concern.take-ownership',
+  addNote: 'concern.add-note',
+  recordAction: 'concern.record-action',
+  recordSharing: 'concern.record-sharing',
+  setRisk: 'concern.set-risk',
+  link: 'concern.link',
+  close: 'concern.close',
+  reopen: 'concern.reopen',
+  addParticipant: 'concern.add-participant',
+} as const;
+
+/** Which command each verb carries (refresh carries none: it only renders). */
+export const COMMAND_OF_VERB: Readonly<Record<string, TriageCommandKind>> = {
+  [TRIAGE_VERBS.takeOwnership]: 'take-ownership',
+  [TRIAGE_VERBS.addNote]: 'add-note',
+  [TRIAGE_VERBS.recordAction]: 'record-action',
+  [TRIAGE_VERBS.recordSharing]: 'record-sharing',
+  [TRIAGE_VERBS.setRisk]: 'set-risk',
+  [TRIAGE_VERBS.link]: 'link',
+  [TRIAGE_VERBS.close]: 'close',
+  [TRIAGE_VERBS.reopen]: 'reopen',
+  [TRIAGE_VERBS.addParticipant]: 'add-participant',
+};
+const VERB_OF_COMMAND = Object.fromEntries(Object.entries(COMMAND_OF_VERB).map(([verb, kind]) => [kind, verb])) as Record<TriageCommandKind, string>;
+
+/** Teams refreshes a card automatically for at most 60 users (platform limit). */
+export const MAX_REFRESH_USERS = 60;
+
+export interface TriageSummaryView {
+  status: ConcernStatus;
+  ownerName?: string;
+  riskLevel?: RiskLevel;
+  /** "Note added, by Dana Lead, 22 Nov 2026, 14:05" is built from these. */
+  lastAction?: { type: string; details: Record<string, unknown>; actorName: string; at: string };
+}
+
+export interface ConcernBaseView {
+  concern: Concern;
+  receivedAt: string;
+  occurredAt: string;
+  triage: TriageSummaryView;
+  /** Teams user ids (29:…) whose clients fetch their own view automatically; cut to 60. */
+  refreshUserIds: string[];
+}
+
+export interface TriageEventView {
+  at: string;
+  actorName: string;
+  type: string;
+  details: Record<string, unknown>;
+}
+
+export interface TriageActionView extends ConcernBaseView {
+  /** The newest events, oldest first. */
+  events: TriageEventView[];
+  totalEvents: number;
+  linked: { reference: string; status: ConcernStatus }[];
+  /** The per-pupil view: other concerns about the same pupil(s). */
+  samePupil: { reference: string; status: ConcernStatus; receivedAt: string }[];
+  /** A fresh id for each button, so a duplicated invoke is recognised and applied once. */
+  newActionId: () => string;
+  flash?: { style: 'good' | 'attention' | 'warning' | 'accent'; title: string; text?: string };
+  /** A form that failed validation, shown open with what was typed and why. */
+  form?: { kind: TriageCommandKind; values: TriageValues; errors: TriageErrors };
+  /** Concerns about adults: who else has access, and whom the recipient may add. */
+  access?: { participants: string[]; candidates: { aadObjectId: string; name: string }[] };
+}
+
+function refreshOf(concernId: string, userIds: readonly string[]): CardElement | undefined {
+  const ids = [...new Set(userIds)].slice(0, MAX_REFRESH_USERS);
+  return { action: { type: 'Action.Execute', title: 'Refresh', verb: TRIAGE_VERBS.refresh, data: { verb: TRIAGE_VERBS.refresh, concernId: concernId } }, userIds: ids };
+}
+
+function summaryElements(triage: TriageSummaryView): CardElement[] {
+  const items: CardElement[] = [field('Owner', triage.ownerName ?? 'Nobody yet')];
+  if (triage.riskLevel) items.push(field('Risk level', RISK_LEVELS.find((r) => r.id === triage.riskLevel)?.title ?? triage.riskLevel));
+  if (triage.lastAction) {
+    const a = triage.lastAction;
+    items.push(field('Last action', `${describeEvent(a.type, a.details)}, by ${a.actorName}, ${a.at}`));
+  }
+  return [{ type: 'Container', separator: true, spacing: 'Medium', items }];
+}
+
+/**
+ * The shared card in the DSL channel (and a recipient's copy): the concern, its current status,
+ * owner and last action. It carries no action that changes anything: DSLs listed in
+ * `refresh.userIds` get their own action view automatically; anyone else can ask for it and
+ * is told whether they may act.
+ */
+export function buildConcernBaseCard(view: ConcernBaseView): AdaptiveCard {
+  const base = buildConcernCard({ concern: { ...view.concern, status: view.triage.status }, view: 'full', receivedAt: view.receivedAt, occurredAt: view.occurredAt });
+  return card(
+    [...base.body, ...summaryElements(view.triage)],
+    [execute('Open triage actions', TRIAGE_VERBS.refresh, { concernId: view.concern.concernId })],
+    { refresh: refreshOf(view.concern.concernId, view.refreshUserIds) },
+  );
+}
+
+/** The view a DSL (or the recipient of a concern about an adult) gets: everything, and the actions. */
+export function buildTriageActionCard(view: TriageActionView): AdaptiveCard {
+  const { concern } = view;
+  const concernId = concern.concernId;
+  const data = () => ({ concernId, actionId: view.newActionId() });
+  const base = buildConcernCard({ concern: { ...concern, status: view.triage.status }, view: 'full', receivedAt: view.receivedAt, occurredAt: view.occurredAt });
+  const body: CardElement[] = [];
+  if (view.flash) {
+    const f = view.flash;
+    body.push(f.text ? notice(f.title, f.text, f.style) : { type: 'Container', style: f.style, items: [text(f.title, { weight: 'Bolder' })] });
+  }
+  body.push(...base.body, ...summaryElements(view.triage));
+  if (view.samePupil.length) {
+    body.push(
+      notice(
+        `The jigsaw: ${view.samePupil.length} other concern${view.samePupil.length === 1 ? '' : 's'} about ${concern.pupils.length === 1 ? 'this pupil' : 'these pupils'}`,
+        view.samePupil.map((c) => `${c.reference} (${describeStatus(c.status)}, ${c.receivedAt})`).join('; '),
+        'accent',
+      ),
+    );
+  }
+  if (view.linked.length) body.push(field('Linked concerns', view.linked.map((c) => `${c.reference} (${describeStatus(c.status)})`).join(', ')));
+  if (view.access) {
+    body.push(field('Who else can see this', view.access.participants.length ? view.access.participants.join(', ') : 'Nobody else: only you'));
+  }
+  body.push(...chronologyElements(view.events, view.totalEvents));
+
+  if (view.form) {
+    body.push({
+      type: 'Container',
+      style: 'emphasis',
+      separator: true,
+      items: [
+        text(FORM_TITLES[view.form.kind], { weight: 'Bolder' }),
+        errorText('Nothing was recorded yet. Fix the answers marked ⚠ and press the button again.'),
+        ...formInputs(view.form.kind, view.form.values, view.form.errors, view.access?.candidates ?? []),
+        {
+          type: 'ActionSet',
+          actions: [execute(FORM_SUBMIT[view.form.kind], VERB_OF_COMMAND[view.form.kind], data(), { style: 'positive' }), execute('Cancel', TRIAGE_VERBS.refresh, { concernId })],
+        },
+      ],
+    });
+  }
+
+  const actions: CardElement[] = [];
+  const open = view.form?.kind;
+  const showCard = (kind: TriageCommandKind, title: string, extra: CardElement[] = []) => ({
+    type: 'Action.ShowCard',
+    title,
+    card: {
+      type: 'AdaptiveCard',
+      body: formInputs(kind, {}, {}, view.access?.candidates ?? []),
+      actions: [execute(FORM_SUBMIT[kind], VERB_OF_COMMAND[kind], data(), { style: 'positive' }), ...extra],
+    },
+  });
+  if (view.triage.status === 'new') {
+    actions.push(execute('Take ownership', TRIAGE_VERBS.takeOwnership, data(), { style: 'positive' }));
+  } else if (view.triage.status === 'closed') {
+    if (open !== 'reopen') actions.push(showCard('reopen', 'Reopen'));
+  } else {
+    if (!view.triage.ownerName) actions.push(execute('Take ownership', TRIAGE_VERBS.takeOwnership, data(), { style: 'positive' }));
+    // A form shown open (with its errors) replaces its closed twin: input ids must be unique in a card.
+    if (open !== 'add-note') actions.push(showCard('add-note', 'Add note'));
+    if (open !== 'record-action') actions.push(showCard('record-action', 'Record action'));
+    if (open !== 'record-sharing') actions.push(showCard('record-sharing', 'Information sharing'));
+    // Risk, links (and, for concerns about adults, access) share one card: Teams shows at most 6 primary actions.
+    const more: CardElement[] = [];
+    if (open !== 'set-risk') {
+      more.push(text('Risk level', { weight: 'Bolder' }), ...formInputs('set-risk', {}, {}, []), { type: 'ActionSet', actions: [execute(FORM_SUBMIT['set-risk'], TRIAGE_VERBS.setRisk, data())] });
+    }
+    if (open !== 'link') {
+      more.push(
+        text('Link other pupils or earlier concerns', { weight: 'Bolder', separator: true }),
+        ...formInputs('link', {}, {}, []),
+        { type: 'ActionSet', actions: [execute(FORM_SUBMIT.link, TRIAGE_VERBS.link, data())] },
+      );
+    }
+    if (view.access && open !== 'add-participant') {
+      more.push(
+        text('Give someone access', { weight: 'Bolder', separator: true }),
+        ...formInputs('add-participant', {}, {}, view.access.candidates),
+        { type: 'ActionSet', actions: [execute(FORM_SUBMIT['add-participant'], TRIAGE_VERBS.addParticipant, data())] },
+      );
+    }
+    if (more.length) actions.push({ type: 'Action.ShowCard', title: view.access ? 'Risk, links, access' : 'Risk and links', card: { type: 'AdaptiveCard', body: more } });
+    if (open !== 'close') actions.push(showCard('close', 'Close'));
+  }
+  return card(body, actions, { refresh: refreshOf(concernId, view.refreshUserIds) });
+}
+
+const FORM_TITLES: Record<TriageCommandKind, string> = {
+  'take-ownership': 'Take ownership',
+  'add-note': 'Add a note',
+  'record-action': 'Record an action or outcome',
+  'record-sharing': 'Record information sharing',
+  'set-risk': 'Set the risk level',
+  link: 'Link other pupils or earlier concerns',
+  close: 'Close the concern',
+  reopen: 'Reopen the concern',
+  'add-participant': 'Give someone access',
+};
+
+const FORM_SUBMIT: Record<TriageCommandKind, string> = {
+  'take-ownership': 'Take ownership',
+  'add-note': 'Save note',
+  'record-action': 'Record action',
+  'record-sharing': 'Record sharing',
+  'set-risk': 'Set risk level',
+  link: 'Link',
+  close: 'Close concern',
+  reopen: 'Reopen',
+  'add-participant': 'Give access',
+};
+
+const OUTCOME_CHOICES = TRIAGE_OUTCOMES.map((o) => ({ title: o.external ? `${o.title} (external)` : o.title, value: o.id }));
+
+/** The inputs of one form. Required-ness is checked again on the server (clients may skip it). */
+function formInputs(kind: TriageCommandKind, values: TriageValues, errors: TriageErrors, candidates: { aadObjectId: string; name: string }[]): CardElement[] {
+  const L = TRIAGE_LIMITS;
+  const withError = (id: TriageField, element: CardElement): CardElement[] => (errors[id] ? [element, errorText(errors[id]!, `${id}Error`)] : [element]);
+  const textInput = (id: TriageField, label: string, options: CardElement = {}) =>
+    withError(id, { type: 'Input.Text', id, label, value: values[id] ?? '', ...options });
+  switch (kind) {
+    case 'take-ownership':
+      return [];
+    case 'add-note':
+      return textInput('note', 'Note (facts, decisions and reasons)', { isMultiline: true, isRequired: true, errorMessage: 'Write the note.', maxLength: L.noteMax });
+    case 'record-action':
+      return [
+        ...withError('outcome', { type: 'Input.ChoiceSet', id: 'outcome', label: 'Action or outcome', style: 'compact', isRequired: true, errorMessage: 'Choose an action.', placeholder: 'Choose…', value: values.outcome ?? '', choices: OUTCOME_CHOICES }),
+        ...textInput('actionNote', 'Details (optional)', { isMultiline: true, maxLength: L.noteMax }),
+      ];
+    case 'record-sharing':
+      return [
+        ...textInput('shareWith', 'Shared with (person and organisation)', { isRequired: true, errorMessage: 'Say who it was shared with.', maxLength: L.shortTextMax }),
+        ...textInput('shareWhat', 'What was shared', { isMultiline: true, isRequired: true, errorMessage: 'Say what was shared.', maxLength: L.reasonMax }),
+        ...textInput('shareWhy', 'Why it was shared', { isMultiline: true, isRequired: true, errorMessage: 'Say why.', maxLength: L.reasonMax }),
+        ...withError('consentSought', {
+          type: 'Input.ChoiceSet',
+          id: 'consentSought',
+          label: 'Was consent sought?',
+          style: 'expanded',
+          isRequired: true,
+          errorMessage: 'Say whether consent was sought.',
+          value: values.consentSought ?? '',
+          choices: [
+            { title: 'Yes', value: 'yes' },
+            { title: 'No', value: 'no' },
+          ],
+        }),
+        ...textInput('noConsentReason', 'If not, why not (for example, it would place the child at risk)', { isMultiline: true, maxLength: L.reasonMax }),
+      ];
+    case 'set-risk':
+      return [
+        ...withError('riskLevel', { type: 'Input.ChoiceSet', id: 'riskLevel', label: 'Risk level', style: 'compact', placeholder: 'Choose…', value: values.riskLevel ?? '', choices: RISK_LEVELS.map((r) => ({ title: r.title, value: r.id })) }),
+        ...textInput('riskReason', 'Why (optional)', { maxLength: L.reasonMax }),
+      ];
+    case 'link':
+      return [
+        ...textInput('linkPupils', 'Other pupils involved (one per line or separated by commas)', { isMultiline: true, maxLength: 1000 }),
+        ...textInput('linkReferences', 'Earlier concerns (references such as C-2026-00012)', { maxLength: 200 }),
+      ];
+    case 'close':
+      return [
+        ...withError('closeOutcome', { type: 'Input.ChoiceSet', id: 'closeOutcome', label: 'Outcome', style: 'compact', isRequired: true, errorMessage: 'Choose the outcome.', placeholder: 'Choose…', value: values.closeOutcome ?? '', choices: OUTCOME_CHOICES }),
+        ...textInput('closeRationale', 'Rationale: why this outcome, and why it can be closed', { isMultiline: true, isRequired: true, errorMessage: 'Record the rationale.', maxLength: L.reasonMax }),
+      ];
+    case 'reopen':
+      return textInput('reopenReason', 'Why is it reopened (the new information)?', { isMultiline: true, isRequired: true, errorMessage: 'Record why.', maxLength: L.reasonMax });
+    case 'add-participant':
+      return candidates.length
+        ? withError('participant', {
+            type: 'Input.ChoiceSet',
+            id: 'participant',
+            label: 'Person (only people who have used Jigsaw are listed)',
+            style: 'filtered',
+            placeholder: 'Choose…',
+            value: values.participant ?? '',
+            choices: candidates.map((c) => ({ title: c.name, value: c.aadObjectId })),
+          })
+        : [text('Nobody else can be added yet: people appear here once they have chatted with Jigsaw.', { isSubtle: true })];
+  }
+}
+
+/** The chronology as the DSL reads it: who, when, what, and the recorded words shown literally. */
+function chronologyElements(events: TriageEventView[], total: number): CardElement[] {
+  if (!events.length) return [];
+  const items: CardElement[] = [text(total > events.length ? `Chronology (latest ${events.length} of ${total})` : 'Chronology', { weight: 'Bolder', spacing: 'Medium' })];
+  for (const e of events) {
+    const lines = detailLines(e.type, e.details);
+    items.push({
+      type: 'Container',
+      spacing: 'Small',
+      items: [text(`${e.at}: ${describeEvent(e.type, e.details)}`, { size: 'Small', weight: 'Bolder', spacing: 'None' }), literal(`by ${e.actorName}`, { spacing: 'None' }), ...lines],
+    });
+  }
+  return [{ type: 'Container', separator: true, items }];
+}
+
+function detailLines(type: string, d: Record<string, unknown>): CardElement[] {
+  const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
+  const out: CardElement[] = [];
+  const add = (label: string, v: unknown) => {
+    const s = str(v);
+    if (s) out.push(field(label, s));
+  };
+  switch (type) {
+    case 'note-added':
+      add('Note', d.note);
+      break;
+    case 'action-recorded':
+      add('Details', d.note);
+      break;
+    case 'information-shared':
+      add('With', d.withWhom);
+      add('What', d.what);
+      add('Why', d.why);
+      out.push(field('Consent sought', d.consentSought ? 'Yes' : 'No'));
+      add('Why consent was not sought', d.noConsentReason);
+      break;
+    case 'risk-set':
+      add('Why', d.reason);
+      break;
+    case 'linked': {
+      const pupils = Array.isArray(d.pupils) ? (d.pupils as string[]) : [];
+      const refs = Array.isArray(d.references) ? (d.references as string[]) : [];
+      if (pupils.length) add('Pupils', pupils.join(', '));
+      if (refs.length) add('Concerns', refs.join(', '));
+      break;
+    }
+    case 'closed':
+      add('Rationale', d.rationale);
+      break;
+    case 'reopened':
+      add('Reason', d.reason);
+      break;
+    case 'participant-added':
+      add('Given to', d.participantName);
+      break;
+    default:
+      break;
+  }
+  return out;
+}
+
+/** What someone who may not act sees: that the concern exists and its status, nothing of the case. */
+export function buildReadOnlyConcernCard(view: { reference: string; category: Concern['category']; triage: TriageSummaryView; reason: string }): AdaptiveCard {
+  const category = getCategory(view.category);
+  const triage = view.triage;
+  const body: CardElement[] = [
+    heading(`Concern ${view.reference}`, { size: 'Medium' }),
+    field('Category', `${category.title} (${FOUR_C_TITLES[category.fourC]})`),
+    text(`Status: **${describeStatus(triage.status)}**`),
+    field('Owner', triage.ownerName ?? 'Nobody yet'),
+  ];
+  if (triage.lastAction) body.push(text(`Last action: ${describeEvent(triage.lastAction.type, {})}, ${triage.lastAction.at}`, { isSubtle: true }));
+  body.push(notice('Read only', view.reason, 'warning'));
+  return card(body);
+}
+
+/** A short reply when the concern cannot be shown at all (unknown, or not yours to see). */
+export function buildConcernUnavailableCard(message: string): AdaptiveCard {
+  return card([heading('Concern not available', { size: 'Medium' }), text(message)]);
+}
+
+/** Feedback to the reporter: the reference and the status only, never case details. */
+export function buildReporterFeedbackCard(view: { reference: string; status: 'acknowledged' | 'closed'; recipient: RecipientRole }): AdaptiveCard {
+  const who = describeRecipient(view.recipient).replace(/, privately$/, '');
+  const message =
+    view.status === 'acknowledged'
+      ? `Your concern has been picked up by ${who}. Thank you for reporting it.`
+      : `Your concern has been closed by ${who}. The outcome stays confidential. Thank you: you may have given the missing piece.`;
+  return card([
+    heading('Update on your concern', { size: 'Medium' }),
+    field('Reference', view.reference),
+    field('Status', view.status === 'acknowledged' ? 'Acknowledged' : 'Closed'),
+    text(message),
+    text('If you learn anything more, report it as a new concern and mention this reference.', { isSubtle: true }),
+  ]);
+}
+
+/** To the headteacher when an urgent concern is still unacknowledged: no pupils, no narrative. */
+export function buildEscalationNoticeCard(view: { reference: string; category: Concern['category']; receivedAt: string; minutes: number; dslNames: string[] }): AdaptiveCard {
+  const category = getCategory(view.category);
+  return card([
+    notice('URGENT concern not acknowledged', `Nobody in the DSL team has acknowledged this urgent concern for ${view.minutes} minutes.`, 'attention'),
+    field('Reference', view.reference),
+    field('Category', `${category.title} (${FOUR_C_TITLES[category.fourC]})`),
+    field('Reported', view.receivedAt),
+    ...(view.dslNames.length ? [field('DSL team', view.dslNames.join(', '))] : []),
+    text('Make sure a Designated Safeguarding Lead picks it up now. If a child is in immediate danger, call 999.'),
+  ]);
+}
+
+/** To the DSL channel when a pupil reaches the pattern threshold: the jigsaw pieces together. */
+export function buildPatternAlertCard(view: { pupilName: string; references: string[]; windowDays: number }): AdaptiveCard {
+  return card([
+    notice(`Pattern: ${view.references.length} concerns about one pupil in ${view.windowDays} days`, 'Several low-level concerns can add up to a safeguarding concern. Review them together.', 'warning'),
+    field('Pupil', view.pupilName),
+    field('Concerns', view.references.join(', ')),
+  ]);
+}
+

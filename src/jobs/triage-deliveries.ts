@@ -1,0 +1,133 @@
+import type { Db } from '../store/db';
+import type { ConcernRepository } from '../store/concern.repo';
+import { getDslChannel, getPersonalConversation, listDslMembers } from '../store/conversation.repo';
+import type { OutboxMessage } from '../store/outbox.repo';
+import { hasNewerPendingUpdate, listSentDeliveries } from '../store/concern-delivery.repo';
+import { listReferences } from '../store/triage.repo';
+import { buildConcernBaseCard, buildEscalationNoticeCard, buildPatternAlertCard, buildReporterFeedbackCard } from '../cards/triage-card';
+import { OUTBOX_KINDS } from '../services/report-concern';
+import { TRIAGE_OUTBOX_KINDS } from '../services/triage-concern';
+import { PATTERN_ALERT_KIND } from '../services/pattern-alerts';
+import { loadBaseView } from '../services/concern-views';
+import { DeliveryError, type PersonTarget, type SentMessage, type TeamsGateway } from './teams-gateway';
+
+export interface TriageDeliveryDeps {
+  db: Db;
+  concerns: ConcernRepository;
+  gateway: TeamsGateway;
+  defaultServiceUrl: string;
+  botId: string;
+}
+
+export const TRIAGE_DELIVERY_KINDS: ReadonlySet<string> = new Set([...Object.values(TRIAGE_OUTBOX_KINDS), PATTERN_ALERT_KIND]);
+
+/** Messages whose cards show the concern's triage state and are updated after every change. */
+const UPDATABLE_KINDS = [OUTBOX_KINDS.concernToChannel, OUTBOX_KINDS.concernToPerson, TRIAGE_OUTBOX_KINDS.escalationRepost, TRIAGE_OUTBOX_KINDS.escalationToPerson, TRIAGE_OUTBOX_KINDS.participantCopy];
+
+/** A delivery that had nothing left to do (a newer update will render the same state). */
+const NOTHING_SENT: SentMessage = { conversationId: '', activityId: '', serviceUrl: '' };
+
+/**
+ * Renders and sends the triage outbox kinds. Like the report's deliveries, every card is
+ * rendered from the store at send time, so a retried or late message shows the current state.
+ */
+export async function deliverTriageMessage(deps: TriageDeliveryDeps, message: OutboxMessage): Promise<SentMessage> {
+  const { tenantId, payload } = message;
+  const concernId = typeof payload.concernId === 'string' ? payload.concernId : '';
+  switch (message.kind) {
+    case TRIAGE_OUTBOX_KINDS.updateCards: {
+      // Several quick actions queue several updates; only the newest needs to reach Teams.
+      if (await hasNewerPendingUpdate(deps.db, tenantId, concernId, message.kind, message.outboxId)) return NOTHING_SENT;
+      const base = await loadBaseView(deps, tenantId, concernId);
+      if (!base) throw new DeliveryError('concern not found', 404);
+      const sent = await listSentDeliveries(deps.db, tenantId, concernId, UPDATABLE_KINDS);
+      let first: SentMessage | undefined;
+      for (const delivery of sent) {
+        const personal = delivery.kind !== OUTBOX_KINDS.concernToChannel && delivery.kind !== TRIAGE_OUTBOX_KINDS.escalationRepost;
+        // The DPO's and IT's copies are for information; they do not track triage.
+        if (delivery.kind === OUTBOX_KINDS.concernToPerson && !(delivery.payload.view === 'full' && (delivery.payload.role === 'headteacher' || delivery.payload.role === 'chair'))) continue;
+        if (delivery.kind === TRIAGE_OUTBOX_KINDS.escalationToPerson && delivery.payload.stage !== 'dsl') continue;
+        const refreshUserIds = personal ? await teamsIdsOf(deps.db, tenantId, [String(delivery.payload.aadObjectId)]) : base.refreshUserIds;
+        await deps.gateway.updateMessage(delivery.sent, { card: buildConcernBaseCard({ ...base, refreshUserIds }), summary: `Concern ${base.concern.reference}` });
+        first ??= delivery.sent;
+      }
+      return first ?? NOTHING_SENT;
+    }
+    case TRIAGE_OUTBOX_KINDS.reporterFeedback: {
+      const reference = await deps.concerns.getReference(deps.db, tenantId, concernId);
+      const base = await loadBaseView(deps, tenantId, concernId);
+      if (!reference || !base) throw new DeliveryError('concern not found', 404);
+      const status = payload.status === 'closed' ? 'closed' : 'acknowledged';
+      return deps.gateway.sendToPerson(await personTarget(deps, tenantId, String(payload.aadObjectId)), {
+        card: buildReporterFeedbackCard({ reference, status, recipient: base.concern.recipient }),
+        summary: `Concern ${reference}: ${status}`,
+      });
+    }
+    case TRIAGE_OUTBOX_KINDS.escalationRepost: {
+      const channel = await getDslChannel(deps.db, tenantId);
+      if (!channel) throw new DeliveryError('no DSL channel registered', 404);
+      const base = await loadBaseView(deps, tenantId, concernId);
+      if (!base) throw new DeliveryError('concern not found', 404);
+      return deps.gateway.postToChannel(channel, { card: buildConcernBaseCard(base), summary: `URGENT concern ${base.concern.reference} not acknowledged for ${Number(payload.minutes)} minutes` });
+    }
+    case TRIAGE_OUTBOX_KINDS.escalationToPerson: {
+      const base = await loadBaseView(deps, tenantId, concernId);
+      if (!base) throw new DeliveryError('concern not found', 404);
+      const aadObjectId = String(payload.aadObjectId);
+      const minutes = Number(payload.minutes);
+      if (payload.stage === 'headteacher') {
+        const dsls = await listDslMembers(deps.db, tenantId);
+        return deps.gateway.sendToPerson(await personTarget(deps, tenantId, aadObjectId), {
+          card: buildEscalationNoticeCard({ reference: base.concern.reference, category: base.concern.category, receivedAt: base.receivedAt, minutes, dslNames: dsls.map((d) => d.displayName) }),
+          summary: `URGENT concern ${base.concern.reference} not acknowledged`,
+        });
+      }
+      return deps.gateway.sendToPerson(await personTarget(deps, tenantId, aadObjectId), {
+        card: buildConcernBaseCard({ ...base, refreshUserIds: await teamsIdsOf(deps.db, tenantId, [aadObjectId]) }),
+        text: `URGENT: concern ${base.concern.reference} has not been acknowledged for ${minutes} minutes. Please acknowledge it now.`,
+        summary: `URGENT concern ${base.concern.reference} not acknowledged`,
+      });
+    }
+    case TRIAGE_OUTBOX_KINDS.participantCopy: {
+      const base = await loadBaseView(deps, tenantId, concernId);
+      if (!base) throw new DeliveryError('concern not found', 404);
+      const aadObjectId = String(payload.aadObjectId);
+      return deps.gateway.sendToPerson(await personTarget(deps, tenantId, aadObjectId), {
+        card: buildConcernBaseCard({ ...base, refreshUserIds: await teamsIdsOf(deps.db, tenantId, [aadObjectId]) }),
+        text: `You have been given access to concern ${base.concern.reference}. It is confidential: do not discuss it with the adult concerned or with colleagues.`,
+        summary: `Concern ${base.concern.reference}`,
+      });
+    }
+    case PATTERN_ALERT_KIND: {
+      const channel = await getDslChannel(deps.db, tenantId);
+      if (!channel) throw new DeliveryError('no DSL channel registered', 404);
+      const concernIds = Array.isArray(payload.concernIds) ? payload.concernIds.map(String) : [];
+      const references = await listReferences(deps.db, tenantId, concernIds);
+      const pupilName = (await deps.concerns.pupilName(deps.db, tenantId, String(payload.pupilConcernId), Number(payload.pupilPosition))) ?? 'A pupil';
+      return deps.gateway.postToChannel(channel, {
+        card: buildPatternAlertCard({ pupilName, references, windowDays: Number(payload.windowDays) }),
+        summary: `Pattern: ${references.length} concerns about one pupil`,
+      });
+    }
+    default:
+      throw new DeliveryError(`unknown outbox kind ${message.kind}`, 400);
+  }
+}
+
+async function teamsIdsOf(db: Db, tenantId: string, aadObjectIds: string[]): Promise<string[]> {
+  const dsls = await listDslMembers(db, tenantId);
+  const ids: string[] = [];
+  for (const aad of aadObjectIds) {
+    const known = (await getPersonalConversation(db, tenantId, aad))?.teamsUserId ?? dsls.find((d) => d.aadObjectId === aad)?.teamsUserId;
+    if (known) ids.push(known);
+  }
+  return ids;
+}
+
+async function personTarget(deps: TriageDeliveryDeps, tenantId: string, aadObjectId: string): Promise<PersonTarget> {
+  const known = await getPersonalConversation(deps.db, tenantId, aadObjectId);
+  if (known) return { tenantId, aadObjectId, conversationId: known.conversationId, teamsUserId: known.teamsUserId, serviceUrl: known.serviceUrl, botId: known.botId };
+  const channel = await getDslChannel(deps.db, tenantId);
+  const member = (await listDslMembers(deps.db, tenantId)).find((m) => m.aadObjectId === aadObjectId);
+  return { tenantId, aadObjectId, teamsUserId: member?.teamsUserId, serviceUrl: channel?.serviceUrl ?? deps.defaultServiceUrl, botId: deps.botId };
+}

@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../store/db';
+import type { ConcernRepository } from '../store/concern.repo';
+import { getPersonalConversation, listDslMembers } from '../store/conversation.repo';
+import { getTenant, listRoleHolders } from '../store/tenant.repo';
+import { getTriageRow, listConcernsSharingPupils, listLinkedConcerns, listParticipants, listReachablePeople } from '../store/triage.repo';
+import type { Concern } from '../domain/concerns/concern';
+import { formatLocal } from '../domain/clock';
+import type { ConcernBaseView, TriageActionView, TriageSummaryView } from '../cards/triage-card';
+import { MAX_REFRESH_USERS } from '../cards/triage-card';
+
+/** How many chronology events the action card shows (the newest); the rest stay in the record. */
+export const CARD_EVENT_LIMIT = 8;
+
+export interface ViewDeps {
+  db: Db;
+  concerns: ConcernRepository;
+}
+
+/** Everything a card needs about a concern, read from the store as it is now. */
+export async function loadBaseView(deps: ViewDeps, tenantId: string, concernId: string): Promise<(ConcernBaseView & { timeZone: string; eventCount: number }) | undefined> {
+  const concern = await deps.concerns.get(deps.db, tenantId, concernId);
+  const row = await getTriageRow(deps.db, tenantId, concernId);
+  if (!concern || !row) return undefined;
+  const timeZone = (await getTenant(deps.db, tenantId))?.timeZone ?? 'Europe/London';
+  const [last] = await deps.concerns.listEvents(deps.db, tenantId, concernId, { limit: 1 });
+  const triage: TriageSummaryView = {
+    status: row.state.status,
+    ownerName: row.state.owner?.name,
+    riskLevel: row.state.riskLevel,
+    lastAction: last && last.type !== 'reported' ? { type: last.type, details: last.details, actorName: last.actor.name, at: formatLocal(last.occurredAt, timeZone) } : undefined,
+  };
+  return {
+    concern: { ...concern, status: row.state.status },
+    receivedAt: formatLocal(concern.createdAt, timeZone),
+    occurredAt: formatOccurred(concern.occurredOn, concern.occurredTime),
+    triage,
+    refreshUserIds: await refreshUserIdsFor(deps.db, concern),
+    timeZone,
+    eventCount: row.eventCount,
+  };
+}
+
+/**
+ * The Teams user ids whose clients refresh the shared card into their own view: the DSL roster
+ * for the DSL team's concerns (Teams honours at most 60), the recipient and the people they
+ * added for a concern about an adult.
+ */
+export async function refreshUserIdsFor(db: Db, concern: Pick<Concern, 'tenantId' | 'concernId' | 'recipient'>): Promise<string[]> {
+  if (concern.recipient === 'dsl-team') return (await listDslMembers(db, concern.tenantId)).map((m) => m.teamsUserId).slice(0, MAX_REFRESH_USERS);
+  const holders = await listRoleHolders(db, concern.tenantId, concern.recipient === 'chair' ? 'chair' : 'headteacher');
+  const participants = (await listParticipants(db, concern.tenantId, concern.concernId)).map((p) => p.aadObjectId);
+  const ids: string[] = [];
+  for (const aad of [...holders.slice(0, 1), ...participants]) {
+    const conversation = await getPersonalConversation(db, concern.tenantId, aad);
+    if (conversation) ids.push(conversation.teamsUserId);
+  }
+  return ids.slice(0, MAX_REFRESH_USERS);
+}
+
+export async function loadActionView(
+  deps: ViewDeps,
+  tenantId: string,
+  concernId: string,
+  options: { flash?: TriageActionView['flash']; form?: TriageActionView['form']; canGrantAccess?: boolean; newActionId?: () => string } = {},
+): Promise<TriageActionView | undefined> {
+  const base = await loadBaseView(deps, tenantId, concernId);
+  if (!base) return undefined;
+  const { timeZone, eventCount, ...view } = base;
+  const events = await deps.concerns.listEvents(deps.db, tenantId, concernId, { limit: CARD_EVENT_LIMIT });
+  const recipient = view.concern.recipient;
+  const samePupil = recipient === 'dsl-team' ? await listConcernsSharingPupils(deps.db, tenantId, concernId) : [];
+  let access: TriageActionView['access'];
+  if (recipient !== 'dsl-team') {
+    const participants = await listParticipants(deps.db, tenantId, concernId);
+    const candidates = options.canGrantAccess
+      ? (await listReachablePeople(deps.db, tenantId))
+          .filter((p) => !participants.some((q) => q.aadObjectId === p.aadObjectId))
+          .map((p) => ({ aadObjectId: p.aadObjectId, name: p.displayName ?? 'Member of staff' }))
+      : [];
+    access = { participants: participants.map((p) => p.displayName ?? 'Member of staff'), candidates };
+  }
+  return {
+    ...view,
+    events: events.map((e) => ({ at: formatLocal(e.occurredAt, timeZone), actorName: e.actor.name, type: e.type, details: e.details })),
+    totalEvents: eventCount,
+    linked: (await listLinkedConcerns(deps.db, tenantId, concernId, recipient)).map((c) => ({ reference: c.reference, status: c.status })),
+    samePupil: samePupil.map((c) => ({ reference: c.reference, status: c.status, receivedAt: formatLocal(c.createdAt, timeZone) })),
+    newActionId: options.newActionId ?? randomUUID,
+    flash: options.flash,
+    form: options.form,
+    access,
+  };
+}
+
+export function formatOccurred(date: string, time?: string): string {
+  const [y, m, d] = date.split('-').map(Number);
+  const day = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(new Date(Date.UTC(y, m - 1, d)));
+  return time ? `${day}, ${time}` : day;
+}

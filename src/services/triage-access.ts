@@ -1,0 +1,26 @@
+import type { Db } from '../store/db';
+import { hasRole } from '../store/tenant.repo';
+import { isDslMember, isParticipant } from '../store/triage.repo';
+import type { Person, RecipientRole } from '../domain/concerns/concern';
+
+export type TriageAccess =
+  | { allowed: true; as: 'dsl' | 'recipient' | 'participant' }
+  /** `visible: false` hides even the concern's existence (concerns about adults). */
+  | { allowed: false; visible: boolean; reason: string };
+
+/**
+ * Who may see and act on a concern, from the server's records only (never card data):
+ * - concerns for the DSL team: members of the DSL channel roster (`dsl_members`);
+ * - concerns about an adult: their recipient (the headteacher, or the chair for one about the
+ *   headteacher) and the people the recipient added. Nobody else, DSLs included, learns of them.
+ */
+export async function checkTriageAccess(db: Db, tenantId: string, concern: { concernId: string; recipient: RecipientRole }, person: Person): Promise<TriageAccess> {
+  if (concern.recipient === 'dsl-team') {
+    if (await isDslMember(db, tenantId, person.aadObjectId)) return { allowed: true, as: 'dsl' };
+    return { allowed: false, visible: true, reason: 'Only members of the DSL team can see the details of a concern or act on it. Your attempt has been recorded.' };
+  }
+  const role = concern.recipient === 'chair' ? 'chair' : 'headteacher';
+  if (await hasRole(db, tenantId, role, person.aadObjectId)) return { allowed: true, as: 'recipient' };
+  if (await isParticipant(db, tenantId, concern.concernId, person.aadObjectId)) return { allowed: true, as: 'participant' };
+  return { allowed: false, visible: false, reason: 'This concern is not available to you. Your attempt has been recorded.' };
+}

@@ -1,0 +1,166 @@
+import type { Db } from '../store/db';
+import { isUniqueViolation } from '../store/db';
+import type { ConcernRepository } from '../store/concern.repo';
+import { enqueueOutbox } from '../store/outbox.repo';
+import { findDeliveryTarget } from '../store/concern-delivery.repo';
+import { cancelConcernTimers } from '../store/timer.repo';
+import {
+  addParticipant,
+  findAppliedAction,
+  findConcernsByReference,
+  isParticipant,
+  linkConcerns,
+  listReachablePeople,
+  lockConcernForTriage,
+  recordAppliedAction,
+  saveTriageState,
+  type TriageRow,
+} from '../store/triage.repo';
+import type { Person, RecipientRole } from '../domain/concerns/concern';
+import { decideTriage, type TriageCommand, type TriageState } from '../domain/concerns/triage';
+import { DSL_CHANNEL_TARGET, OUTBOX_KINDS, userTarget } from './report-concern';
+import { type PatternSettings, raisePatternAlerts } from './pattern-alerts';
+
+/** Outbox kinds triage adds; each is rendered from the store at send time (no narrative in the outbox). */
+export const TRIAGE_OUTBOX_KINDS = {
+  /** Updates every card already posted for the concern (channel, escalation re-posts, private copies). */
+  updateCards: 'concern.update-cards',
+  reporterFeedback: 'concern.reporter-feedback',
+  escalationRepost: 'concern.escalation-repost',
+  escalationToPerson: 'concern.escalation-to-person',
+  participantCopy: 'concern.participant-copy',
+} as const;
+
+export interface TriageDeps {
+  db: Db;
+  concerns: ConcernRepository;
+  now: () => Date;
+  patterns: PatternSettings;
+}
+
+export type TriageResult =
+  | { kind: 'applied'; row: TriageRow; state: TriageState; seq: number }
+  | { kind: 'duplicate'; row: TriageRow }
+  | { kind: 'rejected'; row: TriageRow; reason: string; code: string }
+  | { kind: 'not-found' };
+
+/**
+ * Applies one triage command in ONE transaction: the concern row is locked, the action id is
+ * checked (a duplicated invoke is applied once), the state machine decides on the committed
+ * state, and the new state, the chronology event (narrative sealed under the concern's key),
+ * the links, the timer cancellation and the outbox rows (card update, reporter feedback,
+ * pattern alert) commit together. Authorisation is the caller's job, before this.
+ */
+export async function applyTriageAction(
+  deps: TriageDeps,
+  input: { tenantId: string; concernId: string; actor: Person; command: TriageCommand; actionId: string; verb: string },
+): Promise<TriageResult> {
+  const now = deps.now();
+  const run = () =>
+    deps.db.transaction(async (tx): Promise<TriageResult> => {
+      const row = await lockConcernForTriage(tx, input.tenantId, input.concernId);
+      if (!row) return { kind: 'not-found' };
+      if (await findAppliedAction(tx, input.tenantId, input.actionId)) return { kind: 'duplicate', row };
+
+      const command = input.command;
+      let linkedIds: string[] = [];
+      let participantName: string | undefined;
+      let alreadyParticipant = false;
+      if (command.kind === 'link' && command.references.length) {
+        const found = (await findConcernsByReference(tx, input.tenantId, command.references)).filter((c) => sameAudience(c.recipient, row.recipient));
+        const missing = command.references.filter((r) => !found.some((f) => f.reference === r));
+        if (missing.length) return { kind: 'rejected', row, code: 'unknown-reference', reason: `No concern ${missing[0]} that you can link to was found.` };
+        linkedIds = found.filter((f) => f.concernId !== row.concernId).map((f) => f.concernId);
+      }
+      if (command.kind === 'add-participant') {
+        const person = (await listReachablePeople(tx, input.tenantId)).find((p) => p.aadObjectId === command.aadObjectId);
+        if (!person) return { kind: 'rejected', row, code: 'unknown-person', reason: 'That person cannot be given access: Jigsaw does not know them yet.' };
+        participantName = person.displayName ?? 'a member of staff';
+        alreadyParticipant = await isParticipant(tx, input.tenantId, row.concernId, person.aadObjectId);
+      }
+
+      const decision = decideTriage(row.state, command, input.actor, { reference: row.reference, about: row.about, participantName, alreadyParticipant });
+      if (!decision.ok) return { kind: 'rejected', row, reason: decision.reason, code: decision.code };
+
+      const dataKey = await deps.concerns.dataKey(tx, input.tenantId, row.concernId);
+      await saveTriageState(tx, input.tenantId, row.concernId, decision.next, now);
+      const event = await deps.concerns.appendEvent(tx, input.tenantId, row.concernId, dataKey, {
+        type: decision.event.type,
+        actor: input.actor,
+        occurredAt: now,
+        details: decision.event.details,
+      });
+      await recordAppliedAction(tx, { tenantId: input.tenantId, actionId: input.actionId, concernId: row.concernId, actorAadId: input.actor.aadObjectId, verb: input.verb, eventSeq: event.seq, now });
+
+      if (command.kind === 'link') {
+        await linkConcerns(tx, input.tenantId, row.concernId, linkedIds, input.actor.aadObjectId, now);
+        const addedKeys = await deps.concerns.addPupils(tx, input.tenantId, row.concernId, dataKey, command.pupils, input.actor.aadObjectId);
+        if (row.recipient === 'dsl-team' && addedKeys.length) await raisePatternAlerts(tx, input.tenantId, addedKeys, now, deps.patterns);
+      }
+      if (command.kind === 'add-participant') {
+        await addParticipant(tx, input.tenantId, row.concernId, { aadObjectId: command.aadObjectId, displayName: participantName }, input.actor.aadObjectId, now);
+        await enqueueOutbox(tx, {
+          tenantId: input.tenantId,
+          idempotencyKey: `concern:${row.concernId}:participant:${command.aadObjectId}`,
+          kind: TRIAGE_OUTBOX_KINDS.participantCopy,
+          targetKey: userTarget(command.aadObjectId),
+          payload: { concernId: row.concernId, aadObjectId: command.aadObjectId },
+        });
+      }
+      if (decision.cancelsEscalation) await cancelConcernTimers(tx, input.tenantId, row.concernId, now);
+      await enqueueCardUpdate(tx, input.tenantId, row.concernId, row.recipient, `event:${event.seq}`);
+      if (decision.tellReporter) {
+        await enqueueOutbox(tx, {
+          tenantId: input.tenantId,
+          idempotencyKey: `concern:${row.concernId}:feedback:${event.seq}`,
+          kind: TRIAGE_OUTBOX_KINDS.reporterFeedback,
+          targetKey: userTarget(row.reporterAadId),
+          payload: { concernId: row.concernId, aadObjectId: row.reporterAadId, status: decision.tellReporter },
+        });
+      }
+      return { kind: 'applied', row, state: decision.next, seq: event.seq };
+    });
+  try {
+    return await run();
+  } catch (err) {
+    // The same action id committed by a concurrent duplicate between our check and insert.
+    if (isUniqueViolation(err)) {
+      const row = await lockConcernForTriageOutside(deps.db, input.tenantId, input.concernId);
+      if (row) return { kind: 'duplicate', row };
+    }
+    throw err;
+  }
+}
+
+async function lockConcernForTriageOutside(db: Db, tenantId: string, concernId: string): Promise<TriageRow | undefined> {
+  return db.transaction((tx) => lockConcernForTriage(tx, tenantId, concernId));
+}
+
+/** Links never cross from the DSL team's concerns to the private ones about adults, or back. */
+function sameAudience(a: RecipientRole, b: RecipientRole): boolean {
+  return a === 'dsl-team' ? b === 'dsl-team' : b !== 'dsl-team';
+}
+
+/**
+ * Queues an update of every card already posted for the concern. For the DSL channel it
+ * queues behind the original post (same target), so Teams sees the post before its update;
+ * held like the post while no channel is registered.
+ */
+export async function enqueueCardUpdate(tx: Db, tenantId: string, concernId: string, recipient: RecipientRole, cause: string): Promise<void> {
+  let targetKey: string;
+  let held = false;
+  if (recipient === 'dsl-team') {
+    targetKey = DSL_CHANNEL_TARGET;
+    held = (await tx.query('SELECT 1 FROM dsl_channels WHERE tenant_id = $1', [tenantId])).length === 0;
+  } else {
+    targetKey = (await findDeliveryTarget(tx, tenantId, concernId, OUTBOX_KINDS.concernToPerson)) ?? `concern:${concernId}`;
+  }
+  await enqueueOutbox(tx, {
+    tenantId,
+    idempotencyKey: `concern:${concernId}:update-cards:${cause}`,
+    kind: TRIAGE_OUTBOX_KINDS.updateCards,
+    targetKey,
+    payload: { concernId },
+    held,
+  });
+}
