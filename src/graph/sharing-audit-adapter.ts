@@ -19,6 +19,7 @@ import { walkDrive } from './drive-walker';
 import type { GraphEdge } from './graph-client';
 import { GraphRequestError, ResyncRequiredError } from './graph-errors';
 import { deletePermission, listPermissions } from './permissions';
+import type { DriveRecord } from './types';
 import { listDrives } from './users-and-drives';
 
 export interface SharingAuditAdapterOptions {
@@ -39,8 +40,13 @@ function isUnavailable(err: unknown): boolean {
 
 export function createSharingAuditGraph(edge: GraphEdge, options: SharingAuditAdapterOptions = {}): SharingAuditGraph {
   return {
-    async *listDrives(): AsyncIterable<DriveInfo> {
-      for await (const d of listDrives(edge, { includeSites: options.includeSites })) {
+    async *listDrives(known?: readonly DriveInfo[]): AsyncIterable<DriveInfo> {
+      const knownOneDrives = new Map<string, DriveRecord>();
+      for (const k of known ?? []) {
+        if (k.driveType !== 'business' || !k.owner.id) continue;
+        knownOneDrives.set(k.owner.id, { id: k.driveId, kind: 'onedrive', driveType: k.driveType, name: k.name, webUrl: k.webUrl, owner: k.owner });
+      }
+      for await (const d of listDrives(edge, { includeSites: options.includeSites, knownOneDrives })) {
         yield {
           driveId: d.id,
           driveType: d.driveType ?? (d.kind === 'site' ? 'documentLibrary' : 'business'),

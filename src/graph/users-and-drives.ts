@@ -27,6 +27,11 @@ export interface ListDrivesOptions {
   /** `/sites?search=` term. Default `*`. */
   siteSearch?: string;
   signal?: AbortSignal;
+  /**
+   * OneDrives already known by owner (user id), e.g. from the store on an incremental run: a
+   * user's OneDrive id does not change, so these users need no `GET /users/{id}/drive` (1 RU).
+   */
+  knownOneDrives?: ReadonlyMap<string, DriveRecord>;
 }
 
 /** Pages through `/users`, yielding member users one page at a time. */
@@ -58,11 +63,21 @@ export async function* listUserDriveTargets(edge: GraphEdge, options: ListDrives
   }
 }
 
-/** Every member's OneDrive (1 RU per user, 20 per `$batch`). */
+/** Every member's OneDrive (1 RU per user not in `knownOneDrives`, 20 per `$batch`). */
 export async function* listUserDrives(edge: GraphEdge, options: ListDrivesOptions = {}): AsyncGenerator<DriveRecord, void, void> {
   for await (const users of listMemberUsers(edge, options.signal)) {
     const byId = new Map(users.map((u) => [u.id, u]));
-    const results = await runBatch(edge, users.map((u) => ({ id: u.id, method: 'GET' as const, url: `/users/${encodeURIComponent(u.id)}/drive?$select=id,name,driveType,webUrl,owner` })));
+    const unknown: GraphUser[] = [];
+    for (const u of users) {
+      const known = options.knownOneDrives?.get(u.id);
+      if (!known) {
+        unknown.push(u);
+        continue;
+      }
+      yield { ...known, owner: { id: u.id, displayName: u.displayName ?? known.owner?.displayName ?? null, email: u.mail ?? u.userPrincipalName ?? known.owner?.email ?? null } };
+    }
+    if (unknown.length === 0) continue;
+    const results = await runBatch(edge, unknown.map((u) => ({ id: u.id, method: 'GET' as const, url: `/users/${encodeURIComponent(u.id)}/drive?$select=id,name,driveType,webUrl,owner` })));
     for (const r of results) {
       if (r.status !== 200) continue; // 404: no OneDrive provisioned; others are retried inside runBatch
       const d = r.body as GraphDrive;

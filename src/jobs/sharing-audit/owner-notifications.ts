@@ -25,7 +25,8 @@ export async function prepareOwnerNotifications(options: {
   /** Only these severities (default: all open findings). */
   severities?: readonly Severity[];
   now?: () => Date;
-  newId?: () => string;
+  /** The digest's id; given the owner, so a caller can make it deterministic (idempotent re-sends). */
+  newId?: (owner: Owner) => string;
 }): Promise<OwnerDigestToSend[]> {
   const { db, tenantId } = options;
   const now = options.now ?? (() => new Date());
@@ -33,7 +34,7 @@ export async function prepareOwnerNotifications(options: {
   const wanted = options.severities ? open.filter((f) => options.severities!.includes(f.severity)) : open;
   const digests: OwnerDigestToSend[] = [];
   for (const digest of groupFindingsByOwner(wanted)) {
-    const notificationId = options.newId?.() ?? randomUUID();
+    const notificationId = options.newId?.(digest.owner) ?? randomUUID();
     const findings = digest.findings as StoredFinding[];
     await recordOwnerNotification(db, tenantId, notificationId, { id: digest.owner.id, email: digest.owner.email }, findings.map((f) => f.id), now());
     digests.push({ notificationId, owner: digest.owner, findings });

@@ -18,8 +18,12 @@ export interface DeltaPage {
 }
 
 export interface DriveDeltaSource {
-  /** Every drive to audit: users' OneDrives (and, with the edge's flag, site document libraries). */
-  listDrives(): AsyncIterable<DriveInfo>;
+  /**
+   * Every drive to audit: users' OneDrives (and, with the edge's flag, site document
+   * libraries). `known` are drives from the store (an incremental run): the edge may skip
+   * looking up a OneDrive it already knows for a user who is still listed.
+   */
+  listDrives(known?: readonly DriveInfo[]): AsyncIterable<DriveInfo>;
   /**
    * Delta pages from `cursor`: null enumerates the whole drive; otherwise a stored
    * `nextCursor` (resume) or `deltaToken` (incremental). Throws `ResyncRequired` on 410.

@@ -3,7 +3,7 @@ import { PupilNameIndex } from '../../domain/sharing/pupil-names';
 import type { RosterPupil } from '../../domain/sharing/types';
 import { describeError, type Logger, silentLogger } from '../../logging';
 import type { Db } from '../../store/db';
-import { countDriveItems, getDrive, startDriveScan, upsertDrive } from '../../store/sharing-drives.repo';
+import { countDriveItems, getDrive, listDrives as listStoredDrives, startDriveScan, upsertDrive } from '../../store/sharing-drives.repo';
 import { listFindingsSeenInRun, resolveUnseenFindings, type StoredFinding } from '../../store/sharing-findings.repo';
 import {
   createAuditRun,
@@ -160,7 +160,9 @@ export async function runSharingAudit(options: SharingAuditOptions): Promise<Sha
   try {
     context.report('drives', null);
     const drives: DriveInfo[] = [];
-    for await (const drive of options.delta.listDrives()) drives.push(drive);
+    // Incremental: OneDrives already in the store need no lookup (1 RU per user saved).
+    const known = run.mode === 'incremental' ? (await listStoredDrives(db, tenantId)).filter((d) => d.deltaToken) : undefined;
+    for await (const drive of options.delta.listDrives(known)) drives.push(drive);
     drivesTotal = drives.length;
     await runPool(drives, options.driveConcurrency ?? 4, auditDrive);
     context.report('finish', null);

@@ -1,0 +1,118 @@
+import { readFileSync } from 'node:fs';
+import type { Config, GraphConfig, GraphCredentialConfig } from '../config';
+import { parseRosterCsv } from '../domain/sharing/roster-csv';
+import type { RosterPupil } from '../domain/sharing/types';
+import { createGraph, type GraphConnection, type GraphSettings } from '../graph/create-graph';
+import { GraphRequestError } from '../graph/graph-errors';
+import { getVerifiedDomains } from '../graph/organization';
+import { listPupils } from '../graph/roster';
+import { createSharingAuditGraph, type SharingAuditGraph } from '../graph/sharing-audit-adapter';
+import type { PermissionRemover } from '../jobs/sharing-audit/ports';
+
+/**
+ * The sharing audit's Graph side, wired from configuration: the read-only audit app (delta,
+ * permissions of sharing roots, first bytes, verified domains, roster) and, only when
+ * REMEDIATION_ENABLED, the second app registration that may remove links. Used by the CLI and
+ * by the bot's card actions; the settings are validated by config.ts, files are read here.
+ */
+
+export class SharingAuditNotConfigured extends Error {
+  constructor(message = 'the sharing audit is not configured: set GRAPH_CLIENT_ID and its secret or certificate (see docs/sharing-audit.md)') {
+    super(message);
+    this.name = 'SharingAuditNotConfigured';
+  }
+}
+
+export interface RosterLoad {
+  pupils: RosterPupil[];
+  source: 'csv' | 'education' | 'none';
+  /** Why roster-name evidence is limited (counts and settings only, never names). */
+  note: string | null;
+}
+
+export interface SharingAuditConnection {
+  tenantId: string;
+  /** The audit's ports on the read-only app. */
+  audit: SharingAuditGraph;
+  /** Link removal through the remediation app; null when remediation is disabled. */
+  remover: PermissionRemover | null;
+  verifiedDomains(): Promise<string[]>;
+  roster(csvFile?: string): Promise<RosterLoad>;
+  close(): void;
+}
+
+function readFile(path: string, setting: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new Error(`${setting}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+/** GraphSettings for one app registration (the audit app by default). */
+export function graphSettingsFromConfig(graph: GraphConfig, app: { clientId: string; credential: GraphCredentialConfig } = graph): GraphSettings {
+  const credential = app.credential;
+  return {
+    tenantId: graph.tenantId,
+    clientId: app.clientId,
+    ...(credential.kind === 'secret'
+      ? { clientSecret: credential.secret }
+      : { certificate: { privateKeyPem: readFile(credential.keyFile, 'certificate key file'), thumbprintSha256: credential.thumbprintSha256 } }),
+    authorityHost: graph.authorityHost,
+    graphBaseUrl: graph.baseUrl,
+    ruPerMinute: graph.ruPerMinute,
+    licenceBand: graph.licenceBand,
+    caPem: graph.extraCaFile ? readFile(graph.extraCaFile, 'GRAPH_EXTRA_CA_FILE') : undefined,
+  };
+}
+
+export function connectSharingAudit(config: Config, options: { includeSites?: boolean } = {}): SharingAuditConnection {
+  const graph = config.graph;
+  if (!graph) throw new SharingAuditNotConfigured();
+  const connections: GraphConnection[] = [];
+  const auditConnection = createGraph(graphSettingsFromConfig(graph));
+  connections.push(auditConnection);
+  const audit = createSharingAuditGraph(auditConnection.edge, { includeSites: options.includeSites ?? config.audit.includeSites });
+  let remover: PermissionRemover | null = null;
+  if (config.remediation.enabled) {
+    const rw = createGraph(graphSettingsFromConfig(graph, config.remediation));
+    connections.push(rw);
+    remover = createSharingAuditGraph(rw.edge);
+  }
+  let domains: Promise<string[]> | undefined;
+  return {
+    tenantId: graph.tenantId,
+    audit,
+    remover,
+    verifiedDomains() {
+      if (config.audit.verifiedDomains) return Promise.resolve(config.audit.verifiedDomains);
+      domains ??= getVerifiedDomains(auditConnection.edge).catch((err) => {
+        domains = undefined;
+        if (err instanceof GraphRequestError && err.status === 403) {
+          throw new Error('cannot read the verified domains (/organization answered 403): grant Organization.Read.All or set AUDIT_VERIFIED_DOMAINS');
+        }
+        throw err;
+      });
+      return domains;
+    },
+    async roster(csvFile = config.audit.rosterCsv) {
+      if (csvFile) {
+        const parsed = parseRosterCsv(readFile(csvFile, 'roster CSV'));
+        const note = parsed.skippedLines.length ? `${parsed.skippedLines.length} roster line(s) skipped for want of a forename or surname` : null;
+        return { pupils: parsed.pupils, source: 'csv', note };
+      }
+      try {
+        const pupils = (await listPupils(auditConnection.edge)).map((p) => ({ id: p.id, givenName: p.givenName ?? '', familyName: p.surname ?? '' }));
+        return { pupils: pupils.filter((p) => p.givenName && p.familyName), source: 'education', note: null };
+      } catch (err) {
+        if (err instanceof GraphRequestError && (err.status === 403 || err.status === 404)) {
+          return { pupils: [], source: 'none', note: 'no roster: /education/users is not available (grant EduRoster.Read.All or set AUDIT_ROSTER_CSV); pupil names are not looked for' };
+        }
+        throw err;
+      }
+    },
+    close() {
+      for (const c of connections) c.close();
+    },
+  };
+}
