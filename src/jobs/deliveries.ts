@@ -9,6 +9,8 @@ import { buildAdminAlertCard, buildNotYetDeliveredCard } from '../cards/admin-al
 import { formatLocal } from '../domain/clock';
 import { OUTBOX_KINDS } from '../services/report-concern';
 import { ADMIN_ALERT_KIND } from '../services/admin-alerts';
+import { SHARING_AUDIT_OUTBOX_KINDS } from '../services/sharing-audit-notices';
+import { renderSharingAuditNotice } from './sharing-audit/render-notice';
 import { DeliveryError, type PersonTarget, type SentMessage, type TeamsGateway } from './teams-gateway';
 import { deliverTriageMessage, TRIAGE_DELIVERY_KINDS } from './triage-deliveries';
 import { buildConcernBaseCard } from '../cards/triage-card';
@@ -77,6 +79,9 @@ export async function deliverOutboxMessage(deps: DeliveryDeps, message: OutboxMe
         summary: 'Jigsaw needs attention',
       });
     }
+    case SHARING_AUDIT_OUTBOX_KINDS.summary:
+    case SHARING_AUDIT_OUTBOX_KINDS.ownerDigest:
+      return deps.gateway.sendToPerson(await personTarget(deps, tenantId, String(payload.aadObjectId)), await renderSharingAuditNotice(deps.db, message));
     default:
       if (TRIAGE_DELIVERY_KINDS.has(message.kind)) return deliverTriageMessage(deps, message);
       throw new DeliveryError(`unknown outbox kind ${message.kind}`, 400);
