@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import {
   CloudAdapter,
   ConfigurationBotFrameworkAuthentication,
@@ -11,6 +12,50 @@ import { describeError, type Logger } from '../logging';
  * validated by CloudAdapter and outbound calls are authenticated. In local mode botbuilder
  * turns authentication off (no app id): config.ts guarantees that mode binds 127.0.0.1 only.
  */
+/**
+ * Any one of these settings makes botbuilder switch from its built-in public-cloud defaults to
+ * "parameterized" mode, where every unset value is undefined — an undefined token issuer made
+ * every request 401 (found by test/integration/security-auth.test.ts). So a custom metadata URL
+ * comes with the public cloud's other values spelled out.
+ */
+function publicCloudWithMetadata(openIdMetadataUrl: string): Record<string, string | boolean> {
+  return {
+    ToBotFromChannelOpenIdMetadataUrl: openIdMetadataUrl,
+    // botframework-connector AuthenticationConstants / CallerIdConstants (4.23), public cloud.
+    ToBotFromChannelTokenIssuer: 'https://api.botframework.com',
+    ToChannelFromBotLoginUrl: 'https://login.microsoftonline.com/botframework.com',
+    ToChannelFromBotOAuthScope: 'https://api.botframework.com',
+    OAuthUrl: 'https://api.botframework.com',
+    ToBotFromEmulatorOpenIdMetadataUrl: 'https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration',
+    CallerId: 'urn:botframework:azure',
+    ValidateAuthority: true,
+  };
+}
+
+/**
+ * botbuilder rethrows jsonwebtoken's own errors (a bad signature, a wrong algorithm, a token
+ * not yet valid) as they are, and CloudAdapter answers anything that is not its
+ * AuthenticationError with 500 — which Teams would retry, for a forged token. Those are
+ * turned into AuthenticationError (401) here. Other failures (the key metadata cannot be
+ * fetched) stay 5xx: they are ours, and a retry may succeed.
+ */
+const JWT_REJECTIONS = new Set(['JsonWebTokenError', 'NotBeforeError', 'TokenExpiredError']);
+// CloudAdapter checks `instanceof` against botbuilder's own copy of botframework-connector.
+const { AuthenticationError } = createRequire(require.resolve('botbuilder'))('botframework-connector') as {
+  AuthenticationError: new (message: string, statusCode: number) => Error;
+};
+
+class RejectingBadTokensAuthentication extends ConfigurationBotFrameworkAuthentication {
+  override async authenticateRequest(...args: Parameters<ConfigurationBotFrameworkAuthentication['authenticateRequest']>) {
+    try {
+      return await super.authenticateRequest(...args);
+    } catch (err) {
+      if (err instanceof Error && JWT_REJECTIONS.has(err.name)) throw new AuthenticationError(`Unauthorized: ${err.name}`, 401);
+      throw err;
+    }
+  }
+}
+
 export function createCloudAdapter(config: Config, logger: Logger): CloudAdapter {
   const appSettings = {
     MicrosoftAppId: config.bot.appId,
@@ -20,10 +65,10 @@ export function createCloudAdapter(config: Config, logger: Logger): CloudAdapter
     MicrosoftAppTenantId: config.bot.tenantId ?? '',
   };
   const credentials = new ConfigurationServiceClientCredentialFactory(appSettings);
-  const auth = new ConfigurationBotFrameworkAuthentication(
+  const auth = new RejectingBadTokensAuthentication(
     {
       ...appSettings,
-      ...(config.bot.openIdMetadataUrl ? { ToBotFromChannelOpenIdMetadataUrl: config.bot.openIdMetadataUrl } : {}),
+      ...(config.bot.openIdMetadataUrl ? publicCloudWithMetadata(config.bot.openIdMetadataUrl) : {}),
     },
     credentials,
   );

@@ -27,6 +27,17 @@ export interface RunningHttpServer {
 export function createHttpServer(deps: HttpServerDeps) {
   const server = restify.createServer({ name: 'jigsaw', handleUncaughtExceptions: false });
   const maxBodySize = deps.maxBodyBytes ?? 256 * 1024;
+  // restify's body reader counts bytes as they arrive; a declared Content-Length over the limit
+  // is refused at once, without reading (and waiting for) the body, and the connection closed.
+  server.pre((req, res, next) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > maxBodySize) {
+      res.setHeader('connection', 'close');
+      res.send(413, { code: 'PayloadTooLarge', message: `Request body size exceeds ${maxBodySize}` });
+      return next(false);
+    }
+    return next();
+  });
   server.use(restify.plugins.bodyParser({ maxBodySize, mapParams: false, mapFiles: false, keepExtensions: false }));
 
   server.post('/api/messages', async (req, res) => {
