@@ -86,9 +86,16 @@ export interface TriageActionView extends ConcernBaseView {
   access?: { participants: string[]; candidates: { aadObjectId: string; name: string }[] };
 }
 
+/** Automatic refresh for the listed users only; none listed, none (the manual button remains). */
 function refreshOf(concernId: string, userIds: readonly string[]): CardElement | undefined {
   const ids = [...new Set(userIds)].slice(0, MAX_REFRESH_USERS);
+  if (!ids.length) return undefined;
   return { action: { type: 'Action.Execute', title: 'Refresh', verb: TRIAGE_VERBS.refresh, data: { verb: TRIAGE_VERBS.refresh, concernId: concernId } }, userIds: ids };
+}
+
+function withRefresh(concernId: string, userIds: readonly string[]): Partial<AdaptiveCard> {
+  const refresh = refreshOf(concernId, userIds);
+  return refresh ? { refresh } : {};
 }
 
 function summaryElements(triage: TriageSummaryView): CardElement[] {
@@ -112,7 +119,7 @@ export function buildConcernBaseCard(view: ConcernBaseView): AdaptiveCard {
   return card(
     [...base.body, ...summaryElements(view.triage)],
     [execute('Open triage actions', TRIAGE_VERBS.refresh, { concernId: view.concern.concernId })],
-    { refresh: refreshOf(view.concern.concernId, view.refreshUserIds) },
+    withRefresh(view.concern.concernId, view.refreshUserIds),
   );
 }
 
@@ -203,7 +210,7 @@ export function buildTriageActionCard(view: TriageActionView): AdaptiveCard {
     if (more.length) actions.push({ type: 'Action.ShowCard', title: view.access ? 'Risk, links, access' : 'Risk and links', card: { type: 'AdaptiveCard', body: more } });
     if (open !== 'close') actions.push(showCard('close', 'Close'));
   }
-  return card(body, actions, { refresh: refreshOf(concernId, view.refreshUserIds) });
+  return card(body, actions, withRefresh(concernId, view.refreshUserIds));
 }
 
 const FORM_TITLES: Record<TriageCommandKind, string> = {

@@ -1,0 +1,157 @@
+import { TRIAGE_VERBS } from '../../src/cards/triage-card';
+import { listTimers } from '../../src/store/timer.repo';
+import type { Db } from '../../src/store/db';
+import type { TeamsConnectorFake } from '../fakes/teams-connector';
+import { adaptiveCardProblems, cardText } from '../support/card-validation';
+import { eventually, eventuallySome, type Harness, PEOPLE, SCHOOL, startHarness } from '../support/harness';
+import { createTestDb, storeKind } from '../support/test-db';
+import { act, cardOf, reportAndAwaitCard } from '../support/triage';
+
+const MINUTE = 60_000;
+
+/** A clock the test moves; it starts at the real time so the store's own now() is never ahead. */
+function testClock() {
+  let offset = 0;
+  return { now: () => new Date(Date.now() + offset), advance: (ms: number) => (offset += ms) };
+}
+
+const chatOf = (fake: TeamsConnectorFake, who: { aadObjectId: string }) => fake.personalConversationId(who.aadObjectId);
+
+async function escalationEvents(db: Db, concernId: string): Promise<string[]> {
+  const rows = await db.query<{ event_type: string }>('SELECT event_type FROM concern_events WHERE concern_id = $1 ORDER BY seq', [concernId]);
+  return rows.map((r) => r.event_type);
+}
+
+describe(`escalation of urgent concerns (${storeKind()})`, () => {
+  let db: Db;
+  let fake: TeamsConnectorFake;
+  const env = { SCHEDULER_POLL_MS: '40', ESCALATION_FIRST_MINUTES: '15', ESCALATION_SECOND_MINUTES: '10' };
+
+  beforeAll(async () => {
+    db = await createTestDb();
+    // One Teams for both lives of the app; built as the harness would.
+    const first = await startHarness({ db, connector: { rateLimits: false } });
+    fake = first.fake;
+    // Keep the fake: stop only the app (the harness owns the fake it created, so detach it).
+    await first.app.stop();
+  });
+  afterAll(async () => {
+    await fake.stop();
+    await db.close();
+  });
+
+  const start = (clock: ReturnType<typeof testClock>): Promise<Harness> => startHarness({ db, fake, env, now: clock.now, registerChannel: false });
+
+  it('fires after a restart: every DSL @mentioned and messaged at the first interval, the headteacher at the second', async () => {
+    const clock = testClock();
+    // First life: the urgent concern is reported and posted; nobody acknowledges; the app stops.
+    const first = await start(clock);
+    const c = await reportAndAwaitCard(first, PEOPLE.teacher, { urgency: 'urgent', category: 'grooming' });
+    await eventually(async () => (await listTimers(db, SCHOOL.tenantId, c.concernId)).length === 1, 5000, 'timer armed');
+    const [armed] = await listTimers(db, SCHOOL.tenantId, c.concernId);
+    expect(armed).toMatchObject({ kind: 'escalate-dsls', status: 'pending' });
+    expect(armed.dueAt.getTime() - (await createdAt(db, c.concernId))).toBe(15 * MINUTE);
+    await first.app.stop();
+
+    // Nothing fires early.
+    clock.advance(14 * MINUTE);
+    const early = await start(clock);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await escalationEvents(db, c.concernId)).toEqual(['reported']);
+    await early.app.stop();
+
+    // Second life, 16 minutes after the report: the timer in the store fires.
+    clock.advance(2 * MINUTE);
+    const second = await start(clock);
+    try {
+      await eventually(async () => (await escalationEvents(db, c.concernId)).includes('escalated'), 10_000, 'first escalation');
+      // Re-posted in the channel, with a reply @mentioning every DSL.
+      const reposts = await eventuallySome(
+        () => fake.findByText(c.reference).filter((m) => m.conversationId === SCHOOL.dslChannel.id && String(m.body.summary ?? '').includes('not acknowledged')),
+        10_000,
+        'the re-post',
+      );
+      expect(adaptiveCardProblems(cardOf(reposts[0]))).toEqual([]);
+      const mention = await eventuallySome(
+        () => fake.allSent().filter((op) => JSON.stringify(op.body).includes(c.reference) && op.conversationId.includes(`messageid=${reposts[0].activityId}`) && Array.isArray(op.body.entities) && op.body.entities.length > 0),
+        10_000,
+        'the @mention reply',
+      );
+      const mentioned = (mention[0].body.entities as { mentioned: { name: string } }[]).map((e) => e.mentioned.name).sort();
+      expect(mentioned).toEqual(['Ari Admin', 'Dana Lead', 'Priya Deputy']);
+      // And personally to each DSL.
+      for (const dsl of [PEOPLE.dsl1, PEOPLE.dsl2, PEOPLE.admin]) {
+        const [personal] = await eventuallySome(() => fake.findByText(c.reference).filter((m) => m.conversationId === chatOf(fake, dsl)), 10_000, `personal message to ${dsl.name}`);
+        expect(String(personal.body.text)).toContain('has not been acknowledged for 16 minutes');
+        expect(adaptiveCardProblems(cardOf(personal))).toEqual([]);
+      }
+      // The headteacher has not been told yet.
+      expect(fake.findByText(c.reference).filter((m) => m.conversationId === chatOf(fake, PEOPLE.head))).toHaveLength(0);
+      await second.app.stop();
+
+      // Third life, 11 minutes later: still unacknowledged, so the headteacher, without case details.
+      clock.advance(11 * MINUTE);
+      const third = await start(clock);
+      try {
+        const [toHead] = await eventuallySome(() => fake.findByText(c.reference).filter((m) => m.conversationId === chatOf(fake, PEOPLE.head)), 10_000, 'headteacher escalation');
+        const text = cardText(cardOf(toHead));
+        expect(text).toContain('URGENT concern not acknowledged');
+        expect(text).toContain('27 minutes');
+        expect(text).not.toContain('Amelia');
+        expect(text).not.toContain('group chat');
+        expect(adaptiveCardProblems(cardOf(toHead))).toEqual([]);
+        expect(await escalationEvents(db, c.concernId)).toEqual(['reported', 'escalated', 'escalated']);
+        const timers = await listTimers(db, SCHOOL.tenantId, c.concernId);
+        expect(timers.map((t) => [t.kind, t.status])).toEqual([
+          ['escalate-dsls', 'fired'],
+          ['escalate-headteacher', 'fired'],
+        ]);
+        // Fired once each, however many passes ran.
+        await new Promise((r) => setTimeout(r, 300));
+        expect(fake.findByText(c.reference).filter((m) => m.conversationId === chatOf(fake, PEOPLE.head))).toHaveLength(1);
+      } finally {
+        await third.app.stop();
+      }
+    } finally {
+      await second.app.stop().catch(() => undefined);
+    }
+  });
+
+  it('stops escalating once a DSL acknowledges (from the escalation message or the channel)', async () => {
+    const clock = testClock();
+    const h = await start(clock);
+    try {
+      const c = await reportAndAwaitCard(h, PEOPLE.teacher, { urgency: 'urgent', category: 'harmful-content' });
+      await eventually(async () => (await listTimers(db, SCHOOL.tenantId, c.concernId)).length === 1, 5000, 'timer armed');
+      await act(h, PEOPLE.dsl2, c, TRIAGE_VERBS.takeOwnership);
+      const timers = await listTimers(db, SCHOOL.tenantId, c.concernId);
+      expect(timers.map((t) => t.status)).toEqual(['cancelled']);
+      clock.advance(40 * MINUTE);
+      await new Promise((r) => setTimeout(r, 400));
+      expect(await escalationEvents(db, c.concernId)).toEqual(['reported', 'acknowledged']);
+      expect(fake.findByText(c.reference).filter((m) => m.conversationId === chatOf(fake, PEOPLE.dsl1))).toHaveLength(0);
+    } finally {
+      await h.app.stop();
+    }
+  });
+
+  it('does not escalate a standard concern, or an urgent one about an adult', async () => {
+    const clock = testClock();
+    const h = await start(clock);
+    try {
+      const standard = await reportAndAwaitCard(h, PEOPLE.teacher, { urgency: 'standard' });
+      const adult = await reportAndAwaitCard(h, PEOPLE.teacher, { urgency: 'urgent', about: 'adult', category: 'concern-about-adult', pupils: '', adultName: 'Mr X, caretaker' });
+      clock.advance(60 * MINUTE);
+      await new Promise((r) => setTimeout(r, 400));
+      expect(await listTimers(db, SCHOOL.tenantId, standard.concernId)).toEqual([]);
+      expect(await listTimers(db, SCHOOL.tenantId, adult.concernId)).toEqual([]);
+    } finally {
+      await h.app.stop();
+    }
+  });
+});
+
+async function createdAt(db: Db, concernId: string): Promise<number> {
+  const [row] = await db.query<{ created_at: string | Date }>('SELECT created_at FROM concerns WHERE concern_id = $1', [concernId]);
+  return new Date(row.created_at).getTime();
+}
