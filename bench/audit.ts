@@ -261,7 +261,7 @@ async function main(): Promise<void> {
     say(`  RU by kind: delta ${n(kinds.delta)}, permissions ${n(kinds.permissions)}, content (first 64 KB of exposed CSV/XLSX/TXT: evidence) ${n(kinds.content)}, discovery (users, drives, sites, domains, roster) ${n(kinds.discovery)}`);
     say(`  ratio ${(fullRu / minimum).toFixed(3)} × the minimum (target ≤ 1.1); including setup reads ${(auditTotals.ru / minimum).toFixed(3)} ×; enumeration + permissions only (the minimum's own terms) ${((kinds.delta + kinds.permissions) / minimum).toFixed(3)} ×`);
     say(`  429s received ${n(fullReport.stats.throttled)} (fake's count: ${n(auditTotals.throttled)}) at the configured budget of ${n(ruPerMinute)} RU/min`);
-    say(`  wall time ${(full.wallMs / 1000).toFixed(1)} s (audit ${(fullReport.stats.durationMs / 1000).toFixed(1)} s; the RU budget alone needs ≥ ${((auditTotals.ru / (ruPerMinute * 0.8)) * 60).toFixed(0)} s at 80 % pacing)`);
+    say(`  wall time ${(full.wallMs / 1000).toFixed(1)} s (audit ${(fullReport.stats.durationMs / 1000).toFixed(1)} s; paced by the RU budget: ${n(auditTotals.ru)} RU at 80 % of ${n(ruPerMinute)} RU/min ≈ ${((auditTotals.ru / (ruPerMinute * 0.8)) * 60).toFixed(0)} s, less the initial 10 % burst)`);
     say(`  peak RSS of the audit process ${n(full.maxRssMb)} MB`);
     say();
 

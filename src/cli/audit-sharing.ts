@@ -80,6 +80,10 @@ export const auditSharingCommand: CliCommand = {
         usage: connection.audit,
         onProgress: progress.update,
         logger: context.logger,
+      }).catch((err: unknown) => {
+        progress.done();
+        context.err.write('The audit stopped before the end; its progress is saved. Run the same command again to resume where it stopped.\n');
+        throw err;
       });
       progress.done();
       const report = buildSharingAuditReport(tenantId, result.run, result.findings);
