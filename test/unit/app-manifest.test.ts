@@ -494,6 +494,7 @@ describe('aad.manifest.json and docs/permissions.md', () => {
     'EduRoster.Read.All': 'e0ac9e1b-cb65-4fc5-87c5-1a8bc181f648',
     'GroupMember.Read.All': '98830695-27a2-44f7-8c18-0c3ebc9698f6',
     'TeamsAppInstallation.ReadWriteForUser.All': '74ef0291-ca83-4d02-8c7e-d2391e6a444f',
+    'Organization.Read.All': '498476ce-e0fe-48b0-b801-37ba7e2685c6',
   };
   const FILES_READWRITE_ALL = '75359482-378d-4052-8f01-80520e7db3cd';
   const TEAMS_CLIENTS = ['1fec8e78-bce4-4aaf-ab1b-5451cc387264', '5e3ce6c0-2b1f-4285-8d4b-75ee78787346'];
