@@ -1,0 +1,138 @@
+import { adaptiveCardProblems, cardText, findActions, findInput } from '../../test/support/card-validation';
+import type { Concern, ConcernStatus } from '../domain/concerns/concern';
+import { TRIAGE_COMMAND_KINDS } from '../domain/concerns/triage';
+import {
+  buildConcernBaseCard,
+  buildConcernUnavailableCard,
+  buildEscalationNoticeCard,
+  buildPatternAlertCard,
+  buildReadOnlyConcernCard,
+  buildReporterFeedbackCard,
+  buildTriageActionCard,
+  MAX_REFRESH_USERS,
+  TRIAGE_VERBS,
+  type TriageActionView,
+} from './triage-card';
+
+const HOSTILE = '**URGENT** [click](https://evil.example) <at>Dana</at>';
+
+const concern: Concern = {
+  tenantId: 't1',
+  concernId: '0b9e0c1e-7a53-4d2c-9d7e-2f4c2b1a0001',
+  reference: 'C-2026-00042',
+  reporter: { aadObjectId: 'aad-sam', name: 'Sam Teacher' },
+  pupils: ['Amelia Okonkwo'],
+  about: 'pupil',
+  category: 'online-bullying',
+  whatHappened: 'Messages in a group chat.',
+  occurredOn: '2026-11-20',
+  location: 'Online',
+  urgency: 'urgent',
+  recipient: 'dsl-team',
+  status: 'new',
+  createdAt: new Date('2026-11-22T09:00:00Z'),
+};
+
+let ids = 0;
+function view(status: ConcernStatus, extra: Partial<TriageActionView> = {}): TriageActionView {
+  return {
+    concern: { ...concern, status },
+    receivedAt: '22 Nov 2026, 09:00',
+    occurredAt: '20 Nov 2026',
+    triage: { status, ownerName: status === 'new' ? undefined : 'Dana Lead', riskLevel: status === 'in-progress' ? 'high' : undefined },
+    refreshUserIds: ['29:a', '29:b'],
+    events: [{ at: '22 Nov 2026, 09:05', actorName: 'Dana Lead', type: 'note-added', details: { note: HOSTILE } }],
+    totalEvents: 2,
+    linked: [],
+    samePupil: [],
+    newActionId: () => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`,
+    ...extra,
+  };
+}
+
+const primaryVerbs = (card: { actions?: Record<string, unknown>[] }) => (card.actions ?? []).map((a) => String(a.verb ?? a.title));
+
+describe('triage cards', () => {
+  it.each(['new', 'acknowledged', 'in-progress', 'closed'] as ConcernStatus[])('the action card for a %s concern is valid, with at most 6 primary actions', (status) => {
+    const card = buildTriageActionCard(view(status));
+    expect(adaptiveCardProblems(card)).toEqual([]);
+    expect((card.actions ?? []).length).toBeLessThanOrEqual(6);
+    expect(card.refresh).toMatchObject({ action: { verb: TRIAGE_VERBS.refresh }, userIds: ['29:a', '29:b'] });
+  });
+
+  it('offers only what each status allows', () => {
+    expect(primaryVerbs(buildTriageActionCard(view('new')))).toEqual([TRIAGE_VERBS.takeOwnership]);
+    expect(primaryVerbs(buildTriageActionCard(view('closed')))).toEqual(['Reopen']);
+    expect(primaryVerbs(buildTriageActionCard(view('in-progress')))).toEqual(['Add note', 'Record action', 'Information sharing', 'Risk and links', 'Close']);
+    const verbs = findActions(buildTriageActionCard(view('acknowledged'))).map((a) => a.verb);
+    for (const v of [TRIAGE_VERBS.addNote, TRIAGE_VERBS.recordAction, TRIAGE_VERBS.recordSharing, TRIAGE_VERBS.setRisk, TRIAGE_VERBS.link, TRIAGE_VERBS.close]) expect(verbs).toContain(v);
+    expect(verbs).not.toContain(TRIAGE_VERBS.addParticipant);
+  });
+
+  it('gives every button its own action id', () => {
+    const data = findActions(buildTriageActionCard(view('acknowledged')))
+      .filter((a) => a.type === 'Action.Execute' && a.verb !== TRIAGE_VERBS.refresh)
+      .map((a) => (a.data as { actionId: string }).actionId);
+    expect(data.length).toBeGreaterThan(5);
+    expect(new Set(data).size).toBe(data.length);
+  });
+
+  it('shows recorded words literally, never as markdown', () => {
+    const json = JSON.stringify(buildTriageActionCard(view('acknowledged', { triage: { status: 'acknowledged', ownerName: HOSTILE } })));
+    expect(json).toContain(JSON.stringify({ type: 'TextRun', text: HOSTILE }));
+    const textBlocks = json.match(/"type":"TextBlock","text":"[^"]*"/g) ?? [];
+    expect(textBlocks.some((t) => t.includes('evil.example') || t.includes('<at>'))).toBe(false);
+  });
+
+  it.each(TRIAGE_COMMAND_KINDS.filter((k) => k !== 'take-ownership'))('re-shows the %s form open with its errors, still valid', (kind) => {
+    const card = buildTriageActionCard(
+      view(kind === 'reopen' ? 'closed' : 'acknowledged', {
+        form: { kind, values: {}, errors: { note: 'x', outcome: 'x', shareWith: 'x', riskLevel: 'x', linkPupils: 'x', closeRationale: 'x', reopenReason: 'x', participant: 'x' } },
+        access: kind === 'add-participant' ? { participants: [], candidates: [{ aadObjectId: 'aad-dpo', name: 'Dee DPO' }] } : undefined,
+        concern: { ...concern, about: kind === 'add-participant' ? 'adult' : 'pupil' },
+      }),
+    );
+    expect(adaptiveCardProblems(card)).toEqual([]);
+    expect(cardText(card)).toContain('Nothing was recorded yet');
+  });
+
+  it('adds "give access" for a concern about an adult, listing who may be added', () => {
+    const card = buildTriageActionCard(view('acknowledged', { concern: { ...concern, about: 'adult', recipient: 'headteacher', pupils: [], adultName: 'Mr X' }, access: { participants: ['Dee DPO'], candidates: [{ aadObjectId: 'aad-hr', name: 'Hana HR' }] } }));
+    expect(adaptiveCardProblems(card)).toEqual([]);
+    expect(findInput(card, 'participant')?.choices).toEqual([{ title: 'Hana HR', value: 'aad-hr' }]);
+    expect(cardText(card)).toContain('Dee DPO');
+    expect((card.actions ?? []).length).toBeLessThanOrEqual(6);
+  });
+
+  it('the shared card refreshes for at most 60 users and carries no changing action', () => {
+    const many = Array.from({ length: 75 }, (_, i) => `29:user${i}`);
+    const card = buildConcernBaseCard({ ...view('acknowledged'), refreshUserIds: many });
+    expect(adaptiveCardProblems(card)).toEqual([]);
+    expect((card.refresh as { userIds: string[] }).userIds).toHaveLength(MAX_REFRESH_USERS);
+    expect(primaryVerbs(card)).toEqual([TRIAGE_VERBS.refresh]);
+    expect(buildConcernBaseCard({ ...view('new'), refreshUserIds: [] }).refresh).toBeUndefined();
+  });
+
+  it('the read-only card, feedback and escalation notice hold no pupil or narrative', () => {
+    const cards = [
+      buildReadOnlyConcernCard({ reference: concern.reference, category: concern.category, triage: { status: 'acknowledged', ownerName: 'Dana Lead' }, reason: 'Only members of the DSL team…' }),
+      buildReporterFeedbackCard({ reference: concern.reference, status: 'closed', recipient: 'dsl-team' }),
+      buildReporterFeedbackCard({ reference: concern.reference, status: 'acknowledged', recipient: 'headteacher' }),
+      buildEscalationNoticeCard({ reference: concern.reference, category: concern.category, receivedAt: '22 Nov 2026, 09:00', minutes: 30, dslNames: ['Dana Lead'] }),
+      buildConcernUnavailableCard('This concern is not available to you.'),
+    ];
+    for (const card of cards) {
+      expect(adaptiveCardProblems(card)).toEqual([]);
+      expect(cardText(card)).not.toContain('Amelia');
+      expect(cardText(card)).not.toContain('group chat');
+      expect(findActions(card)).toEqual([]);
+    }
+    expect(cardText(cards[2])).toContain('picked up by the headteacher.');
+  });
+
+  it('the pattern alert lists the references', () => {
+    const card = buildPatternAlertCard({ pupilName: 'Zoe Brown', references: ['C-2026-00001', 'C-2026-00007', 'C-2026-00042'], windowDays: 30 });
+    expect(adaptiveCardProblems(card)).toEqual([]);
+    expect(cardText(card)).toContain('C-2026-00001, C-2026-00007, C-2026-00042');
+  });
+});
