@@ -17,6 +17,12 @@ import { Scheduler } from './jobs/scheduler';
 import { TriageFeature } from './bot/features/triage-feature';
 import { createSharingAuditFeature } from './bot/features/sharing-audit-feature';
 import type { Logger } from './logging';
+import { TabTokenValidator } from './http/tab-auth';
+import { TabApi } from './http/tab-api';
+import { createTabAssets } from './http/tab-static';
+import { TabConcernRepository } from './store/tab-concerns.repo';
+import { getTenant } from './store/tenant.repo';
+import { join } from 'node:path';
 
 export interface JigsawOptions {
   logger: Logger;
@@ -31,6 +37,8 @@ export interface JigsawOptions {
   defaultServiceUrl?: string;
   /** Threshold for /readyz. */
   maxOutboxLagSeconds?: number;
+  /** Where the built tab is (default: dist/tab beside the compiled code). */
+  tabDir?: string;
 }
 
 export interface Jigsaw {
@@ -74,10 +82,31 @@ export async function createJigsaw(config: Config, options: JigsawOptions): Prom
     { pollMs: config.triage.schedulerPollMs },
   );
   const maxLag = options.maxOutboxLagSeconds ?? 300;
+  const tabValidator = new TabTokenValidator({
+    audiences: config.tab.audiences,
+    jwksUrlTemplate: config.tab.jwksUrlTemplate,
+    issuerTemplate: config.tab.issuerTemplate,
+    allowedTenantIds: config.allowedTenantIds,
+    isKnownTenant: async (tenantId) => Boolean(await getTenant(db, tenantId)),
+  });
+  const tabApi = new TabApi({
+    db,
+    concerns,
+    tabConcerns: new TabConcernRepository(cipher),
+    config,
+    now,
+    validator: tabValidator,
+    logger: logger.child({ component: 'tab' }),
+    onOutboxChanged: () => worker.poke(),
+    ...triageSettings,
+  });
+  // Compiled, this file is dist/app.js and the tab is dist/tab; run from source (tests), the built tab is still in dist/tab.
+  const tabDir = options.tabDir ?? (__filename.endsWith('.js') ? join(__dirname, 'tab') : join(__dirname, '..', 'dist', 'tab'));
   const http = createHttpServer({
     adapter,
     bot,
     logger: logger.child({ component: 'http' }),
+    tab: { api: tabApi, assets: createTabAssets(tabDir, { devTokens: config.tab.devTokens }) },
     readiness: async () => {
       const lag = await outboxLagSeconds(db, now());
       return { ready: lag <= maxLag, checks: { store: 'ok', outboxLagSeconds: Math.round(lag) } };

@@ -121,6 +121,13 @@ export const ConfigSchema = z
       .optional()
       .transform((v) => parseAudienceGroups(v ?? ''))
       .refine((m) => m !== undefined, 'must be "audience:groupId|groupId,audience:groupId" with audiences staff, governors, volunteers, pupils-ks1…pupils-ks5, parents'),
+
+    // The tab: its API accepts only Entra ID access tokens issued for the app (Teams SSO).
+    // Without TAB_AUDIENCE the tab API refuses every call (the page still loads and says so).
+    TAB_AUDIENCE: csv,
+    TAB_JWKS_URL: z.string().default('https://login.microsoftonline.com/{tid}/discovery/v2.0/keys'),
+    TAB_ISSUER: z.string().default('https://login.microsoftonline.com/{tid}/v2.0'),
+    TAB_DEV_TOKENS: flag(false),
   })
   .superRefine((env, ctx) => {
     if (env.BOT_ID) {
@@ -140,6 +147,7 @@ export const ConfigSchema = z
       ctx.addIssue({ code: 'custom', path: ['HOST'], message: `local mode (no BOT_ID) accepts unauthenticated requests, so it binds 127.0.0.1 only; got "${env.HOST}"` });
     }
     checkGraphSettings(env, ctx);
+    checkTabSettings(env, ctx);
     if (env.AUP_DEADLINE_DAYS <= (env.AUP_REMINDER_DAYS.at(-1) ?? 0)) {
       ctx.addIssue({ code: 'custom', path: ['AUP_DEADLINE_DAYS'], message: 'must be after the last reminder (AUP_REMINDER_DAYS)' });
     }
@@ -194,6 +202,34 @@ function checkGraphSettings(env: ParsedEnv, ctx: IssueSink): void {
     }
   } else if (env.GRAPH_REMEDIATION_CLIENT_ID || env.GRAPH_REMEDIATION_CLIENT_SECRET || env.GRAPH_REMEDIATION_CERT_KEY_FILE) {
     ctx.addIssue({ code: 'custom', path: ['REMEDIATION_ENABLED'], message: 'is false but remediation credentials are set: set REMEDIATION_ENABLED=true or remove them' });
+  }
+}
+
+/**
+ * The tab's token settings. Outside production a test identity provider on loopback may stand
+ * in for Entra ID (http allowed there, and a token may arrive in the page's #token= fragment);
+ * production accepts https key sets only and never a token from the URL.
+ */
+function checkTabSettings(env: ParsedEnv, ctx: IssueSink): void {
+  const production = Boolean(env.BOT_ID);
+  for (const key of ['TAB_JWKS_URL', 'TAB_ISSUER'] as const) {
+    const value = env[key];
+    let url: URL | undefined;
+    try {
+      url = new URL(value.replace(/\{tid\}/g, '00000000-0000-0000-0000-000000000000'));
+    } catch {
+      url = undefined;
+    }
+    if (!url || !/^https?:$/.test(url.protocol)) ctx.addIssue({ code: 'custom', path: [key], message: 'must be a URL (use {tid} where the tenant id goes)' });
+    else if (key === 'TAB_JWKS_URL' && url.protocol !== 'https:' && (production || !isLoopbackHost(url.hostname))) {
+      ctx.addIssue({ code: 'custom', path: [key], message: 'must be https (http is accepted only for a test identity provider on 127.0.0.1 outside production)' });
+    }
+  }
+  if (production && env.TAB_DEV_TOKENS) {
+    ctx.addIssue({ code: 'custom', path: ['TAB_DEV_TOKENS'], message: 'must not be set in production mode (BOT_ID is set): the tab takes its token from Teams only' });
+  }
+  if (env.TAB_AUDIENCE.some((a) => !/^(api:\/\/[^\s,]+|[0-9a-fA-F-]{36})$/.test(a))) {
+    ctx.addIssue({ code: 'custom', path: ['TAB_AUDIENCE'], message: 'must list the app\'s API identifier (api://{domain}/{clientId}) and/or its client id' });
   }
 }
 
@@ -280,6 +316,16 @@ export interface Config {
     teamsAppId?: string;
     /** Entra groups per audience (audience id → group ids). */
     audienceGroups: Record<string, string[]>;
+  };
+  tab: {
+    /** Accepted `aud` values: the API identifier api://{domain}/{clientId} and/or the client id. Empty = tab API closed. */
+    audiences: string[];
+    /** Where a tenant's signing keys are; `{tid}` is replaced by the token's tenant id. */
+    jwksUrlTemplate: string;
+    /** The expected `iss`; `{tid}` is replaced by the token's tenant id. */
+    issuerTemplate: string;
+    /** Outside production only: the page may take a token from its #token= fragment (browser tests). */
+    devTokens: boolean;
   };
 }
 
@@ -368,6 +414,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       teamsAppId: e.AUP_TEAMS_APP_ID,
       audienceGroups: e.AUP_AUDIENCE_GROUPS ?? {},
     },
+    tab: { audiences: e.TAB_AUDIENCE, jwksUrlTemplate: e.TAB_JWKS_URL, issuerTemplate: e.TAB_ISSUER, devTokens: e.TAB_DEV_TOKENS && !e.BOT_ID },
   };
   return Object.freeze(config);
 }
@@ -389,5 +436,6 @@ export function summarizeConfig(config: Config): Record<string, unknown> {
     allowedTenants: config.allowedTenantIds.length,
     graph: config.graph ? { authorityHost: config.graph.authorityHost, baseUrl: config.graph.baseUrl, credential: config.graph.credential.kind } : 'unset',
     remediation: config.remediation.enabled ? 'enabled' : 'disabled',
+    tab: config.tab.audiences.length ? { audiences: config.tab.audiences.length, devTokens: config.tab.devTokens } : 'closed',
   };
 }

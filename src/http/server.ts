@@ -2,6 +2,8 @@ import restify from 'restify';
 import type { CloudAdapter } from 'botbuilder';
 import type { ActivityHandler } from 'botbuilder';
 import { describeError, type Logger } from '../logging';
+import type { TabApi } from './tab-api';
+import type { TabAssets } from './tab-static';
 
 export interface HealthReport {
   ready: boolean;
@@ -15,6 +17,8 @@ export interface HttpServerDeps {
   readiness: () => Promise<HealthReport>;
   /** Requests larger than this are refused (413) before any parsing. */
   maxBodyBytes?: number;
+  /** The Jigsaw tab: its static pages (/tab/*) and its JSON API (/api/tab/*). */
+  tab?: { api: TabApi; assets: TabAssets };
 }
 
 export interface RunningHttpServer {
@@ -48,6 +52,8 @@ export function createHttpServer(deps: HttpServerDeps) {
       if (!res.headersSent) res.send(500, { error: 'internal error' });
     }
   });
+
+  if (deps.tab) registerTabRoutes(server, deps.tab);
 
   server.get('/healthz', (_req, res, next) => {
     res.send(200, { status: 'alive' });
@@ -87,4 +93,27 @@ export function createHttpServer(deps: HttpServerDeps) {
       });
     },
   };
+}
+
+/** The tab's pages and API: restify is adapted here to the framework-free TabApi and TabAssets. */
+function registerTabRoutes(server: restify.Server, tab: { api: TabApi; assets: TabAssets }): void {
+  server.get('/tab/*', (req, res, next) => {
+    const out = tab.assets.serve(String(req.params['*'] ?? ''));
+    res.writeHead(out.status, out.headers);
+    res.end(out.body);
+    return next(false);
+  });
+  const api = async (req: restify.Request, res: restify.Response) => {
+    const out = await tab.api.handle({
+      method: req.method ?? 'GET',
+      path: String(req.params['*'] ?? ''),
+      query: Object.fromEntries(new URL(req.url ?? '/', 'http://localhost').searchParams),
+      body: req.body,
+      authorization: req.headers.authorization,
+    });
+    for (const [name, value] of Object.entries(out.headers ?? {})) res.setHeader(name, value);
+    res.send(out.status, out.body);
+  };
+  server.get('/api/tab/*', api);
+  server.post('/api/tab/*', api);
 }

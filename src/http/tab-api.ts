@@ -1,0 +1,143 @@
+import { z } from 'zod';
+import type { Db } from '../store/db';
+import type { Logger } from '../logging';
+import { describeError } from '../logging';
+import type { TabTokenValidator } from './tab-auth';
+import { resolveTabUser, type TabUser } from '../services/tab-identity';
+import { applyTabAction, getConcernDetail, getPupilChronology, listMyReports, listPrivateConcerns, listQueue, TabRefusal, type TabConcernDeps } from '../services/tab-concerns';
+import { getAccessLog, getAdminSettings, getAupRegister, getSharingAudit, type TabAdminDeps } from '../services/tab-admin';
+import { buildGovernorReport } from '../services/tab-reports';
+import { getAupStatusForPerson } from '../services/aup-register';
+import { canOpen, type TabView } from '../domain/people/tab-access';
+import { CATEGORY_IDS } from '../domain/concerns/categories';
+
+/** A tab API request with no framework types (server.ts adapts restify to this). */
+export interface TabHttpRequest {
+  method: string;
+  /** The path after /api/tab/, e.g. "concerns/…/actions". */
+  path: string;
+  query: Record<string, unknown>;
+  body: unknown;
+  authorization?: string;
+}
+
+export interface TabHttpResponse {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface TabApiDeps extends TabConcernDeps, TabAdminDeps {
+  db: Db;
+  validator: TabTokenValidator;
+  logger: Logger;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const STATUSES = ['new', 'acknowledged', 'in-progress', 'closed'] as const;
+const one = z.preprocess((v) => (Array.isArray(v) ? v[0] : v), z.string().trim().max(200).optional().transform((v) => (v ? v : undefined)));
+
+/** Queue filters, parsed at the edge; anything unknown is an error, not silently ignored. */
+export const QueueQuerySchema = z.object({
+  status: one.pipe(z.string().regex(/^(new|acknowledged|in-progress|closed|open)(,(new|acknowledged|in-progress|closed|open))*$/).optional()),
+  urgency: one.pipe(z.enum(['urgent', 'standard']).optional()),
+  category: one.pipe(z.enum(CATEGORY_IDS).optional()),
+  fourC: one.pipe(z.enum(['content', 'contact', 'conduct', 'commerce', 'technical', 'data', 'adult']).optional()),
+  owner: one.pipe(z.string().regex(/^(none|[0-9a-f-]{36})$/i).optional()),
+  pupil: one,
+  q: one,
+});
+export type QueueQueryReq = z.infer<typeof QueueQuerySchema>;
+
+export const ActionBodySchema = z.object({
+  kind: z.string().max(40),
+  actionId: z.string().regex(UUID).optional(),
+  values: z.record(z.string(), z.union([z.string().max(8000), z.boolean(), z.null()])).default({}),
+});
+
+export const SharingQuerySchema = z.object({
+  status: one.pipe(z.enum(['open', 'remediated', 'accepted', 'resolved']).optional()),
+  severity: one.pipe(z.enum(['critical', 'high', 'medium', 'low']).optional()),
+  scope: one.pipe(z.enum(['anonymous', 'organization', 'users', 'external']).optional()),
+  pupilData: one.pipe(z.enum(['yes', 'no']).optional()),
+});
+
+const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
+
+/**
+ * The tab's JSON API: every call validates the bearer token first (identity = the token's
+ * tid/oid), resolves roles from the store, then answers only what those roles allow, inside
+ * the token's tenant. Errors map to statuses here, in one place; no stack or SQL reaches the wire.
+ */
+export class TabApi {
+  constructor(private readonly deps: TabApiDeps) {}
+
+  async handle(req: TabHttpRequest): Promise<TabHttpResponse> {
+    try {
+      const auth = await this.deps.validator.validate(req.authorization);
+      if (!auth.ok) {
+        return { status: 401, body: { error: auth.error }, headers: { ...NO_STORE, 'www-authenticate': 'Bearer error="invalid_token"' } };
+      }
+      const user = await resolveTabUser(this.deps.db, auth.identity);
+      const result = await this.route(req, user);
+      return { status: 200, body: result, headers: NO_STORE };
+    } catch (err) {
+      if (err instanceof TabRefusal) return { status: err.status, body: { error: err.code, message: err.message, ...err.details }, headers: NO_STORE };
+      if (err instanceof z.ZodError) return { status: 400, body: { error: 'invalid_request', message: 'The request could not be read.' }, headers: NO_STORE };
+      this.deps.logger.error(describeError(err), 'tab API failed');
+      return { status: 500, body: { error: 'internal_error' }, headers: NO_STORE };
+    }
+  }
+
+  private async route(req: TabHttpRequest, user: TabUser): Promise<unknown> {
+    const parts = req.path.split('/').filter(Boolean);
+    const get = req.method === 'GET';
+    const need = (view: TabView) => {
+      if (!canOpen(user.roles, view)) throw new TabRefusal(403, 'forbidden', 'Your role does not include this view.');
+    };
+    const d = this.deps;
+    const [a, b, c, e, f] = parts;
+    if (get && a === 'me' && parts.length === 1) {
+      return { name: user.name, roles: [...user.roles], views: user.views };
+    }
+    if (a === 'concerns') {
+      if (get && parts.length === 1) {
+        const q = QueueQuerySchema.parse(req.query);
+        const statuses = q.status?.split(',').flatMap((s) => (s === 'open' ? (['new', 'acknowledged', 'in-progress'] as const) : [s as (typeof STATUSES)[number]]));
+        return listQueue(d, user, { statuses, urgency: q.urgency, category: q.category, fourC: q.fourC, owner: q.owner?.toLowerCase(), pupil: q.pupil, q: q.q });
+      }
+      if (!b || !UUID.test(b)) throw new TabRefusal(404, 'not_found', 'This concern is not available to you.');
+      if (get && parts.length === 2) return getConcernDetail(d, user, b.toLowerCase());
+      if (!get && req.method === 'POST' && c === 'actions' && parts.length === 3) return applyTabAction(d, user, b.toLowerCase(), ActionBodySchema.parse(req.body ?? {}));
+      if (get && c === 'pupils' && e && /^\d{1,3}$/.test(e) && f === 'chronology' && parts.length === 5) return getPupilChronology(d, user, b.toLowerCase(), Number(e));
+    }
+    if (get && parts.length === 1) {
+      switch (a) {
+        case 'private-concerns':
+          need('private-concerns');
+          return listPrivateConcerns(d, user);
+        case 'my-reports': {
+          const reports = await listMyReports(d, user);
+          const aups = await getAupStatusForPerson({ db: d.db, now: d.now, rules: { validityMonths: d.config.aup.validityMonths } }, user.tenantId, user.aadObjectId).catch(() => []);
+          return { ...reports, aups: aups.map((x) => ({ title: x.title, versionNumber: x.versionNumber, status: x.status, acknowledgedAt: x.acknowledgedAt?.toISOString(), expiresAt: x.expiresAt?.toISOString() })) };
+        }
+        case 'access-log':
+          need('access-log');
+          return getAccessLog(d, user);
+      }
+    }
+    if (get && a === 'governors' && b === 'report' && parts.length === 2) {
+      need('governors');
+      return buildGovernorReport({ db: d.db, tabConcerns: d.tabConcerns, now: d.now, aupValidityMonths: d.config.aup.validityMonths }, user.tenantId);
+    }
+    if (get && a === 'admin' && parts.length === 2) {
+      if (b === 'settings') return getAdminSettings(d, user);
+      if (b === 'aup') return getAupRegister(d, user);
+      if (b === 'sharing') {
+        const q = SharingQuerySchema.parse(req.query);
+        return getSharingAudit(d, user, { status: q.status, severity: q.severity, scope: q.scope, pupilData: q.pupilData === undefined ? undefined : q.pupilData === 'yes' });
+      }
+    }
+    throw new TabRefusal(404, 'not_found', 'No such tab API.');
+  }
+}

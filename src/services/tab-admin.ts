@@ -1,0 +1,124 @@
+import type { Db } from '../store/db';
+import type { Config } from '../config';
+import { getDslChannel, listDslMembers } from '../store/conversation.repo';
+import { getTenant } from '../store/tenant.repo';
+import { dslRosterSummary, listAuditRuns, listRoleHoldersWithNames } from '../store/tab-admin.repo';
+import { listFindingsByStatus, type FindingStatus } from '../store/sharing-findings.repo';
+import { listTabAccess, writeTabAccess } from '../store/tab-access-log.repo';
+import { listLatestAupVersions, countAupSends } from '../store/aup.repo';
+import { AUDIENCE_LABELS } from '../domain/aup/types';
+import { buildAupRegister } from './aup-register';
+import { TabRefusal } from './tab-concerns';
+import type { TabUser } from './tab-identity';
+
+export interface TabAdminDeps {
+  db: Db;
+  config: Config;
+  now: () => Date;
+}
+
+function requireAdmin(user: TabUser): void {
+  if (!user.roles.has('admin')) throw new TabRefusal(403, 'forbidden', 'Only Jigsaw administrators see this.');
+}
+
+const ROLE_TITLES: Record<string, string> = {
+  admin: 'Administrator',
+  headteacher: 'Headteacher',
+  chair: 'Chair of governors',
+  dpo: 'Data Protection Officer',
+  it_manager: 'IT / network manager',
+  online_safety_lead: 'Online safety lead',
+  governor: 'Governor',
+};
+
+/** Who holds which role, the DSL channel and roster, and the thresholds in force. */
+export async function getAdminSettings(deps: TabAdminDeps, user: TabUser) {
+  requireAdmin(user);
+  const tenant = await getTenant(deps.db, user.tenantId);
+  const channel = await getDslChannel(deps.db, user.tenantId);
+  const roster = await dslRosterSummary(deps.db, user.tenantId);
+  const members = await listDslMembers(deps.db, user.tenantId);
+  const holders = await listRoleHoldersWithNames(deps.db, user.tenantId);
+  const c = deps.config;
+  return {
+    school: { name: tenant?.schoolName ?? '', timeZone: tenant?.timeZone ?? 'Europe/London' },
+    roles: holders.map((h) => ({ role: h.role, roleTitle: ROLE_TITLES[h.role] ?? h.role, name: h.displayName ?? 'Not yet known to Jigsaw', aadObjectId: h.aadObjectId, source: h.source })),
+    dslChannel: channel ? { name: channel.channelName ?? 'DSL channel', registeredBy: channel.registeredBy } : undefined,
+    dslMembers: members.map((m) => m.displayName),
+    rosterRefreshedAt: roster.refreshedAt?.toISOString(),
+    thresholds: [
+      { name: 'First escalation of an unacknowledged urgent concern', value: `${c.triage.escalationFirstMinutes} minutes` },
+      { name: 'Escalation to the headteacher', value: `${c.triage.escalationSecondMinutes} minutes later` },
+      { name: 'Pattern alert', value: `${c.triage.patternThreshold} concerns about one pupil within ${c.triage.patternWindowDays} days` },
+      { name: 'AUP acknowledgement valid for', value: `${c.aup.validityMonths} months` },
+      { name: 'AUP reminders', value: `${c.aup.reminderDays.join(' and ')} days after sending; deadline ${c.aup.deadlineDays} days` },
+      { name: 'Sharing audit', value: c.graph ? 'Connected to Microsoft Graph' : 'Not configured' },
+      { name: 'Link removal (remediation)', value: c.remediation.enabled ? 'Enabled' : 'Disabled' },
+    ],
+  };
+}
+
+const FINDING_STATUSES: readonly FindingStatus[] = ['open', 'remediated', 'accepted', 'resolved'];
+
+/** The sharing audit's runs and findings (filters: status, severity, pupil data, scope). */
+export async function getSharingAudit(deps: TabAdminDeps, user: TabUser, filter: { status?: string; severity?: string; pupilData?: boolean; scope?: string }) {
+  requireAdmin(user);
+  const status = (FINDING_STATUSES as readonly string[]).includes(filter.status ?? '') ? (filter.status as FindingStatus) : 'open';
+  const runs = await listAuditRuns(deps.db, user.tenantId);
+  const findings = (await listFindingsByStatus(deps.db, user.tenantId, status, (filter.severity as never) ?? null))
+    .filter((f) => filter.pupilData === undefined || f.pupilData.likely === filter.pupilData)
+    .filter((f) => !filter.scope || f.exposure.scope === filter.scope)
+    .slice(0, 500);
+  return {
+    runs: runs.map((r) => ({ ...r, startedAt: r.startedAt.toISOString(), finishedAt: r.finishedAt?.toISOString() })),
+    findings: findings.map((f) => ({
+      findingId: f.id,
+      name: f.name,
+      path: f.path,
+      scope: f.exposure.scope,
+      linkType: f.exposure.linkType,
+      severity: f.severity,
+      pupilDataLikely: f.pupilData.likely,
+      exposedDescendants: f.exposedDescendants,
+      ownerName: f.owner.displayName,
+      status: f.status,
+      statusReason: f.statusReason,
+      lastSeenAt: f.lastSeenAt,
+    })),
+  };
+}
+
+/** AUP versions with their progress, and the register (who has agreed, who has not). */
+export async function getAupRegister(deps: TabAdminDeps, user: TabUser) {
+  requireAdmin(user);
+  const versions = await listLatestAupVersions(deps.db, user.tenantId);
+  const progress = [];
+  for (const v of versions) {
+    progress.push({ audience: v.audience, audienceTitle: AUDIENCE_LABELS[v.audience], title: v.title, versionNumber: v.versionNumber, publishedAt: v.publishedAt.toISOString(), sends: await countAupSends(deps.db, user.tenantId, v.versionId) });
+  }
+  const register = await buildAupRegister({ db: deps.db, now: deps.now, rules: { validityMonths: deps.config.aup.validityMonths } }, user.tenantId);
+  return {
+    versions: progress,
+    register: register.map((e) => ({
+      audience: e.audience,
+      audienceTitle: AUDIENCE_LABELS[e.audience],
+      name: e.displayName,
+      status: e.status,
+      latestVersionNumber: e.latestVersionNumber,
+      acknowledgedVersion: e.lastAck?.versionNumber,
+      acknowledgedAt: e.lastAck?.acknowledgedAt.toISOString(),
+      expiresAt: e.lastAck?.expiresAt.toISOString(),
+      method: e.lastAck?.method,
+    })),
+  };
+}
+
+/** The tab's access log, for DSLs and the DPO (reading it is logged as well). */
+export async function getAccessLog(deps: TabAdminDeps, user: TabUser) {
+  if (!user.roles.has('dsl') && !user.roles.has('dpo')) throw new TabRefusal(403, 'forbidden', 'Only the DSL team and the Data Protection Officer can read the access log.');
+  await writeTabAccess(deps.db, { tenantId: user.tenantId, actorAadId: user.aadObjectId, actorName: user.name, action: 'access-log.view', outcome: 'allowed', at: deps.now() });
+  const entries = await listTabAccess(deps.db, user.tenantId, { limit: 500 });
+  return {
+    entries: entries.map((e) => ({ at: e.at.toISOString(), actorName: e.actorName ?? e.actorAadId, action: e.action, reference: e.reference, pupil: e.pupilKey ? e.pupilKey.replace(/^name:/, '') : undefined, outcome: e.outcome })),
+  };
+}

@@ -1,0 +1,69 @@
+import type { Db } from '../store/db';
+import type { TabConcernRepository } from '../store/tab-concerns.repo';
+import { CATEGORIES, FOUR_C_TITLES, type FourC, isCategoryId, getCategory } from '../domain/concerns/categories';
+import { outcomeTitle } from '../domain/concerns/triage';
+import { governorAupCounts } from './aup-register';
+import type { AupCounts } from '../domain/aup/status';
+
+export interface CountRow {
+  key: string;
+  label: string;
+  count: number;
+}
+
+/** The governors' anonymised report: counts only; no names, references, dates of single cases or narrative. */
+export interface GovernorReport {
+  periodStart: string;
+  periodEnd: string;
+  total: number;
+  byCategory: CountRow[];
+  byFourC: CountRow[];
+  byMonth: CountRow[];
+  byStatus: CountRow[];
+  outcomes: CountRow[];
+  acknowledgement: { acknowledged: number; medianMinutes?: number; within15Minutes: number; within1Day: number };
+  aup: AupCounts[];
+}
+
+const STATUS_LABELS: Record<string, string> = { new: 'New', acknowledged: 'Acknowledged', 'in-progress': 'In progress', closed: 'Closed' };
+
+/** Twelve calendar months up to `now` (UTC), counted from the store's facts. */
+export async function buildGovernorReport(deps: { db: Db; tabConcerns: TabConcernRepository; now: () => Date; aupValidityMonths: number }, tenantId: string): Promise<GovernorReport> {
+  const now = deps.now();
+  const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 11, 1));
+  const facts = await deps.tabConcerns.listConcernFacts(deps.db, tenantId, start);
+  const outcomes = await deps.tabConcerns.listClosingOutcomes(deps.db, tenantId, start);
+
+  const count = (keys: string[]) => keys.reduce((m, k) => m.set(k, (m.get(k) ?? 0) + 1), new Map<string, number>());
+  const byCategory = count(facts.map((f) => f.category));
+  const byFourC = count(facts.map((f) => (isCategoryId(f.category) ? getCategory(f.category).fourC : 'content')));
+  const months: CountRow[] = [];
+  for (let i = 0; i < 12; i++) {
+    const d = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + i, 1));
+    const key = d.toISOString().slice(0, 7);
+    months.push({ key, label: new Intl.DateTimeFormat('en-GB', { month: 'short', year: 'numeric', timeZone: 'UTC' }).format(d), count: facts.filter((f) => f.createdAt.toISOString().slice(0, 7) === key).length });
+  }
+  const minutes = facts.filter((f) => f.acknowledgedAt).map((f) => (f.acknowledgedAt!.getTime() - f.createdAt.getTime()) / 60_000).sort((a, b) => a - b);
+  const median = minutes.length ? (minutes.length % 2 ? minutes[(minutes.length - 1) / 2]! : (minutes[minutes.length / 2 - 1]! + minutes[minutes.length / 2]!) / 2) : undefined;
+  const statusCounts = count(facts.map((f) => f.status));
+  const outcomeCounts = count(outcomes);
+  const aup = await governorAupCounts({ db: deps.db, now: deps.now, rules: { validityMonths: deps.aupValidityMonths } }, tenantId).catch((): AupCounts[] => []);
+
+  return {
+    periodStart: start.toISOString().slice(0, 10),
+    periodEnd: now.toISOString().slice(0, 10),
+    total: facts.length,
+    byCategory: CATEGORIES.map((c) => ({ key: c.id, label: c.title, count: byCategory.get(c.id) ?? 0 })),
+    byFourC: (Object.keys(FOUR_C_TITLES) as FourC[]).map((k) => ({ key: k, label: FOUR_C_TITLES[k], count: byFourC.get(k) ?? 0 })),
+    byMonth: months,
+    byStatus: Object.keys(STATUS_LABELS).map((k) => ({ key: k, label: STATUS_LABELS[k]!, count: statusCounts.get(k) ?? 0 })),
+    outcomes: [...outcomeCounts].map(([k, n]) => ({ key: k, label: outcomeTitle(k), count: n })).sort((a, b) => b.count - a.count || a.label.localeCompare(b.label)),
+    acknowledgement: {
+      acknowledged: minutes.length,
+      medianMinutes: median === undefined ? undefined : Math.round(median),
+      within15Minutes: minutes.filter((m) => m <= 15).length,
+      within1Day: minutes.filter((m) => m <= 24 * 60).length,
+    },
+    aup,
+  };
+}

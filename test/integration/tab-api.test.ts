@@ -1,0 +1,258 @@
+import { SCHOOL, PEOPLE, startHarness, type Harness } from '../support/harness';
+import { reportAndAwaitCard } from '../support/triage';
+import { startTestIdentityProvider, type TestIdentityProvider } from '../support/test-identity-provider';
+import { assignRole, upsertTenant } from '../../src/store/tenant.repo';
+
+// The tab API with tokens from a test identity provider the server is configured to trust:
+// each role sees only its views and data, in its own tenant, and every view of a concern or a
+// pupil's chronology is logged.
+const GOVERNOR = { aadObjectId: '99999999-0000-4000-8000-000000000099', name: 'Gwen Governor' };
+const OTHER_TENANT = '7a2d3c4b-0000-4000-8000-000000000002';
+
+let h: Harness;
+let idp: TestIdentityProvider;
+let pupilConcern: { reference: string; concernId: string };
+let urgentConcern: { reference: string; concernId: string };
+let adultConcern: { reference: string; concernId: string };
+
+async function call(token: string | undefined, path: string, init: { method?: string; body?: unknown } = {}) {
+  const res = await fetch(`${h.url}/api/tab/${path}`, {
+    method: init.method ?? 'GET',
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(init.body ? { 'content-type': 'application/json' } : {}) },
+    body: init.body ? JSON.stringify(init.body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined, text, headers: res.headers };
+}
+const as = (who: { aadObjectId: string; name: string }) => idp.mint(who);
+
+beforeAll(async () => {
+  idp = await startTestIdentityProvider(SCHOOL.tenantId);
+  h = await startHarness({ env: idp.env });
+  await assignRole(h.db, SCHOOL.tenantId, 'governor', GOVERNOR.aadObjectId);
+  pupilConcern = await reportAndAwaitCard(h, PEOPLE.teacher);
+  urgentConcern = await reportAndAwaitCard(h, PEOPLE.teacher, { pupils: 'Jordan Blake', category: 'grooming', urgency: 'urgent', whatHappened: 'Jordan said an adult online asked to meet him.' });
+  adultConcern = await reportAndAwaitCard(h, PEOPLE.teacher, { about: 'adult', adultName: 'Mr Example', category: 'concern-about-adult', pupils: '', whatHappened: 'A member of staff messaged a pupil on social media.' });
+}, 60_000);
+
+afterAll(async () => {
+  await h?.stop();
+  await idp?.stop();
+});
+
+describe('tokens', () => {
+  it.each([
+    ['no token', async () => undefined],
+    ['a forged signature', async () => idp.forge(PEOPLE.dsl1)],
+    ['an expired token', async () => idp.mint(PEOPLE.dsl1, { expiresIn: -3600 })],
+    ['the wrong audience', async () => idp.mint(PEOPLE.dsl1, { audience: 'api://elsewhere.example/another-app' })],
+    ['the wrong issuer', async () => idp.mint(PEOPLE.dsl1, { issuer: 'https://login.microsoftonline.com/attacker/v2.0' })],
+    ['no access_as_user scope (an app-only token)', async () => idp.mint(PEOPLE.dsl1, { scp: '' })],
+    ['a tenant this service does not serve', async () => idp.mint(PEOPLE.dsl1, { tenantId: '12345678-0000-4000-8000-000000000bad' })],
+    ['a token that is not a JWT', async () => 'not-a-token'],
+  ])('%s gets 401', async (_what, token) => {
+    const res = await call(await token(), 'concerns');
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    expect(res.text).not.toContain('Amelia');
+  });
+
+  it('accepts the API identifier as the audience as well as the client id', async () => {
+    expect((await call(await idp.mint(PEOPLE.dsl1, { audience: idp.audience }), 'me')).status).toBe(200);
+    expect((await call(await idp.mint(PEOPLE.dsl1, { audience: idp.clientId }), 'me')).status).toBe(200);
+  });
+
+  it('takes identity from the token only: roles are resolved on the server', async () => {
+    const me = await call(await as(PEOPLE.dsl1), 'me');
+    expect(me.body.roles).toEqual(expect.arrayContaining(['staff', 'dsl']));
+    expect(me.body.views).toEqual(expect.arrayContaining(['queue', 'access-log', 'my-reports']));
+    const teacher = await call(await idp.mint(PEOPLE.teacher, { claims: { roles: ['admin'], wids: ['62e90394-69f5-4237-9190-012177145e10'] } }), 'me');
+    expect(teacher.body.roles).toEqual(['staff']);
+    expect(teacher.body.views).toEqual(['my-reports']);
+  });
+});
+
+describe('staff', () => {
+  it('cannot read a concern, the queue or the access log', async () => {
+    const token = await as(PEOPLE.teacher);
+    expect((await call(token, `concerns/${pupilConcern.concernId}`)).status).toBe(403);
+    expect((await call(token, `concerns/${pupilConcern.concernId}/pupils/0/chronology`)).status).toBe(403);
+    expect((await call(token, 'concerns')).status).toBe(403);
+    expect((await call(token, 'access-log')).status).toBe(403);
+    expect((await call(token, 'governors/report')).status).toBe(403);
+    expect((await call(token, 'admin/settings')).status).toBe(403);
+    const act = await call(token, `concerns/${pupilConcern.concernId}/actions`, { method: 'POST', body: { kind: 'take-ownership' } });
+    expect(act.status).toBe(403);
+  });
+
+  it('sees their own reports: reference, date and status, no case details', async () => {
+    const res = await call(await as(PEOPLE.teacher), 'my-reports');
+    expect(res.status).toBe(200);
+    expect(res.body.reports.map((r: { reference: string }) => r.reference)).toEqual(expect.arrayContaining([pupilConcern.reference, adultConcern.reference]));
+    expect(Object.keys(res.body.reports[0]).sort()).toEqual(['createdAt', 'reference', 'status', 'statusText']);
+    expect(res.text).not.toMatch(/Amelia|Jordan|Mr Example|messaged/);
+    const dsl = await call(await as(PEOPLE.dsl1), 'my-reports');
+    expect(dsl.body.reports).toEqual([]);
+  });
+});
+
+describe('DSL', () => {
+  it('sees the queue of concerns about pupils, never those about adults', async () => {
+    const res = await call(await as(PEOPLE.dsl1), 'concerns');
+    expect(res.status).toBe(200);
+    const refs = res.body.concerns.map((c: { reference: string }) => c.reference);
+    expect(refs).toEqual(expect.arrayContaining([pupilConcern.reference, urgentConcern.reference]));
+    expect(refs).not.toContain(adultConcern.reference);
+    expect(res.text).not.toContain('Mr Example');
+    const amelia = res.body.concerns.find((c: { reference: string }) => c.reference === pupilConcern.reference);
+    expect(amelia).toMatchObject({ pupils: ['Amelia Okonkwo (6B)'], category: 'online-bullying', fourC: 'conduct', urgency: 'standard', status: 'new' });
+    expect(amelia.whatHappened).toBeUndefined();
+  });
+
+  it.each([
+    ['urgency=urgent', ['urgent']],
+    ['category=online-bullying', ['amelia']],
+    ['fourC=contact', ['urgent']],
+    ['pupil=okonkwo%20amelia', ['amelia']],
+    ['q=jordan', ['urgent']],
+    ['status=closed', []],
+    ['owner=none', ['amelia', 'urgent']],
+  ])('filters: %s', async (query, expected) => {
+    const res = await call(await as(PEOPLE.dsl1), `concerns?${query}`);
+    expect(res.status).toBe(200);
+    const refs = res.body.concerns.map((c: { reference: string }) => c.reference).sort();
+    const want = expected.map((w) => (w === 'amelia' ? pupilConcern.reference : urgentConcern.reference)).sort();
+    expect(refs).toEqual(want);
+  });
+
+  it('rejects an unknown filter value', async () => {
+    expect((await call(await as(PEOPLE.dsl1), 'concerns?urgency=whenever')).status).toBe(400);
+  });
+
+  it('reads a concern with its decrypted chronology, and the view is logged', async () => {
+    const res = await call(await as(PEOPLE.dsl1), `concerns/${pupilConcern.concernId}`);
+    expect(res.status).toBe(200);
+    expect(res.body.concern).toMatchObject({ reference: pupilConcern.reference, whatHappened: expect.stringContaining('class group chat'), childWords: 'They said nobody wants me there.', reporterName: PEOPLE.teacher.name });
+    expect(res.body.chronology[0]).toMatchObject({ seq: 1, type: 'reported', actorName: PEOPLE.teacher.name });
+    const [row] = await h.db.query<Record<string, unknown>>("SELECT * FROM tab_access_log WHERE tenant_id = $1 AND action = 'concern.view' AND concern_id = $2 AND actor_aad_id = $3", [SCHOOL.tenantId, pupilConcern.concernId, PEOPLE.dsl1.aadObjectId]);
+    expect(row).toMatchObject({ outcome: 'allowed', reference: pupilConcern.reference, actor_name: PEOPLE.dsl1.name });
+  });
+
+  it('acts through the same service as the card: take ownership, note, risk', async () => {
+    const token = await as(PEOPLE.dsl1);
+    const path = `concerns/${pupilConcern.concernId}/actions`;
+    const own = await call(token, path, { method: 'POST', body: { kind: 'take-ownership', actionId: '11111111-1111-4111-8111-111111111111' } });
+    expect(own.status).toBe(200);
+    expect(own.body).toMatchObject({ recorded: true, status: 'acknowledged' });
+    const again = await call(token, path, { method: 'POST', body: { kind: 'take-ownership', actionId: '11111111-1111-4111-8111-111111111111' } });
+    expect(again.body).toMatchObject({ recorded: false });
+    expect((await call(token, path, { method: 'POST', body: { kind: 'add-note', values: { note: '' } } })).status).toBe(400);
+    expect((await call(token, path, { method: 'POST', body: { kind: 'add-note', values: { note: 'Spoke to Amelia with her class teacher.' } } })).status).toBe(200);
+    expect((await call(token, path, { method: 'POST', body: { kind: 'set-risk', values: { riskLevel: 'medium' } } })).status).toBe(200);
+    const detail = await call(token, `concerns/${pupilConcern.concernId}`);
+    expect(detail.body.chronology.map((e: { type: string }) => e.type)).toEqual(['reported', 'acknowledged', 'note-added', 'risk-set']);
+    expect(detail.body.chronology[2].details.note).toBe('Spoke to Amelia with her class teacher.');
+    const other = await call(await as(PEOPLE.dsl2), path, { method: 'POST', body: { kind: 'take-ownership' } });
+    expect(other.status).toBe(409);
+    expect(other.body.message).toContain(PEOPLE.dsl1.name);
+  });
+
+  it("reads a pupil's chronology across concerns (logged), by concern and position, not by name", async () => {
+    const second = await reportAndAwaitCard(h, PEOPLE.dsl2, { pupils: 'amelia okonkwo', category: 'social-media', whatHappened: 'Amelia posted her address publicly.' });
+    const res = await call(await as(PEOPLE.dsl2), `concerns/${pupilConcern.concernId}/pupils/0/chronology`);
+    expect(res.status).toBe(200);
+    expect(res.body.pupil.name).toBe('Amelia Okonkwo (6B)');
+    expect(res.body.concerns.map((c: { reference: string }) => c.reference)).toEqual([pupilConcern.reference, second.reference]);
+    expect(res.body.events.map((e: { reference: string }) => e.reference)).toContain(second.reference);
+    const rows = await h.db.query<Record<string, unknown>>("SELECT * FROM tab_access_log WHERE tenant_id = $1 AND action = 'pupil.chronology.view'", [SCHOOL.tenantId]);
+    expect(rows.some((r) => r.actor_aad_id === PEOPLE.dsl2.aadObjectId && r.pupil_key === 'name:amelia okonkwo' && r.outcome === 'allowed')).toBe(true);
+  });
+
+  it('cannot open a concern about an adult (it does not exist for them)', async () => {
+    const res = await call(await as(PEOPLE.dsl1), `concerns/${adultConcern.concernId}`);
+    expect(res.status).toBe(404);
+    expect(res.text).not.toContain('Mr Example');
+  });
+
+  it('refused views are logged too', async () => {
+    await call(await as(PEOPLE.teacher), `concerns/${urgentConcern.concernId}`);
+    const rows = await h.db.query<Record<string, unknown>>("SELECT * FROM tab_access_log WHERE tenant_id = $1 AND actor_aad_id = $2 AND concern_id = $3", [SCHOOL.tenantId, PEOPLE.teacher.aadObjectId, urgentConcern.concernId]);
+    expect(rows[0]).toMatchObject({ outcome: 'refused', action: 'concern.view' });
+  });
+});
+
+describe('access log', () => {
+  it('DSLs and the DPO can read it; others cannot', async () => {
+    const dsl = await call(await as(PEOPLE.dsl1), 'access-log');
+    expect(dsl.status).toBe(200);
+    expect(dsl.body.entries.some((e: { action: string; reference?: string }) => e.action === 'concern.view' && e.reference === pupilConcern.reference)).toBe(true);
+    const dpo = await call(await as(PEOPLE.dpo), 'access-log');
+    expect(dpo.status).toBe(200);
+    expect((await call(await as(GOVERNOR), 'access-log')).status).toBe(403);
+    expect((await call(await as(PEOPLE.head), 'access-log')).status).toBe(403);
+  });
+});
+
+describe('headteacher and chair', () => {
+  it('the headteacher sees the concern about an adult, privately', async () => {
+    const token = await as(PEOPLE.head);
+    const list = await call(token, 'private-concerns');
+    expect(list.status).toBe(200);
+    expect(list.body.concerns.map((c: { reference: string }) => c.reference)).toEqual([adultConcern.reference]);
+    const detail = await call(token, `concerns/${adultConcern.concernId}`);
+    expect(detail.status).toBe(200);
+    expect(detail.body.concern.adultName).toBe('Mr Example');
+    expect((await call(token, `concerns/${pupilConcern.concernId}`)).status).toBe(403);
+  });
+
+  it('the chair does not see a concern addressed to the headteacher', async () => {
+    const list = await call(await as(PEOPLE.chair), 'private-concerns');
+    expect(list.body.concerns).toEqual([]);
+    expect((await call(await as(PEOPLE.chair), `concerns/${adultConcern.concernId}`)).status).toBe(404);
+  });
+});
+
+describe('governors', () => {
+  it('see anonymised counts, with no names or references', async () => {
+    const res = await call(await as(GOVERNOR), 'governors/report');
+    expect(res.status).toBe(200);
+    expect(res.body.total).toBeGreaterThanOrEqual(3);
+    expect(res.body.byFourC.find((r: { key: string }) => r.key === 'contact').count).toBe(1);
+    expect(res.body.byCategory.find((r: { key: string }) => r.key === 'online-bullying').count).toBe(1);
+    expect(res.body.byMonth).toHaveLength(12);
+    expect(res.body.acknowledgement.acknowledged).toBeGreaterThanOrEqual(1);
+    for (const secret of ['Amelia', 'Okonkwo', 'Jordan', 'Mr Example', PEOPLE.teacher.name, PEOPLE.dsl1.name, pupilConcern.reference, 'group chat']) {
+      expect(res.text).not.toContain(secret);
+    }
+    expect((await call(await as(GOVERNOR), 'concerns')).status).toBe(403);
+    expect((await call(await as(GOVERNOR), `concerns/${pupilConcern.concernId}`)).status).toBe(403);
+  });
+});
+
+describe('admin', () => {
+  it('sees settings, the sharing audit and the AUP register', async () => {
+    const token = await as(PEOPLE.admin);
+    const settings = await call(token, 'admin/settings');
+    expect(settings.status).toBe(200);
+    expect(settings.body.roles.map((r: { role: string }) => r.role)).toEqual(expect.arrayContaining(['admin', 'headteacher', 'chair', 'dpo', 'governor']));
+    expect(settings.body.dslChannel).toMatchObject({ name: SCHOOL.dslChannel.name });
+    expect((await call(token, 'admin/sharing')).body).toMatchObject({ runs: [], findings: [] });
+    expect((await call(token, 'admin/aup')).body).toMatchObject({ versions: [], register: [] });
+    expect((await call(await as(PEOPLE.dsl2), 'admin/settings')).status).toBe(403);
+  });
+});
+
+describe('tenant isolation', () => {
+  it("another school's token sees nothing of this school", async () => {
+    await upsertTenant(h.db, { tenantId: OTHER_TENANT, schoolName: 'Avenue House', timeZone: 'Europe/London' });
+    // The same people, signed in to the other school: no roster, no roles, no reports there.
+    for (const who of [PEOPLE.dsl1, PEOPLE.admin, PEOPLE.teacher, PEOPLE.head]) {
+      const token = await idp.mint(who, { tenantId: OTHER_TENANT });
+      const me = await call(token, 'me');
+      expect(me.body.roles).toEqual(['staff']);
+      expect((await call(token, 'concerns')).status).toBe(403);
+      expect((await call(token, `concerns/${pupilConcern.concernId}`)).status).toBe(404);
+      expect((await call(token, 'my-reports')).body.reports).toEqual([]);
+    }
+  });
+});
