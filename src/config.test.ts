@@ -62,7 +62,7 @@ describe('loadConfig', () => {
     it('leaves Graph unconfigured, read-only and remediation off by default', () => {
       const config = loadConfig({});
       expect(config.graph).toBeUndefined();
-      expect(config.audit).toEqual({ includeSites: false, rosterCsv: undefined, verifiedDomains: undefined });
+      expect(config.audit).toEqual({ includeSites: false, rosterCsv: undefined, verifiedDomains: undefined, contentEvidence: 'when-needed' });
       expect(config.remediation).toEqual({ enabled: false });
     });
 
@@ -92,6 +92,7 @@ describe('loadConfig', () => {
         AUDIT_INCLUDE_SITES: 'true',
         AUDIT_ROSTER_CSV: '/data/roster.csv',
         AUDIT_VERIFIED_DOMAINS: 'StMarys.sch.uk, stmarys.onmicrosoft.com',
+        AUDIT_CONTENT_EVIDENCE: 'always',
       });
       expect(config.graph).toMatchObject({
         credential: { kind: 'certificate', keyFile: '/secrets/audit.key', thumbprintSha256: THUMB.toLowerCase() },
@@ -99,7 +100,7 @@ describe('loadConfig', () => {
         baseUrl: 'https://graph.microsoft.us',
         licenceBand: '1001-5000',
       });
-      expect(config.audit).toEqual({ includeSites: true, rosterCsv: '/data/roster.csv', verifiedDomains: ['stmarys.sch.uk', 'stmarys.onmicrosoft.com'] });
+      expect(config.audit).toEqual({ includeSites: true, rosterCsv: '/data/roster.csv', verifiedDomains: ['stmarys.sch.uk', 'stmarys.onmicrosoft.com'], contentEvidence: 'always' });
     });
 
     it('enables remediation only with a second app registration', () => {
@@ -130,6 +131,7 @@ describe('loadConfig', () => {
       ['AUDIT_INCLUDE_SITES', { AUDIT_INCLUDE_SITES: 'maybe' }],
       ['AUDIT_VERIFIED_DOMAINS', { AUDIT_VERIFIED_DOMAINS: 'school.sch.uk, not a domain' }],
       ['REMEDIATION_ENABLED', { REMEDIATION_ENABLED: 'yes please' }],
+      ['AUDIT_CONTENT_EVIDENCE', { AUDIT_CONTENT_EVIDENCE: 'sometimes' }],
     ])('names %s when the Graph settings are wrong', (name, env) => {
       expect(() => loadConfig(env)).toThrow(new RegExp(`- ${name}`));
     });

@@ -96,6 +96,7 @@ export const ConfigSchema = z
     AUDIT_INCLUDE_SITES: flag(false),
     AUDIT_ROSTER_CSV: optionalText,
     AUDIT_VERIFIED_DOMAINS: domainList,
+    AUDIT_CONTENT_EVIDENCE: z.enum(['when-needed', 'always']).default('when-needed'),
     REMEDIATION_ENABLED: flag(false),
     GRAPH_REMEDIATION_CLIENT_ID: aadId,
     GRAPH_REMEDIATION_CLIENT_SECRET: optionalText,
@@ -300,6 +301,8 @@ export interface Config {
     rosterCsv?: string;
     /** Overrides the verified domains read from /organization (Organization.Read.All). */
     verifiedDomains?: string[];
+    /** Read exposed files' first 64 KB only when their names give no evidence (default), or always. */
+    contentEvidence: 'when-needed' | 'always';
   };
   /** Link removal through a second, write-capable app registration (Files.ReadWrite.All). */
   remediation: { enabled: false } | { enabled: true; clientId: string; credential: GraphCredentialConfig };
@@ -397,7 +400,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
           extraCaFile: e.GRAPH_EXTRA_CA_FILE,
         }
       : undefined,
-    audit: { includeSites: e.AUDIT_INCLUDE_SITES, rosterCsv: e.AUDIT_ROSTER_CSV, verifiedDomains: e.AUDIT_VERIFIED_DOMAINS },
+    audit: { includeSites: e.AUDIT_INCLUDE_SITES, rosterCsv: e.AUDIT_ROSTER_CSV, verifiedDomains: e.AUDIT_VERIFIED_DOMAINS, contentEvidence: e.AUDIT_CONTENT_EVIDENCE },
     remediation:
       e.REMEDIATION_ENABLED && e.GRAPH_REMEDIATION_CLIENT_ID
         ? { enabled: true as const, clientId: e.GRAPH_REMEDIATION_CLIENT_ID, credential: credentialOf(e.GRAPH_REMEDIATION_CLIENT_SECRET, e.GRAPH_REMEDIATION_CERT_KEY_FILE, e.GRAPH_REMEDIATION_CERT_THUMBPRINT_SHA256) }

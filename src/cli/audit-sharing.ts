@@ -78,6 +78,7 @@ export const auditSharingCommand: CliCommand = {
         permissions: connection.audit,
         content: connection.audit,
         usage: connection.audit,
+        contentEvidence: context.config.audit.contentEvidence,
         onProgress: progress.update,
         logger: context.logger,
       }).catch((err: unknown) => {

@@ -26,7 +26,7 @@ function capture(isTTY = false) {
   let text = '';
   stream.on('data', (d: Buffer) => (text += d.toString()));
   Object.assign(stream, { isTTY });
-  return { stream: stream as unknown as typeof process.stdout, text: () => text };
+  return { stream: stream as never, text: () => text };
 }
 
 describe('jigsaw audit-sharing and remediate (CLI) against the fake tenant', () => {

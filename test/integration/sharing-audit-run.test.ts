@@ -29,7 +29,7 @@ async function newTenantId(): Promise<string> {
   return tenantId;
 }
 
-function audit(tenantId: string, fake: FakeTenant, mode: 'full' | 'incremental', extra: { onProgress?: (p: AuditProgress) => void } = {}) {
+function audit(tenantId: string, fake: FakeTenant, mode: 'full' | 'incremental', extra: { onProgress?: (p: AuditProgress) => void; contentEvidence?: 'always' | 'when-needed' } = {}) {
   return runSharingAudit({
     db,
     tenantId,
@@ -97,6 +97,16 @@ const summary = (findings: Array<{ itemId: string; severity: string; exposure: {
   Object.fromEntries(findings.map((f) => [f.itemId, `${f.severity} ${f.exposure.scope} via ${f.exposure.viaItemId} (${f.exposedDescendants})`]));
 
 describe(`sharing audit runner (${storeKind()})`, () => {
+  it('with contentEvidence "always", reads every exposed CSV/XLSX/TXT file and adds its reasons, with the same findings and severities', async () => {
+    const tenantId = await newTenantId();
+    const fake = buildSchool();
+    const result = await audit(tenantId, fake, 'full', { contentEvidence: 'always' });
+    expect([...fake.contentCalls].sort()).toEqual(['classlist', 'export', 'orders', 'sen']);
+    expect(result.findings.find((f) => f.itemId === 'sen')!.pupilData.reasons.map((r) => r.kind)).toEqual(['keyword', 'mis-header', 'upn']);
+    const lean = await audit(await newTenantId(), buildSchool(), 'full');
+    expect(summary(result.findings)).toEqual(summary(lean.findings));
+  });
+
   it('finds exposed pupil data in a full audit, fetching permissions for sharing roots only', async () => {
     const tenantId = await newTenantId();
     const fake = buildSchool();
@@ -120,12 +130,13 @@ describe(`sharing audit runner (${storeKind()})`, () => {
 
     // Permissions only for items with a non-empty shared facet.
     expect([...fake.permissionCalls].sort()).toEqual(['classlist', 'old', 'planning', 'staff', 'y6', 'zoe']);
-    // Content read only for exposed CSV/XLSX/TXT files.
-    expect([...fake.contentCalls].sort()).toEqual(['classlist', 'export', 'orders', 'sen']);
+    // Content read only for exposed CSV/XLSX/TXT files whose names say nothing (cheapest first):
+    // "SEN register.xlsx" and "Class list.csv" are already evidence by name.
+    expect([...fake.contentCalls].sort()).toEqual(['export', 'orders']);
 
     const sen = result.findings.find((f) => f.itemId === 'sen')!;
     expect(sen).toMatchObject({ path: '/Year 6/SEN register.xlsx', name: 'SEN register.xlsx', isFolder: false, owner: { email: 'sharer@school.org.uk' } });
-    expect(sen.pupilData.reasons.map((r) => r.kind)).toEqual(['keyword', 'mis-header', 'upn']);
+    expect(sen.pupilData.reasons.map((r) => r.kind)).toEqual(['keyword']);
     expect(result.findings.find((f) => f.itemId === 'photo')!.pupilData.reasons.map((r) => r.kind)).toEqual(['roster-name', 'image-named-pupil']);
     expect(result.findings.find((f) => f.itemId === 'y6')!.pupilData.reasons.map((r) => r.reason)).toEqual(['3 exposed items inside are likely pupil data']);
 

@@ -126,6 +126,7 @@ async function gatherEvidence(context: AuditContext, driveId: string, page: read
     const kind = item.isFolder ? null : contentKindOf(item.name, item.mimeType);
     if (!kind) return combineEvidence(fromName);
     if (item.contentEvidence) return combineEvidence(fromName, item.contentEvidence);
+    if (context.contentEvidence === 'when-needed' && fromName.length > 0) return combineEvidence(fromName);
     try {
       const bytes = await context.content.readFirstBytes(driveId, item.itemId, CONTENT_SAMPLE_BYTES);
       if (bytes === null) return combineEvidence(fromName);

@@ -23,6 +23,8 @@ export interface AuditContext {
   analysisPageSize: number;
   /** Content reads in flight at once. */
   contentConcurrency: number;
+  /** `when-needed`: read content only when the item's name gives no evidence (cheapest first). */
+  contentEvidence: 'always' | 'when-needed';
   report: (phase: AuditPhase, driveId: string | null) => void;
 }
 

@@ -40,6 +40,13 @@ export interface SharingAuditOptions {
   permissionBatchSize?: number;
   analysisPageSize?: number;
   contentConcurrency?: number;
+  /**
+   * `when-needed` (default): the first 64 KB of an exposed CSV/XLSX/TXT file is read (1 RU)
+   * only when its name gives no evidence, since content could then only add reasons, never
+   * change whether it is likely pupil data or its severity. `always` reads every such file
+   * (richer reasons, more RU on a first run; cached per content version either way).
+   */
+  contentEvidence?: 'always' | 'when-needed';
   /** Ids, counts and durations only: never names, paths or pupil data. */
   logger?: Logger;
   /** Drives audited at once (Graph latency overlaps; the RU budget still paces the total). Default 4. */
@@ -103,6 +110,7 @@ export async function runSharingAudit(options: SharingAuditOptions): Promise<Sha
     permissionBatchSize: options.permissionBatchSize ?? 100,
     analysisPageSize: options.analysisPageSize ?? 2000,
     contentConcurrency: options.contentConcurrency ?? 4,
+    contentEvidence: options.contentEvidence ?? 'when-needed',
     report: (phase, driveId) =>
       options.onProgress?.({
         runId: run.runId,
