@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../store/db';
-import type { ConcernRepository } from '../store/concern.repo';
+import type { ChronologyEvent, ConcernRepository } from '../store/concern.repo';
 import { getPersonalConversation, listDslMembers } from '../store/conversation.repo';
 import { getTenant, listRoleHolders } from '../store/tenant.repo';
 import { getTriageRow, listConcernsSharingPupils, listLinkedConcerns, listParticipants, listReachablePeople } from '../store/triage.repo';
@@ -18,12 +18,19 @@ export interface ViewDeps {
 }
 
 /** Everything a card needs about a concern, read from the store as it is now. */
-export async function loadBaseView(deps: ViewDeps, tenantId: string, concernId: string): Promise<(ConcernBaseView & { timeZone: string; eventCount: number }) | undefined> {
+export async function loadBaseView(
+  deps: ViewDeps,
+  tenantId: string,
+  concernId: string,
+  options: { eventLimit?: number } = {},
+): Promise<(ConcernBaseView & { timeZone: string; eventCount: number; recentEvents: ChronologyEvent[] }) | undefined> {
   const concern = await deps.concerns.get(deps.db, tenantId, concernId);
   const row = await getTriageRow(deps.db, tenantId, concernId);
   if (!concern || !row) return undefined;
   const timeZone = (await getTenant(deps.db, tenantId))?.timeZone ?? 'Europe/London';
-  const [last] = await deps.concerns.listEvents(deps.db, tenantId, concernId, { limit: 1 });
+  // One read of the newest events serves both the "last action" line and the chronology.
+  const recentEvents = await deps.concerns.listEvents(deps.db, tenantId, concernId, { limit: options.eventLimit ?? 1 });
+  const last = recentEvents[recentEvents.length - 1];
   const triage: TriageSummaryView = {
     status: row.state.status,
     ownerName: row.state.owner?.name,
@@ -38,6 +45,7 @@ export async function loadBaseView(deps: ViewDeps, tenantId: string, concernId: 
     refreshUserIds: await refreshUserIdsFor(deps.db, concern),
     timeZone,
     eventCount: row.eventCount,
+    recentEvents,
   };
 }
 
@@ -64,10 +72,9 @@ export async function loadActionView(
   concernId: string,
   options: { flash?: TriageActionView['flash']; form?: TriageActionView['form']; canGrantAccess?: boolean; newActionId?: () => string } = {},
 ): Promise<TriageActionView | undefined> {
-  const base = await loadBaseView(deps, tenantId, concernId);
+  const base = await loadBaseView(deps, tenantId, concernId, { eventLimit: CARD_EVENT_LIMIT });
   if (!base) return undefined;
-  const { timeZone, eventCount, ...view } = base;
-  const events = await deps.concerns.listEvents(deps.db, tenantId, concernId, { limit: CARD_EVENT_LIMIT });
+  const { timeZone, eventCount, recentEvents: events, ...view } = base;
   const recipient = view.concern.recipient;
   const samePupil = recipient === 'dsl-team' ? await listConcernsSharingPupils(deps.db, tenantId, concernId) : [];
   let access: TriageActionView['access'];
