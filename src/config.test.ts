@@ -137,3 +137,22 @@ describe('loadConfig', () => {
     });
   });
 });
+
+describe('loadConfig: triage settings', () => {
+  it('defaults to a 5-minute roster cache, escalation at 15 + 15 minutes, and 3 concerns in 30 days', () => {
+    expect(loadConfig({}).triage).toEqual({
+      rosterTtlSeconds: 300,
+      escalationFirstMinutes: 15,
+      escalationSecondMinutes: 15,
+      patternThreshold: 3,
+      patternWindowDays: 30,
+      schedulerPollMs: 5000,
+    });
+  });
+
+  it('names a bad triage setting', () => {
+    expect(() => loadConfig({ ESCALATION_FIRST_MINUTES: '0' })).toThrow(/ESCALATION_FIRST_MINUTES/);
+    expect(() => loadConfig({ PATTERN_THRESHOLD: '1' })).toThrow(/PATTERN_THRESHOLD/);
+    expect(loadConfig({ PATTERN_WINDOW_DAYS: '90', DSL_ROSTER_TTL_SECONDS: '60' }).triage).toMatchObject({ patternWindowDays: 90, rosterTtlSeconds: 60 });
+  });
+});
