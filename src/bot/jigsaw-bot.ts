@@ -3,6 +3,7 @@ import {
   type AdaptiveCardInvokeResponse,
   type AdaptiveCardInvokeValue,
   type ChannelAccount,
+  type InvokeResponse,
   TeamsActivityHandler,
   TeamsInfo,
   type TurnContext,
@@ -107,6 +108,19 @@ export class JigsawBot extends TeamsActivityHandler {
       text: 'I have kept what you wrote in the report below (nothing is sent yet). Choose the kind of concern to continue.',
       attachments: [attachment(buildReportStartCard({ submissionId: randomUUID(), schoolName: tenant.schoolName, values: kept }))],
     });
+  }
+
+  /**
+   * botbuilder dereferences `value.action.type` without checking it: an `adaptiveCard/action`
+   * whose value is not an object became a 5xx (found by the fuzz in security-fuzz.test.ts).
+   * Such an invoke is answered like any unreadable card, with a card.
+   */
+  protected override async onInvokeActivity(context: TurnContext): Promise<InvokeResponse> {
+    if (context.activity.name === 'adaptiveCard/action' && !parseCardAction(context.activity.value)) {
+      const response = cardResponse(messageCard('That card could not be read', 'Please type "report" to start again.'));
+      return { status: 200, body: response };
+    }
+    return super.onInvokeActivity(context);
   }
 
   protected override async onAdaptiveCardInvoke(context: TurnContext, invokeValue: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
