@@ -48,7 +48,14 @@ export async function deliverTriageMessage(deps: TriageDeliveryDeps, message: Ou
         if (delivery.kind === OUTBOX_KINDS.concernToPerson && !(delivery.payload.view === 'full' && (delivery.payload.role === 'headteacher' || delivery.payload.role === 'chair'))) continue;
         if (delivery.kind === TRIAGE_OUTBOX_KINDS.escalationToPerson && delivery.payload.stage !== 'dsl') continue;
         const refreshUserIds = personal ? await teamsIdsOf(deps.db, tenantId, [String(delivery.payload.aadObjectId)]) : base.refreshUserIds;
-        await deps.gateway.updateMessage(delivery.sent, { card: buildConcernBaseCard({ ...base, refreshUserIds }), summary: `Concern ${base.concern.reference}` });
+        try {
+          await deps.gateway.updateMessage(delivery.sent, { card: buildConcernBaseCard({ ...base, refreshUserIds }), summary: `Concern ${base.concern.reference}` });
+        } catch (err) {
+          // A message deleted in Teams (or a chat gone) cannot be updated, and never will be:
+          // retrying would hold up every later post to the same conversation behind it.
+          if (err instanceof DeliveryError && (err.status === 404 || err.status === 403)) continue;
+          throw err;
+        }
         first ??= delivery.sent;
       }
       return first ?? NOTHING_SENT;

@@ -203,6 +203,19 @@ describe(`triage in the DSL channel (${storeKind()})`, () => {
     expect(channelPosts(h, c.reference)).toHaveLength(1);
   });
 
+  it('does not let a card deleted in Teams hold up the channel: its update is dropped, later posts go through', async () => {
+    const c = await reportAndAwaitCard(h, PEOPLE.teacher);
+    h.fake.failWhile((req) => req.operation === 'updateActivity' && req.activityId === c.activityId, 404, { code: 'ActivityNotFoundInConversation' });
+    await act(h, PEOPLE.dsl1, c, TRIAGE_VERBS.takeOwnership);
+    const next = await reportAndAwaitCard(h, PEOPLE.teacher);
+    expect(next.activityId).toBeTruthy();
+    await eventually(async () => {
+      const rows = await h.db.query<{ status: string }>(`SELECT status FROM outbox WHERE kind = 'concern.update-cards' AND payload->>'concernId' = $1`, [c.concernId]);
+      return rows.length === 1 && rows[0].status === 'sent';
+    }, 10_000, 'the update settled');
+    h.fake.clearFaults();
+  });
+
   it('lists other concerns about the same pupil on the DSL view (per-pupil link by normalised name)', async () => {
     const a = await reportAndAwaitCard(h, PEOPLE.teacher, { pupils: 'Jay Patel' });
     const b = await reportAndAwaitCard(h, PEOPLE.teacher, { pupils: 'PATEL  Jay (5A)' });
