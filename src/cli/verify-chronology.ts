@@ -1,5 +1,4 @@
 import type { CliCommand } from '../cli';
-import { ConcernRepository } from '../store/concern.repo';
 import { verifyChronologies } from '../services/verify-chronology';
 
 /**
@@ -25,8 +24,7 @@ export const verifyChronologyCommand: CliCommand = {
       }
     }
     // Hashes cover the stored ciphertext, so verification needs no encryption key.
-    const concerns = new ConcernRepository(undefined as never);
-    const checks = await verifyChronologies(await context.db(), concerns, options);
+    const checks = await verifyChronologies(await context.db(), options);
     if (options.reference && checks.length === 0) {
       context.err.write(`No concern ${options.reference} was found.\n`);
       return 2;

@@ -175,22 +175,7 @@ export class ConcernRepository {
   }
 
   async listStoredEvents(db: Db, tenantId: string, concernId: string): Promise<StoredEvent[]> {
-    const rows = await db.query<Record<string, unknown>>(
-      'SELECT * FROM concern_events WHERE tenant_id = $1 AND concern_id = $2 ORDER BY seq',
-      [tenantId, concernId],
-    );
-    return rows.map((r) => ({
-      tenantId,
-      concernId,
-      seq: Number(r.seq),
-      type: r.event_type as string,
-      actorAadId: r.actor_aad_id as string,
-      actorName: r.actor_name as string,
-      occurredAt: new Date(r.occurred_at as string),
-      detailsSealed: r.details_enc as string,
-      prevHash: r.prev_hash as string,
-      hash: r.hash as string,
-    }));
+    return listStoredEvents(db, tenantId, concernId);
   }
 
   /** The chronology with details decrypted (newest last). `limit` keeps only the newest events. */
@@ -240,4 +225,21 @@ export class ConcernRepository {
     if (!row) return undefined;
     return this.cipher.decrypt(await this.dataKey(db, tenantId, concernId), row.name_enc, tenantId);
   }
+}
+
+/** A concern's chronology as stored (details sealed): what the hash chain covers, so no key is needed. */
+export async function listStoredEvents(db: Db, tenantId: string, concernId: string): Promise<StoredEvent[]> {
+  const rows = await db.query<Record<string, unknown>>('SELECT * FROM concern_events WHERE tenant_id = $1 AND concern_id = $2 ORDER BY seq', [tenantId, concernId]);
+  return rows.map((r) => ({
+    tenantId,
+    concernId,
+    seq: Number(r.seq),
+    type: r.event_type as string,
+    actorAadId: r.actor_aad_id as string,
+    actorName: r.actor_name as string,
+    occurredAt: new Date(r.occurred_at as string),
+    detailsSealed: r.details_enc as string,
+    prevHash: r.prev_hash as string,
+    hash: r.hash as string,
+  }));
 }
