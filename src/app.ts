@@ -10,9 +10,12 @@ import { BotbuilderGateway } from './bot/botbuilder-gateway';
 import { JigsawBot } from './bot/jigsaw-bot';
 import type { BotFeature } from './bot/bot-feature';
 import { createHttpServer, type RunningHttpServer } from './http/server';
-import { OutboxWorker } from './jobs/outbox-worker';
+import { createOutboxMetrics, OutboxWorker } from './jobs/outbox-worker';
+import { MetricsRegistry } from './metrics';
+import { registerStoreMetrics } from './jobs/store-metrics';
 import type { TeamsGateway } from './jobs/teams-gateway';
 import { type AupJobs, createAupJobs } from './jobs/aup-jobs';
+import type { AppInstaller } from './domain/aup/ports';
 import { Scheduler } from './jobs/scheduler';
 import { TriageFeature } from './bot/features/triage-feature';
 import { createSharingAuditFeature } from './bot/features/sharing-audit-feature';
@@ -35,6 +38,8 @@ export interface JigsawOptions {
   runWorker?: boolean;
   /** Where Teams is reached to open a chat with someone who never messaged the bot. */
   defaultServiceUrl?: string;
+  /** Replaces the Graph installer of the Teams app for AUP recipients (tests). */
+  aupInstaller?: AppInstaller;
   /** Threshold for /readyz. */
   maxOutboxLagSeconds?: number;
   /** Where the built tab is (default: dist/tab beside the compiled code). */
@@ -50,6 +55,8 @@ export interface Jigsaw {
   scheduler: Scheduler;
   /** Acceptable Use Policies: bot feature, broadcast sender, scheduler. */
   aup: AupJobs;
+  /** Prometheus metrics (/metrics); capabilities add their own counters here. */
+  metrics: MetricsRegistry;
   http?: RunningHttpServer;
   start(): Promise<RunningHttpServer>;
   stop(): Promise<void>;
@@ -67,12 +74,13 @@ export async function createJigsaw(config: Config, options: JigsawOptions): Prom
 
   const adapter = createCloudAdapter(config, logger.child({ component: 'bot' }));
   const gateway = options.gateway ?? new BotbuilderGateway(adapter, config.bot.appId);
+  const metrics = new MetricsRegistry();
   const worker = new OutboxWorker(
-    { db, concerns, gateway, logger: logger.child({ component: 'outbox' }), now, defaultServiceUrl: options.defaultServiceUrl ?? 'https://smba.trafficmanager.net/teams/', botId: config.bot.appId },
-    { pollMs: config.outbox.pollMs, alertAfterAttempts: config.outbox.alertAfterAttempts, maxBackoffMs: config.outbox.maxBackoffSeconds * 1000, baseBackoffMs: config.outbox.minBackoffMs },
+    { db, concerns, gateway, logger: logger.child({ component: 'outbox' }), now, defaultServiceUrl: options.defaultServiceUrl ?? 'https://smba.trafficmanager.net/teams/', botId: config.bot.appId, metrics: createOutboxMetrics(metrics) },
+    { pollMs: config.outbox.pollMs, alertAfterAttempts: config.outbox.alertAfterAttempts, maxBackoffMs: config.outbox.maxBackoffSeconds * 1000, baseBackoffMs: config.outbox.minBackoffMs, leaseMs: config.outbox.leaseSeconds * 1000 },
   );
   // Capabilities beyond reporting register here (one line each): triage, AUPs, audits.
-  const aup = createAupJobs({ config, db, gateway, logger, now, defaultServiceUrl: options.defaultServiceUrl ?? 'https://smba.trafficmanager.net/teams/' });
+  const aup = createAupJobs({ config, db, gateway, logger, now, defaultServiceUrl: options.defaultServiceUrl ?? 'https://smba.trafficmanager.net/teams/', installer: options.aupInstaller });
   const triageSettings = { patterns: { threshold: config.triage.patternThreshold, windowDays: config.triage.patternWindowDays } };
   const triage = new TriageFeature({ db, concerns, logger: logger.child({ component: 'triage' }), now, onOutboxChanged: () => worker.poke(), rosterTtlMs: config.triage.rosterTtlSeconds * 1000, ...triageSettings });
   const features: BotFeature[] = [aup.feature, triage, createSharingAuditFeature({ db, config, logger: logger.child({ component: 'sharing-audit' }), now, onOutboxChanged: () => worker.poke() })];
@@ -81,7 +89,8 @@ export async function createJigsaw(config: Config, options: JigsawOptions): Prom
     { db, concerns, logger: logger.child({ component: 'scheduler' }), now, onOutboxChanged: () => worker.poke(), escalation: { firstMinutes: config.triage.escalationFirstMinutes, secondMinutes: config.triage.escalationSecondMinutes }, ...triageSettings },
     { pollMs: config.triage.schedulerPollMs },
   );
-  const maxLag = options.maxOutboxLagSeconds ?? 300;
+  const maxLag = options.maxOutboxLagSeconds ?? config.readyMaxOutboxLagSeconds;
+  registerStoreMetrics(metrics, db, now);
   const tabValidator = new TabTokenValidator({
     audiences: config.tab.audiences,
     jwksUrlTemplate: config.tab.jwksUrlTemplate,
@@ -108,9 +117,16 @@ export async function createJigsaw(config: Config, options: JigsawOptions): Prom
     logger: logger.child({ component: 'http' }),
     tab: { api: tabApi, assets: createTabAssets(tabDir, { devTokens: config.tab.devTokens }) },
     readiness: async () => {
-      const lag = await outboxLagSeconds(db, now());
-      return { ready: lag <= maxLag, checks: { store: 'ok', outboxLagSeconds: Math.round(lag) } };
+      let lag: number;
+      try {
+        lag = await outboxLagSeconds(db, now());
+      } catch (err) {
+        logger.warn(describeError(err), 'readiness: store unreachable');
+        return { ready: false, checks: { store: 'unreachable' } };
+      }
+      return { ready: lag <= maxLag, checks: { store: 'ok', outboxLagSeconds: Math.round(lag), maxOutboxLagSeconds: maxLag } };
     },
+    metrics: { render: () => metrics.render(), token: config.metricsToken, open: config.mode === 'local' },
   });
 
   const jigsaw: Jigsaw = {
@@ -120,6 +136,7 @@ export async function createJigsaw(config: Config, options: JigsawOptions): Prom
     worker,
     scheduler,
     aup,
+    metrics,
     async start() {
       jigsaw.http = await http.listen(config.host, config.port);
       if (options.runWorker !== false) worker.start();

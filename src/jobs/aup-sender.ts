@@ -165,7 +165,7 @@ export class AupSender {
       try {
         await this.gate.wait();
         const free = this.options.concurrency - this.active.size;
-        if (free > 0) claimed = (await claimDueAupSends(this.deps.db, this.now(), free, this.options.claimLeaseMs ?? 60_000)).filter((r) => !this.active.has(r.sendId));
+        if (free > 0) claimed = await claimDueAupSends(this.deps.db, this.now(), free, this.options.claimLeaseMs ?? 60_000, [...this.active]);
       } catch (err) {
         this.deps.logger.error(describeError(err), 'AUP sender poll failed');
       }
@@ -226,6 +226,11 @@ export class AupSender {
       return;
     }
     if (!(await markAupSendInFlight(db, row.sendId, row.attempts, this.now(), this.options.inFlightLeaseMs ?? 300_000))) return;
+    if (this.gate.remainingMs() > 0) {
+      // A 429 arrived while we were writing: nothing was sent yet, so the row can safely wait.
+      if (!this.killed) await scheduleAupSendRetry(db, row.sendId, new Date(this.gate.until()), 'paused: Teams throttled the app');
+      return;
+    }
     try {
       if (plan.kind === 'update') {
         await this.deps.gateway.updateMessage(plan.sent, plan.message);

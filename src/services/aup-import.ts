@@ -25,7 +25,7 @@ export async function importAupAcknowledgements(deps: { db: Db; now: () => Date;
     const resolved = [];
     for (const r of rows) {
       const version = r.versionNumber ? await getAupVersionByNumber(tx, input.tenantId, r.audience, r.versionNumber) : await getLatestAupVersion(tx, input.tenantId, r.audience);
-      if (!version) found.problems.push(`line ${r.line}: no ${r.versionNumber ? `version ${r.versionNumber} of the` : ''} ${r.audience} policy has been published`);
+      if (!version) found.problems.push(`line ${r.line}: no ${r.versionNumber ? `version ${r.versionNumber} of the ` : ''}${r.audience} policy has been published`);
       else resolved.push({ r, version });
     }
     if (found.problems.length) return found;

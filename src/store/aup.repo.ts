@@ -172,17 +172,18 @@ export async function enqueueAupSends(db: Db, tenantId: string, versionId: strin
  * Claims due rows for a sender, oldest first, skipping rows another sender holds. A row a dead
  * sender claimed but never started sending is claimable again once its lease has expired.
  */
-export async function claimDueAupSends(db: Db, now: Date, limit: number, leaseMs: number): Promise<AupSend[]> {
+export async function claimDueAupSends(db: Db, now: Date, limit: number, leaseMs: number, exceptSendIds: readonly number[] = []): Promise<AupSend[]> {
+  // `exceptSendIds`: rows this sender is still working on (e.g. just re-queued by a task that has not returned yet).
   const rows = await db.query<R>(
     `UPDATE aup_sends s SET status = 'claimed', attempts = s.attempts + 1, lease_until = $1::timestamptz + make_interval(secs => $3::double precision / 1000)
      WHERE s.send_id IN (
        SELECT send_id FROM aup_sends
-       WHERE (status = 'queued' AND next_attempt_at <= $1) OR (status = 'claimed' AND lease_until <= $1)
+       WHERE ((status = 'queued' AND next_attempt_at <= $1) OR (status = 'claimed' AND lease_until <= $1)) AND send_id <> ALL($4::bigint[])
        ORDER BY next_attempt_at, send_id
        LIMIT $2
        FOR UPDATE SKIP LOCKED)
      RETURNING s.*`,
-    [now, limit, leaseMs],
+    [now, limit, leaseMs, [...exceptSendIds]],
   );
   return rows.map(toSend).sort((a, b) => a.sendId - b.sendId);
 }

@@ -1,5 +1,5 @@
 import { loadConfig } from '../../src/config';
-import { createJigsaw, type Jigsaw } from '../../src/app';
+import { createJigsaw, type Jigsaw, type JigsawOptions } from '../../src/app';
 import { createLogger, silentLogger } from '../../src/logging';
 import type { Db } from '../../src/store/db';
 import { createTeamsConnectorFake, type TeamsConnectorFake, type TeamsConnectorFakeOptions } from '../fakes/teams-connector';
@@ -41,7 +41,7 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startHarness(options: { env?: Record<string, string>; connector?: TeamsConnectorFakeOptions; fake?: TeamsConnectorFake; db?: Db; registerChannel?: boolean; now?: () => Date } = {}): Promise<Harness> {
+export async function startHarness(options: { env?: Record<string, string>; connector?: TeamsConnectorFakeOptions; fake?: TeamsConnectorFake; db?: Db; registerChannel?: boolean; now?: () => Date; jigsaw?: Partial<JigsawOptions> } = {}): Promise<Harness> {
   const fake = options.fake ?? await createTeamsConnectorFake({
     tenantId: SCHOOL.tenantId,
     botId: SCHOOL.botId,
@@ -78,7 +78,7 @@ export async function startHarness(options: { env?: Record<string, string>; conn
   let app: Jigsaw;
   let server: Awaited<ReturnType<Jigsaw['start']>>;
   try {
-    app = await createJigsaw(config, { logger: process.env.TEST_LOG_LEVEL ? createLogger(process.env.TEST_LOG_LEVEL) : silentLogger, db, now: options.now, defaultServiceUrl: fake.serviceUrl });
+    app = await createJigsaw(config, { logger: process.env.TEST_LOG_LEVEL ? createLogger(process.env.TEST_LOG_LEVEL) : silentLogger, db, now: options.now, defaultServiceUrl: fake.serviceUrl, ...options.jigsaw });
     server = await app.start();
   } catch (err) {
     await cleanupOnFailure();
