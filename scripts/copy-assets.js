@@ -1,3 +1,3 @@
-// Copies what tsc does not: SQL migrations (and, later, the built tab) beside the compiled code.
+// Copies what tsc does not: SQL migrations beside the compiled code (the tab is built by build-tab.js).
 const { cpSync } = require('node:fs');
 cpSync('src/store/migrations', 'dist/store/migrations', { recursive: true });

@@ -21,6 +21,7 @@ function run(label, args, env = {}) {
 }
 
 run('type-check', [join(__dirname, '..', 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json', '--noEmit']);
+run('type-check (tab)', [join(__dirname, '..', 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join('src', 'tab', 'tsconfig.json')]);
 run(`unit and integration tests (${process.env.DATABASE_URL ? 'PGlite and PostgreSQL' : 'PGlite; set DATABASE_URL to also run on PostgreSQL'})`, [
   '--experimental-vm-modules', jest, '--ci', ...extra,
 ]);

@@ -224,6 +224,6 @@ export async function applyTabAction(deps: TabConcernDeps, user: TabUser, concer
     case 'applied':
       deps.onOutboxChanged();
       await log('allowed');
-      return { recorded: true, message: `Recorded: ${describeEvent(TRIAGE_EVENT_TYPES[kind], { ...parsed.command })}`, status: result.state.status };
+      return { recorded: true, message: describeEvent(TRIAGE_EVENT_TYPES[kind], { ...parsed.command }), status: result.state.status };
   }
 }

@@ -1,0 +1,112 @@
+// The tab API's JSON, as the browser sees it (dates are ISO strings).
+export type TabView = 'my-reports' | 'queue' | 'private-concerns' | 'access-log' | 'governors' | 'admin-settings' | 'sharing-audit' | 'aup-register';
+
+export interface Me {
+  name: string;
+  roles: string[];
+  views: TabView[];
+}
+
+export interface QueueItem {
+  concernId: string;
+  reference: string;
+  category: string;
+  categoryTitle: string;
+  fourC?: string;
+  urgency: 'urgent' | 'standard';
+  status: 'new' | 'acknowledged' | 'in-progress' | 'closed';
+  ownerName?: string;
+  riskLevel?: string;
+  pupils: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface QueueResponse {
+  concerns: QueueItem[];
+  owners: { aadObjectId: string; name: string }[];
+}
+
+export interface ChronologyItem {
+  seq: number;
+  type: string;
+  summary: string;
+  actorName: string;
+  at: string;
+  details: Record<string, unknown>;
+  reference?: string;
+  concernId?: string;
+}
+
+export interface ConcernDetail {
+  concern: Omit<QueueItem, 'pupils'> & {
+    about: 'pupil' | 'adult' | 'headteacher';
+    adultName?: string;
+    occurredOn: string;
+    occurredTime?: string;
+    location: string;
+    whatHappened: string;
+    childWords?: string;
+    actionTaken?: string;
+    reporterName: string;
+    pupils: { name: string; position: number }[];
+  };
+  timeZone: string;
+  access: string;
+  chronology: ChronologyItem[];
+  actions: string[];
+  choices: { outcomes: { id: string; title: string }[]; riskLevels: { id: string; title: string }[] };
+}
+
+export interface PupilChronology {
+  pupil: { name: string };
+  concerns: QueueItem[];
+  events: ChronologyItem[];
+}
+
+export interface MyReports {
+  reports: { reference: string; createdAt: string; status: string; statusText: string }[];
+  aups: { title: string; versionNumber: number; status: string; acknowledgedAt?: string; expiresAt?: string }[];
+}
+
+export interface CountRow {
+  key: string;
+  label: string;
+  count: number;
+}
+
+export interface GovernorReport {
+  periodStart: string;
+  periodEnd: string;
+  total: number;
+  byCategory: CountRow[];
+  byFourC: CountRow[];
+  byMonth: CountRow[];
+  byStatus: CountRow[];
+  outcomes: CountRow[];
+  acknowledgement: { acknowledged: number; medianMinutes?: number; within15Minutes: number; within1Day: number };
+  aup: { audience: string; versionNumber: number; current: number; expired: number; outstanding: number; neverAsked: number; total: number }[];
+}
+
+export interface AccessLog {
+  entries: { at: string; actorName: string; action: string; reference?: string; pupil?: string; outcome: string }[];
+}
+
+export interface AdminSettings {
+  school: { name: string; timeZone: string };
+  roles: { role: string; roleTitle: string; name: string; source: string }[];
+  dslChannel?: { name: string; registeredBy: string };
+  dslMembers: string[];
+  rosterRefreshedAt?: string;
+  thresholds: { name: string; value: string }[];
+}
+
+export interface SharingAudit {
+  runs: { runId: string; mode: string; status: string; startedAt: string; finishedAt?: string; stats: Record<string, number>; failureCount: number; findingsSeen: number }[];
+  findings: { findingId: string; name: string; path: string; scope: string; linkType: string; severity: string; pupilDataLikely: boolean; exposedDescendants: number; ownerName: string | null; status: string; statusReason: string | null; lastSeenAt: string }[];
+}
+
+export interface AupRegister {
+  versions: { audience: string; audienceTitle: string; title: string; versionNumber: number; publishedAt: string; sends: Record<string, number> }[];
+  register: { audience: string; audienceTitle: string; name: string; status: string; latestVersionNumber: number; acknowledgedVersion?: number; acknowledgedAt?: string; expiresAt?: string; method?: string }[];
+}

@@ -1,0 +1,104 @@
+import { makeStyles, tokens } from '@fluentui/react-components';
+
+const useChartStyles = makeStyles({
+  figure: { margin: 0 },
+  caption: { fontWeight: tokens.fontWeightSemibold, marginBottom: '8px' },
+  label: { fill: tokens.colorNeutralForeground1, fontSize: '12px' },
+  value: { fill: tokens.colorNeutralForeground1, fontSize: '12px', fontWeight: tokens.fontWeightSemibold },
+  bar: { fill: tokens.colorBrandBackground },
+  track: { fill: tokens.colorNeutralBackground4 },
+  axis: { stroke: tokens.colorNeutralStroke1 },
+});
+
+export interface ChartRow {
+  label: string;
+  count: number;
+}
+
+/**
+ * A plain SVG bar chart (no chart library). The SVG is decorative for screen readers: the same
+ * numbers are in a table right after it, which assistive technology reads instead.
+ */
+export function BarChart({ title, rows, orientation = 'horizontal', id }: { title: string; rows: ChartRow[]; orientation?: 'horizontal' | 'vertical'; id: string }) {
+  const s = useChartStyles();
+  const max = Math.max(1, ...rows.map((r) => r.count));
+  const table = (
+    <table className="visually-hidden">
+      <caption>{title}</caption>
+      <thead>
+        <tr>
+          <th scope="col">Group</th>
+          <th scope="col">Count</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => (
+          <tr key={r.label}>
+            <th scope="row">{r.label}</th>
+            <td>{r.count}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+  if (orientation === 'vertical') {
+    const width = 640;
+    const height = 200;
+    const band = width / Math.max(1, rows.length);
+    return (
+      <figure className={s.figure} aria-labelledby={`${id}-caption`}>
+        <figcaption className={s.caption} id={`${id}-caption`}>
+          {title}
+        </figcaption>
+        <svg viewBox={`0 0 ${width} ${height + 40}`} width="100%" aria-hidden="true" focusable="false">
+          <line className={s.axis} x1={0} x2={width} y1={height} y2={height} />
+          {rows.map((r, i) => {
+            const h = Math.round((r.count / max) * (height - 24));
+            return (
+              <g key={r.label}>
+                <rect className={s.bar} x={i * band + band * 0.2} y={height - h} width={band * 0.6} height={h} rx={2} />
+                <text className={s.value} x={i * band + band / 2} y={height - h - 6} textAnchor="middle">
+                  {r.count}
+                </text>
+                <text className={s.label} x={i * band + band / 2} y={height + 18} textAnchor="middle">
+                  {r.label.replace(/ \d{4}$/, '')}
+                </text>
+              </g>
+            );
+          })}
+        </svg>
+        {table}
+      </figure>
+    );
+  }
+  const rowHeight = 26;
+  const labelWidth = 230;
+  const width = 640;
+  const barWidth = width - labelWidth - 50;
+  return (
+    <figure className={s.figure} aria-labelledby={`${id}-caption`}>
+      <figcaption className={s.caption} id={`${id}-caption`}>
+        {title}
+      </figcaption>
+      <svg viewBox={`0 0 ${width} ${rows.length * rowHeight + 4}`} width="100%" aria-hidden="true" focusable="false">
+        {rows.map((r, i) => {
+          const w = Math.round((r.count / max) * barWidth);
+          const y = i * rowHeight;
+          return (
+            <g key={r.label}>
+              <text className={s.label} x={labelWidth - 8} y={y + 17} textAnchor="end">
+                {r.label}
+              </text>
+              <rect className={s.track} x={labelWidth} y={y + 5} width={barWidth} height={16} rx={2} />
+              <rect className={s.bar} x={labelWidth} y={y + 5} width={w} height={16} rx={2} />
+              <text className={s.value} x={labelWidth + w + 6} y={y + 17}>
+                {r.count}
+              </text>
+            </g>
+          );
+        })}
+      </svg>
+      {table}
+    </figure>
+  );
+}

@@ -1,0 +1,106 @@
+import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { Badge, Card, makeStyles, MessageBar, MessageBarBody, MessageBarTitle, Spinner, Text, tokens } from '@fluentui/react-components';
+import { ApiError, type Api } from './api';
+import { STATUS_TITLES } from './format';
+
+export const useStyles = makeStyles({
+  page: { display: 'flex', flexDirection: 'column', gap: '16px' },
+  heading: { margin: 0, fontSize: tokens.fontSizeBase500, lineHeight: tokens.lineHeightBase500, fontWeight: tokens.fontWeightSemibold },
+  subheading: { margin: 0, fontSize: tokens.fontSizeBase400, lineHeight: tokens.lineHeightBase400, fontWeight: tokens.fontWeightSemibold },
+  card: { padding: '16px 20px', display: 'flex', flexDirection: 'column', gap: '12px' },
+  filters: { display: 'flex', flexWrap: 'wrap', gap: '12px', alignItems: 'flex-end' },
+  filter: { minWidth: '150px' },
+  muted: { color: tokens.colorNeutralForeground2 },
+  table: { width: '100%' },
+  tableCard: { backgroundColor: tokens.colorNeutralBackground1, borderRadius: tokens.borderRadiusMedium, boxShadow: tokens.shadow4, padding: '4px 8px', overflowX: 'auto' },
+  nowrap: { whiteSpace: 'nowrap' },
+  dl: { display: 'grid', gridTemplateColumns: 'max-content 1fr', columnGap: '24px', rowGap: '8px', margin: 0 },
+  dt: { fontWeight: tokens.fontWeightSemibold, color: tokens.colorNeutralForeground2 },
+  dd: { margin: 0, whiteSpace: 'pre-wrap' },
+  row: { display: 'flex', gap: '8px', alignItems: 'center', flexWrap: 'wrap' },
+  grid2: { display: 'grid', gridTemplateColumns: 'repeat(auto-fit, minmax(360px, 1fr))', gap: '16px' },
+  timeline: { listStyleType: 'none', margin: 0, padding: 0, display: 'flex', flexDirection: 'column', gap: '0' },
+  event: {
+    display: 'grid',
+    gridTemplateColumns: '170px 1fr',
+    columnGap: '16px',
+    padding: '10px 0',
+    borderBottom: `1px solid ${tokens.colorNeutralStroke2}`,
+  },
+  eventWhen: { color: tokens.colorNeutralForeground2, fontSize: tokens.fontSizeBase200 },
+  stat: { display: 'flex', flexDirection: 'column', gap: '2px', minWidth: '140px' },
+  statValue: { fontSize: tokens.fontSizeHero700, lineHeight: tokens.lineHeightHero700, fontWeight: tokens.fontWeightSemibold },
+});
+
+/** Loads once (and again on `reload()`), with loading and error states. */
+export function useLoad<T>(api: Api, path: string | undefined): { data?: T; error?: ApiError | Error; loading: boolean; reload: () => void } {
+  const [state, setState] = useState<{ data?: T; error?: ApiError | Error; loading: boolean }>({ loading: true });
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    if (!path) return;
+    let live = true;
+    setState((s) => ({ ...s, loading: true }));
+    api<T>(path)
+      .then((data) => live && setState({ data, loading: false }))
+      .catch((error: Error) => live && setState({ error, loading: false }));
+    return () => {
+      live = false;
+    };
+  }, [api, path, tick]);
+  const reload = useCallback(() => setTick((t) => t + 1), []);
+  return { ...state, reload };
+}
+
+export function Loading({ label = 'Loading…' }: { label?: string }) {
+  return <Spinner size="small" label={label} labelPosition="after" />;
+}
+
+export function ErrorBar({ error, title = 'This could not be shown' }: { error: Error; title?: string }) {
+  return (
+    <MessageBar intent={error instanceof ApiError && error.status === 403 ? 'warning' : 'error'}>
+      <MessageBarBody>
+        <MessageBarTitle>{title}</MessageBarTitle>
+        {error.message}
+      </MessageBarBody>
+    </MessageBar>
+  );
+}
+
+export function Section({ title, children, id }: { title: string; children: ReactNode; id?: string }) {
+  const s = useStyles();
+  return (
+    <Card className={s.card} appearance="filled" role="region" aria-labelledby={id}>
+      <h2 className={s.subheading} id={id}>
+        {title}
+      </h2>
+      {children}
+    </Card>
+  );
+}
+
+export function Empty({ children }: { children: ReactNode }) {
+  const s = useStyles();
+  return <Text className={s.muted}>{children}</Text>;
+}
+
+const STATUS_COLOURS: Record<string, 'danger' | 'warning' | 'brand' | 'success' | 'informative'> = { new: 'danger', acknowledged: 'warning', 'in-progress': 'brand', closed: 'success' };
+
+export function StatusBadge({ status }: { status: string }) {
+  return (
+    <Badge appearance="tint" color={STATUS_COLOURS[status] ?? 'informative'} shape="rounded">
+      {STATUS_TITLES[status] ?? status}
+    </Badge>
+  );
+}
+
+export function UrgencyBadge({ urgency }: { urgency: string }) {
+  return urgency === 'urgent' ? (
+    <Badge appearance="filled" color="danger" shape="rounded">
+      Urgent
+    </Badge>
+  ) : (
+    <Badge appearance="outline" color="informative" shape="rounded">
+      Standard
+    </Badge>
+  );
+}

@@ -1,0 +1,272 @@
+import { useState } from 'react';
+import { Badge, Field, Select, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text } from '@fluentui/react-components';
+import type { Api } from '../api';
+import type { AdminSettings, AupRegister, SharingAudit } from '../api-types';
+import { formatDate, formatDateTime } from '../format';
+import { Empty, ErrorBar, Loading, Section, useLoad, useStyles } from '../common';
+
+/** Roles, the DSL channel and the thresholds in force (read-only here: they come from configuration). */
+export function AdminSettingsView({ api }: { api: Api }) {
+  const s = useStyles();
+  const { data, error, loading } = useLoad<AdminSettings>(api, 'admin/settings');
+  return (
+    <section className={s.page} aria-labelledby="settings-heading">
+      <h1 className={s.heading} id="settings-heading">
+        Settings
+      </h1>
+      {error && <ErrorBar error={error} />}
+      {loading && !data && <Loading />}
+      {data && (
+        <>
+          <Text className={s.muted}>
+            {data.school.name} · time zone {data.school.timeZone}
+          </Text>
+          <div className={s.grid2}>
+            <Section title="Roles" id="settings-roles">
+              <Table aria-label="Role holders" className={s.table}>
+                <TableHeader>
+                  <TableRow>
+                    <TableHeaderCell>Role</TableHeaderCell>
+                    <TableHeaderCell>Person</TableHeaderCell>
+                    <TableHeaderCell>Set by</TableHeaderCell>
+                  </TableRow>
+                </TableHeader>
+                <TableBody>
+                  {data.roles.map((r, i) => (
+                    <TableRow key={i}>
+                      <TableCell>{r.roleTitle}</TableCell>
+                      <TableCell>{r.name}</TableCell>
+                      <TableCell>{r.source === 'config' ? 'Configuration' : r.source}</TableCell>
+                    </TableRow>
+                  ))}
+                </TableBody>
+              </Table>
+            </Section>
+            <Section title="DSL team" id="settings-dsl">
+              <dl className={s.dl}>
+                <dt className={s.dt}>Channel</dt>
+                <dd className={s.dd}>{data.dslChannel ? data.dslChannel.name : 'Not set up yet: type “@Jigsaw setup” in the DSL team’s private channel.'}</dd>
+                <dt className={s.dt}>Members</dt>
+                <dd className={s.dd}>{data.dslMembers.length ? data.dslMembers.join(', ') : '—'}</dd>
+                <dt className={s.dt}>Roster checked</dt>
+                <dd className={s.dd}>{formatDateTime(data.rosterRefreshedAt)}</dd>
+              </dl>
+            </Section>
+          </div>
+          <Section title="Thresholds and features" id="settings-thresholds">
+            <dl className={s.dl}>
+              {data.thresholds.map((t) => (
+                <div key={t.name} style={{ display: 'contents' }}>
+                  <dt className={s.dt}>{t.name}</dt>
+                  <dd className={s.dd}>{t.value}</dd>
+                </div>
+              ))}
+            </dl>
+          </Section>
+        </>
+      )}
+    </section>
+  );
+}
+
+const SEVERITY_COLOURS: Record<string, 'danger' | 'severe' | 'warning' | 'informative'> = { critical: 'danger', high: 'severe', medium: 'warning', low: 'informative' };
+
+/** The sharing audit: runs, and findings with filters. */
+export function SharingAuditView({ api }: { api: Api }) {
+  const s = useStyles();
+  const [filters, setFilters] = useState({ status: 'open', severity: '', pupilData: '' });
+  const query = new URLSearchParams(Object.entries(filters).filter(([, v]) => v)).toString();
+  const { data, error, loading } = useLoad<SharingAudit>(api, `admin/sharing?${query}`);
+  const set = (patch: Partial<typeof filters>) => setFilters((f) => ({ ...f, ...patch }));
+  return (
+    <section className={s.page} aria-labelledby="audit-heading">
+      <h1 className={s.heading} id="audit-heading">
+        Sharing audit
+      </h1>
+      {error && <ErrorBar error={error} />}
+      {loading && !data && <Loading />}
+      {data && (
+        <>
+          <Section title="Runs" id="audit-runs">
+            {data.runs.length === 0 ? (
+              <Empty>No audit has run yet. Run one with “jigsaw audit-sharing”.</Empty>
+            ) : (
+              <Table aria-label="Audit runs" className={s.table}>
+                <TableHeader>
+                  <TableRow>
+                    <TableHeaderCell>Started</TableHeaderCell>
+                    <TableHeaderCell>Mode</TableHeaderCell>
+                    <TableHeaderCell>Status</TableHeaderCell>
+                    <TableHeaderCell>Drives</TableHeaderCell>
+                    <TableHeaderCell>Items</TableHeaderCell>
+                    <TableHeaderCell>Findings</TableHeaderCell>
+                    <TableHeaderCell>Failures</TableHeaderCell>
+                  </TableRow>
+                </TableHeader>
+                <TableBody>
+                  {data.runs.map((r) => (
+                    <TableRow key={r.runId}>
+                      <TableCell>{formatDateTime(r.startedAt)}</TableCell>
+                      <TableCell>{r.mode}</TableCell>
+                      <TableCell>{r.status}</TableCell>
+                      <TableCell>{r.stats.drives ?? '—'}</TableCell>
+                      <TableCell>{r.stats.items ?? '—'}</TableCell>
+                      <TableCell>{r.findingsSeen}</TableCell>
+                      <TableCell>{r.failureCount}</TableCell>
+                    </TableRow>
+                  ))}
+                </TableBody>
+              </Table>
+            )}
+          </Section>
+          <Section title="Findings" id="audit-findings">
+            <div className={s.filters} role="search" aria-label="Filter findings">
+              <Field label="Status" className={s.filter}>
+                <Select value={filters.status} onChange={(_, d) => set({ status: d.value })}>
+                  <option value="open">Open</option>
+                  <option value="accepted">Accepted</option>
+                  <option value="remediated">Remediated</option>
+                  <option value="resolved">Resolved</option>
+                </Select>
+              </Field>
+              <Field label="Severity" className={s.filter}>
+                <Select value={filters.severity} onChange={(_, d) => set({ severity: d.value })}>
+                  <option value="">Any</option>
+                  <option value="critical">Critical</option>
+                  <option value="high">High</option>
+                  <option value="medium">Medium</option>
+                  <option value="low">Low</option>
+                </Select>
+              </Field>
+              <Field label="Pupil data" className={s.filter}>
+                <Select value={filters.pupilData} onChange={(_, d) => set({ pupilData: d.value })}>
+                  <option value="">Either</option>
+                  <option value="yes">Likely pupil data</option>
+                  <option value="no">No pupil data found</option>
+                </Select>
+              </Field>
+            </div>
+            {data.findings.length === 0 ? (
+              <Empty>No findings match.</Empty>
+            ) : (
+              <Table aria-label="Findings" className={s.table}>
+                <TableHeader>
+                  <TableRow>
+                    <TableHeaderCell>Item</TableHeaderCell>
+                    <TableHeaderCell>Shared with</TableHeaderCell>
+                    <TableHeaderCell>Severity</TableHeaderCell>
+                    <TableHeaderCell>Pupil data</TableHeaderCell>
+                    <TableHeaderCell>Owner</TableHeaderCell>
+                    <TableHeaderCell>Last seen</TableHeaderCell>
+                  </TableRow>
+                </TableHeader>
+                <TableBody>
+                  {data.findings.map((f) => (
+                    <TableRow key={f.findingId}>
+                      <TableCell>
+                        {f.path}
+                        {f.exposedDescendants > 0 ? ` (+${f.exposedDescendants} inside)` : ''}
+                      </TableCell>
+                      <TableCell>
+                        {f.scope} · {f.linkType}
+                      </TableCell>
+                      <TableCell>
+                        <Badge appearance="tint" shape="rounded" color={SEVERITY_COLOURS[f.severity] ?? 'informative'}>
+                          {f.severity}
+                        </Badge>
+                      </TableCell>
+                      <TableCell>{f.pupilDataLikely ? 'Likely' : '—'}</TableCell>
+                      <TableCell>{f.ownerName ?? '—'}</TableCell>
+                      <TableCell>{formatDate(f.lastSeenAt)}</TableCell>
+                    </TableRow>
+                  ))}
+                </TableBody>
+              </Table>
+            )}
+          </Section>
+        </>
+      )}
+    </section>
+  );
+}
+
+const AUP_STATUS: Record<string, string> = { current: 'Agreed', expired: 'Expired', outstanding: 'Waiting', 'never-asked': 'Not yet asked' };
+
+/** AUP versions with their sending progress, and the register of who has agreed. */
+export function AupRegisterView({ api }: { api: Api }) {
+  const s = useStyles();
+  const { data, error, loading } = useLoad<AupRegister>(api, 'admin/aup');
+  return (
+    <section className={s.page} aria-labelledby="aup-heading">
+      <h1 className={s.heading} id="aup-heading">
+        Acceptable use policies
+      </h1>
+      {error && <ErrorBar error={error} />}
+      {loading && !data && <Loading />}
+      {data && (
+        <>
+          <Section title="Published versions" id="aup-versions">
+            {data.versions.length === 0 ? (
+              <Empty>No policy has been published yet. Publish one with “jigsaw aup publish”.</Empty>
+            ) : (
+              <Table aria-label="Published AUP versions" className={s.table}>
+                <TableHeader>
+                  <TableRow>
+                    <TableHeaderCell>Audience</TableHeaderCell>
+                    <TableHeaderCell>Policy</TableHeaderCell>
+                    <TableHeaderCell>Published</TableHeaderCell>
+                    <TableHeaderCell>Sent</TableHeaderCell>
+                    <TableHeaderCell>Failed</TableHeaderCell>
+                  </TableRow>
+                </TableHeader>
+                <TableBody>
+                  {data.versions.map((v) => (
+                    <TableRow key={v.audience}>
+                      <TableCell>{v.audienceTitle}</TableCell>
+                      <TableCell>
+                        {v.title} (version {v.versionNumber})
+                      </TableCell>
+                      <TableCell>{formatDate(v.publishedAt)}</TableCell>
+                      <TableCell>{v.sends.sent ?? 0}</TableCell>
+                      <TableCell>{v.sends.failed ?? 0}</TableCell>
+                    </TableRow>
+                  ))}
+                </TableBody>
+              </Table>
+            )}
+          </Section>
+          <Section title="Register" id="aup-register">
+            {data.register.length === 0 ? (
+              <Empty>Nobody is on the register yet.</Empty>
+            ) : (
+              <Table aria-label="AUP register" className={s.table}>
+                <TableHeader>
+                  <TableRow>
+                    <TableHeaderCell>Name</TableHeaderCell>
+                    <TableHeaderCell>Audience</TableHeaderCell>
+                    <TableHeaderCell>Status</TableHeaderCell>
+                    <TableHeaderCell>Agreed</TableHeaderCell>
+                    <TableHeaderCell>Expires</TableHeaderCell>
+                    <TableHeaderCell>How</TableHeaderCell>
+                  </TableRow>
+                </TableHeader>
+                <TableBody>
+                  {data.register.map((r, i) => (
+                    <TableRow key={i}>
+                      <TableCell>{r.name}</TableCell>
+                      <TableCell>{r.audienceTitle}</TableCell>
+                      <TableCell>{AUP_STATUS[r.status] ?? r.status}</TableCell>
+                      <TableCell>{r.acknowledgedAt ? `${formatDate(r.acknowledgedAt)} (v${r.acknowledgedVersion})` : '—'}</TableCell>
+                      <TableCell>{formatDate(r.expiresAt)}</TableCell>
+                      <TableCell>{r.method ?? '—'}</TableCell>
+                    </TableRow>
+                  ))}
+                </TableBody>
+              </Table>
+            )}
+          </Section>
+        </>
+      )}
+    </section>
+  );
+}

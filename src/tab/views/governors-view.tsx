@@ -1,0 +1,97 @@
+import { Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text } from '@fluentui/react-components';
+import type { Api } from '../api';
+import type { GovernorReport } from '../api-types';
+import { formatDate } from '../format';
+import { BarChart } from '../charts';
+import { ErrorBar, Loading, Section, useLoad, useStyles } from '../common';
+
+function minutes(m?: number): string {
+  if (m === undefined) return '—';
+  if (m < 60) return `${m} min`;
+  if (m < 48 * 60) return `${Math.round(m / 6) / 10} h`;
+  return `${Math.round(m / 144) / 10} days`;
+}
+
+/** Anonymised figures for governors: counts only, never names or references (KCSIE; the policies' governor reports). */
+export function GovernorsView({ api }: { api: Api }) {
+  const s = useStyles();
+  const { data, error, loading } = useLoad<GovernorReport>(api, 'governors/report');
+  return (
+    <section className={s.page} aria-labelledby="gov-heading">
+      <h1 className={s.heading} id="gov-heading">
+        Safeguarding report for governors
+      </h1>
+      {error && <ErrorBar error={error} />}
+      {loading && !data && <Loading />}
+      {data && (
+        <>
+          <Text className={s.muted}>
+            Anonymised: counts only, no names. {formatDate(data.periodStart)} to {formatDate(data.periodEnd)}.
+          </Text>
+          <div className={s.row} role="list" aria-label="Key figures">
+            <div className={s.stat} role="listitem">
+              <span className={s.statValue}>{data.total}</span>
+              <Text className={s.muted}>concerns recorded</Text>
+            </div>
+            <div className={s.stat} role="listitem">
+              <span className={s.statValue}>{minutes(data.acknowledgement.medianMinutes)}</span>
+              <Text className={s.muted}>median time to acknowledge</Text>
+            </div>
+            <div className={s.stat} role="listitem">
+              <span className={s.statValue}>
+                {data.acknowledgement.acknowledged ? Math.round((100 * data.acknowledgement.within15Minutes) / data.acknowledgement.acknowledged) : 0}%
+              </span>
+              <Text className={s.muted}>acknowledged within 15 minutes</Text>
+            </div>
+            <div className={s.stat} role="listitem">
+              <span className={s.statValue}>{data.byStatus.find((r) => r.key === 'closed')?.count ?? 0}</span>
+              <Text className={s.muted}>closed</Text>
+            </div>
+          </div>
+          <Section title="By month" id="gov-month">
+            <BarChart id="chart-month" title="Concerns recorded each month" rows={data.byMonth} orientation="vertical" />
+          </Section>
+          <div className={s.grid2}>
+            <Section title="By the 4Cs" id="gov-4c">
+              <BarChart id="chart-4c" title="Concerns by the 4Cs of online safety" rows={data.byFourC} />
+            </Section>
+            <Section title="Outcomes of closed concerns" id="gov-outcomes">
+              {data.outcomes.length ? <BarChart id="chart-outcomes" title="Outcomes recorded when concerns were closed" rows={data.outcomes} /> : <Text className={s.muted}>No concerns have been closed in this period.</Text>}
+            </Section>
+          </div>
+          <Section title="By category" id="gov-category">
+            <BarChart id="chart-category" title="Concerns by category" rows={data.byCategory} />
+          </Section>
+          {data.aup.length > 0 && (
+            <Section title="Acceptable use policies" id="gov-aup">
+              <Table aria-label="Acceptable use policy acknowledgements" className={s.table}>
+                <TableHeader>
+                  <TableRow>
+                    <TableHeaderCell>Audience</TableHeaderCell>
+                    <TableHeaderCell>Version</TableHeaderCell>
+                    <TableHeaderCell>Agreed</TableHeaderCell>
+                    <TableHeaderCell>Waiting</TableHeaderCell>
+                    <TableHeaderCell>Expired</TableHeaderCell>
+                    <TableHeaderCell>Not yet asked</TableHeaderCell>
+                  </TableRow>
+                </TableHeader>
+                <TableBody>
+                  {data.aup.map((a) => (
+                    <TableRow key={a.audience}>
+                      <TableCell>{a.audience}</TableCell>
+                      <TableCell>{a.versionNumber}</TableCell>
+                      <TableCell>{a.current}</TableCell>
+                      <TableCell>{a.outstanding}</TableCell>
+                      <TableCell>{a.expired}</TableCell>
+                      <TableCell>{a.neverAsked}</TableCell>
+                    </TableRow>
+                  ))}
+                </TableBody>
+              </Table>
+            </Section>
+          )}
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,40 @@
+// An administrator's tab in Chromium: settings (roles, DSL channel, thresholds), the sharing
+// audit (runs and findings) and the AUP register; the admin here is also on the DSL roster.
+import { PEOPLE } from '../support/harness';
+import { seriousAxeViolations, shoot, startTabWorld, type TabWorld } from './support/tab-world';
+
+let world: TabWorld;
+beforeAll(async () => {
+  world = await startTabWorld();
+}, 120_000);
+afterAll(async () => world?.stop());
+
+describe('an administrator', () => {
+  it('sees settings, the sharing audit and the AUP register', async () => {
+    const page = await world.open(PEOPLE.admin, { view: 'admin-settings' });
+    await page.getByRole('heading', { level: 1, name: 'Settings' }).waitFor();
+    await page.getByRole('cell', { name: 'Chair of governors' }).waitFor();
+    await page.getByText('DSL team', { exact: true }).first().waitFor();
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await shoot(page, 'admin-1-settings');
+
+    await page.getByRole('tab', { name: 'Sharing audit' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Sharing audit' }).waitFor();
+    await page.getByText(/No audit has run yet/).waitFor();
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await shoot(page, 'admin-2-sharing-audit');
+
+    await page.getByRole('tab', { name: 'AUPs' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Acceptable use policies' }).waitFor();
+    await page.getByRole('cell', { name: PEOPLE.teacher.name }).waitFor();
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await shoot(page, 'admin-3-aup-register');
+
+    // Keyboard: the view tabs are reachable and switch with the arrow keys.
+    await page.getByRole('tab', { name: 'AUPs' }).focus();
+    await page.keyboard.press('ArrowLeft');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Sharing audit' }).waitFor();
+    await page.close();
+  }, 90_000);
+});

@@ -1,0 +1,80 @@
+// The DSL's tab in Chromium: the queue with filters, a concern with its chronology and an action,
+// a pupil's chronology, the access log; light, dark and high-contrast themes; axe on each view.
+import { PEOPLE } from '../support/harness';
+import { seriousAxeViolations, shoot, startTabWorld, type TabWorld } from './support/tab-world';
+
+let world: TabWorld;
+beforeAll(async () => {
+  world = await startTabWorld();
+}, 120_000);
+afterAll(async () => world?.stop());
+
+describe('the DSL', () => {
+  it('works the queue, a concern, a pupil chronology and the access log', async () => {
+    const page = await world.open(PEOPLE.dsl1);
+    await page.getByRole('heading', { level: 1, name: 'Concerns' }).waitFor();
+    await page.getByRole('button', { name: `Open concern ${world.concerns.jordan.reference}` }).waitFor();
+    const tabs = await page.getByRole('tab').allInnerTexts();
+    expect(tabs).toEqual(['Concerns', 'Access log', 'My reports']);
+    // Never a concern about an adult in the DSL queue.
+    expect(await page.getByText('Mr Example').count()).toBe(0);
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await shoot(page, 'dsl-1-queue');
+
+    // Filter by 4C from the keyboard: focus the select and choose "Contact".
+    await page.getByLabel('4C').selectOption('contact');
+    await page.getByText('1 concern', { exact: true }).waitFor();
+    expect(await page.getByRole('button', { name: /^Open concern/ }).count()).toBe(1);
+    await shoot(page, 'dsl-2-queue-filtered');
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await page.getByLabel('Search').fill('okonkwo');
+    await page.getByLabel('Search').press('Enter');
+    await page.getByText('2 concerns', { exact: true }).waitFor();
+
+    // Open a concern with the keyboard.
+    await page.getByRole('button', { name: `Open concern ${world.concerns.amelia.reference}` }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: new RegExp(world.concerns.amelia.reference) }).waitFor();
+    await page.getByText('They said nobody wants me there.').waitFor();
+    await page.getByText('Spoke to Amelia with her class teacher', { exact: false }).waitFor();
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await shoot(page, 'dsl-3-concern');
+
+    // Record an action through the same service as the card.
+    await page.getByLabel('Action', { exact: true }).selectOption('record-action');
+    await page.getByLabel('Action or outcome').selectOption('inform-parents');
+    await page.getByLabel('Note').fill('Mum phoned; she will check the group chat with Amelia tonight.');
+    await page.getByRole('button', { name: 'Record an action or outcome' }).click();
+    await page.getByText(/Recorded: Action recorded: Inform parents/).waitFor();
+    await page.getByText('Mum phoned; she will check the group chat with Amelia tonight.').waitFor();
+    await shoot(page, 'dsl-4-concern-action-recorded');
+
+    // The pupil's chronology across concerns.
+    await page.getByRole('button', { name: 'Chronology of Amelia Okonkwo (6B)' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Chronology: Amelia Okonkwo (6B)' }).waitFor();
+    await page.getByText(world.concerns.ameliaAgain.reference).first().waitFor();
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await shoot(page, 'dsl-5-pupil-chronology');
+
+    // The access log shows those views.
+    await page.getByRole('tab', { name: 'Access log' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Access log' }).waitFor();
+    await page.getByRole('cell', { name: "Opened a pupil's chronology" }).first().waitFor();
+    expect(await page.getByRole('cell', { name: "Opened a concern's details" }).count()).toBeGreaterThan(0);
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await shoot(page, 'dsl-6-access-log');
+    await page.close();
+  }, 90_000);
+
+  it.each(['dark', 'contrast'] as const)('follows the Teams %s theme', async (theme) => {
+    const page = await world.open(PEOPLE.dsl2, { theme });
+    await page.getByRole('button', { name: `Open concern ${world.concerns.jordan.reference}` }).waitFor();
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await shoot(page, `dsl-queue-${theme}`);
+    await page.getByRole('button', { name: `Open concern ${world.concerns.jordan.reference}` }).click();
+    await page.getByText('He said it is our secret.').waitFor();
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await shoot(page, `dsl-concern-${theme}`);
+    await page.close();
+  }, 60_000);
+});

@@ -1,0 +1,40 @@
+// A governor's tab in Chromium: the anonymised report with its charts, and no names anywhere.
+import { PEOPLE } from '../support/harness';
+import { GOVERNOR, seriousAxeViolations, shoot, startTabWorld, type TabWorld } from './support/tab-world';
+
+let world: TabWorld;
+beforeAll(async () => {
+  world = await startTabWorld();
+}, 120_000);
+afterAll(async () => world?.stop());
+
+describe('a governor', () => {
+  it('sees anonymised counts and charts, with no names or references', async () => {
+    const page = await world.open(GOVERNOR);
+    await page.getByRole('heading', { level: 1, name: 'Safeguarding report for governors' }).waitFor();
+    await page.getByText('concerns recorded', { exact: true }).waitFor();
+    expect(await page.getByRole('tab').allInnerTexts()).toEqual(['Governors’ report', 'My reports']);
+    await page.getByRole('figure', { name: 'Concerns by the 4Cs of online safety' }).waitFor();
+    const text = await page.locator('main').innerText();
+    for (const secret of ['Amelia', 'Okonkwo', 'Jordan', 'Noah', 'Mr Example', PEOPLE.teacher.name, PEOPLE.dsl1.name, PEOPLE.dsl2.name, world.concerns.amelia.reference, 'WhatsApp']) {
+      expect(text).not.toContain(secret);
+    }
+    // The numbers are in an accessible table behind each chart.
+    expect(await page.getByRole('table', { name: 'Concerns by the 4Cs of online safety' }).getByRole('row', { name: /Conduct 2/ }).count()).toBe(1);
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await shoot(page, 'governor-report');
+    await page.close();
+  }, 60_000);
+
+  it('the chair sees the report and the concerns about adults addressed to the chair (none here)', async () => {
+    const page = await world.open(PEOPLE.chair, { view: 'private-concerns' });
+    await page.getByRole('heading', { level: 1, name: 'Concerns about adults' }).waitFor();
+    await page.getByText('There are no concerns about adults for you.').waitFor();
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await shoot(page, 'chair-private-concerns');
+    await page.getByRole('tab', { name: 'Governors’ report' }).click();
+    await page.getByText('concerns recorded', { exact: true }).waitFor();
+    await shoot(page, 'chair-governor-report');
+    await page.close();
+  }, 60_000);
+});
