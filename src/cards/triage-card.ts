@@ -426,3 +426,25 @@ export function buildPatternAlertCard(view: { pupilName: string; references: str
   ]);
 }
 
+
+/** The per-pupil view ("pupil <name>" to Jigsaw, DSLs only): every concern linked to that pupil. */
+export function buildPupilConcernsCard(view: { pupilName: string; concerns: { reference: string; category: Concern['category']; status: ConcernStatus; receivedAt: string; ownerName?: string }[] }): AdaptiveCard {
+  const body: CardElement[] = [heading('Concerns about a pupil', { size: 'Medium' }), field('Pupil (as typed)', view.pupilName)];
+  if (!view.concerns.length) {
+    body.push(text('No concern is linked to this pupil. Names are matched whatever their order, case or accents; check the spelling.'));
+    return card(body);
+  }
+  body.push(text(`${view.concerns.length} concern${view.concerns.length === 1 ? '' : 's'}, oldest first:`, { spacing: 'Medium' }));
+  for (const c of view.concerns) {
+    body.push({
+      type: 'Container',
+      separator: true,
+      items: [
+        text(`**${c.reference}**: ${getCategory(c.category).title}, ${describeStatus(c.status)}`, { spacing: 'None' }),
+        text(`Reported ${c.receivedAt}`, { isSubtle: true, size: 'Small', spacing: 'None' }),
+        ...(c.ownerName ? [field('Owner', c.ownerName)] : []),
+      ],
+    });
+  }
+  return card(body);
+}

@@ -279,3 +279,20 @@ export async function listReferences(db: Db, tenantId: string, concernIds: reado
   const byId = new Map(rows.map((r) => [r.concern_id, r.reference]));
   return concernIds.map((id) => byId.get(id)).filter((r): r is string => Boolean(r));
 }
+
+export interface PupilConcernRow extends ConcernRef {
+  category: string;
+  ownerName?: string;
+}
+
+/** The per-pupil view: every DSL-team concern linked to a pupil key, oldest first. Never concerns about adults. */
+export async function listConcernsByPupilKey(db: Db, tenantId: string, pupilKey: string): Promise<PupilConcernRow[]> {
+  const rows = await db.query<Record<string, unknown>>(
+    `SELECT DISTINCT c.concern_id, c.reference, c.status, c.recipient, c.created_at, c.category, c.owner_name FROM concerns c
+     JOIN concern_pupils p ON p.tenant_id = c.tenant_id AND p.concern_id = c.concern_id
+     WHERE c.tenant_id = $1 AND c.recipient = 'dsl-team' AND p.pupil_key = $2
+     ORDER BY c.created_at, c.reference`,
+    [tenantId, pupilKey],
+  );
+  return rows.map((r) => ({ ...toRef(r), category: r.category as string, ownerName: (r.owner_name as string | null) ?? undefined }));
+}

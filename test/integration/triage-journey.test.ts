@@ -216,6 +216,25 @@ describe(`triage in the DSL channel (${storeKind()})`, () => {
     h.fake.clearFaults();
   });
 
+  it('answers "pupil <name>" with the per-pupil view for a DSL, and leaves a teacher\'s "pupil …" to the report', async () => {
+    const a = await reportAndAwaitCard(h, PEOPLE.teacher, { pupils: 'Kai Mensah' });
+    const b = await reportAndAwaitCard(h, PEOPLE.teacher, { pupils: 'mensah kai', category: 'commerce' });
+    await h.inChannel(PEOPLE.dsl2, '<at>Jigsaw</at> pupil Kai Mensah');
+    const [answer] = await eventuallySome(() => h.fake.activitiesIn(SCHOOL.dslChannel.id).filter((m) => JSON.stringify(m.body).includes('Concerns about a pupil')), 10_000, 'pupil view');
+    const card = cardOf(answer);
+    expect(adaptiveCardProblems(card)).toEqual([]);
+    const text = cardText(card);
+    expect(text).toContain('2 concerns, oldest first');
+    expect(text.indexOf(a.reference)).toBeLessThan(text.indexOf(b.reference));
+    expect(text).toContain('Commerce');
+
+    await h.say(PEOPLE.teacher, 'pupil Kai Mensah was crying at lunch');
+    await eventually(() => {
+      const c = h.fake.lastCardIn(reporterChat(h));
+      return c && JSON.stringify(c).includes('was crying at lunch') ? c : undefined;
+    }, 5000, 'the report card keeping the text');
+  });
+
   it('lists other concerns about the same pupil on the DSL view (per-pupil link by normalised name)', async () => {
     const a = await reportAndAwaitCard(h, PEOPLE.teacher, { pupils: 'Jay Patel' });
     const b = await reportAndAwaitCard(h, PEOPLE.teacher, { pupils: 'PATEL  Jay (5A)' });

@@ -3,17 +3,21 @@ import { z } from 'zod';
 import type { Db } from '../../store/db';
 import type { ConcernRepository } from '../../store/concern.repo';
 import { type AccessOutcome, logAccess } from '../../store/access-log.repo';
-import { getTriageRow } from '../../store/triage.repo';
-import type { AdaptiveCard } from '../../cards/card-kit';
-import { buildConcernUnavailableCard, buildReadOnlyConcernCard, buildTriageActionCard, COMMAND_OF_VERB, TRIAGE_VERBS, type TriageActionView } from '../../cards/triage-card';
+import { getTriageRow, isDslMember, listConcernsByPupilKey } from '../../store/triage.repo';
+import { getDslChannel } from '../../store/conversation.repo';
+import { type AdaptiveCard, CARD_CONTENT_TYPE } from '../../cards/card-kit';
+import { buildConcernUnavailableCard, buildPupilConcernsCard, buildReadOnlyConcernCard, buildTriageActionCard, COMMAND_OF_VERB, TRIAGE_VERBS, type TriageActionView } from '../../cards/triage-card';
 import { describeEvent, parseTriageCommand, TRIAGE_EVENT_TYPES } from '../../domain/concerns/triage';
-import type { Person } from '../../domain/concerns/concern';
+import type { Concern, Person } from '../../domain/concerns/concern';
+import { normalisePupilKey } from '../../domain/people/pupil-key';
+import { cleanLine } from '../../domain/text';
+import { formatLocal } from '../../domain/clock';
 import { checkTriageAccess } from '../../services/triage-access';
 import { applyTriageAction } from '../../services/triage-concern';
 import { loadActionView, loadBaseView } from '../../services/concern-views';
 import type { PatternSettings } from '../../services/pattern-alerts';
 import { type Logger, safeLogField } from '../../logging';
-import type { BotFeature, InvokeRequest } from '../bot-feature';
+import type { BotFeature, InvokeRequest, MessageRequest } from '../bot-feature';
 import { formValues } from '../parse';
 import { DslRosterCache } from '../dsl-roster';
 
@@ -53,6 +57,43 @@ export class TriageFeature implements BotFeature {
 
   constructor(private readonly deps: TriageFeatureDeps) {
     this.roster = new DslRosterCache(deps.db, deps.rosterTtlMs, deps.logger, deps.now);
+  }
+
+  /**
+   * "pupil <name>": the per-pupil view, for DSLs, in the DSL channel or a private chat with
+   * Jigsaw (never another channel or a group chat, where others would see the answer).
+   */
+  async handleMessage(request: MessageRequest, context: TurnContext): Promise<boolean> {
+    const match = /^pupil\s+(.+)$/is.exec(request.text);
+    if (!match) return false;
+    const { tenant, person } = request;
+    const tenantId = tenant.tenantId;
+    const pupilName = cleanLine(match[1]).slice(0, 100);
+    const channelId = (context.activity.channelData as { channel?: { id?: string } } | undefined)?.channel?.id;
+    const dslChannel = await getDslChannel(this.deps.db, tenantId);
+    const inDslChannel = request.conversationType === 'channel' && dslChannel !== undefined && channelId === dslChannel.channelId;
+    if (request.conversationType !== 'personal' && !inDslChannel) {
+      await context.sendActivity('Ask about a pupil in the DSL channel or in a private chat with Jigsaw.');
+      return true;
+    }
+    await this.roster.refreshIfStale(context, tenantId);
+    const allowed = await isDslMember(this.deps.db, tenantId, person.aadObjectId);
+    // In a private chat, anyone else who starts with "pupil" is reporting: the report flow takes it.
+    if (!allowed && request.conversationType === 'personal') return false;
+    await logAccess(this.deps.db, { tenantId, actorAadId: person.aadObjectId, actorName: person.name, verb: 'pupil-view', outcome: allowed ? 'allowed' : 'refused', at: this.deps.now() });
+    if (!allowed) {
+      this.deps.logger.warn({ tenantId, actor: person.aadObjectId }, 'pupil view refused: not a DSL');
+      await context.sendActivity('Only the DSL team can look up the concerns about a pupil. Your request has been recorded.');
+      return true;
+    }
+    const timeZone = tenant.timeZone;
+    const rows = await listConcernsByPupilKey(this.deps.db, tenantId, normalisePupilKey(pupilName));
+    const card = buildPupilConcernsCard({
+      pupilName,
+      concerns: rows.map((r) => ({ reference: r.reference, category: r.category as Concern['category'], status: r.status, receivedAt: formatLocal(r.createdAt, timeZone), ownerName: r.ownerName })),
+    });
+    await context.sendActivity({ attachments: [{ contentType: CARD_CONTENT_TYPE, content: card }] });
+    return true;
   }
 
   async handleInvoke(request: InvokeRequest, context: TurnContext): Promise<AdaptiveCard> {
