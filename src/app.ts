@@ -10,14 +10,16 @@ import { BotbuilderGateway } from './bot/botbuilder-gateway';
 import { JigsawBot } from './bot/jigsaw-bot';
 import type { BotFeature } from './bot/bot-feature';
 import { createHttpServer, type RunningHttpServer } from './http/server';
-import { OutboxWorker } from './jobs/outbox-worker';
+import { createOutboxMetrics, OutboxWorker } from './jobs/outbox-worker';
+import { MetricsRegistry } from './metrics';
+import { registerStoreMetrics } from './jobs/store-metrics';
 import type { TeamsGateway } from './jobs/teams-gateway';
 import { type AupJobs, createAupJobs } from './jobs/aup-jobs';
 import type { AppInstaller } from './domain/aup/ports';
 import { Scheduler } from './jobs/scheduler';
 import { TriageFeature } from './bot/features/triage-feature';
 import { createSharingAuditFeature } from './bot/features/sharing-audit-feature';
-import type { Logger } from './logging';
+import { describeError, type Logger } from './logging';
 import { TabTokenValidator } from './http/tab-auth';
 import { TabApi } from './http/tab-api';
 import { createTabAssets } from './http/tab-static';
@@ -53,6 +55,8 @@ export interface Jigsaw {
   scheduler: Scheduler;
   /** Acceptable Use Policies: bot feature, broadcast sender, scheduler. */
   aup: AupJobs;
+  /** Prometheus metrics (/metrics); capabilities add their own counters here. */
+  metrics: MetricsRegistry;
   http?: RunningHttpServer;
   start(): Promise<RunningHttpServer>;
   stop(): Promise<void>;
@@ -70,9 +74,10 @@ export async function createJigsaw(config: Config, options: JigsawOptions): Prom
 
   const adapter = createCloudAdapter(config, logger.child({ component: 'bot' }));
   const gateway = options.gateway ?? new BotbuilderGateway(adapter, config.bot.appId);
+  const metrics = new MetricsRegistry();
   const worker = new OutboxWorker(
-    { db, concerns, gateway, logger: logger.child({ component: 'outbox' }), now, defaultServiceUrl: options.defaultServiceUrl ?? 'https://smba.trafficmanager.net/teams/', botId: config.bot.appId },
-    { pollMs: config.outbox.pollMs, alertAfterAttempts: config.outbox.alertAfterAttempts, maxBackoffMs: config.outbox.maxBackoffSeconds * 1000, baseBackoffMs: config.outbox.minBackoffMs },
+    { db, concerns, gateway, logger: logger.child({ component: 'outbox' }), now, defaultServiceUrl: options.defaultServiceUrl ?? 'https://smba.trafficmanager.net/teams/', botId: config.bot.appId, metrics: createOutboxMetrics(metrics) },
+    { pollMs: config.outbox.pollMs, alertAfterAttempts: config.outbox.alertAfterAttempts, maxBackoffMs: config.outbox.maxBackoffSeconds * 1000, baseBackoffMs: config.outbox.minBackoffMs, leaseMs: config.outbox.leaseSeconds * 1000 },
   );
   // Capabilities beyond reporting register here (one line each): triage, AUPs, audits.
   const aup = createAupJobs({ config, db, gateway, logger, now, defaultServiceUrl: options.defaultServiceUrl ?? 'https://smba.trafficmanager.net/teams/', installer: options.aupInstaller });
@@ -84,7 +89,8 @@ export async function createJigsaw(config: Config, options: JigsawOptions): Prom
     { db, concerns, logger: logger.child({ component: 'scheduler' }), now, onOutboxChanged: () => worker.poke(), escalation: { firstMinutes: config.triage.escalationFirstMinutes, secondMinutes: config.triage.escalationSecondMinutes }, ...triageSettings },
     { pollMs: config.triage.schedulerPollMs },
   );
-  const maxLag = options.maxOutboxLagSeconds ?? 300;
+  const maxLag = options.maxOutboxLagSeconds ?? config.readyMaxOutboxLagSeconds;
+  registerStoreMetrics(metrics, db, now);
   const tabValidator = new TabTokenValidator({
     audiences: config.tab.audiences,
     jwksUrlTemplate: config.tab.jwksUrlTemplate,
@@ -111,9 +117,16 @@ export async function createJigsaw(config: Config, options: JigsawOptions): Prom
     logger: logger.child({ component: 'http' }),
     tab: { api: tabApi, assets: createTabAssets(tabDir, { devTokens: config.tab.devTokens }) },
     readiness: async () => {
-      const lag = await outboxLagSeconds(db, now());
-      return { ready: lag <= maxLag, checks: { store: 'ok', outboxLagSeconds: Math.round(lag) } };
+      let lag: number;
+      try {
+        lag = await outboxLagSeconds(db, now());
+      } catch (err) {
+        logger.warn(describeError(err), 'readiness: store unreachable');
+        return { ready: false, checks: { store: 'unreachable' } };
+      }
+      return { ready: lag <= maxLag, checks: { store: 'ok', outboxLagSeconds: Math.round(lag), maxOutboxLagSeconds: maxLag } };
     },
+    metrics: { render: () => metrics.render(), token: config.metricsToken, open: config.mode === 'local' },
   });
 
   const jigsaw: Jigsaw = {
@@ -123,6 +136,7 @@ export async function createJigsaw(config: Config, options: JigsawOptions): Prom
     worker,
     scheduler,
     aup,
+    metrics,
     async start() {
       jigsaw.http = await http.listen(config.host, config.port);
       if (options.runWorker !== false) worker.start();

@@ -73,6 +73,14 @@ export const ConfigSchema = z
     OUTBOX_ALERT_AFTER_ATTEMPTS: int(5, 1, 1000),
     OUTBOX_MAX_BACKOFF_SECONDS: int(300, 1, 86_400),
     OUTBOX_MIN_BACKOFF_MS: int(1000, 1, 600_000),
+    OUTBOX_LEASE_SECONDS: int(60, 1, 3600),
+
+    // Operations: readiness, metrics, retention of records.
+    READY_MAX_OUTBOX_LAG_SECONDS: int(300, 1, 86_400),
+    METRICS_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
+    RETENTION_CONCERN_YEARS: int(25, 1, 100),
+    RETENTION_AUP_YEARS: int(6, 1, 100),
+    RETENTION_AUDIT_FINDINGS_DAYS: int(365, 1, 36_500),
 
     // Triage: who may act, escalation of urgent concerns, pattern alerts.
     DSL_ROSTER_TTL_SECONDS: int(300, 0, 86_400),
@@ -282,7 +290,17 @@ export interface Config {
     onlineSafetyLeadAadId?: string;
   };
   encryption: { keys?: string; activeKeyId?: string };
-  outbox: { pollMs: number; alertAfterAttempts: number; maxBackoffSeconds: number; minBackoffMs: number };
+  outbox: { pollMs: number; alertAfterAttempts: number; maxBackoffSeconds: number; minBackoffMs: number; leaseSeconds: number };
+  /** /readyz fails when the oldest undelivered outbox message is older than this. */
+  readyMaxOutboxLagSeconds: number;
+  /** /metrics: open in local mode; in production only with this bearer token (else 404). */
+  metricsToken?: string;
+  /**
+   * Defaults for the retention job (a tenant may override them in `retention_policies`).
+   * Concerns: kept until the pupil's 25th birthday; with no date of birth in Jigsaw yet, the
+   * concern's date + `concernYears` (25 covers a pupil of any age at the time).
+   */
+  retention: { concernYears: number; aupYears: number; auditFindingsDays: number };
   triage: {
     /** How long the stored DSL roster is trusted before Teams is asked again. */
     rosterTtlSeconds: number;
@@ -379,7 +397,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       onlineSafetyLeadAadId: e.ONLINE_SAFETY_LEAD_AAD_ID,
     },
     encryption: { keys: e.ENCRYPTION_KEYS, activeKeyId: e.ENCRYPTION_ACTIVE_KEY_ID },
-    outbox: { pollMs: e.OUTBOX_POLL_MS, alertAfterAttempts: e.OUTBOX_ALERT_AFTER_ATTEMPTS, maxBackoffSeconds: e.OUTBOX_MAX_BACKOFF_SECONDS, minBackoffMs: e.OUTBOX_MIN_BACKOFF_MS },
+    outbox: { pollMs: e.OUTBOX_POLL_MS, alertAfterAttempts: e.OUTBOX_ALERT_AFTER_ATTEMPTS, maxBackoffSeconds: e.OUTBOX_MAX_BACKOFF_SECONDS, minBackoffMs: e.OUTBOX_MIN_BACKOFF_MS, leaseSeconds: e.OUTBOX_LEASE_SECONDS },
+    readyMaxOutboxLagSeconds: e.READY_MAX_OUTBOX_LAG_SECONDS,
+    metricsToken: e.METRICS_TOKEN,
+    retention: { concernYears: e.RETENTION_CONCERN_YEARS, aupYears: e.RETENTION_AUP_YEARS, auditFindingsDays: e.RETENTION_AUDIT_FINDINGS_DAYS },
     triage: {
       rosterTtlSeconds: e.DSL_ROSTER_TTL_SECONDS,
       escalationFirstMinutes: e.ESCALATION_FIRST_MINUTES,
@@ -436,6 +457,7 @@ export function summarizeConfig(config: Config): Record<string, unknown> {
     botType: config.bot.type,
     botPassword: config.bot.password ? 'set' : 'unset',
     encryptionKeys: config.encryption.keys ? 'set' : 'unset',
+    metricsToken: config.metricsToken ? 'set' : 'unset',
     allowedTenants: config.allowedTenantIds.length,
     graph: config.graph ? { authorityHost: config.graph.authorityHost, baseUrl: config.graph.baseUrl, credential: config.graph.credential.kind } : 'unset',
     remediation: config.remediation.enabled ? 'enabled' : 'disabled',

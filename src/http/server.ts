@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import restify from 'restify';
 import type { CloudAdapter } from 'botbuilder';
 import type { ActivityHandler } from 'botbuilder';
@@ -15,6 +16,8 @@ export interface HttpServerDeps {
   bot: ActivityHandler;
   logger: Logger;
   readiness: () => Promise<HealthReport>;
+  /** Prometheus text at /metrics: open (local mode), or behind a bearer token, else absent. */
+  metrics?: { render: () => Promise<string>; token?: string; open: boolean };
   /** Requests larger than this are refused (413) before any parsing. */
   maxBodyBytes?: number;
   /** The Jigsaw tab: its static pages (/tab/*) and its JSON API (/api/tab/*). */
@@ -59,6 +62,19 @@ export function createHttpServer(deps: HttpServerDeps) {
     res.send(200, { status: 'alive' });
     return next();
   });
+
+  const metrics = deps.metrics;
+  if (metrics && (metrics.open || metrics.token)) {
+    server.get('/metrics', async (req, res) => {
+      if (!metrics.open && !bearerMatches(req.headers.authorization, metrics.token!)) {
+        res.send(401, { code: 'Unauthorized', message: 'a bearer token is required' });
+        return;
+      }
+      const body = await metrics.render();
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+      res.end(body);
+    });
+  }
 
   server.get('/readyz', async (_req, res) => {
     try {
@@ -116,4 +132,11 @@ function registerTabRoutes(server: restify.Server, tab: { api: TabApi; assets: T
   };
   server.get('/api/tab/*', api);
   server.post('/api/tab/*', api);
+}
+
+/** Constant-time comparison of `Authorization: Bearer <token>` with the configured token. */
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const presented = Buffer.from(/^Bearer (.+)$/.exec(header ?? '')?.[1] ?? '');
+  const expected = Buffer.from(token);
+  return presented.length === expected.length && timingSafeEqual(presented, expected);
 }

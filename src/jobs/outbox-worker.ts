@@ -7,6 +7,7 @@ import { describeError, type Logger } from '../logging';
 import { backoffDelayMs } from './backoff';
 import { deliverOutboxMessage, type DeliveryDeps } from './deliveries';
 import { DeliveryError } from './teams-gateway';
+import type { Counter, MetricsRegistry } from '../metrics';
 
 export interface OutboxWorkerOptions {
   pollMs: number;
@@ -17,6 +18,23 @@ export interface OutboxWorkerOptions {
   batchSize?: number;
   /** How long a claimed message is ours; a crashed worker's claim expires after it. */
   leaseMs?: number;
+}
+
+/** What the worker counts (src/metrics.ts); optional so the worker runs without a registry. */
+export interface OutboxMetrics {
+  deliveries: Counter;
+  unknownOutcomeRetries: Counter;
+}
+
+export function createOutboxMetrics(registry: MetricsRegistry): OutboxMetrics {
+  return {
+    deliveries: registry.counter('jigsaw_outbox_deliveries_total', 'Outbox delivery attempts by outcome (sent, failed)', ['outcome', 'kind']),
+    unknownOutcomeRetries: registry.counter(
+      'jigsaw_outbox_unknown_outcome_retries_total',
+      'Deliveries re-sent after an expired claim: the earlier attempt may have reached Teams, so this is the bound on duplicate posts',
+      ['kind'],
+    ),
+  };
 }
 
 /**
@@ -33,7 +51,7 @@ export class OutboxWorker {
   private wake: (() => void) | undefined;
 
   constructor(
-    private readonly deps: DeliveryDeps & { db: Db; concerns: ConcernRepository; logger: Logger; now?: () => Date; random?: () => number },
+    private readonly deps: DeliveryDeps & { db: Db; concerns: ConcernRepository; logger: Logger; now?: () => Date; random?: () => number; metrics?: OutboxMetrics },
     private readonly options: OutboxWorkerOptions,
   ) {}
 
@@ -95,11 +113,18 @@ export class OutboxWorker {
 
   private async deliver(message: OutboxMessage): Promise<void> {
     const log = this.deps.logger.child({ outboxId: message.outboxId, kind: message.kind, attempt: message.attempts });
+    if (message.reclaimed) {
+      // The previous attempt's outcome is unknown: this send may duplicate a post (counted).
+      this.deps.metrics?.unknownOutcomeRetries.inc({ kind: message.kind });
+      log.warn({ tenantId: message.tenantId }, 'outbox message re-sent after an expired claim; Teams may already have the earlier attempt');
+    }
     try {
       const sent = await deliverOutboxMessage(this.deps, message);
       await markOutboxSent(this.deps.db, message.outboxId, { ...sent }, this.now());
+      this.deps.metrics?.deliveries.inc({ outcome: 'sent', kind: message.kind });
       log.info({ tenantId: message.tenantId }, 'outbox message delivered');
     } catch (err) {
+      this.deps.metrics?.deliveries.inc({ outcome: 'failed', kind: message.kind });
       const failure = err instanceof DeliveryError ? err : new DeliveryError(err instanceof Error ? err.message : 'delivery failed');
       if (failure.throttled) this.pausedUntil = Math.max(this.pausedUntil, this.now().getTime() + (failure.retryAfterMs ?? 1000));
       const delay = backoffDelayMs(message.attempts, {

@@ -17,6 +17,12 @@ export interface OutboxMessage {
   alertedAt?: Date;
   createdAt: Date;
   sentAt?: Date;
+  /**
+   * Set by `claimDueOutbox` when this claim took over an expired `sending` lease: the previous
+   * attempt's outcome is unknown (the process died, or hung, between sending and recording),
+   * so Teams may already show the message. See docs/security.md, "Delivery guarantees".
+   */
+  reclaimed?: boolean;
 }
 
 export interface NewOutboxMessage {
@@ -44,6 +50,7 @@ function toMessage(r: Record<string, unknown>): OutboxMessage {
     alertedAt: r.alerted_at ? new Date(r.alerted_at as string) : undefined,
     createdAt: new Date(r.created_at as string),
     sentAt: r.sent_at ? new Date(r.sent_at as string) : undefined,
+    reclaimed: r.claimed_from === undefined ? undefined : r.claimed_from === 'sending',
   };
 }
 
@@ -70,7 +77,7 @@ export async function claimDueOutbox(db: Db, now: Date, limit: number, leaseMs: 
          WHERE status IN ('pending', 'sending', 'held')
          ORDER BY tenant_id, target_key, outbox_id
        ), due AS (
-         SELECT outbox_id FROM heads
+         SELECT outbox_id, status AS claimed_from FROM heads
          WHERE (status = 'pending' AND next_attempt_at <= $1) OR (status = 'sending' AND lease_until <= $1)
             OR (status = 'held' AND target_key = 'dsl-channel' AND EXISTS (SELECT 1 FROM dsl_channels d WHERE d.tenant_id = heads.tenant_id))
          ORDER BY next_attempt_at, outbox_id
@@ -79,7 +86,7 @@ export async function claimDueOutbox(db: Db, now: Date, limit: number, leaseMs: 
        UPDATE outbox o SET status = 'sending', attempts = o.attempts + 1, lease_until = $1::timestamptz + make_interval(secs => $3::double precision / 1000)
        FROM due WHERE o.outbox_id = due.outbox_id
          AND o.outbox_id IN (SELECT outbox_id FROM outbox WHERE outbox_id = due.outbox_id FOR UPDATE SKIP LOCKED)
-       RETURNING o.*`,
+       RETURNING o.*, due.claimed_from`,
       [now, limit, leaseMs],
     );
     return rows.map(toMessage).sort((a, b) => a.outboxId - b.outboxId);
@@ -123,6 +130,14 @@ export async function getOutboxByKey(db: Db, tenantId: string, idempotencyKey: s
 export async function listOutbox(db: Db, tenantId: string): Promise<OutboxMessage[]> {
   const rows = await db.query<Record<string, unknown>>('SELECT * FROM outbox WHERE tenant_id = $1 ORDER BY outbox_id', [tenantId]);
   return rows.map(toMessage);
+}
+
+/** Undelivered messages (pending or being sent) and held ones, for metrics. */
+export async function countUndeliveredOutbox(db: Db): Promise<{ pending: number; held: number }> {
+  const [row] = await db.query<{ pending: number; held: number }>(
+    `SELECT count(*) FILTER (WHERE status IN ('pending', 'sending'))::int AS pending, count(*) FILTER (WHERE status = 'held')::int AS held FROM outbox`,
+  );
+  return { pending: Number(row?.pending ?? 0), held: Number(row?.held ?? 0) };
 }
 
 /** Seconds the oldest undelivered message has waited (for /readyz and metrics). */
