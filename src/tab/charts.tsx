@@ -8,6 +8,8 @@ const useChartStyles = makeStyles({
   bar: { fill: tokens.colorBrandBackground },
   track: { fill: tokens.colorNeutralBackground4 },
   axis: { stroke: tokens.colorNeutralStroke1 },
+  // Natural size (text stays 12px like the rest of Teams), shrinking only on narrow screens.
+  svg: { maxWidth: '100%', height: 'auto', display: 'block' },
 });
 
 export interface ChartRow {
@@ -50,7 +52,7 @@ export function BarChart({ title, rows, orientation = 'horizontal', id }: { titl
         <figcaption className={s.caption} id={`${id}-caption`}>
           {title}
         </figcaption>
-        <svg viewBox={`0 0 ${width} ${height + 40}`} width="100%" aria-hidden="true" focusable="false">
+        <svg viewBox={`0 0 ${width} ${height + 40}`} width={width} height={height + 40} className={s.svg} aria-hidden="true" focusable="false">
           <line className={s.axis} x1={0} x2={width} y1={height} y2={height} />
           {rows.map((r, i) => {
             const h = Math.round((r.count / max) * (height - 24));
@@ -80,7 +82,7 @@ export function BarChart({ title, rows, orientation = 'horizontal', id }: { titl
       <figcaption className={s.caption} id={`${id}-caption`}>
         {title}
       </figcaption>
-      <svg viewBox={`0 0 ${width} ${rows.length * rowHeight + 4}`} width="100%" aria-hidden="true" focusable="false">
+      <svg viewBox={`0 0 ${width} ${rows.length * rowHeight + 4}`} width={width} height={rows.length * rowHeight + 4} className={s.svg} aria-hidden="true" focusable="false">
         {rows.map((r, i) => {
           const w = Math.round((r.count / max) * barWidth);
           const y = i * rowHeight;

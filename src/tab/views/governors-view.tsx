@@ -5,6 +5,18 @@ import { formatDate } from '../format';
 import { BarChart } from '../charts';
 import { ErrorBar, Loading, Section, useLoad, useStyles } from '../common';
 
+const AUDIENCES: Record<string, string> = {
+  staff: 'Staff',
+  governors: 'Governors',
+  volunteers: 'Volunteers',
+  'pupils-ks1': 'Pupils, KS1 (parents sign)',
+  'pupils-ks2': 'Pupils, KS2',
+  'pupils-ks3': 'Pupils, KS3',
+  'pupils-ks4': 'Pupils, KS4',
+  'pupils-ks5': 'Pupils, KS5',
+  parents: 'Parents',
+};
+
 function minutes(m?: number): string {
   if (m === undefined) return '—';
   if (m < 60) return `${m} min`;
@@ -78,7 +90,7 @@ export function GovernorsView({ api }: { api: Api }) {
                 <TableBody>
                   {data.aup.map((a) => (
                     <TableRow key={a.audience}>
-                      <TableCell>{a.audience}</TableCell>
+                      <TableCell>{AUDIENCES[a.audience] ?? a.audience}</TableCell>
                       <TableCell>{a.versionNumber}</TableCell>
                       <TableCell>{a.current}</TableCell>
                       <TableCell>{a.outstanding}</TableCell>

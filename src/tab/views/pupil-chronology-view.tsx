@@ -11,8 +11,13 @@ export function PupilChronologyView({ api, concernId, position, onBack, onOpen }
   const { data, error, loading } = useLoad<PupilChronology>(api, `concerns/${concernId}/pupils/${position}/chronology`);
   return (
     <section className={s.page} aria-labelledby="pupil-heading">
-      <div className={s.row}>
+      <div className={s.row} data-print="hide">
         <Button onClick={onBack}>Back</Button>
+        {data && (
+          <Button appearance="secondary" onClick={() => window.print()}>
+            Print or save as PDF
+          </Button>
+        )}
       </div>
       {error && <ErrorBar error={error} />}
       {loading && !data && <Loading />}
@@ -25,7 +30,7 @@ export function PupilChronologyView({ api, concernId, position, onBack, onOpen }
             {data.concerns.length === 1 ? '1 concern' : `${data.concerns.length} concerns`} name this pupil. Opening this chronology has been recorded in the access log.
           </Text>
           <Section title="Concerns" id="pupil-concerns-heading">
-            <ConcernTable items={data.concerns} title={`Concerns about ${data.pupil.name}`} onOpen={onOpen} />
+            <ConcernTable items={data.concerns} title={`Concerns about ${data.pupil.name}`} onOpen={onOpen} framed={false} />
           </Section>
           <Section title="Everything recorded, oldest first" id="pupil-events-heading">
             <Chronology events={data.events} showReference />

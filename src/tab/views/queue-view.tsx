@@ -155,10 +155,10 @@ export function QueueView({ api, filters, onFilters, onOpen, title = 'Concerns',
 }
 
 /** Concerns as a table; each reference is a link-styled button, so the list works from the keyboard. */
-export function ConcernTable({ items, title, onOpen }: { items: QueueItem[]; title: string; onOpen: (c: QueueItem) => void }) {
+export function ConcernTable({ items, title, onOpen, framed = true }: { items: QueueItem[]; title: string; onOpen: (c: QueueItem) => void; framed?: boolean }) {
   const s = useStyles();
   return (
-    <div className={s.tableCard}>
+    <div className={framed ? s.tableCard : s.tableBare}>
       <Table aria-label={title} className={s.table} size="medium">
         <TableHeader>
           <TableRow>
@@ -180,8 +180,8 @@ export function ConcernTable({ items, title, onOpen }: { items: QueueItem[]; tit
                 </Link>
               </TableCell>
               <TableCell>
-                <span className={s.nowrap}>{formatDateTime(c.createdAt)}</span>
-                <span className={s.muted}> · {age(c.createdAt)} ago</span>
+                <div className={s.nowrap}>{formatDateTime(c.createdAt)}</div>
+                <div className={s.caption}>{age(c.createdAt)} ago</div>
               </TableCell>
               <TableCell>{c.pupils.join(', ') || '—'}</TableCell>
               <TableCell>{c.categoryTitle}</TableCell>
