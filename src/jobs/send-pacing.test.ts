@@ -13,13 +13,25 @@ function fakeClock(): PacingClock & { t: number } {
 }
 
 describe('TokenBucket', () => {
-  it('paces to the configured rate after a one-second burst', async () => {
+  it('paces to the configured rate after a small burst', async () => {
     const clock = fakeClock();
     const bucket = new TokenBucket(25, clock);
     for (let i = 0; i < 125; i++) await bucket.acquire();
-    // 25 at once, then 100 more at 25/s = 4 s.
-    expect(clock.t).toBeGreaterThanOrEqual(3990);
-    expect(clock.t).toBeLessThanOrEqual(4010);
+    // 3 at once (a tenth of a second's worth), then 122 more at 25/s = 4.88 s.
+    expect(clock.t).toBeGreaterThanOrEqual(4870);
+    expect(clock.t).toBeLessThanOrEqual(4890);
+  });
+
+  it('never lets more than rate + burst through in any one-second window (Teams counts sliding windows)', async () => {
+    const clock = fakeClock();
+    const bucket = new TokenBucket(25, clock);
+    const times: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      await bucket.acquire();
+      times.push(clock.t);
+    }
+    const worst = Math.max(...times.map((t) => times.filter((u) => u >= t && u < t + 1000).length));
+    expect(worst).toBeLessThanOrEqual(28);
   });
   it('charges a cost (two requests for a new chat)', async () => {
     const clock = fakeClock();

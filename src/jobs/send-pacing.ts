@@ -2,7 +2,7 @@
  * Pacing for broadcasts, with an injectable clock so tests need no real time.
  *
  * - `TokenBucket`: the tenant-wide budget (Teams allows ~30 requests/s per app per tenant; we
- *   default to 25). Capacity is one second's worth, so a burst never exceeds the rate.
+ *   default to 25), with a burst of a tenth of a second's worth.
  * - `SlidingWindowLimit`: at most N sends per conversation in any 1 s window (Teams: 7).
  * - `ThrottleGate`: the shared "throttled" flag (Company Communicator's pattern): one 429 pauses
  *   every sender until Retry-After has passed.
@@ -26,7 +26,9 @@ export class TokenBucket {
   constructor(
     private readonly ratePerSecond: number,
     private readonly clock: PacingClock,
-    private readonly capacity = ratePerSecond,
+    // A small burst: Teams counts requests in sliding windows, and a bucket of capacity C lets
+    // C + rate requests through in one second. A tenth of a second's worth keeps 25/s under 30/s.
+    private readonly capacity = Math.max(1, Math.ceil(ratePerSecond / 10)),
   ) {
     this.tokens = capacity;
     this.updatedAt = clock.now();
