@@ -1,45 +1,18 @@
 // The report journey through the real Microsoft 365 Agents Playground UI in Debian's Chromium:
 // a member of staff reports a concern in personal chat, sees the receipt, and the concern card
 // arrives in the Safeguarding (DSL) channel. Runs with JIGSAW_E2E=1 (npm run test:e2e).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createJigsaw, type Jigsaw } from '../../src/app';
-import { loadConfig } from '../../src/config';
-import { silentLogger } from '../../src/logging';
-import { DEMO_SCHOOL, demoChannelMembers, writePlaygroundConfig } from '../../src/demo/playground-config';
-import { demoEnvironment, registerDemoDslChannel } from '../../src/demo/demo-school';
-import { startPlayground, type RunningPlayground } from '../../src/demo/start-playground';
-import { createTestDb } from '../support/test-db';
-import { PlaygroundDriver } from './support/playground-driver';
+import { DEMO_SCHOOL } from '../../src/demo/playground-config';
+import { type DemoStack, startDemoStack } from './support/demo-stack';
 
 describe('report a concern through the Teams Playground', () => {
-  let jigsaw: Jigsaw;
-  let playground: RunningPlayground;
-  let ui: PlaygroundDriver;
-  let dir: string;
-
+  let stack: DemoStack;
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'jigsaw-e2e-'));
-    const db = await createTestDb();
-    jigsaw = await createJigsaw(loadConfig({ ...demoEnvironment(), PORT: '0', OUTBOX_POLL_MS: '50', LOG_LEVEL: 'silent' }), { logger: silentLogger, db });
-    const server = await jigsaw.start();
-    const configPath = join(dir, '.m365agentsplayground.yml');
-    writePlaygroundConfig(configPath, DEMO_SCHOOL);
-    playground = await startPlayground({ botEndpoint: `${server.url}/api/messages`, configPath, channelMembers: demoChannelMembers() });
-    await registerDemoDslChannel(db, playground.serviceUrl);
-    ui = await PlaygroundDriver.open(playground);
+    stack = await startDemoStack();
   }, 120_000);
-
-  afterAll(async () => {
-    await ui?.close();
-    await playground?.stop();
-    await jigsaw?.stop();
-    await jigsaw?.db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => stack?.stop());
 
   it('takes a report in personal chat and posts it to the DSL channel', async () => {
+    const { ui } = stack;
     await ui.openPersonalChat();
     await ui.sendText('hello');
     await ui.waitForCard('Report a safeguarding or online-safety concern');

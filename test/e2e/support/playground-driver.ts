@@ -493,11 +493,13 @@ export class PlaygroundDriver {
    * Playground to hand it to the bot and throws if that failed; returns the invoke response body
    * (Action.Execute), if any.
    */
-  async clickCardAction(title: string, card: Locator = this.latestCard()): Promise<unknown> {
+  async clickCardAction(title: string, card: Locator = this.latestCard(), options: { last?: boolean } = {}): Promise<unknown> {
     const sent = this.page
       .waitForResponse((r) => /\/_conversation\/v1\/(invoke|submit)$/.test(r.url()), { timeout: DEFAULT_TIMEOUT })
       .catch(() => undefined);
-    await card.getByRole('button', { name: title, exact: true }).click();
+    // `last`: a shown card's submit can share its title with the button that showed it.
+    const buttons = card.getByRole('button', { name: title, exact: true });
+    await (options.last ? buttons.last() : buttons).click();
     const response = await sent;
     if (!response) return undefined; // e.g. Action.OpenUrl or Action.ShowCard
     if (!response.ok()) throw new Error(`card action "${title}" failed (${response.status()}): ${await response.text()}`);
