@@ -5,7 +5,7 @@ import { describeError } from '../logging';
 import type { TabTokenValidator } from './tab-auth';
 import { resolveTabUser, type TabUser } from '../services/tab-identity';
 import { applyTabAction, getConcernDetail, getPupilChronology, listMyReports, listPrivateConcerns, listQueue, TabRefusal, type TabConcernDeps } from '../services/tab-concerns';
-import { getAccessLog, getAdminSettings, getAupRegister, getSharingAudit, type TabAdminDeps } from '../services/tab-admin';
+import { acceptFinding, getAccessLog, getAdminSettings, getAupRegister, getSharingAudit, notifyRunOwners, type TabAdminDeps } from '../services/tab-admin';
 import { buildGovernorReport } from '../services/tab-reports';
 import { getAupStatusForPerson } from '../services/aup-register';
 import { canOpen, type TabView } from '../domain/people/tab-access';
@@ -58,9 +58,11 @@ export const ActionBodySchema = z.object({
 export const SharingQuerySchema = z.object({
   status: one.pipe(z.enum(['open', 'remediated', 'accepted', 'resolved']).optional()),
   severity: one.pipe(z.enum(['critical', 'high', 'medium', 'low']).optional()),
-  scope: one.pipe(z.enum(['anonymous', 'organization', 'users', 'external']).optional()),
+  scope: one.pipe(z.enum(['anonymous', 'organization', 'external']).optional()),
   pupilData: one.pipe(z.enum(['yes', 'no']).optional()),
 });
+
+export const AcceptBodySchema = z.object({ reason: z.string().max(2000) });
 
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
 
@@ -137,6 +139,10 @@ export class TabApi {
         const q = SharingQuerySchema.parse(req.query);
         return getSharingAudit(d, user, { status: q.status, severity: q.severity, scope: q.scope, pupilData: q.pupilData === undefined ? undefined : q.pupilData === 'yes' });
       }
+    }
+    if (req.method === 'POST' && a === 'admin' && b === 'sharing' && parts.length === 5 && f) {
+      if (c === 'findings' && f === 'accept' && /^[A-Za-z0-9_-]{1,128}$/.test(e ?? '')) return acceptFinding(d, user, e!, AcceptBodySchema.parse(req.body ?? {}).reason);
+      if (c === 'runs' && f === 'notify' && UUID.test(e ?? '')) return notifyRunOwners(d, user, e!);
     }
     throw new TabRefusal(404, 'not_found', 'No such tab API.');
   }

@@ -3,7 +3,9 @@ import type { Config } from '../config';
 import { getDslChannel, listDslMembers } from '../store/conversation.repo';
 import { getTenant } from '../store/tenant.repo';
 import { dslRosterSummary, listAuditRuns, listRoleHoldersWithNames } from '../store/tab-admin.repo';
-import { listFindingsByStatus, type FindingStatus } from '../store/sharing-findings.repo';
+import { getFinding, listFindingsByStatus, setFindingStatus, type FindingStatus } from '../store/sharing-findings.repo';
+import { getAuditRun } from '../store/sharing-runs.repo';
+import { notifyOwners } from './sharing-audit-notices';
 import { listTabAccess, writeTabAccess } from '../store/tab-access-log.repo';
 import { listLatestAupVersions, countAupSends } from '../store/aup.repo';
 import { AUDIENCE_LABELS } from '../domain/aup/types';
@@ -15,6 +17,7 @@ export interface TabAdminDeps {
   db: Db;
   config: Config;
   now: () => Date;
+  onOutboxChanged: () => void;
 }
 
 function requireAdmin(user: TabUser): void {
@@ -121,4 +124,28 @@ export async function getAccessLog(deps: TabAdminDeps, user: TabUser) {
   return {
     entries: entries.map((e) => ({ at: e.at.toISOString(), actorName: e.actorName ?? e.actorAadId, action: e.action, reference: e.reference, pupil: e.pupilKey ? e.pupilKey.replace(/^name:/, '') : undefined, outcome: e.outcome })),
   };
+}
+
+/**
+ * Accepts an open finding with a reason (a link the school means to keep): recorded on the
+ * finding with who and when; the next audit keeps it accepted while the exposure is unchanged.
+ */
+export async function acceptFinding(deps: TabAdminDeps, user: TabUser, findingId: string, reason: string) {
+  requireAdmin(user);
+  const text = reason.replace(/[\u0000-\u001F\u007F]/g, ' ').trim();
+  if (text.length < 3) throw new TabRefusal(400, 'invalid', 'Say why this link should stay (a few words at least).', { errors: { reason: 'Say why this link should stay.' } });
+  const finding = await getFinding(deps.db, user.tenantId, findingId);
+  if (!finding) throw new TabRefusal(404, 'not_found', 'That finding is not available.');
+  if (finding.status !== 'open') throw new TabRefusal(409, 'not_open', `This finding is already ${finding.status}.`);
+  await setFindingStatus(deps.db, user.tenantId, findingId, { status: 'accepted', reason: text.slice(0, 500), byId: user.aadObjectId, byName: user.name, at: deps.now() });
+  return { status: 'accepted', message: 'Accepted: the reason is recorded on the finding.' };
+}
+
+/** Queues one digest per owner of a run's open findings (the same service as the summary card). */
+export async function notifyRunOwners(deps: TabAdminDeps, user: TabUser, runId: string) {
+  requireAdmin(user);
+  if (!(await getAuditRun(deps.db, user.tenantId, runId))) throw new TabRefusal(404, 'not_found', 'That audit run is not available.');
+  const result = await notifyOwners(deps.db, user.tenantId, runId, { remediationEnabled: deps.config.remediation.enabled, now: deps.now });
+  deps.onOutboxChanged();
+  return { ...result, message: `Queued a message to ${result.owners} owner${result.owners === 1 ? '' : 's'} about ${result.findings} finding${result.findings === 1 ? '' : 's'}.` };
 }

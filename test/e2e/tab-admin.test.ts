@@ -20,15 +20,30 @@ describe('an administrator', () => {
 
     await page.getByRole('tab', { name: 'Sharing audit' }).click();
     await page.getByRole('heading', { level: 1, name: 'Sharing audit' }).waitFor();
-    await page.getByText(/No audit has run yet/).waitFor();
+    await page.getByRole('cell', { name: '/Documents/SENCo/Year 6 SEN register.xlsx' }).waitFor();
     expect(await seriousAxeViolations(page)).toEqual([]);
     await shoot(page, 'admin-2-sharing-audit');
+
+    // Accept a finding with a reason, in an accessible dialog, from the keyboard.
+    await page.getByRole('button', { name: 'Accept the link on Sports day rota.docx with a reason' }).focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'Keep this link?' });
+    await dialog.waitFor();
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await dialog.getByRole('textbox').fill('The rota is meant for every member of staff.');
+    await shoot(page, 'admin-3-accept-finding', { fullPage: false });
+    await dialog.getByRole('button', { name: 'Accept with this reason' }).click();
+    await page.getByText(/Sports day rota.docx: Accepted/).waitFor();
+    expect(await page.getByRole('cell', { name: '/Documents/PE/Sports day rota.docx' }).count()).toBe(0);
+    await page.getByRole('button', { name: /^Notify owners/ }).click();
+    await page.getByText(/Queued a message to 1 owner about 1 finding/).waitFor();
+    await shoot(page, 'admin-4-owners-notified');
 
     await page.getByRole('tab', { name: 'AUPs' }).click();
     await page.getByRole('heading', { level: 1, name: 'Acceptable use policies' }).waitFor();
     await page.getByRole('cell', { name: PEOPLE.teacher.name }).waitFor();
     expect(await seriousAxeViolations(page)).toEqual([]);
-    await shoot(page, 'admin-3-aup-register');
+    await shoot(page, 'admin-5-aup-register');
 
     // Keyboard: the view tabs are reachable and switch with the arrow keys.
     await page.getByRole('tab', { name: 'AUPs' }).focus();

@@ -2,6 +2,7 @@ import { SCHOOL, PEOPLE, startHarness, type Harness } from '../support/harness';
 import { reportAndAwaitCard } from '../support/triage';
 import { startTestIdentityProvider, type TestIdentityProvider } from '../support/test-identity-provider';
 import { assignRole, upsertTenant } from '../../src/store/tenant.repo';
+import { seedSharingAudit } from '../support/tab-sharing-fixtures';
 
 // The tab API with tokens from a test identity provider the server is configured to trust:
 // each role sees only its views and data, in its own tenant, and every view of a concern or a
@@ -239,6 +240,26 @@ describe('admin', () => {
     expect((await call(token, 'admin/sharing')).body).toMatchObject({ runs: [], findings: [] });
     expect((await call(token, 'admin/aup')).body).toMatchObject({ versions: [], register: [] });
     expect((await call(await as(PEOPLE.dsl2), 'admin/settings')).status).toBe(403);
+  });
+
+  it('accepts a finding with a reason and notifies owners through the audit services', async () => {
+    const token = await as(PEOPLE.admin);
+    const { runId, findings } = await seedSharingAudit(h.db, SCHOOL.tenantId, PEOPLE.teacher);
+    const audit = await call(token, 'admin/sharing');
+    expect(audit.body.runs[0]).toMatchObject({ runId, status: 'completed', findingsSeen: 2 });
+    expect(audit.body.findings.map((f: { name: string }) => f.name)).toEqual(expect.arrayContaining(['Year 6 SEN register.xlsx', 'Sports day rota.docx']));
+    expect((await call(token, 'admin/sharing?pupilData=yes')).body.findings.map((f: { name: string }) => f.name)).toEqual(['Year 6 SEN register.xlsx']);
+    const path = `admin/sharing/findings/${findings[1]!.id}/accept`;
+    expect((await call(token, path, { method: 'POST', body: { reason: '' } })).status).toBe(400);
+    expect((await call(await as(PEOPLE.dsl1), path, { method: 'POST', body: { reason: 'Shared with all staff on purpose.' } })).status).toBe(403);
+    const accepted = await call(token, path, { method: 'POST', body: { reason: 'Shared with all staff on purpose.' } });
+    expect(accepted.status).toBe(200);
+    expect((await call(token, path, { method: 'POST', body: { reason: 'again' } })).status).toBe(409);
+    const kept = await call(token, 'admin/sharing?status=accepted');
+    expect(kept.body.findings).toEqual([expect.objectContaining({ name: 'Sports day rota.docx', statusReason: 'Shared with all staff on purpose.' })]);
+    const notified = await call(token, `admin/sharing/runs/${runId}/notify`, { method: 'POST', body: {} });
+    expect(notified.status).toBe(200);
+    expect(notified.body).toMatchObject({ owners: 1, findings: 1 });
   });
 });
 

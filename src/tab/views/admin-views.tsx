@@ -1,6 +1,6 @@
 import { useState } from 'react';
-import { Badge, Field, Select, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text } from '@fluentui/react-components';
-import type { Api } from '../api';
+import { Badge, Button, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, Field, MessageBar, MessageBarBody, Select, Textarea, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text } from '@fluentui/react-components';
+import { ApiError, type Api } from '../api';
 import type { AdminSettings, AupRegister, SharingAudit } from '../api-types';
 import { formatDate, formatDateTime } from '../format';
 import { Empty, ErrorBar, Loading, Section, useLoad, useStyles } from '../common';
@@ -69,6 +69,8 @@ export function AdminSettingsView({ api }: { api: Api }) {
   );
 }
 
+const SCOPES: Record<string, string> = { anonymous: 'Anyone with the link', organization: 'Everyone in the school', external: 'People outside the school' };
+
 const SEVERITY_COLOURS: Record<string, 'danger' | 'severe' | 'warning' | 'informative'> = { critical: 'danger', high: 'severe', medium: 'warning', low: 'informative' };
 
 /** The sharing audit: runs, and findings with filters. */
@@ -76,8 +78,36 @@ export function SharingAuditView({ api }: { api: Api }) {
   const s = useStyles();
   const [filters, setFilters] = useState({ status: 'open', severity: '', pupilData: '' });
   const query = new URLSearchParams(Object.entries(filters).filter(([, v]) => v)).toString();
-  const { data, error, loading } = useLoad<SharingAudit>(api, `admin/sharing?${query}`);
+  const { data, error, loading, reload } = useLoad<SharingAudit>(api, `admin/sharing?${query}`);
   const set = (patch: Partial<typeof filters>) => setFilters((f) => ({ ...f, ...patch }));
+  const [accepting, setAccepting] = useState<{ findingId: string; name: string }>();
+  const [reason, setReason] = useState('');
+  const [notice, setNotice] = useState<{ intent: 'success' | 'error'; text: string }>();
+  const [reasonError, setReasonError] = useState<string>();
+  const accept = async () => {
+    if (!accepting) return;
+    try {
+      const res = await api<{ message: string }>(`admin/sharing/findings/${encodeURIComponent(accepting.findingId)}/accept`, { method: 'POST', body: { reason } });
+      setNotice({ intent: 'success', text: `${accepting.name}: ${res.message}` });
+      setAccepting(undefined);
+      setReason('');
+      reload();
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 400) setReasonError(e.message);
+      else {
+        setAccepting(undefined);
+        setNotice({ intent: 'error', text: (e as Error).message });
+      }
+    }
+  };
+  const notify = async (runId: string) => {
+    try {
+      const res = await api<{ message: string }>(`admin/sharing/runs/${runId}/notify`, { method: 'POST', body: {} });
+      setNotice({ intent: 'success', text: res.message });
+    } catch (e) {
+      setNotice({ intent: 'error', text: (e as Error).message });
+    }
+  };
   return (
     <section className={s.page} aria-labelledby="audit-heading">
       <h1 className={s.heading} id="audit-heading">
@@ -85,6 +115,38 @@ export function SharingAuditView({ api }: { api: Api }) {
       </h1>
       {error && <ErrorBar error={error} />}
       {loading && !data && <Loading />}
+      {notice && (
+        <MessageBar intent={notice.intent}>
+          <MessageBarBody>{notice.text}</MessageBarBody>
+        </MessageBar>
+      )}
+      <Dialog open={Boolean(accepting)} onOpenChange={(_, d) => !d.open && (setAccepting(undefined), setReasonError(undefined))}>
+        <DialogSurface aria-describedby={undefined}>
+          <form
+            onSubmit={(e) => {
+              e.preventDefault();
+              void accept();
+            }}
+          >
+            <DialogBody>
+              <DialogTitle>Keep this link?</DialogTitle>
+              <DialogContent>
+                <Field label={`Why should the link on “${accepting?.name ?? ''}” stay?`} required validationMessage={reasonError}>
+                  <Textarea value={reason} onChange={(_, d) => setReason(d.value)} resize="vertical" />
+                </Field>
+              </DialogContent>
+              <DialogActions>
+                <Button type="submit" appearance="primary">
+                  Accept with this reason
+                </Button>
+                <Button type="button" onClick={() => setAccepting(undefined)}>
+                  Cancel
+                </Button>
+              </DialogActions>
+            </DialogBody>
+          </form>
+        </DialogSurface>
+      </Dialog>
       {data && (
         <>
           <Section title="Runs" id="audit-runs">
@@ -101,6 +163,7 @@ export function SharingAuditView({ api }: { api: Api }) {
                     <TableHeaderCell>Items</TableHeaderCell>
                     <TableHeaderCell>Findings</TableHeaderCell>
                     <TableHeaderCell>Failures</TableHeaderCell>
+                    <TableHeaderCell>Owners</TableHeaderCell>
                   </TableRow>
                 </TableHeader>
                 <TableBody>
@@ -109,10 +172,19 @@ export function SharingAuditView({ api }: { api: Api }) {
                       <TableCell>{formatDateTime(r.startedAt)}</TableCell>
                       <TableCell>{r.mode}</TableCell>
                       <TableCell>{r.status}</TableCell>
-                      <TableCell>{r.stats.drives ?? '—'}</TableCell>
-                      <TableCell>{r.stats.items ?? '—'}</TableCell>
+                      <TableCell>{r.stats.drives?.toLocaleString('en-GB') ?? '—'}</TableCell>
+                      <TableCell>{r.stats.items?.toLocaleString('en-GB') ?? '—'}</TableCell>
                       <TableCell>{r.findingsSeen}</TableCell>
                       <TableCell>{r.failureCount}</TableCell>
+                      <TableCell>
+                        {r.status === 'completed' && r.findingsSeen > 0 ? (
+                          <Button size="small" onClick={() => void notify(r.runId)} aria-label={`Notify owners of the findings of the run started ${formatDateTime(r.startedAt)}`}>
+                            Notify owners
+                          </Button>
+                        ) : (
+                          '—'
+                        )}
+                      </TableCell>
                     </TableRow>
                   ))}
                 </TableBody>
@@ -158,6 +230,7 @@ export function SharingAuditView({ api }: { api: Api }) {
                     <TableHeaderCell>Pupil data</TableHeaderCell>
                     <TableHeaderCell>Owner</TableHeaderCell>
                     <TableHeaderCell>Last seen</TableHeaderCell>
+                    <TableHeaderCell>Action</TableHeaderCell>
                   </TableRow>
                 </TableHeader>
                 <TableBody>
@@ -168,16 +241,25 @@ export function SharingAuditView({ api }: { api: Api }) {
                         {f.exposedDescendants > 0 ? ` (+${f.exposedDescendants} inside)` : ''}
                       </TableCell>
                       <TableCell>
-                        {f.scope} · {f.linkType}
+                        {SCOPES[f.scope] ?? f.scope} · {f.linkType === 'edit' ? 'can edit' : f.linkType === 'view' ? 'can view' : f.linkType}
                       </TableCell>
                       <TableCell>
                         <Badge appearance="tint" shape="rounded" color={SEVERITY_COLOURS[f.severity] ?? 'informative'}>
-                          {f.severity}
+                          {f.severity[0]!.toUpperCase() + f.severity.slice(1)}
                         </Badge>
                       </TableCell>
                       <TableCell>{f.pupilDataLikely ? 'Likely' : '—'}</TableCell>
                       <TableCell>{f.ownerName ?? '—'}</TableCell>
                       <TableCell>{formatDate(f.lastSeenAt)}</TableCell>
+                      <TableCell>
+                        {f.status === 'open' ? (
+                          <Button size="small" onClick={() => (setReason(''), setReasonError(undefined), setAccepting({ findingId: f.findingId, name: f.name }))} aria-label={`Accept the link on ${f.name} with a reason`}>
+                            Accept…
+                          </Button>
+                        ) : (
+                          f.statusReason ?? '—'
+                        )}
+                      </TableCell>
                     </TableRow>
                   ))}
                 </TableBody>

@@ -13,6 +13,7 @@ import { replaceAudienceMembers } from '../../../src/store/aup.repo';
 import { publishAupVersion } from '../../../src/services/aup-publish';
 import { acknowledgeAup } from '../../../src/services/aup-acknowledge';
 import { STAFF_DRAFT } from '../../support/aup-fixtures';
+import { seedSharingAudit } from '../../support/tab-sharing-fixtures';
 import { launchChromium, type LaunchedBrowser } from './playground-driver';
 
 export const GOVERNOR = { aadObjectId: '99999999-0000-4000-8000-000000000099', name: 'Gwen Governor' };
@@ -66,6 +67,8 @@ export async function startTabWorld(): Promise<TabWorld> {
   const published = await publishAupVersion({ db: h.db, now }, { tenantId: SCHOOL.tenantId, draft: STAFF_DRAFT, publishedBy: PEOPLE.admin.aadObjectId });
   await acknowledgeAup({ db: h.db, now, validityMonths: 12 }, { tenantId: SCHOOL.tenantId, person: { aadObjectId: PEOPLE.teacher.aadObjectId, name: PEOPLE.teacher.name }, versionId: published.version.versionId });
 
+  await seedSharingAudit(h.db, SCHOOL.tenantId, PEOPLE.teacher);
+
   const browser = await launchChromium();
   return {
     h,
@@ -91,10 +94,10 @@ export async function startTabWorld(): Promise<TabWorld> {
 }
 
 /** Saves a full-page screenshot to test-results/tab-<name>.png. */
-export async function shoot(page: Page, name: string): Promise<string> {
+export async function shoot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<string> {
   mkdirSync(SHOTS, { recursive: true });
   const path = join(SHOTS, `tab-${name}.png`);
-  await page.screenshot({ path, fullPage: true });
+  await page.screenshot({ path, fullPage: options.fullPage ?? true });
   return path;
 }
 
