@@ -304,6 +304,12 @@ resource webApp 'Microsoft.Web/sites@2023-01-01' = {
           value: aadAppTenantId
         }
         {
+          // The tab API accepts Teams SSO tokens for this app: its API identifier (aad.manifest.json
+          // identifierUris) and its client id (the audience of Entra v2 access tokens).
+          name: 'TAB_AUDIENCE'
+          value: 'api://${webAppHostName}/${aadAppClientId},${aadAppClientId}'
+        }
+        {
           name: 'AAD_APP_CLIENT_SECRET'
           value: '@Microsoft.KeyVault(SecretUri=${aadAppClientSecretSecret.properties.secretUri})'
         }
