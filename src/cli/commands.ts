@@ -4,6 +4,7 @@ import { remediateCommand } from './remediate';
 import { aupCommand } from './aup';
 import { verifyChronologyCommand } from './verify-chronology';
 import { rotateKeyCommand } from './rotate-key';
+import { retentionCommand } from './retention';
 
 /** Every `jigsaw` command, one import and one entry each. */
-export const CLI_COMMANDS: CliCommand[] = [auditSharingCommand, remediateCommand, verifyChronologyCommand, rotateKeyCommand, aupCommand];
+export const CLI_COMMANDS: CliCommand[] = [auditSharingCommand, remediateCommand, verifyChronologyCommand, rotateKeyCommand, aupCommand, retentionCommand];

@@ -1,0 +1,180 @@
+import type { Db } from './db';
+
+/**
+ * SQL for retention: what has passed its retention period, and the purge itself. Tables that
+ * belong to other capabilities may not exist yet in every deployment, so each purge step names
+ * its table and is skipped when the table is absent. To make a new table part of a concern's
+ * purge, add one line to CONCERN_CHILD_TABLES.
+ */
+
+export interface RetentionPolicyRow {
+  concernYears?: number;
+  aupYears?: number;
+  auditFindingsDays?: number;
+}
+
+export interface ExpiredConcern {
+  concernId: string;
+  reference: string;
+  status: string;
+  createdAt: Date;
+}
+
+export interface ExpiredFinding {
+  findingId: string;
+  lastSeenAt: Date;
+}
+
+/**
+ * Rows that belong to a concern, deleted before the concern itself (children first). `where`
+ * selects the rows of concern $2 in tenant $1.
+ */
+const CONCERN_CHILD_TABLES: readonly { table: string; where: string }[] = [
+  { table: 'concern_events', where: 'tenant_id = $1 AND concern_id = $2::uuid' },
+  { table: 'concern_pupils', where: 'tenant_id = $1 AND concern_id = $2::uuid' },
+  { table: 'triage_actions', where: 'tenant_id = $1 AND concern_id = $2::uuid' },
+  { table: 'concern_links', where: 'tenant_id = $1 AND (concern_id = $2::uuid OR linked_concern_id = $2::uuid)' },
+  { table: 'concern_participants', where: 'tenant_id = $1 AND concern_id = $2::uuid' },
+  { table: 'timers', where: 'tenant_id = $1 AND concern_id = $2::uuid' },
+  { table: 'pattern_alerts', where: 'tenant_id = $1 AND newest_concern_id = $2::uuid' },
+  // Deliveries hold ids only, but a pending one would fail forever once the concern is gone.
+  { table: 'outbox', where: "tenant_id = $1 AND payload->>'concernId' = $2::text" },
+];
+// After the concern: its data key. Deleting the key also makes any copy of the ciphertext (a backup) unreadable.
+const CONCERN_AFTER_TABLES: readonly { table: string; where: string }[] = [{ table: 'concern_keys', where: 'tenant_id = $1 AND concern_id = $2::uuid' }];
+
+/** Rows linked to an audit finding, deleted with it. */
+const FINDING_CHILD_TABLES: readonly { table: string; where: string }[] = [
+  { table: 'owner_notifications', where: 'tenant_id = $1 AND finding_id = $2' },
+  { table: 'remediations', where: 'tenant_id = $1 AND finding_id = $2' },
+];
+
+export async function tableExists(db: Db, table: string): Promise<boolean> {
+  const [row] = await db.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [table]);
+  return Boolean(row?.present);
+}
+
+export async function listTenantIds(db: Db): Promise<string[]> {
+  const rows = await db.query<{ tenant_id: string }>('SELECT tenant_id FROM tenants ORDER BY tenant_id');
+  return rows.map((r) => r.tenant_id);
+}
+
+export async function getRetentionPolicy(db: Db, tenantId: string): Promise<RetentionPolicyRow> {
+  const [row] = await db.query<{ concern_years: number | null; aup_years: number | null; audit_findings_days: number | null }>(
+    'SELECT concern_years, aup_years, audit_findings_days FROM retention_policies WHERE tenant_id = $1',
+    [tenantId],
+  );
+  return { concernYears: row?.concern_years ?? undefined, aupYears: row?.aup_years ?? undefined, auditFindingsDays: row?.audit_findings_days ?? undefined };
+}
+
+export async function setRetentionPolicy(db: Db, tenantId: string, policy: RetentionPolicyRow, updatedBy: string): Promise<void> {
+  await db.query(
+    `INSERT INTO retention_policies (tenant_id, concern_years, aup_years, audit_findings_days, updated_by) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (tenant_id) DO UPDATE SET concern_years = COALESCE($2, retention_policies.concern_years), aup_years = COALESCE($3, retention_policies.aup_years),
+       audit_findings_days = COALESCE($4, retention_policies.audit_findings_days), updated_by = $5, updated_at = now()`,
+    [tenantId, policy.concernYears ?? null, policy.aupYears ?? null, policy.auditFindingsDays ?? null, updatedBy],
+  );
+}
+
+/** Concerns recorded before `cutoff` (their retention period has ended), oldest first. */
+export async function listConcernsRecordedBefore(db: Db, tenantId: string, cutoff: Date): Promise<ExpiredConcern[]> {
+  const rows = await db.query<{ concern_id: string; reference: string; status: string; created_at: string | Date }>(
+    'SELECT concern_id::text AS concern_id, reference, status, created_at FROM concerns WHERE tenant_id = $1 AND created_at < $2 ORDER BY created_at, reference',
+    [tenantId, cutoff],
+  );
+  return rows.map((r) => ({ concernId: r.concern_id, reference: r.reference, status: r.status, createdAt: new Date(r.created_at) }));
+}
+
+/** Turns on the append-only triggers' purge exception for the caller's transaction only. */
+export async function allowPurgeInTransaction(tx: Db): Promise<void> {
+  await tx.query("SELECT set_config('jigsaw.retention_purge', 'on', true)");
+}
+
+async function deleteSteps(tx: Db, steps: readonly { table: string; where: string }[], tenantId: string, id: string, counts: Record<string, number>): Promise<void> {
+  for (const step of steps) {
+    if (!(await tableExists(tx, step.table))) continue;
+    const rows = await tx.query(`DELETE FROM ${step.table} WHERE ${step.where} RETURNING 1`, [tenantId, id]);
+    if (rows.length) counts[step.table] = rows.length;
+  }
+}
+
+/** Deletes one concern and everything that belongs to it; returns rows deleted per table. Call in a transaction after allowPurgeInTransaction. */
+export async function deleteConcern(tx: Db, tenantId: string, concernId: string): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  await deleteSteps(tx, CONCERN_CHILD_TABLES, tenantId, concernId, counts);
+  const rows = await tx.query('DELETE FROM concerns WHERE tenant_id = $1 AND concern_id = $2::uuid RETURNING 1', [tenantId, concernId]);
+  counts.concerns = rows.length;
+  await deleteSteps(tx, CONCERN_AFTER_TABLES, tenantId, concernId, counts);
+  return counts;
+}
+
+export async function countAupAcknowledgementsBefore(db: Db, tenantId: string, cutoff: Date): Promise<number> {
+  if (!(await tableExists(db, 'aup_acknowledgements'))) return 0;
+  const [row] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM aup_acknowledgements WHERE tenant_id = $1 AND acknowledged_at < $2', [tenantId, cutoff]);
+  return Number(row?.n ?? 0);
+}
+
+export async function deleteAupAcknowledgementsBefore(tx: Db, tenantId: string, cutoff: Date): Promise<number> {
+  if (!(await tableExists(tx, 'aup_acknowledgements'))) return 0;
+  return (await tx.query('DELETE FROM aup_acknowledgements WHERE tenant_id = $1 AND acknowledged_at < $2 RETURNING 1', [tenantId, cutoff])).length;
+}
+
+export async function countAupSendsBefore(db: Db, tenantId: string, cutoff: Date): Promise<number> {
+  if (!(await tableExists(db, 'aup_sends'))) return 0;
+  const [row] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM aup_sends WHERE tenant_id = $1 AND created_at < $2', [tenantId, cutoff]);
+  return Number(row?.n ?? 0);
+}
+
+export async function deleteAupSendsBefore(tx: Db, tenantId: string, cutoff: Date): Promise<number> {
+  if (!(await tableExists(tx, 'aup_sends'))) return 0;
+  return (await tx.query('DELETE FROM aup_sends WHERE tenant_id = $1 AND created_at < $2 RETURNING 1', [tenantId, cutoff])).length;
+}
+
+/** Audit findings not seen by any audit since `cutoff`. */
+export async function listFindingsLastSeenBefore(db: Db, tenantId: string, cutoff: Date): Promise<ExpiredFinding[]> {
+  if (!(await tableExists(db, 'findings'))) return [];
+  const rows = await db.query<{ finding_id: string; last_seen_at: string | Date }>(
+    'SELECT finding_id, last_seen_at FROM findings WHERE tenant_id = $1 AND last_seen_at < $2 ORDER BY last_seen_at, finding_id',
+    [tenantId, cutoff],
+  );
+  return rows.map((r) => ({ findingId: r.finding_id, lastSeenAt: new Date(r.last_seen_at) }));
+}
+
+export async function deleteFinding(tx: Db, tenantId: string, findingId: string): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  await deleteSteps(tx, FINDING_CHILD_TABLES, tenantId, findingId, counts);
+  counts.findings = (await tx.query('DELETE FROM findings WHERE tenant_id = $1 AND finding_id = $2 RETURNING 1', [tenantId, findingId])).length;
+  return counts;
+}
+
+export interface PurgeRecord {
+  tenantId: string;
+  runId: string;
+  recordKind: 'concern' | 'aup-acknowledgements' | 'aup-sends' | 'audit-finding';
+  recordRef?: string;
+  cutoff: Date;
+  counts: Record<string, number>;
+  purgedBy: string;
+  purgedAt: Date;
+}
+
+export async function recordPurge(tx: Db, p: PurgeRecord): Promise<void> {
+  await tx.query(
+    'INSERT INTO retention_purges (tenant_id, run_id, record_kind, record_ref, cutoff, counts, purged_by, purged_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+    [p.tenantId, p.runId, p.recordKind, p.recordRef ?? null, p.cutoff, JSON.stringify(p.counts), p.purgedBy, p.purgedAt],
+  );
+}
+
+export async function listPurges(db: Db, tenantId: string): Promise<PurgeRecord[]> {
+  const rows = await db.query<Record<string, unknown>>('SELECT * FROM retention_purges WHERE tenant_id = $1 ORDER BY purge_id', [tenantId]);
+  return rows.map((r) => ({
+    tenantId: r.tenant_id as string,
+    runId: r.run_id as string,
+    recordKind: r.record_kind as PurgeRecord['recordKind'],
+    recordRef: (r.record_ref as string | null) ?? undefined,
+    cutoff: new Date(r.cutoff as string),
+    counts: r.counts as Record<string, number>,
+    purgedBy: r.purged_by as string,
+    purgedAt: new Date(r.purged_at as string),
+  }));
+}
