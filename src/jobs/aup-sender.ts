@@ -160,9 +160,15 @@ export class AupSender {
 
   private async loop(): Promise<void> {
     if (this.options.takeOverOnStart !== false) await this.takeOver().catch((err) => this.deps.logger.error(describeError(err), 'AUP sender could not take over rows'));
+    let sweptAt = this.clock.now();
     while (!this.stopped) {
       let claimed: AupSend[] = [];
       try {
+        // A row whose call outlived its lease (a store write failed after the call): uncertain, never re-sent.
+        if (this.clock.now() - sweptAt > 60_000) {
+          sweptAt = this.clock.now();
+          await markAbandonedAupSendsUncertain(this.deps.db, this.now());
+        }
         await this.gate.wait();
         const free = this.options.concurrency - this.active.size;
         if (free > 0) claimed = await claimDueAupSends(this.deps.db, this.now(), free, this.options.claimLeaseMs ?? 60_000, [...this.active]);

@@ -29,7 +29,7 @@ describe(`jigsaw aup (${storeKind()})`, () => {
   const run = async (...argv: string[]) => {
     const out = capture();
     const err = capture();
-    const code = await runCli(['aup', ...argv], env, out.stream as unknown as NodeJS.WriteStream, err.stream as unknown as NodeJS.WriteStream);
+    const code = await runCli(['aup', ...argv], env, out.stream as unknown as typeof process.stdout, err.stream as unknown as typeof process.stderr);
     return { code, out: out.text(), err: err.text() };
   };
 

@@ -24,6 +24,9 @@ class RecordingGateway implements TeamsGateway {
   async postToChannel(): Promise<SentMessage> {
     throw new Error('not used');
   }
+  async replyInThread(): Promise<SentMessage> {
+    throw new Error('not used');
+  }
   async sendToPerson(target: PersonTarget, message: OutgoingMessage): Promise<SentMessage> {
     this.sent.push({ to: target.aadObjectId, text: cardText(message.card), card: message.card });
     return { conversationId: `chat-${target.aadObjectId}`, activityId: String(++this.n), serviceUrl: target.serviceUrl };

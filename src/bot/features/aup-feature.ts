@@ -27,7 +27,9 @@ export interface AupFeatureDeps {
 /** Card data is untrusted: only a version id, which the store then confirms. Never identity. */
 const VersionData = z.object({ versionId: z.string().uuid() }).passthrough();
 
-const WHAT_HAVE_I_AGREED = /\b(what (have|did) i (agreed?|signed)|my (aups?|policies|agreements)|acceptable use)\b/i;
+// The whole message must be the question: a concern typed into the chat that mentions the AUP
+// ("he broke the acceptable use policy by…") must still reach the report flow.
+export const WHAT_HAVE_I_AGREED = /^\s*(what (have|did) i (agree|agreed|sign|signed)( to)?|(show )?my (aups?|policies|agreements)|aups?|acceptable use( polic(y|ies))?)\s*[?.!]*\s*$/i;
 
 /**
  * AUPs in the bot: "I have read and agree" (aup.agree), the card's refresh (aup.refresh),
