@@ -1,0 +1,65 @@
+import type { Db } from '../store/db';
+import type { ConcernRepository } from '../store/concern.repo';
+import { logAccess } from '../store/access-log.repo';
+import { listAupAcknowledgementsByName, listConcernIdsForPupil } from '../store/subject-access.repo';
+import { normalisePupilKey } from '../domain/people/pupil-key';
+
+/**
+ * A subject access export for the Data Protection Officer: every concern that names the pupil
+ * (decrypted), each with its chronology, and AUP acknowledgements recorded under the name.
+ * Each concern exported is written to the access log, like any other view of it.
+ */
+export interface PupilExport {
+  exportedAt: string;
+  pupil: { query: string; key: string };
+  concerns: Record<string, unknown>[];
+  aupAcknowledgements: Record<string, unknown>[];
+  notes: string[];
+}
+
+export async function exportPupil(
+  deps: { db: Db; concerns: ConcernRepository; now: Date; actor: { aadObjectId: string; name: string } },
+  query: { pupil: string; tenantId?: string },
+): Promise<PupilExport> {
+  const key = query.pupil.startsWith('name:') ? query.pupil : normalisePupilKey(query.pupil);
+  const ids = await listConcernIdsForPupil(deps.db, key, query.tenantId);
+  const concerns: Record<string, unknown>[] = [];
+  for (const { tenantId, concernId } of ids) {
+    const concern = await deps.concerns.get(deps.db, tenantId, concernId);
+    if (!concern) continue;
+    const chronology = await deps.concerns.listEvents(deps.db, tenantId, concernId);
+    concerns.push({
+      tenantId,
+      reference: concern.reference,
+      recordedAt: concern.createdAt.toISOString(),
+      category: concern.category,
+      about: concern.about,
+      urgency: concern.urgency,
+      status: concern.status,
+      recipient: concern.recipient,
+      reportedBy: concern.reporter,
+      occurredOn: concern.occurredOn,
+      occurredTime: concern.occurredTime,
+      location: concern.location,
+      pupils: concern.pupils,
+      adultConcerned: concern.adultName,
+      whatHappened: concern.whatHappened,
+      childWords: concern.childWords,
+      actionTaken: concern.actionTaken,
+      chronology: chronology.map((e) => ({ seq: e.seq, type: e.type, actor: e.actor, at: e.occurredAt.toISOString(), details: e.details })),
+    });
+    await logAccess(deps.db, { tenantId, actorAadId: deps.actor.aadObjectId, actorName: deps.actor.name, concernId, verb: 'subject-access.export', outcome: 'allowed', at: deps.now });
+  }
+  const byName = query.pupil.startsWith('name:') ? [] : await listAupAcknowledgementsByName(deps.db, query.pupil.trim(), query.tenantId);
+  return {
+    exportedAt: deps.now.toISOString(),
+    pupil: { query: query.pupil, key },
+    concerns,
+    aupAcknowledgements: byName.map((r) => ({ ...r, acknowledged_at: new Date(r.acknowledged_at as string).toISOString() })),
+    notes: [
+      'Concerns are matched by the normalised pupil name (case, accents, punctuation and word order ignored; a class suffix such as "(6B)" dropped). Check for other spellings and for pupils with the same name before disclosure.',
+      'Other people named in a concern (other pupils, staff, family) are third parties: redact them before disclosure where the law requires.',
+      'AUP acknowledgements are matched by exact display name.',
+    ],
+  };
+}
