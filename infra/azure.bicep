@@ -71,6 +71,39 @@ param postgresDatabaseName string = 'jigsaw'
 @description('Value of ENCRYPTION_KEYS for the app (format defined by the app\'s configuration); stored in Key Vault.')
 param encryptionKeys string
 
+@description('The school\'s (or trust\'s) name, shown on cards: SCHOOL_NAME.')
+param schoolName string
+
+@description('IANA time zone of the school: SCHOOL_TIMEZONE.')
+param schoolTimeZone string = 'Europe/London'
+
+@description('Entra object ids of Jigsaw administrators, comma-separated (ADMIN_AAD_IDS): they run `setup` in the DSL channel.')
+param adminAadIds string
+
+@description('Entra object id of the headteacher (HEADTEACHER_AAD_ID): concerns about staff go to them privately.')
+param headteacherAadId string = ''
+
+@description('Entra object id of the chair of governors (CHAIR_AAD_ID): concerns about the headteacher go to them privately.')
+param chairAadId string = ''
+
+@description('Entra object id of the Data Protection Officer (DPO_AAD_ID).')
+param dpoAadId string = ''
+
+@description('Entra object id of the IT manager (IT_MANAGER_AAD_ID): told of filtering failures.')
+param itManagerAadId string = ''
+
+@description('Entra object id of the online safety lead (ONLINE_SAFETY_LEAD_AAD_ID).')
+param onlineSafetyLeadAadId string = ''
+
+@description('Concerns are kept this many years after they were recorded (RETENTION_CONCERN_YEARS; see docs/admin-guide.md).')
+param retentionConcernYears int = 25
+
+@description('AUP records are kept this many years (RETENTION_AUP_YEARS).')
+param retentionAupYears int = 6
+
+@description('Sharing-audit findings are kept this many days after last seen (RETENTION_AUDIT_FINDINGS_DAYS).')
+param retentionAuditFindingsDays int = 365
+
 var baseName = toLower(resourceBaseName)
 var uniqueSuffix = uniqueString(resourceGroup().id, baseName)
 var identityName = '${baseName}-identity'
@@ -243,6 +276,9 @@ resource webApp 'Microsoft.Web/sites@2023-01-01' = {
       ftpsState: 'Disabled'
       minTlsVersion: '1.2'
       http20Enabled: true
+      // Liveness only: /readyz also fails while Teams is unreachable (outbox lag), and restarting
+      // instances would not help then; alert on /readyz instead (docs/deploy.md).
+      healthCheckPath: '/healthz'
       appSettings: [
         {
           name: 'WEBSITE_RUN_FROM_PACKAGE'
@@ -320,6 +356,77 @@ resource webApp 'Microsoft.Web/sites@2023-01-01' = {
         {
           name: 'ENCRYPTION_KEYS'
           value: '@Microsoft.KeyVault(SecretUri=${encryptionKeysSecret.properties.secretUri})'
+        }
+        {
+          // Creates the school's tenant record and its role holders at start-up; without it the bot
+          // answers "not set up" to everyone.
+          name: 'BOOTSTRAP_TENANT_ID'
+          value: identity.properties.tenantId
+        }
+        {
+          name: 'SCHOOL_NAME'
+          value: schoolName
+        }
+        {
+          name: 'SCHOOL_TIMEZONE'
+          value: schoolTimeZone
+        }
+        {
+          name: 'ADMIN_AAD_IDS'
+          value: adminAadIds
+        }
+        {
+          name: 'HEADTEACHER_AAD_ID'
+          value: headteacherAadId
+        }
+        {
+          name: 'CHAIR_AAD_ID'
+          value: chairAadId
+        }
+        {
+          name: 'DPO_AAD_ID'
+          value: dpoAadId
+        }
+        {
+          name: 'IT_MANAGER_AAD_ID'
+          value: itManagerAadId
+        }
+        {
+          name: 'ONLINE_SAFETY_LEAD_AAD_ID'
+          value: onlineSafetyLeadAadId
+        }
+        {
+          // The sharing audit reads Microsoft Graph as the Entra app of aad.manifest.json (read-only permissions).
+          name: 'GRAPH_CLIENT_ID'
+          value: aadAppClientId
+        }
+        {
+          name: 'GRAPH_TENANT_ID'
+          value: aadAppTenantId
+        }
+        {
+          name: 'GRAPH_CLIENT_SECRET'
+          value: '@Microsoft.KeyVault(SecretUri=${aadAppClientSecretSecret.properties.secretUri})'
+        }
+        {
+          name: 'LOG_LEVEL'
+          value: 'info'
+        }
+        {
+          name: 'READY_MAX_OUTBOX_LAG_SECONDS'
+          value: '300'
+        }
+        {
+          name: 'RETENTION_CONCERN_YEARS'
+          value: string(retentionConcernYears)
+        }
+        {
+          name: 'RETENTION_AUP_YEARS'
+          value: string(retentionAupYears)
+        }
+        {
+          name: 'RETENTION_AUDIT_FINDINGS_DAYS'
+          value: string(retentionAuditFindingsDays)
         }
         {
           name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'

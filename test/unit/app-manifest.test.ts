@@ -265,6 +265,10 @@ function walk(project: Project): { steps: { stage: string; action: Action; needs
   const producers = new Map<string, string>();
   for (const name of TOOLKIT_BUILT_INS) producers.set(name, 'the toolkit');
   for (const [key, value] of template) if (value !== '') producers.set(key, `env/.env.${project.env}`);
+  // An empty entry that no step writes is the admin's to fill in before provisioning (the school's
+  // role holders, for example); the toolkit passes an empty value through when it stays empty.
+  const armOutputs = new Set(all.filter((a) => a.uses === 'arm/deploy').flatMap((a) => a.lines.map((l) => /^\s*-?\s*path:\s*(\S+)/.exec(l)?.[1]).filter((p): p is string => Boolean(p)).flatMap((p) => bicepOutputs(p))));
+  for (const [key, value] of template) if (value === '' && !written.has(key) && !armOutputs.has(key) && !producers.has(key)) producers.set(key, `you, in env/.env.${project.env}`);
   for (const key of userSample.keys()) if (!written.has(key)) producers.set(key, `you, in env/.env.${project.env}.user`);
   for (const name of project.external) producers.set(name, 'the local tunnel');
   const steps: { stage: string; action: Action; needs: string[]; available: Set<string>; writes: string[] }[] = [];
