@@ -26,7 +26,7 @@ export interface CliCommand {
   run(args: string[], context: CliContext): Promise<number>;
 }
 
-export async function runCli(argv: string[], env: Record<string, string | undefined>, out = process.stdout, err = process.stderr): Promise<number> {
+export async function runCli(argv: string[], env: Record<string, string | undefined>, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
   const [name, ...args] = argv;
   const command = CLI_COMMANDS.find((c) => c.name === name);
   if (!command || name === 'help' || name === '--help') {
