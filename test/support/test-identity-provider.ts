@@ -44,7 +44,9 @@ export async function startTestIdentityProvider(defaultTenantId: string): Promis
       res.end(JSON.stringify({ keys: [jwk] }));
       return;
     }
-    res.writeHead(404).end();
+    // Separate calls: restify replaces ServerResponse#writeHead process-wide (it does not return `this`).
+    res.writeHead(404);
+    res.end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
