@@ -58,6 +58,16 @@ describe('tokens', () => {
     expect(res.text).not.toContain('Amelia');
   });
 
+  it("never fetches keys for a tenant it does not serve", async () => {
+    const before = idp.jwksRequests();
+    for (let i = 0; i < 5; i++) {
+      const res = await call(await idp.mint(PEOPLE.dsl1, { tenantId: `12345678-0000-4000-8000-00000000000${i}` }), 'me');
+      expect(res.status).toBe(401);
+      expect(res.body.error).toBe('tenant_not_allowed');
+    }
+    expect(idp.jwksRequests()).toBe(before);
+  });
+
   it('accepts the API identifier as the audience as well as the client id', async () => {
     expect((await call(await idp.mint(PEOPLE.dsl1, { audience: idp.audience }), 'me')).status).toBe(200);
     expect((await call(await idp.mint(PEOPLE.dsl1, { audience: idp.clientId }), 'me')).status).toBe(200);

@@ -18,6 +18,8 @@ export interface TestIdentityProvider {
   mint(who: { aadObjectId: string; name: string }, options?: MintOptions): Promise<string>;
   /** A token signed by a key the JWKS does not publish (same kid): a forgery. */
   forge(who: { aadObjectId: string; name: string }, options?: MintOptions): Promise<string>;
+  /** How many times the key set was fetched (the server must not fetch it for a tenant it does not serve). */
+  jwksRequests(): number;
   stop(): Promise<void>;
 }
 
@@ -38,8 +40,10 @@ export async function startTestIdentityProvider(defaultTenantId: string): Promis
   const forger = await generateKeyPair('RS256', { modulusLength: 2048 });
   const kid = 'test-key-1';
   const jwk: JWK = { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' };
+  let fetched = 0;
   const server: Server = createServer((req, res) => {
     if (req.method === 'GET' && /^\/[0-9a-f-]{36}\/discovery\/v2\.0\/keys$/.test(req.url ?? '')) {
+      fetched += 1;
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ keys: [jwk] }));
       return;
@@ -74,6 +78,7 @@ export async function startTestIdentityProvider(defaultTenantId: string): Promis
     env: { TAB_AUDIENCE: `${audience},${TEST_CLIENT_ID}`, TAB_JWKS_URL: `${url}/{tid}/discovery/v2.0/keys`, TAB_ISSUER: `${url}/{tid}/v2.0` },
     mint: (who, o) => sign(privateKey, who, o),
     forge: (who, o) => sign(forger.privateKey, who, o),
+    jwksRequests: () => fetched,
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
