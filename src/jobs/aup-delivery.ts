@@ -15,11 +15,46 @@ export type AupDelivery =
 
 export interface AupDeliveryDeps {
   db: Db;
+  /** Optional memo for a sender's lifetime: versions never change, time zones rarely. */
+  cache?: AupDeliveryCache;
   now: () => Date;
   rules: AupRules;
   /** Where Teams is reached to open a chat with someone who never messaged the bot. */
   defaultServiceUrl: string;
   botId: string;
+}
+
+export class AupDeliveryCache {
+  private readonly versions = new Map<string, AupVersion>();
+  private readonly zones = new Map<string, { tz: string; at: number }>();
+  private readonly latest = new Map<string, { versionId: string; at: number }>();
+
+  async version(db: Db, tenantId: string, versionId: string): Promise<AupVersion | undefined> {
+    const key = `${tenantId}|${versionId}`;
+    const hit = this.versions.get(key);
+    if (hit) return hit;
+    const v = await getAupVersion(db, tenantId, versionId);
+    if (v) this.versions.set(key, v); // immutable: safe to keep
+    return v;
+  }
+
+  async timeZone(db: Db, tenantId: string): Promise<string> {
+    const hit = this.zones.get(tenantId);
+    if (hit && Date.now() - hit.at < 60_000) return hit.tz;
+    const tz = (await getTenant(db, tenantId))?.timeZone ?? 'Europe/London';
+    this.zones.set(tenantId, { tz, at: Date.now() });
+    return tz;
+  }
+
+  /** The latest version id of an audience, re-read at most once a second (a new version is noticed within 1 s). */
+  async latestVersionId(db: Db, tenantId: string, audience: string): Promise<string | undefined> {
+    const key = `${tenantId}|${audience}`;
+    const hit = this.latest.get(key);
+    if (hit && Date.now() - hit.at < 1000) return hit.versionId;
+    const v = await getLatestAupVersion(db, tenantId, audience as AupVersion['audience']);
+    if (v) this.latest.set(key, { versionId: v.versionId, at: Date.now() });
+    return v?.versionId;
+  }
 }
 
 /**
@@ -29,9 +64,9 @@ export interface AupDeliveryDeps {
  */
 export async function planAupDelivery(deps: AupDeliveryDeps, row: AupSend): Promise<AupDelivery> {
   const { db } = deps;
-  const version = await getAupVersion(db, row.tenantId, row.versionId);
+  const version = deps.cache ? await deps.cache.version(db, row.tenantId, row.versionId) : await getAupVersion(db, row.tenantId, row.versionId);
   if (!version) return { kind: 'skip', reason: 'version not found' };
-  const tz = (await getTenant(db, row.tenantId))?.timeZone ?? 'Europe/London';
+  const tz = deps.cache ? await deps.cache.timeZone(db, row.tenantId) : ((await getTenant(db, row.tenantId))?.timeZone ?? 'Europe/London');
   const view = (state: AupCardView['state']): AupCardView => ({
     versionId: version.versionId,
     audience: version.audience,
@@ -72,8 +107,8 @@ export async function planAupDelivery(deps: AupDeliveryDeps, row: AupSend): Prom
     return { kind: 'send', versionId: version.versionId, target: await personTarget(deps, row.tenantId, row.aadObjectId), message: { card, summary: 'AUP: people still outstanding' } };
   }
 
-  const latest = await getLatestAupVersion(db, row.tenantId, version.audience);
-  if (latest && latest.versionId !== version.versionId) return { kind: 'skip', reason: `replaced by version ${latest.versionNumber}` };
+  const latestId = deps.cache ? await deps.cache.latestVersionId(db, row.tenantId, version.audience) : (await getLatestAupVersion(db, row.tenantId, version.audience))?.versionId;
+  if (latestId && latestId !== version.versionId) return { kind: 'skip', reason: 'replaced by a newer version' };
   const askedAt = row.purpose.includes('/r') ? await askSentAt(db, row, version) : undefined;
   if (validAck && (!askedAt || validAck.acknowledgedAt >= askedAt)) return { kind: 'skip', reason: 'already acknowledged' };
   if (!row.aadObjectId) return { kind: 'skip', reason: 'no Teams account' };

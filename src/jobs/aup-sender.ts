@@ -21,7 +21,7 @@ import type { AupRules } from '../domain/aup/status';
 import type { AppInstaller } from '../domain/aup/ports';
 import { describeError, type Logger } from '../logging';
 import { backoffDelayMs } from './backoff';
-import { type AupDelivery, personTarget, planAupDelivery } from './aup-delivery';
+import { type AupDelivery, AupDeliveryCache, personTarget, planAupDelivery } from './aup-delivery';
 import { type PacingClock, realClock, SlidingWindowLimit, ThrottleGate, TokenBucket } from './send-pacing';
 import { DeliveryError, type TeamsGateway } from './teams-gateway';
 
@@ -101,6 +101,7 @@ export class AupSender {
   private wake: (() => void) | undefined;
   private readonly progressAt = new Map<string, number>();
   private readonly progressPosting = new Map<string, Promise<void>>();
+  private readonly cache = new AupDeliveryCache();
   readonly stats: AupSenderStats = { sent: 0, updated: 0, skipped: 0, failed: 0, retried: 0, throttled: 0, pauses: 0, pausedMs: 0, installs: 0, uncertainOnStart: 0 };
 
   constructor(
@@ -208,7 +209,7 @@ export class AupSender {
     const log = this.deps.logger.child({ sendId: row.sendId, purpose: row.purpose.replace(/:.*/, '') });
     let plan: AupDelivery;
     try {
-      plan = await planAupDelivery({ ...this.deps, now: () => this.now() }, row);
+      plan = await planAupDelivery({ ...this.deps, now: () => this.now(), cache: this.cache }, row);
     } catch (err) {
       if (this.killed) return;
       await scheduleAupSendRetry(db, row.sendId, new Date(this.now().getTime() + this.options.baseBackoffMs), 'could not prepare the card');
@@ -295,6 +296,8 @@ export class AupSender {
   /** Posts the admin's progress card once per broadcast, then updates it every few seconds and at the end. */
   private async maybeUpdateProgress(tenantId: string, versionId: string): Promise<void> {
     const last = this.progressAt.get(versionId) ?? 0;
+    // Only the last send in flight can be the end of a broadcast: skip the store read otherwise.
+    if (this.clock.now() - last < (this.options.progressEveryMs ?? 3000) && this.active.size > 1) return;
     const pending = await hasPendingAupSends(this.deps.db, tenantId, versionId);
     if (pending && this.clock.now() - last < (this.options.progressEveryMs ?? 3000)) return;
     this.progressAt.set(versionId, this.clock.now());
