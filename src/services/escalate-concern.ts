@@ -4,7 +4,7 @@ import { listDslMembers } from '../store/conversation.repo';
 import { enqueueOutbox } from '../store/outbox.repo';
 import { listRoleHolders } from '../store/tenant.repo';
 import { markTimerCancelled, markTimerFired, scheduleTimer, type Timer } from '../store/timer.repo';
-import { lockConcernForTriage } from '../store/triage.repo';
+import { isDslChannelRegistered, lockConcernForTriage } from '../store/triage.repo';
 import type { Person } from '../domain/concerns/concern';
 import { alertAdmins } from './admin-alerts';
 import { DSL_CHANNEL_TARGET, OUTBOX_KINDS, userTarget } from './report-concern';
@@ -47,7 +47,7 @@ export async function fireEscalationTimer(deps: EscalationDeps, timer: Timer): P
 
     if (timer.kind === 'escalate-dsls') {
       const dsls = await listDslMembers(tx, tenantId);
-      const registered = (await tx.query('SELECT 1 FROM dsl_channels WHERE tenant_id = $1', [tenantId])).length > 0;
+      const registered = await isDslChannelRegistered(tx, tenantId);
       await enqueueOutbox(tx, {
         tenantId,
         idempotencyKey: `concern:${concernId}:escalation:dsls:channel`,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../store/db';
 import { enqueueOutbox } from '../store/outbox.repo';
-import { findPupilPatterns, recordPatternAlert } from '../store/triage.repo';
+import { isDslChannelRegistered, findPupilPatterns, recordPatternAlert } from '../store/triage.repo';
 import { DSL_CHANNEL_TARGET } from './report-concern';
 
 export const PATTERN_ALERT_KIND = 'concern.pattern-alert';
@@ -24,7 +24,7 @@ export async function raisePatternAlerts(tx: Db, tenantId: string, pupilKeys: re
   for (const p of patterns) {
     const pupilHash = createHash('sha256').update(`${tenantId}\u0000${p.pupilKey}`).digest('hex');
     if (!(await recordPatternAlert(tx, tenantId, pupilHash, p.newestConcernId, p.concernIds.length, now))) continue;
-    const registered = (await tx.query('SELECT 1 FROM dsl_channels WHERE tenant_id = $1', [tenantId])).length > 0;
+    const registered = await isDslChannelRegistered(tx, tenantId);
     await enqueueOutbox(tx, {
       tenantId,
       idempotencyKey: `pattern:${pupilHash.slice(0, 32)}:${p.newestConcernId}`,

@@ -8,6 +8,7 @@ import {
   addParticipant,
   findAppliedAction,
   findConcernsByReference,
+  isDslChannelRegistered,
   isParticipant,
   linkConcerns,
   listReachablePeople,
@@ -151,7 +152,7 @@ export async function enqueueCardUpdate(tx: Db, tenantId: string, concernId: str
   let held = false;
   if (recipient === 'dsl-team') {
     targetKey = DSL_CHANNEL_TARGET;
-    held = (await tx.query('SELECT 1 FROM dsl_channels WHERE tenant_id = $1', [tenantId])).length === 0;
+    held = !(await isDslChannelRegistered(tx, tenantId));
   } else {
     targetKey = (await findDeliveryTarget(tx, tenantId, concernId, OUTBOX_KINDS.concernToPerson)) ?? `concern:${concernId}`;
   }

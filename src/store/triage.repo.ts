@@ -296,3 +296,8 @@ export async function listConcernsByPupilKey(db: Db, tenantId: string, pupilKey:
   );
   return rows.map((r) => ({ ...toRef(r), category: r.category as string, ownerName: (r.owner_name as string | null) ?? undefined }));
 }
+
+/** Whether the tenant has a DSL channel yet (messages to it are held until it has). */
+export async function isDslChannelRegistered(db: Db, tenantId: string): Promise<boolean> {
+  return (await db.query('SELECT 1 FROM dsl_channels WHERE tenant_id = $1', [tenantId])).length > 0;
+}
