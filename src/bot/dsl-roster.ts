@@ -40,7 +40,8 @@ export class DslRosterCache {
   }
 }
 
-async function loadChannelMembers(context: TurnContext, channelId: string): Promise<DslMember[]> {
+/** The members of a channel from the Teams roster (paged). */
+export async function loadChannelMembers(context: TurnContext, channelId: string): Promise<DslMember[]> {
   const members: DslMember[] = [];
   let token: string | undefined;
   do {

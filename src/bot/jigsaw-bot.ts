@@ -5,12 +5,11 @@ import {
   type ChannelAccount,
   type InvokeResponse,
   TeamsActivityHandler,
-  TeamsInfo,
   type TurnContext,
 } from 'botbuilder';
 import type { Db } from '../store/db';
 import type { ConcernRepository } from '../store/concern.repo';
-import { getDslChannel, listDslMembers, registerDslChannel, replaceDslMembers, savePersonalConversation, type DslMember } from '../store/conversation.repo';
+import { getDslChannel, listDslMembers, registerDslChannel, replaceDslMembers, savePersonalConversation } from '../store/conversation.repo';
 import { releaseHeldOutbox } from '../store/outbox.repo';
 import { getTenant, hasRole, type Tenant } from '../store/tenant.repo';
 import { type AdaptiveCard, CARD_CONTENT_TYPE, card, heading, text } from '../cards/card-kit';
@@ -24,6 +23,7 @@ import { DSL_CHANNEL_TARGET, submitConcernReport } from '../services/report-conc
 import { describeError, type Logger } from '../logging';
 import { formValues, parseCardAction, ReportDataSchema } from './parse';
 import type { BotFeature } from './bot-feature';
+import { loadChannelMembers } from './dsl-roster';
 
 export interface JigsawBotDeps {
   db: Db;
@@ -233,7 +233,7 @@ export class JigsawBot extends TeamsActivityHandler {
       botId: context.activity.recipient.id,
       registeredBy: person.aadObjectId,
     });
-    const members = await this.loadChannelMembers(context, channelId);
+    const members = await loadChannelMembers(context, channelId);
     await replaceDslMembers(this.deps.db, tenant.tenantId, members);
     const released = await releaseHeldOutbox(this.deps.db, tenant.tenantId, DSL_CHANNEL_TARGET);
     if (released) this.deps.onOutboxChanged();
@@ -251,25 +251,10 @@ export class JigsawBot extends TeamsActivityHandler {
       const channel = await getDslChannel(this.deps.db, tenant.tenantId);
       const teamId = (context.activity.channelData as { team?: { id?: string } } | undefined)?.team?.id;
       if (!channel || channel.teamId !== teamId) return;
-      await replaceDslMembers(this.deps.db, tenant.tenantId, await this.loadChannelMembers(context, channel.channelId));
+      await replaceDslMembers(this.deps.db, tenant.tenantId, await loadChannelMembers(context, channel.channelId));
     } catch (err) {
       this.deps.logger.warn(describeError(err), 'could not refresh the DSL roster');
     }
-  }
-
-  private async loadChannelMembers(context: TurnContext, channelId: string): Promise<DslMember[]> {
-    const members: DslMember[] = [];
-    let token: string | undefined;
-    do {
-      // getPagedTeamMembers(id) reads /v3/conversations/{id}/pagedmembers: given a channel id it
-      // returns that channel's members, which for a private channel is the DSL team only.
-      const page = await TeamsInfo.getPagedTeamMembers(context, channelId, 100, token);
-      for (const m of page.members) {
-        if (m.aadObjectId) members.push({ aadObjectId: m.aadObjectId, teamsUserId: m.id, displayName: m.name ?? m.givenName ?? 'DSL' });
-      }
-      token = page.continuationToken;
-    } while (token);
-    return members;
   }
 
   private async rememberPersonalConversation(context: TurnContext, tenant: Tenant): Promise<void> {
