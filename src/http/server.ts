@@ -127,6 +127,11 @@ function registerTabRoutes(server: restify.Server, tab: { api: TabApi; assets: T
       body: req.body,
       authorization: req.headers.authorization,
     });
+    if (Buffer.isBuffer(out.body)) {
+      res.writeHead(out.status, { ...out.headers, 'content-length': String(out.body.length) });
+      res.end(out.body);
+      return;
+    }
     for (const [name, value] of Object.entries(out.headers ?? {})) res.setHeader(name, value);
     res.send(out.status, out.body);
   };

@@ -7,6 +7,7 @@ import { resolveTabUser, type TabUser } from '../services/tab-identity';
 import { applyTabAction, getConcernDetail, getPupilChronology, listMyReports, listPrivateConcerns, listQueue, TabRefusal, type TabConcernDeps } from '../services/tab-concerns';
 import { acceptFinding, getAccessLog, getAdminSettings, getAupRegister, getSharingAudit, notifyRunOwners, type TabAdminDeps } from '../services/tab-admin';
 import { buildGovernorReport } from '../services/tab-reports';
+import { confirmReceipt, exportPupilFile, listPupilTransfers } from '../services/tab-transfers';
 import { getAupStatusForPerson } from '../services/aup-register';
 import { canOpen, type TabView } from '../domain/people/tab-access';
 import { CATEGORY_IDS } from '../domain/concerns/categories';
@@ -23,6 +24,7 @@ export interface TabHttpRequest {
 
 export interface TabHttpResponse {
   status: number;
+  /** JSON, or a Buffer sent as it is (a PDF) with the content type in `headers`. */
   body: unknown;
   headers?: Record<string, string>;
 }
@@ -62,6 +64,17 @@ export const SharingQuerySchema = z.object({
   pupilData: one.pipe(z.enum(['yes', 'no']).optional()),
 });
 
+export const TransferBodySchema = z.object({ destinationSchool: z.string().max(500) });
+export const ReceiptBodySchema = z.object({ note: z.string().max(1000).optional() });
+
+/** A binary answer (the transfer PDF). */
+class FileResult {
+  constructor(
+    readonly body: Buffer,
+    readonly headers: Record<string, string>,
+  ) {}
+}
+
 export const AcceptBodySchema = z.object({ reason: z.string().max(2000) });
 
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
@@ -82,6 +95,7 @@ export class TabApi {
       }
       const user = await resolveTabUser(this.deps.db, auth.identity);
       const result = await this.route(req, user);
+      if (result instanceof FileResult) return { status: 200, body: result.body, headers: { ...NO_STORE, ...result.headers } };
       return { status: 200, body: result, headers: NO_STORE };
     } catch (err) {
       if (err instanceof TabRefusal) return { status: err.status, body: { error: err.code, message: err.message, ...err.details }, headers: NO_STORE };
@@ -112,6 +126,17 @@ export class TabApi {
       if (get && parts.length === 2) return getConcernDetail(d, user, b.toLowerCase());
       if (!get && req.method === 'POST' && c === 'actions' && parts.length === 3) return applyTabAction(d, user, b.toLowerCase(), ActionBodySchema.parse(req.body ?? {}));
       if (get && c === 'pupils' && e && /^\d{1,3}$/.test(e) && f === 'chronology' && parts.length === 5) return getPupilChronology(d, user, b.toLowerCase(), Number(e));
+      if (c === 'pupils' && e && /^\d{1,3}$/.test(e) && f === 'transfers' && parts.length === 5) {
+        if (get) return listPupilTransfers(d, user, b.toLowerCase(), Number(e));
+        if (req.method === 'POST') {
+          const { destinationSchool } = TransferBodySchema.parse(req.body ?? {});
+          const file = await exportPupilFile(d, user, b.toLowerCase(), Number(e), destinationSchool);
+          return new FileResult(file.pdf, { 'content-type': 'application/pdf', 'content-disposition': `attachment; filename="${file.fileName}"`, 'x-transfer-id': file.transferId });
+        }
+      }
+    }
+    if (req.method === 'POST' && a === 'transfers' && b && UUID.test(b) && c === 'receipt' && parts.length === 3) {
+      return confirmReceipt(d, user, b.toLowerCase(), ReceiptBodySchema.parse(req.body ?? {}).note ?? '');
     }
     if (get && parts.length === 1) {
       switch (a) {

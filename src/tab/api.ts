@@ -37,3 +37,21 @@ function messageFor(status: number): string {
   if (status === 404) return 'This is not available to you.';
   return 'Something went wrong. Please try again.';
 }
+
+/** POSTs and receives a file (the transfer PDF); errors as JSON like every other call. */
+export async function downloadFile(host: Host, path: string, body: unknown): Promise<{ blob: Blob; fileName: string }> {
+  const token = await host.getToken();
+  const res = await fetch(`/api/tab/${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    credentials: 'omit',
+    cache: 'no-store',
+  });
+  if (!res.ok) {
+    const err = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+    throw new ApiError(res.status, String(err.error ?? 'error'), String(err.message ?? messageFor(res.status)), err);
+  }
+  const fileName = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? 'file.pdf';
+  return { blob: await res.blob(), fileName };
+}

@@ -110,7 +110,7 @@ function Shell({ host }: { host: Host }) {
         {me.loading && !me.data && <Loading label="Signing in…" />}
         {screen?.kind === 'view' && renderView(screen.view)}
         {screen?.kind === 'concern' && <ConcernDetailView api={api} concernId={screen.concernId} onBack={back} onPupil={(concernId, position) => push({ kind: 'pupil', concernId, position })} />}
-        {screen?.kind === 'pupil' && <PupilChronologyView api={api} concernId={screen.concernId} position={screen.position} onBack={back} onOpen={openConcern} />}
+        {screen?.kind === 'pupil' && <PupilChronologyView api={api} host={host} concernId={screen.concernId} position={screen.position} onBack={back} onOpen={openConcern} />}
       </main>
     </>
   );

@@ -1,5 +1,6 @@
 // The DSL's tab in Chromium: the queue with filters, a concern with its chronology and an action,
 // a pupil's chronology, the access log; light, dark and high-contrast themes; axe on each view.
+import { readFileSync } from 'node:fs';
 import { PEOPLE } from '../support/harness';
 import { seriousAxeViolations, shoot, startTabWorld, type TabWorld } from './support/tab-world';
 
@@ -55,6 +56,19 @@ describe('the DSL', () => {
     await page.getByText(world.concerns.ameliaAgain.reference).first().waitFor();
     expect(await seriousAxeViolations(page)).toEqual([]);
     await shoot(page, 'dsl-5-pupil-chronology');
+
+    // Moving school: export the file as a PDF and record the new school's receipt.
+    await page.getByRole('textbox', { name: 'New school' }).fill('Avenue House School');
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Export the file (PDF)' }).click();
+    const file = await download;
+    const bytes = readFileSync((await file.path())!);
+    expect(bytes.subarray(0, 8).toString('latin1')).toBe('%PDF-1.4');
+    expect(file.suggestedFilename()).toMatch(/^child-protection-file-[0-9a-f]{8}\.pdf$/);
+    await page.getByRole('button', { name: 'Record that Avenue House School confirmed receipt' }).click();
+    await page.getByText(/^Confirmed /).waitFor();
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await shoot(page, 'dsl-5b-pupil-file-transferred');
 
     // The access log shows those views.
     await page.getByRole('tab', { name: 'Access log' }).click();

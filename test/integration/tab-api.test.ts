@@ -179,6 +179,32 @@ describe('DSL', () => {
     expect(rows.some((r) => r.actor_aad_id === PEOPLE.dsl2.aadObjectId && r.pupil_key === 'name:amelia okonkwo' && r.outcome === 'allowed')).toBe(true);
   });
 
+  it("exports a pupil's file as a PDF for a new school, records the transfer and its receipt", async () => {
+    const token = await as(PEOPLE.dsl1);
+    const base = `concerns/${pupilConcern.concernId}/pupils/0/transfers`;
+    expect((await call(token, base, { method: 'POST', body: { destinationSchool: '' } })).status).toBe(400);
+    expect((await call(await as(PEOPLE.teacher), base, { method: 'POST', body: { destinationSchool: 'Avenue House School' } })).status).toBe(403);
+    const res = await fetch(`${h.url}/api/tab/${base}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ destinationSchool: 'Avenue House School' }) });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/pdf');
+    const pdf = Buffer.from(await res.arrayBuffer()).toString('latin1');
+    expect(pdf.startsWith('%PDF-1.4')).toBe(true);
+    expect(pdf.trimEnd().endsWith('%%EOF')).toBe(true);
+    expect(pdf).toContain('Child protection file: Amelia Okonkwo \\(6B\\)');
+    expect(pdf).toContain(pupilConcern.reference);
+    expect(pdf).toContain('Avenue House School');
+    const transferId = res.headers.get('x-transfer-id')!;
+    const listed = await call(token, base);
+    expect(listed.body.transfers).toEqual([expect.objectContaining({ transferId, destinationSchool: 'Avenue House School', exportedByName: PEOPLE.dsl1.name })]);
+    expect(listed.body.transfers[0].receiptConfirmedAt).toBeUndefined();
+    const receipt = await call(token, `transfers/${transferId}/receipt`, { method: 'POST', body: { note: 'Confirmed by their DSL by phone.' } });
+    expect(receipt.status).toBe(200);
+    expect((await call(token, `transfers/${transferId}/receipt`, { method: 'POST', body: {} })).status).toBe(409);
+    expect((await call(token, base)).body.transfers[0]).toMatchObject({ receiptNote: 'Confirmed by their DSL by phone.', receiptConfirmedAt: expect.any(String) });
+    const [logged] = await h.db.query<Record<string, unknown>>("SELECT * FROM tab_access_log WHERE tenant_id = $1 AND action = 'pupil.file.export'", [SCHOOL.tenantId]);
+    expect(logged).toMatchObject({ actor_aad_id: PEOPLE.dsl1.aadObjectId, pupil_key: 'name:amelia okonkwo' });
+  });
+
   it('cannot open a concern about an adult (it does not exist for them)', async () => {
     const res = await call(await as(PEOPLE.dsl1), `concerns/${adultConcern.concernId}`);
     expect(res.status).toBe(404);

@@ -4,7 +4,7 @@ import type { AccessLog } from '../api-types';
 import { formatDateTime } from '../format';
 import { Empty, ErrorBar, Loading, useLoad, useStyles } from '../common';
 
-const ACTIONS: Record<string, string> = { 'concern.view': "Opened a concern's details", 'pupil.chronology.view': "Opened a pupil's chronology", 'access-log.view': 'Read the access log' };
+const ACTIONS: Record<string, string> = { 'concern.view': "Opened a concern's details", 'pupil.chronology.view': "Opened a pupil's chronology", 'pupil.file.export': "Exported a pupil's file for a new school", 'access-log.view': 'Read the access log' };
 
 /** Who opened which safeguarding record, and when (DSLs and the DPO). */
 export function AccessLogView({ api }: { api: Api }) {

@@ -1,12 +1,15 @@
-import { Button, Text } from '@fluentui/react-components';
-import type { Api } from '../api';
+import { useState } from 'react';
+import { Button, Field, Input, MessageBar, MessageBarBody, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text } from '@fluentui/react-components';
+import { ApiError, downloadFile, type Api } from '../api';
+import type { Host } from '../host';
+import { formatDateTime } from '../format';
 import type { PupilChronology, QueueItem } from '../api-types';
 import { ErrorBar, Loading, Section, useLoad, useStyles } from '../common';
 import { ConcernTable } from './queue-view';
 import { Chronology } from './concern-detail-view';
 
 /** Everything recorded about one pupil, across the DSL team's concerns: the jigsaw in one place. */
-export function PupilChronologyView({ api, concernId, position, onBack, onOpen }: { api: Api; concernId: string; position: number; onBack: () => void; onOpen: (c: QueueItem) => void }) {
+export function PupilChronologyView({ api, host, concernId, position, onBack, onOpen }: { api: Api; host: Host; concernId: string; position: number; onBack: () => void; onOpen: (c: QueueItem) => void }) {
   const s = useStyles();
   const { data, error, loading } = useLoad<PupilChronology>(api, `concerns/${concernId}/pupils/${position}/chronology`);
   return (
@@ -35,8 +38,106 @@ export function PupilChronologyView({ api, concernId, position, onBack, onOpen }
           <Section title="Everything recorded, oldest first" id="pupil-events-heading">
             <Chronology events={data.events} showReference />
           </Section>
+          <TransferSection api={api} host={host} base={`concerns/${concernId}/pupils/${position}/transfers`} />
         </>
       )}
     </section>
+  );
+}
+
+interface Transfers {
+  transfers: { transferId: string; destinationSchool: string; concernCount: number; exportedByName: string; exportedAt: string; receiptConfirmedAt?: string; receiptNote?: string }[];
+}
+
+/**
+ * Moving school (KCSIE): export the file as a PDF for the new school's DSL, within 5 school days,
+ * and record their confirmation of receipt.
+ */
+function TransferSection({ api, host, base }: { api: Api; host: Host; base: string }) {
+  const s = useStyles();
+  const { data, reload } = useLoad<Transfers>(api, base);
+  const [school, setSchool] = useState('');
+  const [error, setError] = useState<string>();
+  const [notice, setNotice] = useState<string>();
+  const exportFile = async () => {
+    setError(undefined);
+    try {
+      const { blob, fileName } = await downloadFile(host, base, { destinationSchool: school });
+      const url = URL.createObjectURL(blob);
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = fileName;
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      setNotice(`Exported for ${school}. Send it securely to their DSL, then record their confirmation of receipt below.`);
+      setSchool('');
+      reload();
+    } catch (e) {
+      setError(e instanceof ApiError && e.status === 400 ? e.message : (e as Error).message);
+    }
+  };
+  const confirm = async (transferId: string) => {
+    try {
+      await api(`transfers/${transferId}/receipt`, { method: 'POST', body: { note: '' } });
+      setNotice('Receipt recorded.');
+      reload();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+  return (
+    <Section title="Moving school: transfer the file" id="pupil-transfer-heading">
+      <Text className={s.muted}>The new school's DSL must have the file within 5 school days of the pupil starting there, kept separately from the main pupil file. Exporting is recorded in the access log.</Text>
+      {notice && (
+        <MessageBar intent="success">
+          <MessageBarBody>{notice}</MessageBarBody>
+        </MessageBar>
+      )}
+      <form
+        className={s.filters}
+        aria-label="Export the file for a new school"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void exportFile();
+        }}
+      >
+        <Field label="New school" required validationMessage={error}>
+          <Input value={school} onChange={(_, d) => setSchool(d.value)} />
+        </Field>
+        <Button type="submit" appearance="primary">
+          Export the file (PDF)
+        </Button>
+      </form>
+      {data && data.transfers.length > 0 && (
+        <Table aria-label="Transfers of this file" className={s.table}>
+          <TableHeader>
+            <TableRow>
+              <TableHeaderCell>Exported</TableHeaderCell>
+              <TableHeaderCell>To</TableHeaderCell>
+              <TableHeaderCell>By</TableHeaderCell>
+              <TableHeaderCell>Receipt</TableHeaderCell>
+            </TableRow>
+          </TableHeader>
+          <TableBody>
+            {data.transfers.map((t) => (
+              <TableRow key={t.transferId}>
+                <TableCell>{formatDateTime(t.exportedAt)}</TableCell>
+                <TableCell>{t.destinationSchool}</TableCell>
+                <TableCell>{t.exportedByName}</TableCell>
+                <TableCell>
+                  {t.receiptConfirmedAt ? (
+                    `Confirmed ${formatDateTime(t.receiptConfirmedAt)}`
+                  ) : (
+                    <Button size="small" onClick={() => void confirm(t.transferId)} aria-label={`Record that ${t.destinationSchool} confirmed receipt`}>
+                      Record receipt
+                    </Button>
+                  )}
+                </TableCell>
+              </TableRow>
+            ))}
+          </TableBody>
+        </Table>
+      )}
+    </Section>
   );
 }
