@@ -97,14 +97,26 @@ run('failure: restarts and kills of the real server (postgres; skipped on PGlite
     return receipts;
   }
 
-  async function expectStoredAndPostedOnce(receipts: Map<string, string>): Promise<void> {
+  /** Re-sends after an expired claim, as the running server counted them (the duplicate budget). */
+  async function unknownOutcomeRetries(): Promise<number> {
+    const metrics = await (await fetch(`${server!.url}/metrics`)).text();
+    return Number(/^jigsaw_outbox_unknown_outcome_retries_total\{kind="concern.post-to-dsl-channel"\} (\d+)/m.exec(metrics)?.[1] ?? 0);
+  }
+
+  /**
+   * Every receipt is stored, decrypts to what was typed, and is posted; `duplicatesAllowed` is
+   * how many extra posts the known window may explain (0 = exactly once).
+   */
+  async function expectStoredAndPosted(receipts: Map<string, string>, duplicatesAllowed: () => Promise<number>): Promise<void> {
     const rows = await db.query<{ reference: string }>('SELECT reference FROM concerns WHERE reference = ANY($1)', [[...receipts.keys()]]);
     expect(rows.map((r) => r.reference).sort()).toEqual([...receipts.keys()].sort());
     await eventually(() => [...receipts.keys()].every((ref) => channelPosts(ref).length >= 1), 30_000, 'every receipt posted to the DSL channel');
+    await eventually(async () => (await db.query("SELECT 1 FROM outbox WHERE status <> 'sent'")).length === 0, 20_000, 'outbox drained');
     await new Promise((r) => setTimeout(r, 500)); // room for a duplicate to show itself
-    for (const ref of receipts.keys()) expect({ ref, posts: channelPosts(ref).length }).toEqual({ ref, posts: 1 });
-    expect(await db.query("SELECT outbox_id FROM outbox WHERE status <> 'sent'")).toEqual([]);
+    const extra = [...receipts.keys()].reduce((n, ref) => n + channelPosts(ref).length - 1, 0);
+    expect(extra).toBeLessThanOrEqual(await duplicatesAllowed());
   }
+  const expectStoredAndPostedOnce = (receipts: Map<string, string>) => expectStoredAndPosted(receipts, async () => 0);
 
   it('SIGTERM mid-run (graceful): every receipt is stored and posted once', async () => {
     const receipts = await submitThrough(30, async () => {
@@ -115,12 +127,14 @@ run('failure: restarts and kills of the real server (postgres; skipped on PGlite
     await expectStoredAndPostedOnce(receipts);
   }, 90_000);
 
-  it('SIGKILL mid-run: every receipt is stored and posted once', async () => {
+  it('SIGKILL mid-run: every receipt is stored and posted; a duplicate only where a send was cut short (counted)', async () => {
     const receipts = await submitThrough(30, async () => {
       await server!.kill('SIGKILL');
       server = await startChildServer({ databaseUrl: scratch.url, port });
     });
-    await expectStoredAndPostedOnce(receipts);
+    // Usually exactly once; a kill that lands between Teams applying a post and Jigsaw recording
+    // it is the known window, and the restarted server counts each such re-send.
+    await expectStoredAndPosted(receipts, unknownOutcomeRetries);
   }, 90_000);
 
   it('SIGKILL while Teams has the post but has not applied it: posted exactly once after the restart', async () => {
