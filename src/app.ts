@@ -107,6 +107,7 @@ export async function createJigsaw(config: Config, options: JigsawOptions): Prom
     validator: tabValidator,
     logger: logger.child({ component: 'tab' }),
     onOutboxChanged: () => worker.poke(),
+    onAupQueued: () => aup.sender.poke(),
     ...triageSettings,
   });
   // Compiled, this file is dist/app.js and the tab is dist/tab; run from source (tests), the built tab is still in dist/tab.

@@ -5,7 +5,7 @@ import { describeError } from '../logging';
 import type { TabTokenValidator } from './tab-auth';
 import { resolveTabUser, type TabUser } from '../services/tab-identity';
 import { applyTabAction, getConcernDetail, getPupilChronology, listMyReports, listPrivateConcerns, listQueue, TabRefusal, type TabConcernDeps } from '../services/tab-concerns';
-import { acceptFinding, getAccessLog, getAdminSettings, getAupRegister, getSharingAudit, notifyRunOwners, type TabAdminDeps } from '../services/tab-admin';
+import { acceptFinding, getAccessLog, getAdminSettings, getAupRegister, getSharingAudit, notifyRunOwners, publishAup, type TabAdminDeps } from '../services/tab-admin';
 import { buildGovernorReport } from '../services/tab-reports';
 import { confirmReceipt, exportPupilFile, listPupilTransfers } from '../services/tab-transfers';
 import { getAupStatusForPerson } from '../services/aup-register';
@@ -74,6 +74,16 @@ class FileResult {
     readonly headers: Record<string, string>,
   ) {}
 }
+
+export const PublishAupBodySchema = z.object({
+  audience: z.string().max(40),
+  title: z.string().max(300),
+  effectiveOn: z.string().max(20),
+  linkUrl: z.string().max(2000).optional(),
+  summary: z.string().max(2000).optional(),
+  changeSummary: z.string().max(2000).optional(),
+  body: z.string().max(25_000).optional(),
+});
 
 export const AcceptBodySchema = z.object({ reason: z.string().max(2000) });
 
@@ -165,6 +175,7 @@ export class TabApi {
         return getSharingAudit(d, user, { status: q.status, severity: q.severity, scope: q.scope, pupilData: q.pupilData === undefined ? undefined : q.pupilData === 'yes' });
       }
     }
+    if (req.method === 'POST' && a === 'admin' && b === 'aup' && c === 'publish' && parts.length === 3) return publishAup(d, user, PublishAupBodySchema.parse(req.body ?? {}));
     if (req.method === 'POST' && a === 'admin' && b === 'sharing' && parts.length === 5 && f) {
       if (c === 'findings' && f === 'accept' && /^[A-Za-z0-9_-]{1,128}$/.test(e ?? '')) return acceptFinding(d, user, e!, AcceptBodySchema.parse(req.body ?? {}).reason);
       if (c === 'runs' && f === 'notify' && UUID.test(e ?? '')) return notifyRunOwners(d, user, e!);

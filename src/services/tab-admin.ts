@@ -10,6 +10,8 @@ import { listTabAccess, writeTabAccess } from '../store/tab-access-log.repo';
 import { listLatestAupVersions, countAupSends } from '../store/aup.repo';
 import { AUDIENCE_LABELS } from '../domain/aup/types';
 import { buildAupRegister } from './aup-register';
+import { publishAupVersion } from './aup-publish';
+import { validateDraft } from '../domain/aup/policy-file';
 import { TabRefusal } from './tab-concerns';
 import type { TabUser } from './tab-identity';
 
@@ -18,6 +20,8 @@ export interface TabAdminDeps {
   config: Config;
   now: () => Date;
   onOutboxChanged: () => void;
+  /** Wakes the AUP sender after a publish queued cards. */
+  onAupQueued: () => void;
 }
 
 function requireAdmin(user: TabUser): void {
@@ -148,4 +152,25 @@ export async function notifyRunOwners(deps: TabAdminDeps, user: TabUser, runId: 
   const result = await notifyOwners(deps.db, user.tenantId, runId, { remediationEnabled: deps.config.remediation.enabled, now: deps.now });
   deps.onOutboxChanged();
   return { ...result, message: `Queued a message to ${result.owners} owner${result.owners === 1 ? '' : 's'} about ${result.findings} finding${result.findings === 1 ? '' : 's'}.` };
+}
+
+/**
+ * Publishes a new AUP version from the tab through the same service as `jigsaw aup publish`:
+ * the immutable, hash-checked version and one queued card per member of the audience.
+ */
+export async function publishAup(deps: TabAdminDeps, user: TabUser, raw: { audience: string; title: string; effectiveOn: string; linkUrl?: string; summary?: string; changeSummary?: string; body?: string }) {
+  requireAdmin(user);
+  const clean = (v?: string) => (v && v.trim() ? v.trim() : undefined);
+  const checked = validateDraft({ ...raw, linkUrl: clean(raw.linkUrl), summary: clean(raw.summary), changeSummary: clean(raw.changeSummary), body: clean(raw.body) });
+  if ('problems' in checked) throw new TabRefusal(400, 'invalid', `Please check: ${checked.problems.join('; ')}.`, { problems: checked.problems });
+  const result = await publishAupVersion({ db: deps.db, now: deps.now }, { tenantId: user.tenantId, draft: checked.draft, publishedBy: user.aadObjectId });
+  deps.onAupQueued();
+  const v = result.version;
+  return {
+    versionId: v.versionId,
+    versionNumber: v.versionNumber,
+    queued: result.queued,
+    offline: result.offline,
+    message: `Published version ${v.versionNumber} of “${v.title}”: ${result.queued} card${result.queued === 1 ? '' : 's'} queued for Teams${result.offline ? `, ${result.offline} to ask on paper or by form` : ''}.`,
+  };
 }

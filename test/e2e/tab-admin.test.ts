@@ -45,6 +45,18 @@ describe('an administrator', () => {
     expect(await seriousAxeViolations(page)).toEqual([]);
     await shoot(page, 'admin-5-aup-register');
 
+    // Publish a governors' AUP from the tab.
+    const form = page.getByRole('form', { name: 'Publish a new AUP version' });
+    await form.getByLabel('Audience').selectOption('governors');
+    await form.getByRole('textbox', { name: 'Title' }).fill('Governors’ Acceptable Use Policy 2026');
+    await form.getByLabel('In force from').fill('2026-12-01');
+    await form.getByRole('textbox', { name: 'Policy text (or give a link below)' }).fill('I will keep school information confidential and use school systems only for governance.');
+    await form.getByRole('button', { name: 'Publish and send' }).click();
+    await page.getByText(/Published version 1 of “Governors’ Acceptable Use Policy 2026”/).waitFor();
+    await page.getByRole('cell', { name: /Governors’ Acceptable Use Policy 2026/ }).waitFor();
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await shoot(page, 'admin-6-aup-published');
+
     // Keyboard: the view tabs are reachable and switch with the arrow keys.
     await page.getByRole('tab', { name: 'AUPs' }).focus();
     await page.keyboard.press('ArrowLeft');

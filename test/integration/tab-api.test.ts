@@ -274,8 +274,21 @@ describe('admin', () => {
     expect(settings.body.roles.map((r: { role: string }) => r.role)).toEqual(expect.arrayContaining(['admin', 'headteacher', 'chair', 'dpo', 'governor']));
     expect(settings.body.dslChannel).toMatchObject({ name: SCHOOL.dslChannel.name });
     expect((await call(token, 'admin/sharing')).body).toMatchObject({ runs: [], findings: [] });
-    expect((await call(token, 'admin/aup')).body).toMatchObject({ versions: [], register: [] });
+    expect((await call(token, 'admin/aup')).body).toMatchObject({ register: [] });
     expect((await call(await as(PEOPLE.dsl2), 'admin/settings')).status).toBe(403);
+  });
+
+  it('publishes an AUP version through the same service as the CLI', async () => {
+    const token = await as(PEOPLE.admin);
+    const bad = await call(token, 'admin/aup/publish', { method: 'POST', body: { audience: 'staff', title: '', effectiveOn: 'soon' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.problems.length).toBeGreaterThan(0);
+    expect((await call(await as(PEOPLE.dsl1), 'admin/aup/publish', { method: 'POST', body: { audience: 'staff', title: 'x', effectiveOn: '2026-12-01', body: 'y' } })).status).toBe(403);
+    const ok = await call(token, 'admin/aup/publish', { method: 'POST', body: { audience: 'governors', title: 'Governor AUP 2026', effectiveOn: '2026-12-01', body: 'I will keep school information confidential.', summary: '', linkUrl: '' } });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ versionNumber: 1 });
+    const register = await call(token, 'admin/aup');
+    expect(register.body.versions).toEqual([expect.objectContaining({ audience: 'governors', title: 'Governor AUP 2026', versionNumber: 1 })]);
   });
 
   it('accepts a finding with a reason and notifies owners through the audit services', async () => {

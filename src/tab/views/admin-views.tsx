@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Badge, Button, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, Field, MessageBar, MessageBarBody, Select, Textarea, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text } from '@fluentui/react-components';
+import { Badge, Button, Input, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, Field, MessageBar, MessageBarBody, Select, Textarea, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text } from '@fluentui/react-components';
 import { ApiError, type Api } from '../api';
 import type { AdminSettings, AupRegister, SharingAudit } from '../api-types';
 import { formatDate, formatDateTime } from '../format';
@@ -272,12 +272,40 @@ export function SharingAuditView({ api }: { api: Api }) {
   );
 }
 
+const AUDIENCE_TITLES: Record<string, string> = {
+  staff: 'Staff',
+  governors: 'Governors',
+  volunteers: 'Volunteers',
+  'pupils-ks1': 'Pupils, KS1 (parents sign)',
+  'pupils-ks2': 'Pupils, KS2',
+  'pupils-ks3': 'Pupils, KS3',
+  'pupils-ks4': 'Pupils, KS4',
+  'pupils-ks5': 'Pupils, KS5',
+  parents: 'Parents',
+};
+
+const METHODS: Record<string, string> = { teams: 'In Teams', paper: 'On paper', 'online-form': 'Online form' };
+
 const AUP_STATUS: Record<string, string> = { current: 'Agreed', expired: 'Expired', outstanding: 'Waiting', 'never-asked': 'Not yet asked' };
 
 /** AUP versions with their sending progress, and the register of who has agreed. */
 export function AupRegisterView({ api }: { api: Api }) {
   const s = useStyles();
-  const { data, error, loading } = useLoad<AupRegister>(api, 'admin/aup');
+  const { data, error, loading, reload } = useLoad<AupRegister>(api, 'admin/aup');
+  const empty = { audience: 'staff', title: '', effectiveOn: '', summary: '', changeSummary: '', body: '', linkUrl: '' };
+  const [draft, setDraft] = useState(empty);
+  const [result, setResult] = useState<{ intent: 'success' | 'error'; text: string }>();
+  const field = (name: keyof typeof empty) => ({ value: draft[name], onChange: (_: unknown, d: { value: string }) => setDraft((x) => ({ ...x, [name]: d.value })) });
+  const publish = async () => {
+    try {
+      const res = await api<{ message: string }>('admin/aup/publish', { method: 'POST', body: draft });
+      setResult({ intent: 'success', text: res.message });
+      setDraft(empty);
+      reload();
+    } catch (e) {
+      setResult({ intent: 'error', text: (e as Error).message });
+    }
+  };
   return (
     <section className={s.page} aria-labelledby="aup-heading">
       <h1 className={s.heading} id="aup-heading">
@@ -317,6 +345,57 @@ export function AupRegisterView({ api }: { api: Api }) {
               </Table>
             )}
           </Section>
+          <Section title="Publish a new version" id="aup-publish">
+            <Text className={s.muted}>Publishing sends the policy to everyone in the audience in Teams (paced, with reminders). A published version never changes: publish a new one instead.</Text>
+            {result && (
+              <MessageBar intent={result.intent}>
+                <MessageBarBody>{result.text}</MessageBarBody>
+              </MessageBar>
+            )}
+            <form
+              className={s.page}
+              aria-label="Publish a new AUP version"
+              onSubmit={(e) => {
+                e.preventDefault();
+                void publish();
+              }}
+            >
+              <div className={s.filters}>
+                <Field label="Audience" required className={s.filter}>
+                  <Select {...field('audience')}>
+                    {Object.entries(AUDIENCE_TITLES).map(([id, t]) => (
+                      <option key={id} value={id}>
+                        {t}
+                      </option>
+                    ))}
+                  </Select>
+                </Field>
+                <Field label="Title" required>
+                  <Input {...field('title')} size="medium" style={{ minWidth: '320px' }} />
+                </Field>
+                <Field label="In force from" required>
+                  <Input type="date" {...field('effectiveOn')} />
+                </Field>
+              </div>
+              <Field label="Summary (shown on the card)">
+                <Textarea {...field('summary')} resize="vertical" />
+              </Field>
+              <Field label="What changed since the last version">
+                <Input {...field('changeSummary')} />
+              </Field>
+              <Field label="Policy text (or give a link below)">
+                <Textarea {...field('body')} resize="vertical" rows={6} />
+              </Field>
+              <Field label="Link to the full document (https)">
+                <Input type="url" {...field('linkUrl')} />
+              </Field>
+              <div className={s.row}>
+                <Button type="submit" appearance="primary">
+                  Publish and send
+                </Button>
+              </div>
+            </form>
+          </Section>
           <Section title="Register" id="aup-register">
             {data.register.length === 0 ? (
               <Empty>Nobody is on the register yet.</Empty>
@@ -340,7 +419,7 @@ export function AupRegisterView({ api }: { api: Api }) {
                       <TableCell>{AUP_STATUS[r.status] ?? r.status}</TableCell>
                       <TableCell>{r.acknowledgedAt ? `${formatDate(r.acknowledgedAt)} (v${r.acknowledgedVersion})` : '—'}</TableCell>
                       <TableCell>{formatDate(r.expiresAt)}</TableCell>
-                      <TableCell>{r.method ?? '—'}</TableCell>
+                      <TableCell>{r.method ? (METHODS[r.method] ?? r.method) : '—'}</TableCell>
                     </TableRow>
                   ))}
                 </TableBody>
