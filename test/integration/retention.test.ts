@@ -1,6 +1,10 @@
 import { REPORT_VERBS } from '../../src/cards/report-card';
 import { applyRetention, describeRetentionPlan, planRetention } from '../../src/jobs/retention';
 import { listPurges, setRetentionPolicy } from '../../src/store/retention.repo';
+import { randomUUID } from 'node:crypto';
+import { contentHash } from '../../src/domain/aup/content-hash';
+import { insertAcknowledgement, insertAupVersion } from '../../src/store/aup.repo';
+import { STAFF_DRAFT } from '../support/aup-fixtures';
 import { cardText } from '../support/card-validation';
 import { eventually, type Harness, PEOPLE, SCHOOL, startHarness } from '../support/harness';
 import { storeKind } from '../support/test-db';
@@ -71,5 +75,25 @@ describe(`retention (${storeKind()})`, () => {
     expect(plan.tenants[0].heldOpenConcerns).toEqual([]);
     expect(plan.tenants[0].aupAcknowledgements).toBe(0);
     expect(plan.tenants[0].auditFindings).toEqual([]);
+  });
+
+  it('purges AUP acknowledgements older than the AUP period, despite their append-only trigger, and keeps newer ones', async () => {
+    const versionId = randomUUID();
+    await insertAupVersion(h.db, { tenantId: SCHOOL.tenantId, versionId, ...STAFF_DRAFT, contentHash: contentHash(STAFF_DRAFT), publishedBy: PEOPLE.admin.aadObjectId, publishedAt: new Date() } as never);
+    const ack = (personId: string, at: Date) =>
+      insertAcknowledgement(h.db, { tenantId: SCHOOL.tenantId, versionId, personId, displayName: `Person ${personId.slice(0, 4)}`, acknowledgedAt: at, contentHash: contentHash(STAFF_DRAFT), method: 'paper', recordedBy: 'test' } as never);
+    const sevenYearsAgo = new Date(Date.now() - 7 * 365.25 * 86_400_000);
+    await ack('11111111-aaaa-4000-8000-000000000001', sevenYearsAgo);
+    await ack('22222222-aaaa-4000-8000-000000000002', new Date());
+    await expect(h.db.query('DELETE FROM aup_acknowledgements')).rejects.toThrow(/append-only/);
+
+    const plan = await planRetention(h.db, DEFAULTS, new Date(), { tenantId: SCHOOL.tenantId });
+    expect(plan.tenants[0].aupAcknowledgements).toBe(1);
+    const result = await applyRetention(h.db, plan, { purgedBy: 'test', now: new Date() });
+    expect(result.purged[0]).toMatchObject({ aupAcknowledgements: 1 });
+    expect(await h.db.query('SELECT person_id FROM aup_acknowledgements')).toEqual([{ person_id: '22222222-aaaa-4000-8000-000000000002' }]);
+    expect((await listPurges(h.db, SCHOOL.tenantId)).find((p) => p.recordKind === 'aup-acknowledgements')?.counts).toEqual({ aup_acknowledgements: 1 });
+    // The AUP versions themselves stay immutable.
+    await expect(h.db.query('DELETE FROM aup_versions')).rejects.toThrow(/append-only/);
   });
 });
