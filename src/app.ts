@@ -82,7 +82,7 @@ export async function createJigsaw(config: Config, options: JigsawOptions): Prom
   // Capabilities beyond reporting register here (one line each): triage, AUPs, audits.
   const aup = createAupJobs({ config, db, gateway, logger, now, defaultServiceUrl: options.defaultServiceUrl ?? 'https://smba.trafficmanager.net/teams/', installer: options.aupInstaller });
   const triageSettings = { patterns: { threshold: config.triage.patternThreshold, windowDays: config.triage.patternWindowDays } };
-  const triage = new TriageFeature({ db, concerns, logger: logger.child({ component: 'triage' }), now, onOutboxChanged: () => worker.poke(), rosterTtlMs: config.triage.rosterTtlSeconds * 1000, ...triageSettings });
+  const triage = new TriageFeature({ db, concerns, logger: logger.child({ component: 'triage' }), now, onOutboxChanged: () => worker.poke(), rosterTtlMs: config.triage.rosterTtlSeconds * 1000, aupValidityMonths: config.aup.validityMonths, ...triageSettings });
   const features: BotFeature[] = [aup.feature, triage, createSharingAuditFeature({ db, config, logger: logger.child({ component: 'sharing-audit' }), now, onOutboxChanged: () => worker.poke() })];
   const bot = new JigsawBot({ db, concerns, logger: logger.child({ component: 'bot' }), allowedTenantIds: config.allowedTenantIds, now, onOutboxChanged: () => worker.poke(), features });
   const scheduler = new Scheduler(

@@ -84,6 +84,8 @@ export interface TriageActionView extends ConcernBaseView {
   form?: { kind: TriageCommandKind; values: TriageValues; errors: TriageErrors };
   /** Concerns about adults: who else has access, and whom the recipient may add. */
   access?: { participants: string[]; candidates: { aadObjectId: string; name: string }[] };
+  /** Misuse of technology: the AUP status of the people the concern names. */
+  aupStatus?: { name: string; lines: string[] }[];
 }
 
 /** Automatic refresh for the listed users only; none listed, none (the manual button remains). */
@@ -143,6 +145,11 @@ export function buildTriageActionCard(view: TriageActionView): AdaptiveCard {
         'accent',
       ),
     );
+  }
+  if (view.aupStatus?.length) {
+    // Misuse of technology: what the people named agreed to (names are user text: shown literally).
+    body.push(text('Acceptable Use Policy', { weight: 'Bolder', separator: true }));
+    for (const subject of view.aupStatus) body.push(field(subject.name, subject.lines.join('\n')));
   }
   if (view.linked.length) body.push(field('Linked concerns', view.linked.map((c) => `${c.reference} (${describeStatus(c.status)})`).join(', ')));
   if (view.access) {

@@ -8,6 +8,7 @@ import type { Concern } from '../domain/concerns/concern';
 import { formatLocal } from '../domain/clock';
 import type { ConcernBaseView, TriageActionView, TriageSummaryView } from '../cards/triage-card';
 import { MAX_REFRESH_USERS } from '../cards/triage-card';
+import { aupStatusOfConcernSubjects } from './concern-aup-status';
 
 /** How many chronology events the action card shows (the newest); the rest stay in the record. */
 export const CARD_EVENT_LIMIT = 8;
@@ -15,6 +16,9 @@ export const CARD_EVENT_LIMIT = 8;
 export interface ViewDeps {
   db: Db;
   concerns: ConcernRepository;
+  now?: () => Date;
+  /** For the AUP status shown on concerns about misuse of technology. */
+  aupValidityMonths?: number;
 }
 
 /** Everything a card needs about a concern, read from the store as it is now. */
@@ -97,6 +101,7 @@ export async function loadActionView(
     flash: options.flash,
     form: options.form,
     access,
+    aupStatus: await aupStatusOfConcernSubjects({ db: deps.db, now: deps.now ?? (() => new Date()), validityMonths: deps.aupValidityMonths ?? 12 }, view.concern, timeZone),
   };
 }
 

@@ -101,6 +101,17 @@ export async function listAudienceMembers(db: Db, tenantId: string, audience: Au
   return rows.map((r) => ({ personId: String(r.person_id), ...(r.aad_object_id ? { aadObjectId: String(r.aad_object_id) } : {}), displayName: String(r.display_name), ...(r.email ? { email: String(r.email) } : {}) }));
 }
 
+/** Everyone the AUP register knows (audience members and anyone who ever acknowledged), by id and name. */
+export async function listAupPeople(db: Db, tenantId: string): Promise<{ personId: string; displayName: string }[]> {
+  const rows = await db.query<R>(
+    `SELECT DISTINCT person_id, display_name FROM aup_audience_members WHERE tenant_id = $1
+     UNION
+     SELECT DISTINCT person_id, display_name FROM aup_acknowledgements WHERE tenant_id = $1`,
+    [tenantId],
+  );
+  return rows.map((r) => ({ personId: String(r.person_id), displayName: String(r.display_name) }));
+}
+
 /** The audiences a person belongs to. */
 export async function audiencesOfPerson(db: Db, tenantId: string, personId: string): Promise<{ audience: Audience; displayName: string }[]> {
   const rows = await db.query<R>('SELECT audience, display_name FROM aup_audience_members WHERE tenant_id = $1 AND person_id = $2 ORDER BY audience', [tenantId, personId]);

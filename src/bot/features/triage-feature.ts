@@ -42,6 +42,8 @@ export interface TriageFeatureDeps {
   patterns: PatternSettings;
   /** How long the stored DSL roster is trusted before Teams is asked again. */
   rosterTtlMs: number;
+  /** AUP validity, for the AUP status shown on concerns about misuse of technology. */
+  aupValidityMonths?: number;
 }
 
 /**
