@@ -1,3 +1,4 @@
+import { eventually } from '../support/harness';
 import type { Db } from '../../src/store/db';
 import { assignRole, upsertTenant } from '../../src/store/tenant.repo';
 import { replaceAudienceMembers } from '../../src/store/aup.repo';
@@ -76,8 +77,8 @@ describe(`AUP reminders, deadline report and renewal (${storeKind()})`, () => {
 
     at(1);
     expect((await ack(A, version.versionId)).kind).toBe('recorded');
-    await sender.idle(10_000);
-    expect(gateway.updated.at(-1)?.text).toContain('Acknowledged on');
+    // The card's refresh is queued by the acknowledgement and sent by the sender: wait for it.
+    await eventually(() => gateway.updated.some((u) => u.text.includes('Acknowledged on')), 10_000, 'the acknowledged card');
 
     at(6.9);
     expect(await scheduler.runOnce()).toEqual({ reminders: 0, renewals: 0, deadlineReports: 0 });
