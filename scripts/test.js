@@ -24,7 +24,7 @@ run('type-check', [join(__dirname, '..', 'node_modules', 'typescript', 'bin', 't
 run('type-check (tab)', [join(__dirname, '..', 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join('src', 'tab', 'tsconfig.json')]);
 run(`unit and integration tests (${process.env.DATABASE_URL ? 'PGlite and PostgreSQL' : 'PGlite; set DATABASE_URL to also run on PostgreSQL'})`, [
   '--experimental-vm-modules', jest, '--ci', ...extra,
-]);
+], { JIGSAW_E2E: '' }); // the browser tests run on their own below, one at a time
 
 const chromium = process.env.JIGSAW_CHROMIUM_PATH || '/usr/lib/chromium/chromium';
 if (existsSync(chromium) || process.env.JIGSAW_E2E === '1') {
