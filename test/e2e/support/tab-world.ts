@@ -125,6 +125,12 @@ function isTabsterBumper(ruleId: string, node: { html?: string }): boolean {
  * not govern) and returns the serious and critical violations, WCAG 2.1 A and AA plus best practice.
  */
 export async function seriousAxeViolations(page: Page): Promise<AxeViolation[]> {
+  // Judge the settled page: colours measured mid fade-in (a dialog opening) are not what people see.
+  // (Infinite ones, such as a spinner, are skipped; and at most 2 s is spent waiting.)
+  await page.evaluate(() => {
+    const finite = document.getAnimations().filter((a) => a.effect?.getComputedTiming().iterations !== Infinity);
+    return Promise.race([Promise.all(finite.map((a) => a.finished.catch(() => undefined))), new Promise((r) => setTimeout(r, 2000))]);
+  });
   await page.evaluate(AXE_SOURCE);
   const result = await page.evaluate(async () => {
     const axe = (window as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: AxeViolation[] }> } }).axe;
