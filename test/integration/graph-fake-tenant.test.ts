@@ -67,14 +67,12 @@ describe('fake tenant generator', () => {
 
   it('stays compact at 1,000,000 items', () => {
     const before = process.memoryUsage();
-    const started = Date.now();
     const t = new FakeTenant({ seed: 4, items: 1_000_000, staff: 120, pupils: 900, sites: 10 });
     const after = process.memoryUsage();
     expect(t.itemCount).toBe(1_000_000);
     // ~18 bytes of typed arrays per item (capacity included); names are derived, not stored.
     expect(after.arrayBuffers - before.arrayBuffers).toBeLessThan(40e6);
     expect(after.heapUsed - before.heapUsed).toBeLessThan(60e6);
-    expect(Date.now() - started).toBeLessThan(10_000);
     expect(t.pathOf(999_999)).toMatch(/^\//u);
   });
 

@@ -141,6 +141,6 @@ describe(`sharing audit store (${storeKind()})`, () => {
     // Measured, not asserted tightly: printed for the benchmark note.
     // eslint-disable-next-line no-console
     console.log(`[${storeKind()}] ${total} items stored in ${stored - started} ms; exposure of ${root.exposedDescendants + 1} items in ${exposedAt - stored} ms`);
-    expect(exposedAt - stored).toBeLessThan(30_000);
+    // No timed assertion (timings belong to bench:audit); the plan regression this guards shows there.
   });
 });
