@@ -50,9 +50,14 @@ describe('triage a concern in the Safeguarding channel', () => {
     await ui.clickCardAction('Take ownership', card);
     card = await ui.waitForCard('Dana Lead');
     await ui.screenshot('triage-2-owned');
-    if (!(await card.getByRole('button', { name: 'Record action', exact: true }).count())) {
-      await ui.clickCardAction('Open triage actions', card);
-      card = await ui.waitForCard('Dana Lead');
+    {
+      const record = card.getByRole('button', { name: 'Record action', exact: true });
+      const open = card.getByRole('button', { name: 'Open triage actions', exact: true });
+      await record.or(open).first().waitFor({ timeout: 20_000 });
+      if (!(await record.count())) {
+        await ui.clickCardAction('Open triage actions', card);
+        card = await ui.waitForCard('Dana Lead');
+      }
     }
 
     await ui.clickCardAction('Record action', card);
@@ -62,8 +67,15 @@ describe('triage a concern in the Safeguarding channel', () => {
     // automatic refresh for another user) then shows the shared card again: reopen the actions.
     card = await ui.waitForCard(/Referral to children's social care/);
     await ui.screenshot('triage-3-referral-recorded');
-    await ui.clickCardAction('Open triage actions', card);
-    card = await ui.waitForCard(/Referral to children's social care/);
+    // Whichever lands last (the action card answering the invoke, or the shared card's update)
+    // is shown: wait for one of them, and reopen the actions if it is the shared card.
+    const close = card.getByRole('button', { name: 'Close', exact: true });
+    const open = card.getByRole('button', { name: 'Open triage actions', exact: true });
+    await close.or(open).first().waitFor({ timeout: 20_000 });
+    if (!(await close.count())) {
+      await ui.clickCardAction('Open triage actions', card);
+      card = await ui.waitForCard(/Referral to children's social care/);
+    }
 
     await ui.clickCardAction('Close', card);
     await ui.fillCard({ closeOutcome: 'social-care-referral', closeRationale: 'Children\'s social care have taken the lead; school monitoring continues.' }, card);
