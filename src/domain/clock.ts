@@ -1,27 +1,41 @@
+// Constructing an Intl.DateTimeFormat costs about half a millisecond (it loads ICU data for the
+// zone); formatting with one is cheap. They are immutable, so one per (purpose, zone) is kept.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatterFor(purpose: 'parts' | 'display', timeZone: string): Intl.DateTimeFormat {
+  const key = `${purpose}|${timeZone}`;
+  let formatter = formatters.get(key);
+  if (!formatter) {
+    formatter =
+      purpose === 'parts'
+        ? new Intl.DateTimeFormat('en-GB', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+        : new Intl.DateTimeFormat('en-GB', { timeZone, day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    formatters.set(key, formatter);
+  }
+  return formatter;
+}
+
 /** Today's date and the time of day in a school's time zone (Europe/London by default). */
 export function localDateTime(now: Date, timeZone: string): { date: string; time: string } {
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(now);
+  const parts = formatterFor('parts', timeZone).formatToParts(now);
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
   return { date: `${get('year')}-${get('month')}-${get('day')}`, time: `${get('hour')}:${get('minute')}` };
 }
 
 /** "22 Nov 2026, 14:05" in the school's time zone, for cards and receipts. */
 export function formatLocal(at: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    day: 'numeric',
-    month: 'short',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).format(at);
+  return formatterFor('display', timeZone).format(at);
+}
+
+const dayFormatter = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+
+/** "1 Dec 2026" from YYYY-MM-DD (a calendar date, so no time zone shift). */
+export function formatDay(isoDate: string): string {
+  const [y, m, d] = isoDate.split('-').map(Number);
+  return dayFormatter.format(new Date(Date.UTC(y!, m! - 1, d!)));
+}
+
+/** "20 Nov 2026, 14:05" from a calendar date and an optional HH:MM time. */
+export function formatOccurred(date: string, time?: string): string {
+  const day = formatDay(date);
+  return time ? `${day}, ${time}` : day;
 }

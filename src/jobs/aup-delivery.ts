@@ -1,9 +1,10 @@
 import type { Db } from '../store/db';
-import { getPersonalConversation, getDslChannel } from '../store/conversation.repo';
 import { type AupSend, getAupBroadcast, getAupVersion, getLatestAupVersion, listAcknowledgementsOfPerson, listAupSendsForPerson, listOutstandingForVersion } from '../store/aup.repo';
 import { getTenant } from '../store/tenant.repo';
 import { buildAupCard, buildAupOutstandingCard, type AupCardView } from '../cards/aup-card';
-import { formatLocal } from '../domain/clock';
+import { formatDay, formatLocal } from '../domain/clock';
+import { personTarget } from './person-target';
+
 import { ackExpiresAt, deadlineOf, type AupRules } from '../domain/aup/status';
 import type { AupVersion } from '../domain/aup/types';
 import type { OutgoingMessage, PersonTarget, SentMessage } from './teams-gateway';
@@ -136,15 +137,4 @@ async function askSentAt(db: Db, row: AupSend, version: AupVersion): Promise<Dat
   return ask?.sentAt ?? ask?.createdAt;
 }
 
-export async function personTarget(deps: Pick<AupDeliveryDeps, 'db' | 'defaultServiceUrl' | 'botId'>, tenantId: string, aadObjectId: string): Promise<PersonTarget> {
-  const known = await getPersonalConversation(deps.db, tenantId, aadObjectId);
-  if (known) return { tenantId, aadObjectId, conversationId: known.conversationId, teamsUserId: known.teamsUserId, serviceUrl: known.serviceUrl, botId: known.botId };
-  const channel = await getDslChannel(deps.db, tenantId);
-  return { tenantId, aadObjectId, serviceUrl: channel?.serviceUrl ?? deps.defaultServiceUrl, botId: deps.botId };
-}
 
-/** "1 Dec 2026" from YYYY-MM-DD. */
-export function formatDay(isoDate: string): string {
-  const [y, m, d] = isoDate.split('-').map(Number);
-  return new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(new Date(Date.UTC(y!, m! - 1, d!)));
-}

@@ -21,7 +21,8 @@ import type { AupRules } from '../domain/aup/status';
 import type { AppInstaller } from '../domain/aup/ports';
 import { describeError, type Logger } from '../logging';
 import { backoffDelayMs } from './backoff';
-import { type AupDelivery, AupDeliveryCache, personTarget, planAupDelivery } from './aup-delivery';
+import { type AupDelivery, AupDeliveryCache, planAupDelivery } from './aup-delivery';
+import { personTarget } from './person-target';
 import { type PacingClock, realClock, SlidingWindowLimit, ThrottleGate, TokenBucket } from './send-pacing';
 import { DeliveryError, type TeamsGateway } from './teams-gateway';
 

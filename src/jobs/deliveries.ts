@@ -1,17 +1,18 @@
 import type { Db } from '../store/db';
 import type { ConcernRepository } from '../store/concern.repo';
-import { getDslChannel, getPersonalConversation, listDslMembers } from '../store/conversation.repo';
+import { getDslChannel, listDslMembers } from '../store/conversation.repo';
 import { getOutboxByKey, type OutboxMessage } from '../store/outbox.repo';
 import { getAdminAlert } from '../store/alert.repo';
 import { getTenant } from '../store/tenant.repo';
 import { buildConcernCard } from '../cards/concern-card';
 import { buildAdminAlertCard, buildNotYetDeliveredCard } from '../cards/admin-alert-card';
-import { formatLocal } from '../domain/clock';
+import { formatLocal, formatOccurred } from '../domain/clock';
+import { personTarget } from './person-target';
 import { OUTBOX_KINDS } from '../services/report-concern';
 import { ADMIN_ALERT_KIND } from '../services/admin-alerts';
 import { SHARING_AUDIT_OUTBOX_KINDS } from '../services/sharing-audit-notices';
 import { renderSharingAuditNotice } from './sharing-audit/render-notice';
-import { DeliveryError, type PersonTarget, type SentMessage, type TeamsGateway } from './teams-gateway';
+import { DeliveryError, type SentMessage, type TeamsGateway } from './teams-gateway';
 import { deliverTriageMessage, TRIAGE_DELIVERY_KINDS } from './triage-deliveries';
 import { buildConcernBaseCard } from '../cards/triage-card';
 import { loadBaseView, refreshUserIdsFor } from '../services/concern-views';
@@ -96,19 +97,6 @@ async function loadConcern(deps: DeliveryDeps, tenantId: string, concernId: stri
 
 async function timeZone(db: Db, tenantId: string): Promise<string> {
   return (await getTenant(db, tenantId))?.timeZone ?? 'Europe/London';
-}
-
-async function personTarget(deps: DeliveryDeps, tenantId: string, aadObjectId: string): Promise<PersonTarget> {
-  const known = await getPersonalConversation(deps.db, tenantId, aadObjectId);
-  if (known) return { tenantId, aadObjectId, conversationId: known.conversationId, teamsUserId: known.teamsUserId, serviceUrl: known.serviceUrl, botId: known.botId };
-  const channel = await getDslChannel(deps.db, tenantId);
-  return { tenantId, aadObjectId, serviceUrl: channel?.serviceUrl ?? deps.defaultServiceUrl, botId: deps.botId };
-}
-
-function formatOccurred(date: string, time?: string): string {
-  const [y, m, d] = date.split('-').map(Number);
-  const day = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(new Date(Date.UTC(y, m - 1, d)));
-  return time ? `${day}, ${time}` : day;
 }
 
 function alertTitle(kind: string): string {

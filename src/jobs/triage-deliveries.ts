@@ -9,7 +9,8 @@ import { OUTBOX_KINDS } from '../services/report-concern';
 import { TRIAGE_OUTBOX_KINDS } from '../services/triage-concern';
 import { PATTERN_ALERT_KIND } from '../services/pattern-alerts';
 import { loadBaseView } from '../services/concern-views';
-import { DeliveryError, type PersonTarget, type SentMessage, type TeamsGateway } from './teams-gateway';
+import { personTarget } from './person-target';
+import { DeliveryError, type SentMessage, type TeamsGateway } from './teams-gateway';
 
 export interface TriageDeliveryDeps {
   db: Db;
@@ -131,10 +132,3 @@ async function teamsIdsOf(db: Db, tenantId: string, aadObjectIds: string[]): Pro
   return ids;
 }
 
-async function personTarget(deps: TriageDeliveryDeps, tenantId: string, aadObjectId: string): Promise<PersonTarget> {
-  const known = await getPersonalConversation(deps.db, tenantId, aadObjectId);
-  if (known) return { tenantId, aadObjectId, conversationId: known.conversationId, teamsUserId: known.teamsUserId, serviceUrl: known.serviceUrl, botId: known.botId };
-  const channel = await getDslChannel(deps.db, tenantId);
-  const member = (await listDslMembers(deps.db, tenantId)).find((m) => m.aadObjectId === aadObjectId);
-  return { tenantId, aadObjectId, teamsUserId: member?.teamsUserId, serviceUrl: channel?.serviceUrl ?? deps.defaultServiceUrl, botId: deps.botId };
-}

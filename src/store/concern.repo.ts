@@ -1,7 +1,7 @@
 import type { Db } from './db';
 import type { NarrativeCipher } from './narrative-cipher';
 import { GENESIS_HASH, type HashedEventFields, hashEvent, type StoredEvent } from '../domain/concerns/chronology';
-import { type Concern, type ConcernReport, type ConcernStatus, formatReference, type Person, type RecipientRole } from '../domain/concerns/concern';
+import { type Concern, type ConcernReport, type ConcernStatus, type Person, type RecipientRole } from '../domain/concerns/concern';
 import { normalisePupilKey } from '../domain/people/pupil-key';
 
 export interface NewConcern {
@@ -37,52 +37,50 @@ export interface ChronologyEntry {
 export class ConcernRepository {
   constructor(private readonly cipher: NarrativeCipher) {}
 
-  /** Allocates the next C-YYYY-NNNNN reference (gap-free per tenant and year; inside the caller's transaction). */
-  async nextReference(tx: Db, tenantId: string, year: number): Promise<string> {
-    const [row] = await tx.query<{ last_value: number }>(
-      `INSERT INTO concern_reference_counters (tenant_id, year, last_value) VALUES ($1, $2, 1)
-       ON CONFLICT (tenant_id, year) DO UPDATE SET last_value = concern_reference_counters.last_value + 1
-       RETURNING last_value`,
-      [tenantId, year],
-    );
-    return formatReference(year, row.last_value);
-  }
-
   /**
    * Inserts the concern, its data key, its pupils and its first chronology event. Call inside
    * a transaction. Written as few statements as possible: this is the intake's hot path.
    */
   async insert(tx: Db, c: NewConcern, firstEvent: Omit<ChronologyEntry, 'occurredAt'>): Promise<{ reference: string; dataKey: Buffer }> {
-    const reference = await this.nextReference(tx, c.tenantId, c.now.getUTCFullYear());
     const { dataKey, wrapped, masterKeyId } = this.cipher.newDataKey(c.tenantId);
     const seal = (v: string | undefined) => (v === undefined ? null : this.cipher.encrypt(dataKey, v, c.tenantId));
     const event = this.sealEvent(c.tenantId, c.concernId, 1, dataKey, { ...firstEvent, occurredAt: c.now });
     const hash = hashEvent(GENESIS_HASH, event);
     const r = c.report;
-    await tx.query(
-      `WITH key AS (
+    // ONE statement (the intake's hot path): the reference counter, the data key, the concern,
+    // its pupils and its first chronology event. Foreign keys are checked at the statement's
+    // end, when every part is in place. The reference is formatted as formatReference does.
+    const [row] = await tx.query<{ reference: string }>(
+      `WITH counter AS (
+         INSERT INTO concern_reference_counters (tenant_id, year, last_value) VALUES ($1, $3, 1)
+         ON CONFLICT (tenant_id, year) DO UPDATE SET last_value = concern_reference_counters.last_value + 1
+         RETURNING last_value
+       ), ref AS (
+         SELECT 'C-' || $3::int || '-' || lpad(last_value::text, greatest(5, length(last_value::text)), '0') AS reference FROM counter
+       ), key AS (
          INSERT INTO concern_keys (tenant_id, concern_id, master_key_id, wrapped_key) VALUES ($1, $2, $19, $20)
+       ), pupils AS (
+         INSERT INTO concern_pupils (tenant_id, concern_id, position, pupil_key, name_enc)
+         SELECT $1, $2, p.position - 1, p.pupil_key, p.name_enc
+         FROM unnest($22::text[], $23::text[]) WITH ORDINALITY AS p(pupil_key, name_enc, position)
+       ), event AS (
+         INSERT INTO concern_events (tenant_id, concern_id, seq, event_type, actor_aad_id, actor_name, occurred_at, details_enc, prev_hash, hash)
+         VALUES ($1, $2, 1, $24, $25, $26, $27, $28, $29, $21)
        )
        INSERT INTO concerns (tenant_id, concern_id, reference, reporter_aad_id, reporter_name, about, category, urgency,
          occurred_on, occurred_time, location_enc, what_happened_enc, child_words_enc, action_taken_enc, adult_subject_enc,
          recipient, status, client_submission_id, created_at, updated_at, event_count, head_hash)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,'new',$17,$18,$18,1,$21)`,
+       SELECT $1,$2,ref.reference,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,'new',$17,$18,$18,1,$21 FROM ref
+       RETURNING reference`,
       [
-        c.tenantId, c.concernId, reference, c.reporter.aadObjectId, c.reporter.name, r.about, r.category, r.urgency,
+        c.tenantId, c.concernId, c.now.getUTCFullYear(), c.reporter.aadObjectId, c.reporter.name, r.about, r.category, r.urgency,
         r.occurredOn, r.occurredTime ?? null, seal(r.location), seal(r.whatHappened), seal(r.childWords), seal(r.actionTaken),
         seal(r.adultName), c.recipient, c.submissionId ?? null, c.now, masterKeyId, wrapped, hash,
+        r.pupils.map(normalisePupilKey), r.pupils.map((name) => seal(name)),
+        event.type, event.actorAadId, event.actorName, event.occurredAt, event.detailsSealed, GENESIS_HASH,
       ],
     );
-    if (r.pupils.length) {
-      await tx.query(
-        `INSERT INTO concern_pupils (tenant_id, concern_id, position, pupil_key, name_enc)
-         SELECT $1, $2, p.position - 1, p.pupil_key, p.name_enc
-         FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS p(pupil_key, name_enc, position)`,
-        [c.tenantId, c.concernId, r.pupils.map(normalisePupilKey), r.pupils.map((name) => seal(name))],
-      );
-    }
-    await this.insertEventRow(tx, event, GENESIS_HASH, hash);
-    return { reference, dataKey };
+    return { reference: row.reference, dataKey };
   }
 
   async findBySubmission(db: Db, tenantId: string, reporterAadId: string, submissionId: string): Promise<Concern | undefined> {

@@ -11,7 +11,7 @@ import { ackExpiresAt, type AupRules } from '../../domain/aup/status';
 import type { AupVersion } from '../../domain/aup/types';
 import { acknowledgeAup } from '../../services/aup-acknowledge';
 import { getAupStatusForPerson } from '../../services/aup-register';
-import { formatDay } from '../../jobs/aup-delivery';
+import { formatDay } from '../../domain/clock';
 import type { Logger } from '../../logging';
 import type { BotFeature, InvokeRequest, MessageRequest } from '../bot-feature';
 
