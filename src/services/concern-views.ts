@@ -3,9 +3,9 @@ import type { Db } from '../store/db';
 import type { ChronologyEvent, ConcernRepository } from '../store/concern.repo';
 import { getPersonalConversation, listDslMembers } from '../store/conversation.repo';
 import { getTenant, listRoleHolders } from '../store/tenant.repo';
-import { getTriageRow, listConcernsSharingPupils, listLinkedConcerns, listParticipants, listReachablePeople } from '../store/triage.repo';
+import { getTriageRow, listConcernsSharingPupils, listLinkedConcerns, listParticipantCandidates, listParticipants } from '../store/triage.repo';
 import type { Concern } from '../domain/concerns/concern';
-import { formatLocal } from '../domain/clock';
+import { formatLocal, formatOccurred } from '../domain/clock';
 import type { ConcernBaseView, TriageActionView, TriageSummaryView } from '../cards/triage-card';
 import { MAX_REFRESH_USERS } from '../cards/triage-card';
 import { aupStatusOfConcernSubjects } from './concern-aup-status';
@@ -85,9 +85,7 @@ export async function loadActionView(
   if (recipient !== 'dsl-team') {
     const participants = await listParticipants(deps.db, tenantId, concernId);
     const candidates = options.canGrantAccess
-      ? (await listReachablePeople(deps.db, tenantId))
-          .filter((p) => !participants.some((q) => q.aadObjectId === p.aadObjectId))
-          .map((p) => ({ aadObjectId: p.aadObjectId, name: p.displayName ?? 'Member of staff' }))
+      ? (await listParticipantCandidates(deps.db, tenantId, concernId)).map((p) => ({ aadObjectId: p.aadObjectId, name: p.displayName ?? 'Member of staff' }))
       : [];
     access = { participants: participants.map((p) => p.displayName ?? 'Member of staff'), candidates };
   }
@@ -105,8 +103,3 @@ export async function loadActionView(
   };
 }
 
-export function formatOccurred(date: string, time?: string): string {
-  const [y, m, d] = date.split('-').map(Number);
-  const day = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(new Date(Date.UTC(y, m - 1, d)));
-  return time ? `${day}, ${time}` : day;
-}

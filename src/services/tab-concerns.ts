@@ -5,6 +5,7 @@ import type { QueueFilter, QueueRow, TabConcernRepository } from '../store/tab-c
 import { writeTabAccess } from '../store/tab-access-log.repo';
 import { logAccess } from '../store/access-log.repo';
 import { listDslMembers } from '../store/conversation.repo';
+import { listParticipantCandidates } from '../store/triage.repo';
 import { getTenant } from '../store/tenant.repo';
 import { CATEGORIES, type FourC, getCategory, isCategoryId } from '../domain/concerns/categories';
 import type { ConcernStatus, RecipientRole } from '../domain/concerns/concern';
@@ -131,6 +132,7 @@ export async function getConcernDetail(deps: TabConcernDeps, user: TabUser, conc
   const pupils = await deps.tabConcerns.listPupilPositions(deps.db, user.tenantId, concernId);
   const timeZone = (await getTenant(deps.db, user.tenantId))?.timeZone ?? 'Europe/London';
   const category = isCategoryId(concern.category) ? getCategory(concern.category) : undefined;
+  const actions = allowedActions(concern.recipient, access.as, row.status);
   return {
     concern: {
       ...presentRow(row),
@@ -149,18 +151,31 @@ export async function getConcernDetail(deps: TabConcernDeps, user: TabUser, conc
     timeZone,
     access: access.as,
     chronology: events.map((e) => ({ seq: e.seq, type: e.type, summary: describeEvent(e.type, e.details), actorName: e.actor.name, at: e.occurredAt.toISOString(), details: e.details })),
-    actions: allowedActions(concern.recipient, access.as, row.status),
-    choices: { outcomes: TRIAGE_OUTCOMES.map((o) => ({ id: o.id, title: o.title })), riskLevels: RISK_LEVELS.map((r) => ({ id: r.id, title: r.title })) },
+    actions,
+    choices: {
+      outcomes: TRIAGE_OUTCOMES.map((o) => ({ id: o.id, title: o.title })),
+      riskLevels: RISK_LEVELS.map((r) => ({ id: r.id, title: r.title })),
+      // Who the recipient of a concern about an adult can give access to (as on the card).
+      people: actions.includes('add-participant') ? await participantCandidates(deps.db, user.tenantId, concernId) : [],
+    },
   };
 }
 
 /** The buttons the card would show for this state (the state machine still decides). */
 function allowedActions(recipient: RecipientRole, as: string, status: ConcernStatus): TriageCommandKind[] {
+  const grant: TriageCommandKind[] = recipient !== 'dsl-team' && as === 'recipient' ? ['add-participant'] : [];
   if (status === 'closed') return ['reopen'];
   if (status === 'new') return ['take-ownership'];
-  const all: TriageCommandKind[] = ['add-note', 'record-action', 'record-sharing', 'set-risk', 'close'];
+  const all: TriageCommandKind[] = ['add-note', 'record-action', 'record-sharing', 'set-risk', 'link', 'close', ...grant];
   return recipient === 'dsl-team' || as !== 'participant' ? ['take-ownership', ...all] : all;
 }
+
+async function participantCandidates(db: Db, tenantId: string, concernId: string): Promise<{ id: string; title: string }[]> {
+  return (await listParticipantCandidates(db, tenantId, concernId)).map((p) => ({ id: p.aadObjectId, title: p.displayName ?? 'Member of staff' }));
+}
+
+/** Rejections that are about one answer: the form comes back with the message next to it. */
+const FIELD_OF_REJECTION: Record<string, string> = { 'unknown-reference': 'linkReferences', 'self-link': 'linkReferences', 'unknown-person': 'participant' };
 
 /**
  * A pupil's whole chronology across the DSL team's concerns, oldest first. The pupil is named by
@@ -208,7 +223,11 @@ export async function applyTabAction(deps: TabConcernDeps, user: TabUser, concer
     throw new TabRefusal(access.visible ? 403 : 404, access.visible ? 'forbidden' : 'not_found', access.reason);
   }
   const kind = input.kind as TriageCommandKind;
-  if (!TRIAGE_COMMAND_KINDS.includes(kind) || kind === 'add-participant' || kind === 'link') throw new TabRefusal(400, 'unknown_action', 'That action is not available here.');
+  if (!TRIAGE_COMMAND_KINDS.includes(kind)) throw new TabRefusal(400, 'unknown_action', 'That action is not available here.');
+  if (kind === 'add-participant' && access.as !== 'recipient') {
+    await log('rejected', 'only the recipient gives access');
+    throw new TabRefusal(403, 'forbidden', 'Only the recipient of this concern can give others access.');
+  }
   const parsed = parseTriageCommand(kind, input.values);
   if (!parsed.ok) throw new TabRefusal(400, 'invalid', 'Some answers need attention.', { errors: parsed.errors });
   const result = await applyTriageAction(deps, { tenantId: user.tenantId, concernId, actor: person, command: parsed.command, actionId: input.actionId ?? randomUUID(), verb });
@@ -218,9 +237,12 @@ export async function applyTabAction(deps: TabConcernDeps, user: TabUser, concer
     case 'duplicate':
       await log('duplicate');
       return { recorded: false, message: 'This action was received twice and recorded once.' };
-    case 'rejected':
+    case 'rejected': {
       await log('rejected', result.code);
+      const field = FIELD_OF_REJECTION[result.code];
+      if (field) throw new TabRefusal(400, 'invalid', 'Some answers need attention.', { errors: { [field]: result.reason } });
       throw new TabRefusal(409, result.code, result.reason);
+    }
     case 'applied':
       deps.onOutboxChanged();
       await log('allowed');

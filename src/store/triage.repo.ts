@@ -259,6 +259,12 @@ export async function listReachablePeople(db: Db, tenantId: string): Promise<Par
   return rows.map((r) => ({ aadObjectId: r.aad_object_id, displayName: r.display_name ?? undefined }));
 }
 
+/** People the recipient of a concern about an adult can still give access to: reachable, not yet in. */
+export async function listParticipantCandidates(db: Db, tenantId: string, concernId: string): Promise<Participant[]> {
+  const participants = await listParticipants(db, tenantId, concernId);
+  return (await listReachablePeople(db, tenantId)).filter((p) => !participants.some((q) => q.aadObjectId === p.aadObjectId));
+}
+
 /** The roster's age: when it was last refreshed from Teams (undefined when empty). */
 export async function dslRosterRefreshedAt(db: Db, tenantId: string): Promise<Date | undefined> {
   const [row] = await db.query<{ at: string | Date | null }>('SELECT min(refreshed_at) AS at FROM dsl_members WHERE tenant_id = $1', [tenantId]);

@@ -55,7 +55,7 @@ export interface ConcernDetail {
   access: string;
   chronology: ChronologyItem[];
   actions: string[];
-  choices: { outcomes: { id: string; title: string }[]; riskLevels: { id: string; title: string }[] };
+  choices: { outcomes: { id: string; title: string }[]; riskLevels: { id: string; title: string }[]; people: { id: string; title: string }[] };
 }
 
 export interface PupilChronology {

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
-import { Badge, Card, makeStyles, MessageBar, MessageBarBody, MessageBarTitle, Spinner, Text, tokens } from '@fluentui/react-components';
+import { Badge, Card, Field, Input, makeStyles, MessageBar, MessageBarBody, MessageBarTitle, Select, Spinner, Text, Textarea, tokens } from '@fluentui/react-components';
 import { ApiError, type Api } from './api';
 import { STATUS_TITLES } from './format';
 
@@ -104,5 +104,30 @@ export function UrgencyBadge({ urgency }: { urgency: string }) {
     <Badge appearance="outline" color="informative" shape="rounded">
       Standard
     </Badge>
+  );
+}
+
+/** A labelled drop-down with a "Choose…" placeholder; the message shows next to it. */
+export function ChoiceField({ label, required, error, value, onChange, options }: { label: string; required?: boolean; error?: string; value: string; onChange: (value: string) => void; options: readonly { id: string; title: string }[] }) {
+  return (
+    <Field label={label} required={required} validationMessage={error}>
+      <Select value={value} onChange={(_, d) => onChange(d.value)}>
+        <option value="">Choose…</option>
+        {options.map((o) => (
+          <option key={o.id} value={o.id}>
+            {o.title}
+          </option>
+        ))}
+      </Select>
+    </Field>
+  );
+}
+
+/** A labelled text box (multi-line unless `line`), keeping what was typed when there is a message. */
+export function TextField({ label, required, error, value, onChange, line, hint, rows }: { label: string; required?: boolean; error?: string; value: string; onChange: (value: string) => void; line?: boolean; hint?: string; rows?: number }) {
+  return (
+    <Field label={label} required={required} validationMessage={error} hint={hint}>
+      {line ? <Input value={value} onChange={(_, d) => onChange(d.value)} /> : <Textarea value={value} onChange={(_, d) => onChange(d.value)} resize="vertical" rows={rows} />}
+    </Field>
   );
 }

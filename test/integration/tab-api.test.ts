@@ -168,6 +168,34 @@ describe('DSL', () => {
     expect(other.body.message).toContain(PEOPLE.dsl1.name);
   });
 
+  it('links concerns and records information sharing from the tab; a wrong answer comes back next to its field', async () => {
+    const token = await as(PEOPLE.dsl1);
+    const path = `concerns/${pupilConcern.concernId}/actions`;
+    const detail = await call(token, `concerns/${pupilConcern.concernId}`);
+    expect(detail.body.actions).toEqual(expect.arrayContaining(['link', 'record-sharing']));
+    expect(detail.body.actions).not.toContain('add-participant');
+
+    const unknown = await call(token, path, { method: 'POST', body: { kind: 'link', values: { linkReferences: 'C-2026-09999' } } });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.errors.linkReferences).toContain('C-2026-09999');
+    const malformed = await call(token, path, { method: 'POST', body: { kind: 'link', values: { linkReferences: 'last week' } } });
+    expect(malformed.body.errors.linkReferences).toContain('C-2026-00012');
+    const linked = await call(token, path, { method: 'POST', body: { kind: 'link', values: { linkReferences: urgentConcern.reference.toLowerCase(), linkPupils: 'Jordan Blake' } } });
+    expect(linked.status).toBe(200);
+    expect(linked.body.message).toBe('Linked to other pupils or concerns');
+
+    const noReason = await call(token, path, { method: 'POST', body: { kind: 'record-sharing', values: { shareWith: 'Children’s social care (MASH)', shareWhat: 'The disclosure', shareWhy: 'Risk of harm', consentSought: 'no' } } });
+    expect(noReason.status).toBe(400);
+    expect(Object.keys(noReason.body.errors)).toEqual(['noConsentReason']);
+    const shared = await call(token, path, { method: 'POST', body: { kind: 'record-sharing', values: { shareWith: 'Children’s social care (MASH)', shareWhat: 'The disclosure', shareWhy: 'Risk of harm', consentSought: 'no', noConsentReason: 'Seeking consent would place the child at risk.' } } });
+    expect(shared.status).toBe(200);
+    const after = await call(token, `concerns/${pupilConcern.concernId}`);
+    expect(after.body.chronology.map((e: { type: string }) => e.type).slice(-2)).toEqual(['linked', 'information-shared']);
+    expect(after.body.chronology.at(-2).details).toMatchObject({ references: [urgentConcern.reference], pupils: ['Jordan Blake'] });
+    const rows = await h.db.query<{ outcome: string; reason: string }>("SELECT outcome, reason FROM access_log WHERE tenant_id = $1 AND concern_id = $2 AND verb = 'concern.link' ORDER BY log_id", [SCHOOL.tenantId, pupilConcern.concernId]);
+    expect(rows.map((r) => r.outcome)).toEqual(['rejected', 'allowed']);
+  });
+
   it("reads a pupil's chronology across concerns (logged), by concern and position, not by name", async () => {
     const second = await reportAndAwaitCard(h, PEOPLE.dsl2, { pupils: 'amelia okonkwo', category: 'social-media', whatHappened: 'Amelia posted her address publicly.' });
     const res = await call(await as(PEOPLE.dsl2), `concerns/${pupilConcern.concernId}/pupils/0/chronology`);
@@ -240,6 +268,34 @@ describe('headteacher and chair', () => {
     expect(detail.status).toBe(200);
     expect(detail.body.concern.adultName).toBe('Mr Example');
     expect((await call(token, `concerns/${pupilConcern.concernId}`)).status).toBe(403);
+  });
+
+  it('the headteacher gives a named person access from the tab; only the recipient can', async () => {
+    const head = await as(PEOPLE.head);
+    await h.say(PEOPLE.dpo, 'hello'); // Jigsaw knows people once they have chatted with it
+    const path = `concerns/${adultConcern.concernId}/actions`;
+    expect((await call(head, `concerns/${adultConcern.concernId}`)).body.actions).not.toContain('add-participant'); // not yet acknowledged
+    expect((await call(head, path, { method: 'POST', body: { kind: 'take-ownership' } })).status).toBe(200);
+    const detail = await call(head, `concerns/${adultConcern.concernId}`);
+    expect(detail.body.actions).toContain('add-participant');
+    const candidate = detail.body.choices.people.find((p: { id: string }) => p.id === PEOPLE.dpo.aadObjectId);
+    expect(candidate).toEqual({ id: PEOPLE.dpo.aadObjectId, title: PEOPLE.dpo.name });
+
+    const unknown = await call(head, path, { method: 'POST', body: { kind: 'add-participant', values: { participant: '00000000-0000-4000-8000-00000000dead' } } });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.errors.participant).toMatch(/does not know them/);
+    expect((await call(await as(PEOPLE.dpo), `concerns/${adultConcern.concernId}`)).status).not.toBe(200);
+    const added = await call(head, path, { method: 'POST', body: { kind: 'add-participant', values: { participant: PEOPLE.dpo.aadObjectId } } });
+    expect(added.status).toBe(200);
+    const dpo = await as(PEOPLE.dpo);
+    const seen = await call(dpo, `concerns/${adultConcern.concernId}`);
+    expect(seen.status).toBe(200);
+    expect(seen.body.access).toBe('participant');
+    expect(seen.body.actions).not.toContain('add-participant');
+    const refused = await call(dpo, path, { method: 'POST', body: { kind: 'add-participant', values: { participant: PEOPLE.dsl1.aadObjectId } } });
+    expect(refused.status).toBe(403);
+    expect((await call(await as(PEOPLE.dsl1), path, { method: 'POST', body: { kind: 'add-participant', values: { participant: PEOPLE.dsl1.aadObjectId } } })).status).toBe(404);
+    expect((await call(head, `concerns/${adultConcern.concernId}`)).body.choices.people.map((p: { id: string }) => p.id)).not.toContain(PEOPLE.dpo.aadObjectId);
   });
 
   it('the chair does not see a concern addressed to the headteacher', async () => {

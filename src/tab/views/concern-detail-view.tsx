@@ -1,18 +1,26 @@
 import { useRef, useState } from 'react';
-import { Button, Field, Link, MessageBar, MessageBarBody, Select, Textarea, Text } from '@fluentui/react-components';
+import { Button, Field, Link, MessageBar, MessageBarBody, Select, Text } from '@fluentui/react-components';
 import { ApiError, type Api } from '../api';
 import type { ChronologyItem, ConcernDetail } from '../api-types';
 import { formatDateTime, formatDay } from '../format';
-import { ErrorBar, Loading, Section, StatusBadge, UrgencyBadge, useLoad, useStyles } from '../common';
+import { ChoiceField, ErrorBar, Loading, Section, StatusBadge, TextField, UrgencyBadge, useLoad, useStyles } from '../common';
 
 const ACTION_TITLES: Record<string, string> = {
   'take-ownership': 'Take ownership',
   'add-note': 'Add a note',
   'record-action': 'Record an action or outcome',
+  'record-sharing': 'Record information sharing',
   'set-risk': 'Set the risk level',
+  link: 'Link pupils or concerns',
+  'add-participant': 'Give someone access',
   close: 'Close the concern',
   reopen: 'Reopen',
 };
+
+const CONSENT_CHOICES = [
+  { id: 'yes', title: 'Yes' },
+  { id: 'no', title: 'No' },
+] as const;
 
 /** A concern's details, its full chronology and the triage actions (the same service as the card). */
 export function ConcernDetailView({ api, concernId, onBack, onPupil }: { api: Api; concernId: string; onBack: () => void; onPupil: (concernId: string, position: number, name: string) => void }) {
@@ -156,8 +164,8 @@ function ActionsPanel({ api, detail, onDone }: { api: Api; detail: ConcernDetail
   const [result, setResult] = useState<{ intent: 'success' | 'error'; text: string; errors?: Record<string, string> }>();
   const [busy, setBusy] = useState(false);
   const actionId = useRef(crypto.randomUUID());
-  const field = (name: string) => ({ value: values[name] ?? '', onChange: (_: unknown, d: { value: string }) => setValues((v) => ({ ...v, [name]: d.value })) });
-  const err = (name: string) => result?.errors?.[name];
+  // Each form field by its input id (the card's ids): its value, its setter and its message.
+  const field = (name: string) => ({ value: values[name] ?? '', onChange: (value: string) => setValues((v) => ({ ...v, [name]: value })), error: result?.errors?.[name] });
 
   const submit = async () => {
     setBusy(true);
@@ -200,67 +208,47 @@ function ActionsPanel({ api, detail, onDone }: { api: Api; detail: ConcernDetail
           ))}
         </Select>
       </Field>
-      {kind === 'add-note' && (
-        <Field label="Note" required validationMessage={err('note')}>
-          <Textarea {...field('note')} resize="vertical" />
-        </Field>
-      )}
+      {kind === 'add-note' && <TextField label="Note" required {...field('note')} />}
       {kind === 'record-action' && (
         <>
-          <Field label="Action or outcome" required validationMessage={err('outcome')}>
-            <Select {...field('outcome')}>
-              <option value="">Choose…</option>
-              {detail.choices.outcomes.map((o) => (
-                <option key={o.id} value={o.id}>
-                  {o.title}
-                </option>
-              ))}
-            </Select>
-          </Field>
-          <Field label="Note" validationMessage={err('actionNote')}>
-            <Textarea {...field('actionNote')} resize="vertical" />
-          </Field>
+          <ChoiceField label="Action or outcome" required options={detail.choices.outcomes} {...field('outcome')} />
+          <TextField label="Note" {...field('actionNote')} />
+        </>
+      )}
+      {kind === 'record-sharing' && (
+        <>
+          <TextField label="Shared with (person and organisation)" required line {...field('shareWith')} />
+          <TextField label="What was shared" required {...field('shareWhat')} />
+          <TextField label="Why it was shared" required {...field('shareWhy')} />
+          <ChoiceField label="Was consent sought?" required options={CONSENT_CHOICES} {...field('consentSought')} />
+          <TextField label="If not, why not (for example, it would place the child at risk)" {...field('noConsentReason')} />
         </>
       )}
       {kind === 'set-risk' && (
         <>
-          <Field label="Risk level" required validationMessage={err('riskLevel')}>
-            <Select {...field('riskLevel')}>
-              <option value="">Choose…</option>
-              {detail.choices.riskLevels.map((o) => (
-                <option key={o.id} value={o.id}>
-                  {o.title}
-                </option>
-              ))}
-            </Select>
-          </Field>
-          <Field label="Reason" validationMessage={err('riskReason')}>
-            <Textarea {...field('riskReason')} resize="vertical" />
-          </Field>
+          <ChoiceField label="Risk level" required options={detail.choices.riskLevels} {...field('riskLevel')} />
+          <TextField label="Reason" {...field('riskReason')} />
         </>
       )}
+      {kind === 'link' && (
+        <>
+          <TextField label="Pupils to link (one per line or separated by commas)" {...field('linkPupils')} />
+          <TextField label="Concern references to link" line hint="For example C-2026-00012, C-2026-00015" {...field('linkReferences')} />
+        </>
+      )}
+      {kind === 'add-participant' &&
+        (detail.choices.people.length ? (
+          <ChoiceField label="Give access to" required options={detail.choices.people} {...field('participant')} />
+        ) : (
+          <Text className={s.muted}>Everyone Jigsaw can reach already has access. People appear here once they have chatted with the bot.</Text>
+        ))}
       {kind === 'close' && (
         <>
-          <Field label="Outcome" required validationMessage={err('closeOutcome')}>
-            <Select {...field('closeOutcome')}>
-              <option value="">Choose…</option>
-              {detail.choices.outcomes.map((o) => (
-                <option key={o.id} value={o.id}>
-                  {o.title}
-                </option>
-              ))}
-            </Select>
-          </Field>
-          <Field label="Rationale" required validationMessage={err('closeRationale')}>
-            <Textarea {...field('closeRationale')} resize="vertical" />
-          </Field>
+          <ChoiceField label="Outcome" required options={detail.choices.outcomes} {...field('closeOutcome')} />
+          <TextField label="Rationale" required {...field('closeRationale')} />
         </>
       )}
-      {kind === 'reopen' && (
-        <Field label="Why it is reopened" required validationMessage={err('reopenReason')}>
-          <Textarea {...field('reopenReason')} resize="vertical" />
-        </Field>
-      )}
+      {kind === 'reopen' && <TextField label="Why it is reopened" required {...field('reopenReason')} />}
       <div className={s.row}>
         <Button type="submit" appearance="primary" disabled={busy}>
           {ACTION_TITLES[kind] ?? 'Record'}
