@@ -19,6 +19,7 @@ import type { AppInstaller } from './domain/aup/ports';
 import { Scheduler } from './jobs/scheduler';
 import { TriageFeature } from './bot/features/triage-feature';
 import { createSharingAuditFeature } from './bot/features/sharing-audit-feature';
+import { connectSharingAudit, lazySharingAuditConnection, type SharingAuditConnection } from './services/sharing-audit-connection';
 import { describeError, type Logger } from './logging';
 import { TabTokenValidator } from './http/tab-auth';
 import { TabApi } from './http/tab-api';
@@ -44,6 +45,8 @@ export interface JigsawOptions {
   maxOutboxLagSeconds?: number;
   /** Where the built tab is (default: dist/tab beside the compiled code). */
   tabDir?: string;
+  /** Opens the sharing audit's Graph connection (default: from configuration). */
+  sharingAuditConnection?: () => SharingAuditConnection;
 }
 
 export interface Jigsaw {
@@ -83,7 +86,8 @@ export async function createJigsaw(config: Config, options: JigsawOptions): Prom
   const aup = createAupJobs({ config, db, gateway, logger, now, defaultServiceUrl: options.defaultServiceUrl ?? 'https://smba.trafficmanager.net/teams/', installer: options.aupInstaller });
   const triageSettings = { patterns: { threshold: config.triage.patternThreshold, windowDays: config.triage.patternWindowDays } };
   const triage = new TriageFeature({ db, concerns, logger: logger.child({ component: 'triage' }), now, onOutboxChanged: () => worker.poke(), rosterTtlMs: config.triage.rosterTtlSeconds * 1000, aupValidityMonths: config.aup.validityMonths, ...triageSettings });
-  const features: BotFeature[] = [aup.feature, triage, createSharingAuditFeature({ db, config, logger: logger.child({ component: 'sharing-audit' }), now, onOutboxChanged: () => worker.poke() })];
+  const sharingGraph = lazySharingAuditConnection(options.sharingAuditConnection ?? (() => connectSharingAudit(config)));
+  const features: BotFeature[] = [aup.feature, triage, createSharingAuditFeature({ db, config, logger: logger.child({ component: 'sharing-audit' }), now, onOutboxChanged: () => worker.poke(), graph: sharingGraph.get })];
   const bot = new JigsawBot({ db, concerns, logger: logger.child({ component: 'bot' }), allowedTenantIds: config.allowedTenantIds, now, onOutboxChanged: () => worker.poke(), features });
   const scheduler = new Scheduler(
     { db, concerns, logger: logger.child({ component: 'scheduler' }), now, onOutboxChanged: () => worker.poke(), escalation: { firstMinutes: config.triage.escalationFirstMinutes, secondMinutes: config.triage.escalationSecondMinutes }, ...triageSettings },
@@ -108,6 +112,7 @@ export async function createJigsaw(config: Config, options: JigsawOptions): Prom
     logger: logger.child({ component: 'tab' }),
     onOutboxChanged: () => worker.poke(),
     onAupQueued: () => aup.sender.poke(),
+    sharingGraph: sharingGraph.get,
     ...triageSettings,
   });
   // Compiled, this file is dist/app.js and the tab is dist/tab; run from source (tests), the built tab is still in dist/tab.
@@ -151,6 +156,7 @@ export async function createJigsaw(config: Config, options: JigsawOptions): Prom
       await aup.stop();
       await worker.stop();
       await jigsaw.http?.close();
+      sharingGraph.close();
       if (ownsDb) await db.close();
     },
   };

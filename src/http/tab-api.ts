@@ -5,7 +5,7 @@ import { describeError } from '../logging';
 import type { TabTokenValidator } from './tab-auth';
 import { resolveTabUser, type TabUser } from '../services/tab-identity';
 import { applyTabAction, getConcernDetail, getPupilChronology, listMyReports, listPrivateConcerns, listQueue, TabRefusal, type TabConcernDeps } from '../services/tab-concerns';
-import { acceptFinding, getAccessLog, getAdminSettings, getAupRegister, getSharingAudit, notifyRunOwners, publishAup, type TabAdminDeps } from '../services/tab-admin';
+import { acceptFinding, removeFindingLink, getAccessLog, getAdminSettings, getAupRegister, getSharingAudit, notifyRunOwners, publishAup, type TabAdminDeps } from '../services/tab-admin';
 import { buildGovernorReport } from '../services/tab-reports';
 import { confirmReceipt, exportPupilFile, listPupilTransfers } from '../services/tab-transfers';
 import { getAupStatusForPerson } from '../services/aup-register';
@@ -178,6 +178,7 @@ export class TabApi {
     if (req.method === 'POST' && a === 'admin' && b === 'aup' && c === 'publish' && parts.length === 3) return publishAup(d, user, PublishAupBodySchema.parse(req.body ?? {}));
     if (req.method === 'POST' && a === 'admin' && b === 'sharing' && parts.length === 5 && f) {
       if (c === 'findings' && f === 'accept' && /^[A-Za-z0-9_-]{1,128}$/.test(e ?? '')) return acceptFinding(d, user, e!, AcceptBodySchema.parse(req.body ?? {}).reason);
+      if (c === 'findings' && f === 'remove-link' && /^[A-Za-z0-9_-]{1,128}$/.test(e ?? '')) return removeFindingLink(d, user, e!);
       if (c === 'runs' && f === 'notify' && UUID.test(e ?? '')) return notifyRunOwners(d, user, e!);
     }
     throw new TabRefusal(404, 'not_found', 'No such tab API.');

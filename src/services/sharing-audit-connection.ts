@@ -116,3 +116,19 @@ export function connectSharingAudit(config: Config, options: { includeSites?: bo
     },
   };
 }
+
+/**
+ * One connection for the running app, opened on first use (an app without Graph settings never
+ * needs one) and closed when the app stops, so msal's token cache and the RU budget are shared
+ * by the card actions and the tab.
+ */
+export function lazySharingAuditConnection(open: () => SharingAuditConnection): { get: () => SharingAuditConnection; close: () => void } {
+  let connection: SharingAuditConnection | undefined;
+  return {
+    get: () => (connection ??= open()),
+    close: () => {
+      connection?.close();
+      connection = undefined;
+    },
+  };
+}

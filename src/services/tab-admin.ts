@@ -13,6 +13,10 @@ import { buildAupRegister } from './aup-register';
 import { publishAupVersion } from './aup-publish';
 import { validateDraft } from '../domain/aup/policy-file';
 import { TabRefusal } from './tab-concerns';
+import type { SharingAuditConnection } from './sharing-audit-connection';
+import { remediateFindings, type RemediationResult } from '../jobs/sharing-audit/remediate';
+import { describeRemediation } from '../jobs/sharing-audit/describe-remediation';
+import { describeError, type Logger } from '../logging';
 import type { TabUser } from './tab-identity';
 
 export interface TabAdminDeps {
@@ -22,6 +26,8 @@ export interface TabAdminDeps {
   onOutboxChanged: () => void;
   /** Wakes the AUP sender after a publish queued cards. */
   onAupQueued: () => void;
+  /** The sharing audit's Graph connection (link removal). */
+  sharingGraph: () => SharingAuditConnection;
 }
 
 function requireAdmin(user: TabUser): void {
@@ -77,6 +83,7 @@ export async function getSharingAudit(deps: TabAdminDeps, user: TabUser, filter:
     .filter((f) => !filter.scope || f.exposure.scope === filter.scope)
     .slice(0, 500);
   return {
+    remediationEnabled: deps.config.remediation.enabled,
     runs: runs.map((r) => ({ ...r, startedAt: r.startedAt.toISOString(), finishedAt: r.finishedAt?.toISOString() })),
     findings: findings.map((f) => ({
       findingId: f.id,
@@ -143,6 +150,42 @@ export async function acceptFinding(deps: TabAdminDeps, user: TabUser, findingId
   if (finding.status !== 'open') throw new TabRefusal(409, 'not_open', `This finding is already ${finding.status}.`);
   await setFindingStatus(deps.db, user.tenantId, findingId, { status: 'accepted', reason: text.slice(0, 500), byId: user.aadObjectId, byName: user.name, at: deps.now() });
   return { status: 'accepted', message: 'Accepted: the reason is recorded on the finding.' };
+}
+
+/**
+ * Removes the link behind a finding through the same remediation as the card and the CLI: the
+ * root's exposing permissions are deleted with the remediation app, re-checked, and every step
+ * is recorded with the admin's name. Refused while remediation is off.
+ */
+export async function removeFindingLink(deps: TabAdminDeps & { logger: Logger }, user: TabUser, findingId: string) {
+  requireAdmin(user);
+  if (!deps.config.remediation.enabled) {
+    throw new TabRefusal(409, 'remediation_off', 'Jigsaw can only remove links when IT enables remediation (REMEDIATION_ENABLED). Nothing was changed; remove it in OneDrive, or accept it with a reason.');
+  }
+  const finding = await getFinding(deps.db, user.tenantId, findingId);
+  if (!finding) throw new TabRefusal(404, 'not_found', 'That finding is not available.');
+  let result: RemediationResult;
+  try {
+    const graph = deps.sharingGraph();
+    result = await remediateFindings({
+      db: deps.db,
+      tenantId: user.tenantId,
+      target: { findingId },
+      dryRun: false,
+      actor: { id: user.aadObjectId, name: user.name },
+      verifiedDomains: await graph.verifiedDomains(),
+      permissions: graph.audit,
+      remover: graph.remover!,
+      now: deps.now,
+    });
+  } catch (err) {
+    deps.logger.error({ tenantId: user.tenantId, findingId, ...describeError(err) }, 'sharing audit: link removal from the tab failed');
+    throw new TabRefusal(502, 'graph_unavailable', 'Jigsaw could not reach Microsoft 365 just now; nothing was changed. Please try again in a moment.');
+  }
+  deps.logger.info({ tenantId: user.tenantId, findingId, outcomes: result.actions.map((a) => a.outcome) }, 'sharing audit: link removal from the tab');
+  const message = describeRemediation(result);
+  const after = await getFinding(deps.db, user.tenantId, findingId);
+  return { ...message, status: after?.status ?? finding.status, message: `${message.title}. ${message.body}` };
 }
 
 /** Queues one digest per owner of a run's open findings (the same service as the summary card). */

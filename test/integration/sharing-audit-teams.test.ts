@@ -15,6 +15,7 @@ import { listOutbox } from '../../src/store/outbox.repo';
 import { adaptiveCardProblems, cardText, findActions } from '../support/card-validation';
 import { eventually, PEOPLE, SCHOOL, startHarness, type Harness } from '../support/harness';
 import type { TestUser } from '../support/activities';
+import { startTestIdentityProvider, type TestIdentityProvider } from '../support/test-identity-provider';
 
 const REMEDIATOR = { clientId: 'dddddddd-4444-4c2a-9d3e-5f6a7b8c9d0e', secrets: ['rw'], roles: ['Files.ReadWrite.All'] };
 
@@ -23,6 +24,7 @@ describe('sharing audit cards in Teams', () => {
   let h: Harness;
   let env: Record<string, string>;
   let runId: string;
+  let idp: TestIdentityProvider;
   const owners: TestUser[] = [];
 
   beforeAll(async () => {
@@ -43,8 +45,9 @@ describe('sharing audit cards in Teams', () => {
       GRAPH_REMEDIATION_CLIENT_ID: REMEDIATOR.clientId,
       GRAPH_REMEDIATION_CLIENT_SECRET: 'rw',
     };
+    idp = await startTestIdentityProvider(SCHOOL.tenantId);
     h = await startHarness({
-      env,
+      env: { ...env, ...idp.env },
       connector: {
         users: [...Object.values(PEOPLE), ...owners].map((p) => ({ aadObjectId: p.aadObjectId, name: p.name, id: p.teamsId })),
       },
@@ -75,6 +78,7 @@ describe('sharing audit cards in Teams', () => {
   afterAll(async () => {
     await h?.stop();
     await graph?.close();
+    await idp?.stop();
   });
 
   const adminChat = () => h.personalConversationId(PEOPLE.admin);
@@ -121,6 +125,33 @@ describe('sharing audit cards in Teams', () => {
     const trail = await listRemediations(h.db, SCHOOL.tenantId, row!.finding_id);
     expect(trail.at(-1)).toMatchObject({ outcome: 'removed', dryRun: false, actor: { id: PEOPLE.admin.aadObjectId, name: PEOPLE.admin.name }, stillExposed: false });
     expect((await getFinding(h.db, SCHOOL.tenantId, row!.finding_id))!.status).toBe('remediated');
+  });
+
+  it('lets an admin remove a link from the tab through the same remediation; others get 403', async () => {
+    const tab = async (who: TestUser, path: string, method = 'GET') => {
+      const res = await fetch(`${h.url}/api/tab/${path}`, { method, headers: { authorization: `Bearer ${await idp.mint(who)}`, ...(method === 'POST' ? { 'content-type': 'application/json' } : {}) }, body: method === 'POST' ? '{}' : undefined });
+      return { status: res.status, body: await res.json() };
+    };
+    const [row] = await h.db.query<{ finding_id: string; item_id: string; permission_id: string }>(
+      `SELECT finding_id, item_id, permission_id FROM findings WHERE tenant_id = $1 AND status = 'open' AND item_id = via_item_id AND severity IN ('critical', 'high') LIMIT 1`,
+      [SCHOOL.tenantId],
+    );
+    const listed = await tab(PEOPLE.admin, 'admin/sharing?status=open');
+    expect(listed.body.remediationEnabled).toBe(true);
+    expect(listed.body.findings.map((f: { findingId: string }) => f.findingId)).toContain(row!.finding_id);
+
+    const refused = await tab(PEOPLE.teacher, `admin/sharing/findings/${row!.finding_id}/remove-link`, 'POST');
+    expect(refused.status).toBe(403);
+    expect(graph.tenant.ownPermissions(graph.tenant.itemIndex(row!.item_id)).some((p) => p.id === row!.permission_id)).toBe(true);
+
+    const removed = await tab(PEOPLE.admin, `admin/sharing/findings/${row!.finding_id}/remove-link`, 'POST');
+    expect(removed.status).toBe(200);
+    expect(removed.body).toMatchObject({ title: 'Link removed', style: 'good', status: 'remediated' });
+    expect(graph.tenant.ownPermissions(graph.tenant.itemIndex(row!.item_id)).some((p) => p.id === row!.permission_id)).toBe(false);
+    expect((await listRemediations(h.db, SCHOOL.tenantId, row!.finding_id)).at(-1)).toMatchObject({ outcome: 'removed', actor: { id: PEOPLE.admin.aadObjectId, name: PEOPLE.admin.name } });
+    const again = await tab(PEOPLE.admin, `admin/sharing/findings/${row!.finding_id}/remove-link`, 'POST');
+    expect(again.body).toMatchObject({ title: 'Nothing to do', status: 'remediated' });
+    expect((await tab(PEOPLE.admin, 'admin/sharing/findings/no-such-finding/remove-link', 'POST')).status).toBe(404);
   });
 
   it('"Notify owners" sends each owner one digest with Remove link and Keep (reason); a second press sends nothing twice', async () => {

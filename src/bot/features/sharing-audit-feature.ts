@@ -5,9 +5,10 @@ import { buildAuditNoticeCard, buildAuditSummaryCard, buildOwnerDigestCard, type
 import type { Config } from '../../config';
 import { loadAuditSummaryView, loadOwnerDigestView } from '../../jobs/sharing-audit/notice-views';
 import { applyOwnerAnswer } from '../../jobs/sharing-audit/owner-notifications';
-import { remediateFindings, type RemediationResult } from '../../jobs/sharing-audit/remediate';
+import { remediateFindings } from '../../jobs/sharing-audit/remediate';
+import { describeRemediation } from '../../jobs/sharing-audit/describe-remediation';
 import { describeError, type Logger } from '../../logging';
-import { connectSharingAudit, type SharingAuditConnection } from '../../services/sharing-audit-connection';
+import type { SharingAuditConnection } from '../../services/sharing-audit-connection';
 import { notifyOwners } from '../../services/sharing-audit-notices';
 import type { Db } from '../../store/db';
 import { hasRole } from '../../store/tenant.repo';
@@ -23,8 +24,8 @@ export interface SharingAuditFeatureDeps {
   logger: Logger;
   now: () => Date;
   onOutboxChanged: () => void;
-  /** Graph wiring; default from configuration (tests may pass their own). */
-  connect?: () => SharingAuditConnection;
+  /** The Graph connection, opened on first use (shared with the tab; the app closes it). */
+  graph: () => SharingAuditConnection;
 }
 
 const Id = z.string().min(1).max(200).regex(/^[\w:.!-]+$/);
@@ -38,8 +39,7 @@ const CARD_UNREADABLE = buildAuditNoticeCard('That card could not be read', 'Not
 
 export function createSharingAuditFeature(deps: SharingAuditFeatureDeps): BotFeature {
   const remediationEnabled = deps.config.remediation.enabled;
-  let connection: SharingAuditConnection | undefined;
-  const graph = (): SharingAuditConnection => (connection ??= (deps.connect ?? (() => connectSharingAudit(deps.config)))());
+  const graph = deps.graph;
 
   const summaryCard = async (request: InvokeRequest, runId: string, extra: { ownersNotified?: { owners: number; findings: number; withoutOwner: number }; message?: CardMessage }) => {
     const view = await loadAuditSummaryView(deps.db, request.tenant.tenantId, runId, { remediationEnabled, ...extra });
@@ -140,15 +140,4 @@ export function createSharingAuditFeature(deps: SharingAuditFeatureDeps): BotFea
       }
     },
   };
-}
-
-function describeRemediation(result: RemediationResult): CardMessage {
-  if (result.skipped.length && result.actions.length === 0) return { title: 'Nothing to do', body: `Nothing was changed (${result.skipped[0]!.reason}).`, style: 'good' };
-  if (result.actions.some((a) => a.outcome === 'failed')) return { title: 'The link could not be removed', body: 'Microsoft 365 refused or did not answer; nothing else was changed. Try again later, or remove it in OneDrive.', style: 'attention' };
-  const removed = result.actions.filter((a) => a.outcome === 'removed').length;
-  const inherited = result.actions.filter((a) => a.outcome === 'refused-inherited').length;
-  const stillExposed = result.actions.some((a) => a.stillExposed === true);
-  if (removed === 0 && inherited > 0) return { title: 'The link is on a folder above', body: 'This file inherits its link from a folder; remove the folder\'s link instead (it has its own finding).', style: 'warning' };
-  if (stillExposed) return { title: 'Link removed, still exposed', body: `${removed} link(s) removed, but another link still exposes the file.`, style: 'warning' };
-  return { title: 'Link removed', body: `${removed || 'No'} link(s) removed and re-checked: the file is no longer exposed. Recorded with your name.`, style: 'good' };
 }

@@ -3,7 +3,7 @@ import { Badge, Button, Input, Dialog, DialogActions, DialogBody, DialogContent,
 import { ApiError, type Api } from '../api';
 import type { AdminSettings, AupRegister, SharingAudit } from '../api-types';
 import { formatDate, formatDateTime } from '../format';
-import { Empty, ErrorBar, Loading, Section, useLoad, useStyles } from '../common';
+import { Empty, ErrorBar, Loading, Section, TextField, useLoad, useStyles } from '../common';
 
 /** Roles, the DSL channel and the thresholds in force (read-only here: they come from configuration). */
 export function AdminSettingsView({ api }: { api: Api }) {
@@ -82,8 +82,24 @@ export function SharingAuditView({ api }: { api: Api }) {
   const set = (patch: Partial<typeof filters>) => setFilters((f) => ({ ...f, ...patch }));
   const [accepting, setAccepting] = useState<{ findingId: string; name: string }>();
   const [reason, setReason] = useState('');
-  const [notice, setNotice] = useState<{ intent: 'success' | 'error'; text: string }>();
+  const [notice, setNotice] = useState<{ intent: 'success' | 'warning' | 'error'; text: string }>();
   const [reasonError, setReasonError] = useState<string>();
+  const [removing, setRemoving] = useState<{ findingId: string; name: string; scope: string }>();
+  const [busy, setBusy] = useState(false);
+  const removeLink = async () => {
+    if (!removing) return;
+    setBusy(true);
+    try {
+      const res = await api<{ message: string; style: 'good' | 'warning' | 'attention' }>(`admin/sharing/findings/${encodeURIComponent(removing.findingId)}/remove-link`, { method: 'POST', body: {} });
+      setNotice({ intent: res.style === 'good' ? 'success' : res.style === 'warning' ? 'warning' : 'error', text: `${removing.name}: ${res.message}` });
+      reload();
+    } catch (e) {
+      setNotice({ intent: 'error', text: `${removing.name}: ${(e as Error).message}` });
+    } finally {
+      setBusy(false);
+      setRemoving(undefined);
+    }
+  };
   const accept = async () => {
     if (!accepting) return;
     try {
@@ -131,9 +147,7 @@ export function SharingAuditView({ api }: { api: Api }) {
             <DialogBody>
               <DialogTitle>Keep this link?</DialogTitle>
               <DialogContent>
-                <Field label={`Why should the link on “${accepting?.name ?? ''}” stay?`} required validationMessage={reasonError}>
-                  <Textarea value={reason} onChange={(_, d) => setReason(d.value)} resize="vertical" />
-                </Field>
+                <TextField label={`Why should the link on “${accepting?.name ?? ''}” stay?`} required error={reasonError} value={reason} onChange={setReason} />
               </DialogContent>
               <DialogActions>
                 <Button type="submit" appearance="primary">
@@ -147,8 +161,30 @@ export function SharingAuditView({ api }: { api: Api }) {
           </form>
         </DialogSurface>
       </Dialog>
+      <Dialog open={Boolean(removing)} onOpenChange={(_, d) => !d.open && setRemoving(undefined)}>
+        <DialogSurface aria-describedby="remove-link-text">
+          <DialogBody>
+            <DialogTitle>Remove this link?</DialogTitle>
+            <DialogContent id="remove-link-text">
+              The link on “{removing?.name}” ({SCOPES[removing?.scope ?? ''] ?? removing?.scope}) will be removed in Microsoft 365: anyone using it loses access. The owner and the people it was
+              shared with by name keep theirs. This is recorded with your name.
+            </DialogContent>
+            <DialogActions>
+              <Button appearance="primary" disabled={busy} onClick={() => void removeLink()}>
+                Remove the link
+              </Button>
+              <Button onClick={() => setRemoving(undefined)}>Cancel</Button>
+            </DialogActions>
+          </DialogBody>
+        </DialogSurface>
+      </Dialog>
       {data && (
         <>
+          {!data.remediationEnabled && (
+            <MessageBar intent="info">
+              <MessageBarBody>Jigsaw cannot remove links here: remediation is off (REMEDIATION_ENABLED). Owners can remove a link in OneDrive; the next audit sees it gone.</MessageBarBody>
+            </MessageBar>
+          )}
           <Section title="Runs" id="audit-runs">
             {data.runs.length === 0 ? (
               <Empty>No audit has run yet. Run one with “jigsaw audit-sharing”.</Empty>
@@ -253,9 +289,16 @@ export function SharingAuditView({ api }: { api: Api }) {
                       <TableCell>{formatDate(f.lastSeenAt)}</TableCell>
                       <TableCell>
                         {f.status === 'open' ? (
-                          <Button size="small" onClick={() => (setReason(''), setReasonError(undefined), setAccepting({ findingId: f.findingId, name: f.name }))} aria-label={`Accept the link on ${f.name} with a reason`}>
-                            Accept…
-                          </Button>
+                          <div className={s.row}>
+                            {data.remediationEnabled && (
+                              <Button size="small" onClick={() => setRemoving({ findingId: f.findingId, name: f.name, scope: f.scope })} aria-label={`Remove the link on ${f.name}`}>
+                                Remove link…
+                              </Button>
+                            )}
+                            <Button size="small" onClick={() => (setReason(''), setReasonError(undefined), setAccepting({ findingId: f.findingId, name: f.name }))} aria-label={`Accept the link on ${f.name} with a reason`}>
+                              Accept…
+                            </Button>
+                          </div>
                         ) : (
                           f.statusReason ?? '—'
                         )}
