@@ -89,6 +89,8 @@ export const ConfigSchema = z
     PATTERN_THRESHOLD: int(3, 2, 100),
     PATTERN_WINDOW_DAYS: int(30, 1, 3650),
     SCHEDULER_POLL_MS: int(5000, 10, 600_000),
+    // Governors' report: counts from 1 to this - 1 are shown as "fewer than N" (small-number suppression).
+    GOVERNOR_REPORT_MIN_COUNT: int(3, 1, 20),
 
     // Microsoft Graph (the sharing audit). Absent GRAPH_CLIENT_ID = the audit is not configured.
     GRAPH_TENANT_ID: aadId,
@@ -311,6 +313,8 @@ export interface Config {
     /** How often the scheduler runs escalation timers and the pattern scan. */
     schedulerPollMs: number;
   };
+  /** The governors' anonymised report: smaller non-zero counts are not shown. */
+  reports: { governorMinCount: number };
   /** Microsoft Graph for the sharing audit; undefined when GRAPH_CLIENT_ID is not set. */
   graph?: GraphConfig;
   audit: {
@@ -409,6 +413,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       patternWindowDays: e.PATTERN_WINDOW_DAYS,
       schedulerPollMs: e.SCHEDULER_POLL_MS,
     },
+    reports: { governorMinCount: e.GOVERNOR_REPORT_MIN_COUNT },
     graph: e.GRAPH_CLIENT_ID
       ? {
           tenantId: (e.GRAPH_TENANT_ID ?? e.BOOTSTRAP_TENANT_ID)!,

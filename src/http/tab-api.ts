@@ -165,7 +165,7 @@ export class TabApi {
     }
     if (get && a === 'governors' && b === 'report' && parts.length === 2) {
       need('governors');
-      return buildGovernorReport({ db: d.db, tabConcerns: d.tabConcerns, now: d.now, aupValidityMonths: d.config.aup.validityMonths }, user.tenantId);
+      return buildGovernorReport({ db: d.db, tabConcerns: d.tabConcerns, now: d.now, aupValidityMonths: d.config.aup.validityMonths, minCount: d.config.reports.governorMinCount }, user.tenantId);
     }
     if (get && a === 'admin' && parts.length === 2) {
       if (b === 'settings') return getAdminSettings(d, user);

@@ -4,31 +4,33 @@ import { CATEGORIES, FOUR_C_TITLES, type FourC, isCategoryId, getCategory } from
 import { outcomeTitle } from '../domain/concerns/triage';
 import { governorAupCounts } from './aup-register';
 import type { AupCounts } from '../domain/aup/status';
+import { type CountCell, type ShownCell, suppressSmallCount, suppressSmallCounts } from '../domain/reports/small-numbers';
 
-export interface CountRow {
-  key: string;
-  label: string;
-  count: number;
-}
 
-/** The governors' anonymised report: counts only; no names, references, dates of single cases or narrative. */
+/**
+ * The governors' anonymised report: counts only; no names, references, dates of single cases or
+ * narrative. Counts from 1 to `minCount - 1` are null (shown as "fewer than minCount"), with
+ * secondary suppression so a hidden count cannot be recovered from the total.
+ */
 export interface GovernorReport {
   periodStart: string;
   periodEnd: string;
-  total: number;
-  byCategory: CountRow[];
-  byFourC: CountRow[];
-  byMonth: CountRow[];
-  byStatus: CountRow[];
-  outcomes: CountRow[];
-  acknowledgement: { acknowledged: number; medianMinutes?: number; within15Minutes: number; within1Day: number };
+  minCount: number;
+  total: number | null;
+  byCategory: ShownCell[];
+  byFourC: ShownCell[];
+  byMonth: ShownCell[];
+  byStatus: ShownCell[];
+  outcomes: ShownCell[];
+  /** Times to acknowledge are shown only when at least minCount concerns were acknowledged. */
+  acknowledgement: { acknowledged: number | null; medianMinutes?: number; within15Minutes: number | null; within1Day: number | null };
   aup: AupCounts[];
 }
 
 const STATUS_LABELS: Record<string, string> = { new: 'New', acknowledged: 'Acknowledged', 'in-progress': 'In progress', closed: 'Closed' };
 
 /** Twelve calendar months up to `now` (UTC), counted from the store's facts. */
-export async function buildGovernorReport(deps: { db: Db; tabConcerns: TabConcernRepository; now: () => Date; aupValidityMonths: number }, tenantId: string): Promise<GovernorReport> {
+export async function buildGovernorReport(deps: { db: Db; tabConcerns: TabConcernRepository; now: () => Date; aupValidityMonths: number; minCount: number }, tenantId: string): Promise<GovernorReport> {
   const now = deps.now();
   const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 11, 1));
   const facts = await deps.tabConcerns.listConcernFacts(deps.db, tenantId, start);
@@ -37,7 +39,7 @@ export async function buildGovernorReport(deps: { db: Db; tabConcerns: TabConcer
   const count = (keys: string[]) => keys.reduce((m, k) => m.set(k, (m.get(k) ?? 0) + 1), new Map<string, number>());
   const byCategory = count(facts.map((f) => f.category));
   const byFourC = count(facts.map((f) => (isCategoryId(f.category) ? getCategory(f.category).fourC : 'content')));
-  const months: CountRow[] = [];
+  const months: CountCell[] = [];
   for (let i = 0; i < 12; i++) {
     const d = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + i, 1));
     const key = d.toISOString().slice(0, 7);
@@ -49,20 +51,24 @@ export async function buildGovernorReport(deps: { db: Db; tabConcerns: TabConcer
   const outcomeCounts = count(outcomes);
   const aup = await governorAupCounts({ db: deps.db, now: deps.now, rules: { validityMonths: deps.aupValidityMonths } }, tenantId).catch((): AupCounts[] => []);
 
+  const min = deps.minCount;
+  const shown = (cells: CountCell[]) => suppressSmallCounts(cells, min);
+  const enoughAcknowledged = minutes.length >= min;
   return {
     periodStart: start.toISOString().slice(0, 10),
     periodEnd: now.toISOString().slice(0, 10),
-    total: facts.length,
-    byCategory: CATEGORIES.map((c) => ({ key: c.id, label: c.title, count: byCategory.get(c.id) ?? 0 })),
-    byFourC: (Object.keys(FOUR_C_TITLES) as FourC[]).map((k) => ({ key: k, label: FOUR_C_TITLES[k], count: byFourC.get(k) ?? 0 })),
-    byMonth: months,
-    byStatus: Object.keys(STATUS_LABELS).map((k) => ({ key: k, label: STATUS_LABELS[k]!, count: statusCounts.get(k) ?? 0 })),
-    outcomes: [...outcomeCounts].map(([k, n]) => ({ key: k, label: outcomeTitle(k), count: n })).sort((a, b) => b.count - a.count || a.label.localeCompare(b.label)),
+    minCount: min,
+    total: suppressSmallCount(facts.length, min),
+    byCategory: shown(CATEGORIES.map((c) => ({ key: c.id, label: c.title, count: byCategory.get(c.id) ?? 0 }))),
+    byFourC: shown((Object.keys(FOUR_C_TITLES) as FourC[]).map((k) => ({ key: k, label: FOUR_C_TITLES[k], count: byFourC.get(k) ?? 0 }))),
+    byMonth: shown(months),
+    byStatus: shown(Object.keys(STATUS_LABELS).map((k) => ({ key: k, label: STATUS_LABELS[k]!, count: statusCounts.get(k) ?? 0 }))),
+    outcomes: shown([...outcomeCounts].map(([k, n]) => ({ key: k, label: outcomeTitle(k), count: n })).sort((a, b) => b.count - a.count || a.label.localeCompare(b.label))),
     acknowledgement: {
-      acknowledged: minutes.length,
-      medianMinutes: median === undefined ? undefined : Math.round(median),
-      within15Minutes: minutes.filter((m) => m <= 15).length,
-      within1Day: minutes.filter((m) => m <= 24 * 60).length,
+      acknowledged: suppressSmallCount(minutes.length, min),
+      medianMinutes: enoughAcknowledged && median !== undefined ? Math.round(median) : undefined,
+      within15Minutes: enoughAcknowledged ? suppressSmallCount(minutes.filter((m) => m <= 15).length, min) : null,
+      within1Day: enoughAcknowledged ? suppressSmallCount(minutes.filter((m) => m <= 24 * 60).length, min) : null,
     },
     aup,
   };

@@ -69,22 +69,24 @@ export interface MyReports {
   aups: { title: string; versionNumber: number; status: string; acknowledgedAt?: string; expiresAt?: string }[];
 }
 
+/** count null: between 1 and minCount - 1, not shown (small-number suppression). */
 export interface CountRow {
   key: string;
   label: string;
-  count: number;
+  count: number | null;
 }
 
 export interface GovernorReport {
   periodStart: string;
   periodEnd: string;
-  total: number;
+  minCount: number;
+  total: number | null;
   byCategory: CountRow[];
   byFourC: CountRow[];
   byMonth: CountRow[];
   byStatus: CountRow[];
   outcomes: CountRow[];
-  acknowledgement: { acknowledged: number; medianMinutes?: number; within15Minutes: number; within1Day: number };
+  acknowledgement: { acknowledged: number | null; medianMinutes?: number; within15Minutes: number | null; within1Day: number | null };
   aup: { audience: string; versionNumber: number; current: number; expired: number; outstanding: number; neverAsked: number; total: number }[];
 }
 

@@ -6,6 +6,7 @@ const useChartStyles = makeStyles({
   label: { fill: tokens.colorNeutralForeground1, fontSize: '12px' },
   value: { fill: tokens.colorNeutralForeground1, fontSize: '12px', fontWeight: tokens.fontWeightSemibold },
   bar: { fill: tokens.colorBrandBackground },
+  hidden: { fill: tokens.colorNeutralForeground3 },
   track: { fill: tokens.colorNeutralBackground4 },
   axis: { stroke: tokens.colorNeutralStroke1 },
   // Natural size (text stays 12px like the rest of Teams), shrinking only on narrow screens.
@@ -14,16 +15,22 @@ const useChartStyles = makeStyles({
 
 export interface ChartRow {
   label: string;
-  count: number;
+  /** null: a small count that is not shown ("fewer than `hiddenBelow`"), drawn as a hatched stub. */
+  count: number | null;
 }
+
+const stubFraction = 0.04;
 
 /**
  * A plain SVG bar chart (no chart library). The SVG is decorative for screen readers: the same
  * numbers are in a table right after it, which assistive technology reads instead.
  */
-export function BarChart({ title, rows, orientation = 'horizontal', id }: { title: string; rows: ChartRow[]; orientation?: 'horizontal' | 'vertical'; id: string }) {
+export function BarChart({ title, rows, orientation = 'horizontal', id, hiddenBelow }: { title: string; rows: ChartRow[]; orientation?: 'horizontal' | 'vertical'; id: string; hiddenBelow?: number }) {
   const s = useChartStyles();
-  const max = Math.max(1, ...rows.map((r) => r.count));
+  const max = Math.max(1, ...rows.map((r) => r.count ?? 0));
+  const valueText = (r: ChartRow) => (r.count === null ? `fewer than ${hiddenBelow ?? 'a few'}` : String(r.count));
+  const shortValue = (r: ChartRow) => (r.count === null ? `<${hiddenBelow ?? ''}` : String(r.count));
+  const fraction = (r: ChartRow) => (r.count === null ? stubFraction : r.count / max);
   const table = (
     <table className="visually-hidden">
       <caption>{title}</caption>
@@ -37,7 +44,7 @@ export function BarChart({ title, rows, orientation = 'horizontal', id }: { titl
         {rows.map((r) => (
           <tr key={r.label}>
             <th scope="row">{r.label}</th>
-            <td>{r.count}</td>
+            <td>{valueText(r)}</td>
           </tr>
         ))}
       </tbody>
@@ -55,12 +62,12 @@ export function BarChart({ title, rows, orientation = 'horizontal', id }: { titl
         <svg viewBox={`0 0 ${width} ${height + 40}`} width={width} height={height + 40} className={s.svg} aria-hidden="true" focusable="false">
           <line className={s.axis} x1={0} x2={width} y1={height} y2={height} />
           {rows.map((r, i) => {
-            const h = Math.round((r.count / max) * (height - 24));
+            const h = Math.round(fraction(r) * (height - 24));
             return (
               <g key={r.label}>
-                <rect className={s.bar} x={i * band + band * 0.2} y={height - h} width={band * 0.6} height={h} rx={2} />
+                <rect className={r.count === null ? s.hidden : s.bar} x={i * band + band * 0.2} y={height - h} width={band * 0.6} height={h} rx={2} />
                 <text className={s.value} x={i * band + band / 2} y={height - h - 6} textAnchor="middle">
-                  {r.count}
+                  {shortValue(r)}
                 </text>
                 <text className={s.label} x={i * band + band / 2} y={height + 18} textAnchor="middle">
                   {r.label.replace(/ \d{4}$/, '')}
@@ -84,7 +91,7 @@ export function BarChart({ title, rows, orientation = 'horizontal', id }: { titl
       </figcaption>
       <svg viewBox={`0 0 ${width} ${rows.length * rowHeight + 4}`} width={width} height={rows.length * rowHeight + 4} className={s.svg} aria-hidden="true" focusable="false">
         {rows.map((r, i) => {
-          const w = Math.round((r.count / max) * barWidth);
+          const w = Math.round(fraction(r) * barWidth);
           const y = i * rowHeight;
           return (
             <g key={r.label}>
@@ -92,9 +99,9 @@ export function BarChart({ title, rows, orientation = 'horizontal', id }: { titl
                 {r.label}
               </text>
               <rect className={s.track} x={labelWidth} y={y + 5} width={barWidth} height={16} rx={2} />
-              <rect className={s.bar} x={labelWidth} y={y + 5} width={w} height={16} rx={2} />
+              <rect className={r.count === null ? s.hidden : s.bar} x={labelWidth} y={y + 5} width={w} height={16} rx={2} />
               <text className={s.value} x={labelWidth + w + 6} y={y + 17}>
-                {r.count}
+                {shortValue(r)}
               </text>
             </g>
           );

@@ -24,6 +24,16 @@ function minutes(m?: number): string {
   return `${Math.round(m / 144) / 10} days`;
 }
 
+/** A figure, or "fewer than N" when it is too small to show. */
+function few(n: number | null, min: number): string {
+  return n === null ? `< ${min}` : String(n);
+}
+
+/** A share of acknowledged concerns; a dash when either figure is hidden or there is none. */
+function percent(part: number | null, whole: number | null): string {
+  return part === null || !whole ? '—' : `${Math.round((100 * part) / whole)}%`;
+}
+
 /** Anonymised figures for governors: counts only, never names or references (KCSIE; the policies' governor reports). */
 export function GovernorsView({ api }: { api: Api }) {
   const s = useStyles();
@@ -38,11 +48,12 @@ export function GovernorsView({ api }: { api: Api }) {
       {data && (
         <>
           <Text className={s.muted}>
-            Anonymised: counts only, no names. {formatDate(data.periodStart)} to {formatDate(data.periodEnd)}.
+            Anonymised: counts only, no names. {formatDate(data.periodStart)} to {formatDate(data.periodEnd)}. So that no child can be identified, counts from 1 to {data.minCount - 1} are shown as
+            “fewer than {data.minCount}” (and sometimes one more count is hidden, where it could otherwise be worked out).
           </Text>
           <div className={s.row} role="list" aria-label="Key figures">
             <div className={s.stat} role="listitem">
-              <span className={s.statValue}>{data.total}</span>
+              <span className={s.statValue}>{few(data.total, data.minCount)}</span>
               <Text className={s.muted}>concerns recorded</Text>
             </div>
             <div className={s.stat} role="listitem">
@@ -50,29 +61,27 @@ export function GovernorsView({ api }: { api: Api }) {
               <Text className={s.muted}>median time to acknowledge</Text>
             </div>
             <div className={s.stat} role="listitem">
-              <span className={s.statValue}>
-                {data.acknowledgement.acknowledged ? Math.round((100 * data.acknowledgement.within15Minutes) / data.acknowledgement.acknowledged) : 0}%
-              </span>
+              <span className={s.statValue}>{percent(data.acknowledgement.within15Minutes, data.acknowledgement.acknowledged)}</span>
               <Text className={s.muted}>acknowledged within 15 minutes</Text>
             </div>
             <div className={s.stat} role="listitem">
-              <span className={s.statValue}>{data.byStatus.find((r) => r.key === 'closed')?.count ?? 0}</span>
+              <span className={s.statValue}>{few(data.byStatus.find((r) => r.key === 'closed')?.count ?? 0, data.minCount)}</span>
               <Text className={s.muted}>closed</Text>
             </div>
           </div>
           <Section title="By month" id="gov-month">
-            <BarChart id="chart-month" title="Concerns recorded each month" rows={data.byMonth} orientation="vertical" />
+            <BarChart hiddenBelow={data.minCount} id="chart-month" title="Concerns recorded each month" rows={data.byMonth} orientation="vertical" />
           </Section>
           <div className={s.grid2}>
             <Section title="By the 4Cs" id="gov-4c">
-              <BarChart id="chart-4c" title="Concerns by the 4Cs of online safety" rows={data.byFourC} />
+              <BarChart hiddenBelow={data.minCount} id="chart-4c" title="Concerns by the 4Cs of online safety" rows={data.byFourC} />
             </Section>
             <Section title="Outcomes of closed concerns" id="gov-outcomes">
-              {data.outcomes.length ? <BarChart id="chart-outcomes" title="Outcomes recorded when concerns were closed" rows={data.outcomes} /> : <Text className={s.muted}>No concerns have been closed in this period.</Text>}
+              {data.outcomes.length ? <BarChart hiddenBelow={data.minCount} id="chart-outcomes" title="Outcomes recorded when concerns were closed" rows={data.outcomes} /> : <Text className={s.muted}>No concerns have been closed in this period.</Text>}
             </Section>
           </div>
           <Section title="By category" id="gov-category">
-            <BarChart id="chart-category" title="Concerns by category" rows={data.byCategory} />
+            <BarChart hiddenBelow={data.minCount} id="chart-category" title="Concerns by category" rows={data.byCategory} />
           </Section>
           {data.aup.length > 0 && (
             <Section title="Acceptable use policies" id="gov-aup">
