@@ -3,7 +3,7 @@ import type { Db } from './store/db';
 import { openStore } from './store/open-store';
 import { ConcernRepository } from './store/concern.repo';
 import { resolveCipher } from './store/master-keys';
-import { assignRole, clearConfiguredRole, type Role, upsertTenant } from './store/tenant.repo';
+import { assignRole, clearConfiguredRole, clearRole, type Role, upsertTenant } from './store/tenant.repo';
 import { outboxLagSeconds } from './store/outbox.repo';
 import { createCloudAdapter } from './bot/adapter';
 import { BotbuilderGateway } from './bot/botbuilder-gateway';
@@ -178,8 +178,11 @@ async function bootstrapTenant(db: Db, config: Config): Promise<void> {
   ];
   await db.transaction(async (tx) => {
     for (const [role, holder] of single) {
-      await clearConfiguredRole(tx, tenantId, role);
-      if (holder) await assignRole(tx, tenantId, role, holder);
+      // Configuration wins for a one-person role: a holder set in the tab gives way to it.
+      if (holder) {
+        await clearRole(tx, tenantId, role);
+        await assignRole(tx, tenantId, role, holder);
+      } else await clearConfiguredRole(tx, tenantId, role);
     }
     await clearConfiguredRole(tx, tenantId, 'admin');
     for (const admin of b.adminAadIds) await assignRole(tx, tenantId, 'admin', admin);

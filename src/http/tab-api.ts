@@ -5,7 +5,7 @@ import { describeError } from '../logging';
 import type { TabTokenValidator } from './tab-auth';
 import { resolveTabUser, type TabUser } from '../services/tab-identity';
 import { applyTabAction, getConcernDetail, getPupilChronology, listMyReports, listPrivateConcerns, listQueue, TabRefusal, type TabConcernDeps } from '../services/tab-concerns';
-import { acceptFinding, removeFindingLink, getAccessLog, getAdminSettings, getAupRegister, getSharingAudit, notifyRunOwners, publishAup, type TabAdminDeps } from '../services/tab-admin';
+import { acceptFinding, changeRole, removeFindingLink, getAccessLog, getAdminSettings, getAupRegister, getSharingAudit, notifyRunOwners, publishAup, type TabAdminDeps } from '../services/tab-admin';
 import { buildGovernorReport } from '../services/tab-reports';
 import { confirmReceipt, exportPupilFile, listPupilTransfers } from '../services/tab-transfers';
 import { getAupStatusForPerson } from '../services/aup-register';
@@ -63,6 +63,8 @@ export const SharingQuerySchema = z.object({
   scope: one.pipe(z.enum(['anonymous', 'organization', 'external']).optional()),
   pupilData: one.pipe(z.enum(['yes', 'no']).optional()),
 });
+
+export const RoleChangeBodySchema = z.object({ action: z.enum(['assign', 'remove']), role: z.string().max(40), aadObjectId: z.string().regex(UUID) });
 
 export const TransferBodySchema = z.object({ destinationSchool: z.string().max(500) });
 export const ReceiptBodySchema = z.object({ note: z.string().max(1000).optional() });
@@ -175,6 +177,7 @@ export class TabApi {
         return getSharingAudit(d, user, { status: q.status, severity: q.severity, scope: q.scope, pupilData: q.pupilData === undefined ? undefined : q.pupilData === 'yes' });
       }
     }
+    if (req.method === 'POST' && a === 'admin' && b === 'roles' && parts.length === 2) return changeRole(d, user, RoleChangeBodySchema.parse(req.body ?? {}));
     if (req.method === 'POST' && a === 'admin' && b === 'aup' && c === 'publish' && parts.length === 3) return publishAup(d, user, PublishAupBodySchema.parse(req.body ?? {}));
     if (req.method === 'POST' && a === 'admin' && b === 'sharing' && parts.length === 5 && f) {
       if (c === 'findings' && f === 'accept' && /^[A-Za-z0-9_-]{1,128}$/.test(e ?? '')) return acceptFinding(d, user, e!, AcceptBodySchema.parse(req.body ?? {}).reason);

@@ -1,7 +1,9 @@
 import type { Db } from '../store/db';
 import type { Config } from '../config';
 import { getDslChannel, listDslMembers } from '../store/conversation.repo';
-import { getTenant } from '../store/tenant.repo';
+import { getTenant, type Role } from '../store/tenant.repo';
+import { assignRoleInTab, listRoleChanges, removeRoleInTab, SINGLE_HOLDER_ROLES } from '../store/role-changes.repo';
+import { listKnownPeople } from '../store/tab-admin.repo';
 import { dslRosterSummary, listAuditRuns, listRoleHoldersWithNames } from '../store/tab-admin.repo';
 import { getFinding, listFindingsByStatus, setFindingStatus, type FindingStatus } from '../store/sharing-findings.repo';
 import { getAuditRun } from '../store/sharing-runs.repo';
@@ -44,6 +46,38 @@ const ROLE_TITLES: Record<string, string> = {
   governor: 'Governor',
 };
 
+const ROLE_REFUSALS: Record<string, string> = {
+  'set-by-configuration': 'This role is set in Jigsaw’s configuration by IT (it would come back at the next restart). Ask IT to change it there.',
+  'already-holds': 'This person already holds this role.',
+  'not-held': 'This person does not hold this role (any more).',
+  'own-admin-role': 'You cannot remove your own administrator role: ask another administrator.',
+};
+
+/**
+ * Gives or takes away a role from the tab. Admins only; the person must be known to Jigsaw
+ * (they have chatted with it, or are on the DSL roster), and every change is recorded.
+ */
+export async function changeRole(deps: TabAdminDeps, user: TabUser, input: { action: 'assign' | 'remove'; role: string; aadObjectId: string }) {
+  requireAdmin(user);
+  if (!Object.hasOwn(ROLE_TITLES, input.role)) throw new TabRefusal(400, 'invalid', 'Choose one of the roles listed.', { errors: { role: 'Choose one of the roles listed.' } });
+  const role = input.role as Role;
+  const by = { aadObjectId: user.aadObjectId, name: user.name };
+  const at = deps.now();
+  let outcome;
+  let name: string | null = null;
+  if (input.action === 'assign') {
+    const person = (await listKnownPeople(deps.db, user.tenantId)).find((p) => p.aadObjectId === input.aadObjectId.toLowerCase());
+    if (!person) throw new TabRefusal(400, 'invalid', 'Choose a person from the list.', { errors: { person: 'Choose a person from the list (people appear once they have chatted with Jigsaw).' } });
+    name = person.displayName;
+    outcome = await assignRoleInTab(deps.db, user.tenantId, role, person, by, at);
+  } else {
+    outcome = await removeRoleInTab(deps.db, user.tenantId, role, input.aadObjectId.toLowerCase(), by, at);
+  }
+  if (!outcome.ok) throw new TabRefusal(409, outcome.code, ROLE_REFUSALS[outcome.code] ?? 'Nothing was changed.');
+  const title = ROLE_TITLES[role] ?? role;
+  return { message: input.action === 'assign' ? `${name ?? 'This person'} now holds the role “${title}”. Recorded with your name.` : `The role “${title}” was taken away. Recorded with your name.` };
+}
+
 /** Who holds which role, the DSL channel and roster, and the thresholds in force. */
 export async function getAdminSettings(deps: TabAdminDeps, user: TabUser) {
   requireAdmin(user);
@@ -55,6 +89,9 @@ export async function getAdminSettings(deps: TabAdminDeps, user: TabUser) {
   const c = deps.config;
   return {
     school: { name: tenant?.schoolName ?? '', timeZone: tenant?.timeZone ?? 'Europe/London' },
+    roleChoices: Object.entries(ROLE_TITLES).map(([id, title]) => ({ id, title, single: SINGLE_HOLDER_ROLES.includes(id as Role) })),
+    people: (await listKnownPeople(deps.db, user.tenantId)).map((p) => ({ id: p.aadObjectId, title: p.displayName ?? 'Member of staff' })),
+    roleChanges: (await listRoleChanges(deps.db, user.tenantId, 20)).map((c) => ({ role: ROLE_TITLES[c.role] ?? c.role, name: c.displayName ?? 'Member of staff', change: c.change, byName: c.byName ?? '', at: c.at.toISOString() })),
     roles: holders.map((h) => ({ role: h.role, roleTitle: ROLE_TITLES[h.role] ?? h.role, name: h.displayName ?? 'Not yet known to Jigsaw', aadObjectId: h.aadObjectId, source: h.source })),
     dslChannel: channel ? { name: channel.channelName ?? 'DSL channel', registeredBy: channel.registeredBy } : undefined,
     dslMembers: members.map((m) => m.displayName),

@@ -62,3 +62,16 @@ export async function dslRosterSummary(db: Db, tenantId: string): Promise<{ memb
   const [row] = await db.query<{ members: string | number; refreshed_at: string | null }>('SELECT count(*) AS members, min(refreshed_at) AS refreshed_at FROM dsl_members WHERE tenant_id = $1', [tenantId]);
   return { members: Number(row?.members ?? 0), refreshedAt: row?.refreshed_at ? new Date(row.refreshed_at) : undefined };
 }
+
+/** People an admin can give a role to: those who have chatted with Jigsaw, and the DSL roster. */
+export async function listKnownPeople(db: Db, tenantId: string): Promise<{ aadObjectId: string; displayName: string | null }[]> {
+  const rows = await db.query<{ aad_object_id: string; display_name: string | null }>(
+    `SELECT aad_object_id, max(display_name) AS display_name FROM (
+       SELECT aad_object_id, display_name FROM personal_conversations WHERE tenant_id = $1
+       UNION ALL
+       SELECT aad_object_id, display_name FROM dsl_members WHERE tenant_id = $1
+     ) p GROUP BY aad_object_id ORDER BY max(display_name), aad_object_id LIMIT 500`,
+    [tenantId],
+  );
+  return rows.map((r) => ({ aadObjectId: r.aad_object_id, displayName: r.display_name }));
+}

@@ -41,6 +41,11 @@ export async function clearConfiguredRole(db: Db, tenantId: string, role: Role):
   await db.query(`DELETE FROM role_assignments WHERE tenant_id = $1 AND role = $2 AND source = 'config'`, [tenantId, role]);
 }
 
+/** Every holder of a role, however it was set (configuration naming a holder takes the role back). */
+export async function clearRole(db: Db, tenantId: string, role: Role): Promise<void> {
+  await db.query('DELETE FROM role_assignments WHERE tenant_id = $1 AND role = $2', [tenantId, role]);
+}
+
 export async function listRoleHolders(db: Db, tenantId: string, role: Role): Promise<string[]> {
   const rows = await db.query<{ aad_object_id: string }>(
     'SELECT aad_object_id FROM role_assignments WHERE tenant_id = $1 AND role = $2 ORDER BY created_at, aad_object_id',

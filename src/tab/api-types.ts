@@ -96,7 +96,10 @@ export interface AccessLog {
 
 export interface AdminSettings {
   school: { name: string; timeZone: string };
-  roles: { role: string; roleTitle: string; name: string; source: string }[];
+  roles: { role: string; roleTitle: string; name: string; aadObjectId: string; source: string }[];
+  roleChoices: { id: string; title: string; single: boolean }[];
+  people: { id: string; title: string }[];
+  roleChanges: { role: string; name: string; change: 'assigned' | 'removed'; byName: string; at: string }[];
   dslChannel?: { name: string; registeredBy: string };
   dslMembers: string[];
   rosterRefreshedAt?: string;

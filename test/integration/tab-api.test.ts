@@ -343,6 +343,49 @@ describe('admin', () => {
     expect((await call(await as(PEOPLE.dsl2), 'admin/settings')).status).toBe(403);
   });
 
+  it('gives and takes away roles: recorded, effective at once, configuration roles and own admin role kept', async () => {
+    const admin = await as(PEOPLE.admin);
+    await h.say(PEOPLE.dsl2, 'hello'); // known to Jigsaw once they have chatted with it
+    const settings = await call(admin, 'admin/settings');
+    expect(settings.body.people.map((p: { id: string }) => p.id)).toContain(PEOPLE.dsl2.aadObjectId);
+    expect(settings.body.roleChoices.find((r: { id: string }) => r.id === 'headteacher')).toMatchObject({ single: true });
+
+    expect((await call(await as(PEOPLE.dsl2), 'governors/report')).status).toBe(403);
+    expect((await call(await as(PEOPLE.teacher), 'admin/roles', { method: 'POST', body: { action: 'assign', role: 'governor', aadObjectId: PEOPLE.teacher.aadObjectId } })).status).toBe(403);
+    const given = await call(admin, 'admin/roles', { method: 'POST', body: { action: 'assign', role: 'governor', aadObjectId: PEOPLE.dsl2.aadObjectId } });
+    expect(given.status).toBe(200);
+    expect(given.body.message).toContain(PEOPLE.dsl2.name);
+    expect((await call(await as(PEOPLE.dsl2), 'governors/report')).status).toBe(200);
+    expect((await call(admin, 'admin/roles', { method: 'POST', body: { action: 'assign', role: 'governor', aadObjectId: PEOPLE.dsl2.aadObjectId } })).status).toBe(409);
+
+    const unknownPerson = await call(admin, 'admin/roles', { method: 'POST', body: { action: 'assign', role: 'governor', aadObjectId: '00000000-0000-4000-8000-00000000beef' } });
+    expect(unknownPerson.status).toBe(400);
+    expect(unknownPerson.body.errors.person).toBeDefined();
+    expect((await call(admin, 'admin/roles', { method: 'POST', body: { action: 'assign', role: 'toString', aadObjectId: PEOPLE.dsl2.aadObjectId } })).body.errors.role).toBeDefined();
+    // The headteacher comes from configuration: the tab cannot replace or remove them.
+    expect((await call(admin, 'admin/roles', { method: 'POST', body: { action: 'assign', role: 'headteacher', aadObjectId: PEOPLE.dsl2.aadObjectId } })).body.error).toBe('set-by-configuration');
+    expect((await call(admin, 'admin/roles', { method: 'POST', body: { action: 'remove', role: 'headteacher', aadObjectId: PEOPLE.head.aadObjectId } })).status).toBe(409);
+    // One-person roles not set in configuration pass from holder to holder.
+    expect((await call(admin, 'admin/roles', { method: 'POST', body: { action: 'assign', role: 'online_safety_lead', aadObjectId: PEOPLE.dsl2.aadObjectId } })).status).toBe(200);
+    await h.say(PEOPLE.dsl1, 'hello');
+    expect((await call(admin, 'admin/roles', { method: 'POST', body: { action: 'assign', role: 'online_safety_lead', aadObjectId: PEOPLE.dsl1.aadObjectId } })).status).toBe(200);
+    const leads = await h.db.query<{ aad_object_id: string }>("SELECT aad_object_id FROM role_assignments WHERE tenant_id = $1 AND role = 'online_safety_lead'", [SCHOOL.tenantId]);
+    expect(leads.map((r) => r.aad_object_id)).toEqual([PEOPLE.dsl1.aadObjectId]);
+
+    // An admin given in the tab can be removed, but nobody removes their own admin role.
+    expect((await call(admin, 'admin/roles', { method: 'POST', body: { action: 'assign', role: 'admin', aadObjectId: PEOPLE.dsl2.aadObjectId } })).status).toBe(200);
+    const self = await call(await as(PEOPLE.dsl2), 'admin/roles', { method: 'POST', body: { action: 'remove', role: 'admin', aadObjectId: PEOPLE.dsl2.aadObjectId } });
+    expect(self.body.error).toBe('own-admin-role');
+    expect((await call(admin, 'admin/roles', { method: 'POST', body: { action: 'remove', role: 'admin', aadObjectId: PEOPLE.dsl2.aadObjectId } })).status).toBe(200);
+    expect((await call(admin, 'admin/roles', { method: 'POST', body: { action: 'remove', role: 'governor', aadObjectId: PEOPLE.dsl2.aadObjectId } })).status).toBe(200);
+    expect((await call(await as(PEOPLE.dsl2), 'governors/report')).status).toBe(403);
+
+    const changes = (await call(admin, 'admin/settings')).body.roleChanges;
+    expect(changes.slice(0, 3).map((c: { role: string; change: string }) => `${c.change} ${c.role}`)).toEqual(['removed Governor', 'removed Administrator', 'assigned Administrator']);
+    expect(changes[0]).toMatchObject({ name: PEOPLE.dsl2.name, byName: PEOPLE.admin.name });
+    await expect(h.db.query('DELETE FROM role_changes WHERE tenant_id = $1', [SCHOOL.tenantId])).rejects.toThrow(/append-only/);
+  });
+
   it('publishes an AUP version through the same service as the CLI', async () => {
     const token = await as(PEOPLE.admin);
     const bad = await call(token, 'admin/aup/publish', { method: 'POST', body: { audience: 'staff', title: '', effectiveOn: 'soon' } });

@@ -3,12 +3,39 @@ import { Badge, Button, Input, Dialog, DialogActions, DialogBody, DialogContent,
 import { ApiError, type Api } from '../api';
 import type { AdminSettings, AupRegister, SharingAudit } from '../api-types';
 import { formatDate, formatDateTime } from '../format';
-import { Empty, ErrorBar, Loading, Section, TextField, useLoad, useStyles } from '../common';
+import { ChoiceField, Empty, ErrorBar, Loading, Section, TextField, useLoad, useStyles } from '../common';
 
-/** Roles, the DSL channel and the thresholds in force (read-only here: they come from configuration). */
+/**
+ * Roles (given and taken away here, except those set in configuration), the DSL channel and the
+ * thresholds in force (deployment settings, changed by IT in the app's configuration).
+ */
 export function AdminSettingsView({ api }: { api: Api }) {
   const s = useStyles();
-  const { data, error, loading } = useLoad<AdminSettings>(api, 'admin/settings');
+  const { data, error, loading, reload } = useLoad<AdminSettings>(api, 'admin/settings');
+  const [draft, setDraft] = useState({ role: '', person: '' });
+  const [result, setResult] = useState<{ intent: 'success' | 'error'; text: string; errors?: Record<string, string> }>();
+  const [busy, setBusy] = useState(false);
+  const change = async (body: { action: 'assign' | 'remove'; role: string; aadObjectId: string }) => {
+    setBusy(true);
+    try {
+      const res = await api<{ message: string }>('admin/roles', { method: 'POST', body });
+      setResult({ intent: 'success', text: res.message });
+      if (body.action === 'assign') setDraft({ role: '', person: '' });
+      reload();
+    } catch (e) {
+      const errors = e instanceof ApiError ? (e.body.errors as Record<string, string> | undefined) : undefined;
+      setResult({ intent: 'error', text: (e as Error).message, errors });
+    } finally {
+      setBusy(false);
+    }
+  };
+  const assign = () => {
+    const errors: Record<string, string> = {};
+    if (!draft.role) errors.role = 'Choose a role.';
+    if (!draft.person) errors.person = 'Choose a person.';
+    if (Object.keys(errors).length) return setResult({ intent: 'error', text: 'Some answers need attention.', errors });
+    void change({ action: 'assign', role: draft.role, aadObjectId: draft.person });
+  };
   return (
     <section className={s.page} aria-labelledby="settings-heading">
       <h1 className={s.heading} id="settings-heading">
@@ -21,6 +48,11 @@ export function AdminSettingsView({ api }: { api: Api }) {
           <Text className={s.muted}>
             {data.school.name} · time zone {data.school.timeZone}
           </Text>
+          {result && (
+            <MessageBar intent={result.intent}>
+              <MessageBarBody>{result.text}</MessageBarBody>
+            </MessageBar>
+          )}
           <div className={s.grid2}>
             <Section title="Roles" id="settings-roles">
               <Table aria-label="Role holders" className={s.table}>
@@ -32,15 +64,48 @@ export function AdminSettingsView({ api }: { api: Api }) {
                   </TableRow>
                 </TableHeader>
                 <TableBody>
-                  {data.roles.map((r, i) => (
-                    <TableRow key={i}>
+                  {data.roles.map((r) => (
+                    <TableRow key={`${r.role}:${r.aadObjectId}`}>
                       <TableCell>{r.roleTitle}</TableCell>
                       <TableCell>{r.name}</TableCell>
-                      <TableCell>{r.source === 'config' ? 'Configuration' : r.source}</TableCell>
+                      <TableCell>
+                        {r.source === 'config' ? (
+                          'Configuration'
+                        ) : (
+                          <div className={s.row}>
+                            <span>This tab</span>
+                            <Button size="small" disabled={busy} onClick={() => void change({ action: 'remove', role: r.role, aadObjectId: r.aadObjectId })} aria-label={`Take the role ${r.roleTitle} away from ${r.name}`}>
+                              Remove
+                            </Button>
+                          </div>
+                        )}
+                      </TableCell>
                     </TableRow>
                   ))}
                 </TableBody>
               </Table>
+              <form
+                className={s.filters}
+                aria-label="Give a role"
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  assign();
+                }}
+              >
+                <div className={s.filter}>
+                  <ChoiceField label="Role" options={data.roleChoices} value={draft.role} onChange={(role) => setDraft((d) => ({ ...d, role }))} error={result?.errors?.role} />
+                </div>
+                <div className={s.filter}>
+                  <ChoiceField label="Person" options={data.people} value={draft.person} onChange={(person) => setDraft((d) => ({ ...d, person }))} error={result?.errors?.person} />
+                </div>
+                <Button type="submit" appearance="primary" disabled={busy}>
+                  Give the role
+                </Button>
+              </form>
+              <Text className={s.caption}>
+                People appear once they have chatted with Jigsaw or are in the DSL channel. A one-person role (headteacher, chair, DPO, IT manager, online safety lead) passes from its previous holder;
+                roles set in configuration are changed by IT there.
+              </Text>
             </Section>
             <Section title="DSL team" id="settings-dsl">
               <dl className={s.dl}>
@@ -62,6 +127,23 @@ export function AdminSettingsView({ api }: { api: Api }) {
                 </div>
               ))}
             </dl>
+            <Text className={s.caption}>These are deployment settings: IT changes them in Jigsaw’s configuration (docs/admin-guide.md), so every school in a trust can be set the same way.</Text>
+          </Section>
+          <Section title="Recent role changes" id="settings-role-changes">
+            {data.roleChanges.length === 0 ? (
+              <Empty>No role has been changed in the tab.</Empty>
+            ) : (
+              <ul className={s.timeline}>
+                {data.roleChanges.map((c, i) => (
+                  <li key={i} className={s.event}>
+                    <span className={s.eventWhen}>{formatDateTime(c.at)}</span>
+                    <span>
+                      {c.role} {c.change === 'assigned' ? 'given to' : 'taken away from'} {c.name} by {c.byName}
+                    </span>
+                  </li>
+                ))}
+              </ul>
+            )}
           </Section>
         </>
       )}

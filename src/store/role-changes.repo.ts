@@ -1,0 +1,90 @@
+import type { Db } from './db';
+import type { Role } from './tenant.repo';
+
+/** Roles one person holds at a time: routing sends concerns about adults to the first holder. */
+export const SINGLE_HOLDER_ROLES: readonly Role[] = ['headteacher', 'chair', 'dpo', 'it_manager', 'online_safety_lead'];
+
+export type RoleChangeOutcome =
+  | { ok: true }
+  | { ok: false; code: 'set-by-configuration' | 'already-holds' | 'not-held' | 'own-admin-role' };
+
+export interface RoleChange {
+  role: Role;
+  aadObjectId: string;
+  displayName: string | null;
+  change: 'assigned' | 'removed';
+  byName: string | null;
+  at: Date;
+}
+
+interface Actor {
+  aadObjectId: string;
+  name: string;
+}
+
+/**
+ * Gives a role from the tab. A role held through configuration stays with configuration (it
+ * would be put back at the next start); a single-holder role passes from its previous holder.
+ * Every change is recorded in `role_changes`.
+ */
+export async function assignRoleInTab(db: Db, tenantId: string, role: Role, person: { aadObjectId: string; displayName: string | null }, by: Actor, at: Date): Promise<RoleChangeOutcome> {
+  return db.transaction(async (tx) => {
+    const holders = await tx.query<{ aad_object_id: string; source: string; display_name: string | null }>(
+      'SELECT aad_object_id, source, display_name FROM role_assignments WHERE tenant_id = $1 AND role = $2 FOR UPDATE',
+      [tenantId, role],
+    );
+    if (holders.some((h) => h.aad_object_id === person.aadObjectId)) return { ok: false, code: 'already-holds' };
+    const single = SINGLE_HOLDER_ROLES.includes(role);
+    if (single && holders.some((h) => h.source === 'config')) return { ok: false, code: 'set-by-configuration' };
+    if (single) {
+      for (const previous of holders) {
+        await tx.query('DELETE FROM role_assignments WHERE tenant_id = $1 AND role = $2 AND aad_object_id = $3', [tenantId, role, previous.aad_object_id]);
+        await recordChange(tx, tenantId, role, { aadObjectId: previous.aad_object_id, displayName: previous.display_name }, 'removed', by, at);
+      }
+    }
+    await tx.query(
+      `INSERT INTO role_assignments (tenant_id, role, aad_object_id, display_name, source, created_at) VALUES ($1, $2, $3, $4, 'tab', $5)`,
+      [tenantId, role, person.aadObjectId, person.displayName, at],
+    );
+    await recordChange(tx, tenantId, role, person, 'assigned', by, at);
+    return { ok: true };
+  });
+}
+
+/** Takes a role away in the tab; configuration's holders and one's own admin role are refused. */
+export async function removeRoleInTab(db: Db, tenantId: string, role: Role, aadObjectId: string, by: Actor, at: Date): Promise<RoleChangeOutcome> {
+  return db.transaction(async (tx) => {
+    const [holder] = await tx.query<{ source: string; display_name: string | null }>(
+      'SELECT source, display_name FROM role_assignments WHERE tenant_id = $1 AND role = $2 AND aad_object_id = $3 FOR UPDATE',
+      [tenantId, role, aadObjectId],
+    );
+    if (!holder) return { ok: false, code: 'not-held' };
+    if (holder.source === 'config') return { ok: false, code: 'set-by-configuration' };
+    if (role === 'admin' && aadObjectId === by.aadObjectId) return { ok: false, code: 'own-admin-role' };
+    await tx.query('DELETE FROM role_assignments WHERE tenant_id = $1 AND role = $2 AND aad_object_id = $3', [tenantId, role, aadObjectId]);
+    await recordChange(tx, tenantId, role, { aadObjectId, displayName: holder.display_name }, 'removed', by, at);
+    return { ok: true };
+  });
+}
+
+async function recordChange(tx: Db, tenantId: string, role: Role, person: { aadObjectId: string; displayName: string | null }, change: 'assigned' | 'removed', by: Actor, at: Date): Promise<void> {
+  await tx.query(
+    `INSERT INTO role_changes (tenant_id, role, aad_object_id, display_name, change, by_aad_id, by_name, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [tenantId, role, person.aadObjectId, person.displayName, change, by.aadObjectId, by.name, at],
+  );
+}
+
+export async function listRoleChanges(db: Db, tenantId: string, limit = 50): Promise<RoleChange[]> {
+  const rows = await db.query<Record<string, unknown>>(
+    'SELECT role, aad_object_id, display_name, change, by_name, at FROM role_changes WHERE tenant_id = $1 ORDER BY at DESC, change_id DESC LIMIT $2',
+    [tenantId, limit],
+  );
+  return rows.map((r) => ({
+    role: r.role as Role,
+    aadObjectId: r.aad_object_id as string,
+    displayName: (r.display_name as string | null) ?? null,
+    change: r.change as RoleChange['change'],
+    byName: (r.by_name as string | null) ?? null,
+    at: new Date(r.at as string),
+  }));
+}
