@@ -104,6 +104,10 @@ export async function getAdminSettings(deps: TabAdminDeps, user: TabUser) {
       { name: 'AUP reminders', value: `${c.aup.reminderDays.join(' and ')} days after sending; deadline ${c.aup.deadlineDays} days` },
       { name: 'Sharing audit', value: c.graph ? 'Connected to Microsoft Graph' : 'Not configured' },
       { name: 'Link removal (remediation)', value: c.remediation.enabled ? 'Enabled' : 'Disabled' },
+      { name: 'Governors’ report', value: `counts below ${c.reports.governorMinCount} shown as “fewer than ${c.reports.governorMinCount}”` },
+      { name: 'Concern records kept', value: `${c.retention.concernYears} years after the concern (until the pupil is 25)` },
+      { name: 'AUP records kept', value: `${c.retention.aupYears} years` },
+      { name: 'Sharing audit findings kept', value: `${c.retention.auditFindingsDays} days` },
     ],
   };
 }

@@ -22,6 +22,8 @@ describe('a governor', () => {
     // The numbers are in an accessible table behind each chart; small ones are not shown at all.
     expect(await page.getByRole('table', { name: 'Concerns by the 4Cs of online safety' }).getByRole('row', { name: /Conduct fewer than 3/ }).count()).toBe(1);
     await page.getByText(/counts from 1 to 2 are shown as “fewer than 3”/).waitFor();
+    // One concern is closed: too few to show, and not shown as 0 either.
+    expect(await page.getByRole('listitem').filter({ hasText: /closed$/ }).innerText()).toMatch(/^< 3\s+closed$/);
     expect(await seriousAxeViolations(page)).toEqual([]);
     await shoot(page, 'governor-report');
     await page.close();

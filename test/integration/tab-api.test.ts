@@ -338,7 +338,9 @@ describe('admin', () => {
     expect(settings.status).toBe(200);
     expect(settings.body.roles.map((r: { role: string }) => r.role)).toEqual(expect.arrayContaining(['admin', 'headteacher', 'chair', 'dpo', 'governor']));
     expect(settings.body.dslChannel).toMatchObject({ name: SCHOOL.dslChannel.name });
-    expect((await call(token, 'admin/sharing')).body).toMatchObject({ runs: [], findings: [] });
+    const thresholds = Object.fromEntries(settings.body.thresholds.map((t: { name: string; value: string }) => [t.name, t.value]));
+    expect(thresholds).toMatchObject({ 'Concern records kept': expect.stringContaining('25 years'), 'AUP records kept': '6 years', 'Sharing audit findings kept': '365 days', 'Pattern alert': expect.stringContaining('3 concerns') });
+    expect((await call(token, 'admin/sharing')).body).toMatchObject({ remediationEnabled: false, runs: [], findings: [] });
     expect((await call(token, 'admin/aup')).body).toMatchObject({ register: [] });
     expect((await call(await as(PEOPLE.dsl2), 'admin/settings')).status).toBe(403);
   });

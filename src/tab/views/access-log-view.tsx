@@ -1,8 +1,9 @@
-import { Badge, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text } from '@fluentui/react-components';
+import { Badge, Text } from '@fluentui/react-components';
 import type { Api } from '../api';
 import type { AccessLog } from '../api-types';
 import { formatDateTime } from '../format';
 import { Empty, ErrorBar, Loading, useLoad, useStyles } from '../common';
+import { DataTable } from '../table';
 
 const ACTIONS: Record<string, string> = { 'concern.view': "Opened a concern's details", 'pupil.chronology.view': "Opened a pupil's chronology", 'pupil.file.export': "Exported a pupil's file for a new school", 'access-log.view': 'Read the access log' };
 
@@ -23,34 +24,25 @@ export function AccessLogView({ api }: { api: Api }) {
           <Empty>Nothing has been opened yet.</Empty>
         ) : (
           <div className={s.tableCard}>
-          <Table aria-label="Access log" className={s.table}>
-            <TableHeader>
-              <TableRow>
-                <TableHeaderCell>When</TableHeaderCell>
-                <TableHeaderCell>Who</TableHeaderCell>
-                <TableHeaderCell>What</TableHeaderCell>
-                <TableHeaderCell>Concern</TableHeaderCell>
-                <TableHeaderCell>Pupil</TableHeaderCell>
-                <TableHeaderCell>Outcome</TableHeaderCell>
-              </TableRow>
-            </TableHeader>
-            <TableBody>
-              {data.entries.map((e, i) => (
-                <TableRow key={i}>
-                  <TableCell>{formatDateTime(e.at)}</TableCell>
-                  <TableCell>{e.actorName}</TableCell>
-                  <TableCell>{ACTIONS[e.action] ?? e.action}</TableCell>
-                  <TableCell>{e.reference ?? '—'}</TableCell>
-                  <TableCell>{e.pupil ?? '—'}</TableCell>
-                  <TableCell>
-                    <Badge appearance="tint" shape="rounded" color={e.outcome === 'allowed' ? 'success' : 'danger'}>
-                      {e.outcome === 'allowed' ? 'Allowed' : 'Refused'}
-                    </Badge>
-                  </TableCell>
-                </TableRow>
-              ))}
-            </TableBody>
-          </Table>
+          <DataTable
+            label="Access log"
+            rows={data.entries}
+            columns={[
+              { header: 'When', cell: (e) => formatDateTime(e.at) },
+              { header: 'Who', cell: (e) => e.actorName },
+              { header: 'What', cell: (e) => ACTIONS[e.action] ?? e.action },
+              { header: 'Concern', cell: (e) => e.reference ?? '—' },
+              { header: 'Pupil', cell: (e) => e.pupil ?? '—' },
+              {
+                header: 'Outcome',
+                cell: (e) => (
+                  <Badge appearance="tint" shape="rounded" color={e.outcome === 'allowed' ? 'success' : 'danger'}>
+                    {e.outcome === 'allowed' ? 'Allowed' : 'Refused'}
+                  </Badge>
+                ),
+              },
+            ]}
+          />
           </div>
         ))}
     </section>

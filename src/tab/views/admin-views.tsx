@@ -1,9 +1,10 @@
 import { useState } from 'react';
-import { Badge, Button, Input, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, Field, MessageBar, MessageBarBody, Select, Textarea, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text } from '@fluentui/react-components';
+import { Badge, Button, Input, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, Field, MessageBar, MessageBarBody, Select, Textarea, Text } from '@fluentui/react-components';
 import { ApiError, type Api } from '../api';
 import type { AdminSettings, AupRegister, SharingAudit } from '../api-types';
 import { formatDate, formatDateTime } from '../format';
 import { ChoiceField, Empty, ErrorBar, Loading, Section, TextField, useLoad, useStyles } from '../common';
+import { DataTable } from '../table';
 
 /**
  * Roles (given and taken away here, except those set in configuration), the DSL channel and the
@@ -55,35 +56,29 @@ export function AdminSettingsView({ api }: { api: Api }) {
           )}
           <div className={s.grid2}>
             <Section title="Roles" id="settings-roles">
-              <Table aria-label="Role holders" className={s.table}>
-                <TableHeader>
-                  <TableRow>
-                    <TableHeaderCell>Role</TableHeaderCell>
-                    <TableHeaderCell>Person</TableHeaderCell>
-                    <TableHeaderCell>Set by</TableHeaderCell>
-                  </TableRow>
-                </TableHeader>
-                <TableBody>
-                  {data.roles.map((r) => (
-                    <TableRow key={`${r.role}:${r.aadObjectId}`}>
-                      <TableCell>{r.roleTitle}</TableCell>
-                      <TableCell>{r.name}</TableCell>
-                      <TableCell>
-                        {r.source === 'config' ? (
-                          'Configuration'
-                        ) : (
-                          <div className={s.row}>
-                            <span>This tab</span>
-                            <Button size="small" disabled={busy} onClick={() => void change({ action: 'remove', role: r.role, aadObjectId: r.aadObjectId })} aria-label={`Take the role ${r.roleTitle} away from ${r.name}`}>
-                              Remove
-                            </Button>
-                          </div>
-                        )}
-                      </TableCell>
-                    </TableRow>
-                  ))}
-                </TableBody>
-              </Table>
+              <DataTable
+                label="Role holders"
+                rows={data.roles}
+                rowKey={(r) => `${r.role}:${r.aadObjectId}`}
+                columns={[
+                  { header: 'Role', cell: (r) => r.roleTitle },
+                  { header: 'Person', cell: (r) => r.name },
+                  {
+                    header: 'Set by',
+                    cell: (r) =>
+                      r.source === 'config' ? (
+                        'Configuration'
+                      ) : (
+                        <div className={s.row}>
+                          <span>This tab</span>
+                          <Button size="small" disabled={busy} onClick={() => void change({ action: 'remove', role: r.role, aadObjectId: r.aadObjectId })} aria-label={`Take the role ${r.roleTitle} away from ${r.name}`}>
+                            Remove
+                          </Button>
+                        </div>
+                      ),
+                  },
+                ]}
+              />
               <form
                 className={s.filters}
                 aria-label="Give a role"
@@ -271,42 +266,31 @@ export function SharingAuditView({ api }: { api: Api }) {
             {data.runs.length === 0 ? (
               <Empty>No audit has run yet. Run one with “jigsaw audit-sharing”.</Empty>
             ) : (
-              <Table aria-label="Audit runs" className={s.table}>
-                <TableHeader>
-                  <TableRow>
-                    <TableHeaderCell>Started</TableHeaderCell>
-                    <TableHeaderCell>Mode</TableHeaderCell>
-                    <TableHeaderCell>Status</TableHeaderCell>
-                    <TableHeaderCell>Drives</TableHeaderCell>
-                    <TableHeaderCell>Items</TableHeaderCell>
-                    <TableHeaderCell>Findings</TableHeaderCell>
-                    <TableHeaderCell>Failures</TableHeaderCell>
-                    <TableHeaderCell>Owners</TableHeaderCell>
-                  </TableRow>
-                </TableHeader>
-                <TableBody>
-                  {data.runs.map((r) => (
-                    <TableRow key={r.runId}>
-                      <TableCell>{formatDateTime(r.startedAt)}</TableCell>
-                      <TableCell>{r.mode}</TableCell>
-                      <TableCell>{r.status}</TableCell>
-                      <TableCell>{r.stats.drives?.toLocaleString('en-GB') ?? '—'}</TableCell>
-                      <TableCell>{r.stats.items?.toLocaleString('en-GB') ?? '—'}</TableCell>
-                      <TableCell>{r.findingsSeen}</TableCell>
-                      <TableCell>{r.failureCount}</TableCell>
-                      <TableCell>
-                        {r.status === 'completed' && r.findingsSeen > 0 ? (
-                          <Button size="small" onClick={() => void notify(r.runId)} aria-label={`Notify owners of the findings of the run started ${formatDateTime(r.startedAt)}`}>
-                            Notify owners
-                          </Button>
-                        ) : (
-                          '—'
-                        )}
-                      </TableCell>
-                    </TableRow>
-                  ))}
-                </TableBody>
-              </Table>
+              <DataTable
+                label="Audit runs"
+                rows={data.runs}
+                rowKey={(r) => r.runId}
+                columns={[
+                  { header: 'Started', cell: (r) => formatDateTime(r.startedAt) },
+                  { header: 'Mode', cell: (r) => r.mode },
+                  { header: 'Status', cell: (r) => r.status },
+                  { header: 'Drives', cell: (r) => r.stats.drives?.toLocaleString('en-GB') ?? '—' },
+                  { header: 'Items', cell: (r) => r.stats.items?.toLocaleString('en-GB') ?? '—' },
+                  { header: 'Findings', cell: (r) => r.findingsSeen },
+                  { header: 'Failures', cell: (r) => r.failureCount },
+                  {
+                    header: 'Owners',
+                    cell: (r) =>
+                      r.status === 'completed' && r.findingsSeen > 0 ? (
+                        <Button size="small" onClick={() => void notify(r.runId)} aria-label={`Notify owners of the findings of the run started ${formatDateTime(r.startedAt)}`}>
+                          Notify owners
+                        </Button>
+                      ) : (
+                        '—'
+                      ),
+                  },
+                ]}
+              />
             )}
           </Section>
           <Section title="Findings" id="audit-findings">
@@ -339,56 +323,59 @@ export function SharingAuditView({ api }: { api: Api }) {
             {data.findings.length === 0 ? (
               <Empty>No findings match.</Empty>
             ) : (
-              <Table aria-label="Findings" className={s.table}>
-                <TableHeader>
-                  <TableRow>
-                    <TableHeaderCell>Item</TableHeaderCell>
-                    <TableHeaderCell>Shared with</TableHeaderCell>
-                    <TableHeaderCell>Severity</TableHeaderCell>
-                    <TableHeaderCell>Pupil data</TableHeaderCell>
-                    <TableHeaderCell>Owner</TableHeaderCell>
-                    <TableHeaderCell>Last seen</TableHeaderCell>
-                    <TableHeaderCell>Action</TableHeaderCell>
-                  </TableRow>
-                </TableHeader>
-                <TableBody>
-                  {data.findings.map((f) => (
-                    <TableRow key={f.findingId}>
-                      <TableCell>
+              <DataTable
+                label="Findings"
+                rows={data.findings}
+                rowKey={(f) => f.findingId}
+                columns={[
+                  {
+                    header: 'Item',
+                    cell: (f) => (
+                      <>
                         {f.path}
                         {f.exposedDescendants > 0 ? ` (+${f.exposedDescendants} inside)` : ''}
-                      </TableCell>
-                      <TableCell>
+                      </>
+                    ),
+                  },
+                  {
+                    header: 'Shared with',
+                    cell: (f) => (
+                      <>
                         {SCOPES[f.scope] ?? f.scope} · {f.linkType === 'edit' ? 'can edit' : f.linkType === 'view' ? 'can view' : f.linkType}
-                      </TableCell>
-                      <TableCell>
-                        <Badge appearance="tint" shape="rounded" color={SEVERITY_COLOURS[f.severity] ?? 'informative'}>
-                          {f.severity[0]!.toUpperCase() + f.severity.slice(1)}
-                        </Badge>
-                      </TableCell>
-                      <TableCell>{f.pupilDataLikely ? 'Likely' : '—'}</TableCell>
-                      <TableCell>{f.ownerName ?? '—'}</TableCell>
-                      <TableCell>{formatDate(f.lastSeenAt)}</TableCell>
-                      <TableCell>
-                        {f.status === 'open' ? (
-                          <div className={s.row}>
-                            {data.remediationEnabled && (
-                              <Button size="small" onClick={() => setRemoving({ findingId: f.findingId, name: f.name, scope: f.scope })} aria-label={`Remove the link on ${f.name}`}>
-                                Remove link…
-                              </Button>
-                            )}
-                            <Button size="small" onClick={() => (setReason(''), setReasonError(undefined), setAccepting({ findingId: f.findingId, name: f.name }))} aria-label={`Accept the link on ${f.name} with a reason`}>
-                              Accept…
+                      </>
+                    ),
+                  },
+                  {
+                    header: 'Severity',
+                    cell: (f) => (
+                      <Badge appearance="tint" shape="rounded" color={SEVERITY_COLOURS[f.severity] ?? 'informative'}>
+                        {f.severity[0]!.toUpperCase() + f.severity.slice(1)}
+                      </Badge>
+                    ),
+                  },
+                  { header: 'Pupil data', cell: (f) => (f.pupilDataLikely ? 'Likely' : '—') },
+                  { header: 'Owner', cell: (f) => f.ownerName ?? '—' },
+                  { header: 'Last seen', cell: (f) => formatDate(f.lastSeenAt) },
+                  {
+                    header: 'Action',
+                    cell: (f) =>
+                      f.status === 'open' ? (
+                        <div className={s.row}>
+                          {data.remediationEnabled && (
+                            <Button size="small" onClick={() => setRemoving({ findingId: f.findingId, name: f.name, scope: f.scope })} aria-label={`Remove the link on ${f.name}`}>
+                              Remove link…
                             </Button>
-                          </div>
-                        ) : (
-                          f.statusReason ?? '—'
-                        )}
-                      </TableCell>
-                    </TableRow>
-                  ))}
-                </TableBody>
-              </Table>
+                          )}
+                          <Button size="small" onClick={() => (setReason(''), setReasonError(undefined), setAccepting({ findingId: f.findingId, name: f.name }))} aria-label={`Accept the link on ${f.name} with a reason`}>
+                            Accept…
+                          </Button>
+                        </div>
+                      ) : (
+                        f.statusReason ?? '—'
+                      ),
+                  },
+                ]}
+              />
             )}
           </Section>
         </>
@@ -444,30 +431,25 @@ export function AupRegisterView({ api }: { api: Api }) {
             {data.versions.length === 0 ? (
               <Empty>No policy has been published yet. Publish one with “jigsaw aup publish”.</Empty>
             ) : (
-              <Table aria-label="Published AUP versions" className={s.table}>
-                <TableHeader>
-                  <TableRow>
-                    <TableHeaderCell>Audience</TableHeaderCell>
-                    <TableHeaderCell>Policy</TableHeaderCell>
-                    <TableHeaderCell>Published</TableHeaderCell>
-                    <TableHeaderCell>Sent</TableHeaderCell>
-                    <TableHeaderCell>Failed</TableHeaderCell>
-                  </TableRow>
-                </TableHeader>
-                <TableBody>
-                  {data.versions.map((v) => (
-                    <TableRow key={v.audience}>
-                      <TableCell>{v.audienceTitle}</TableCell>
-                      <TableCell>
+              <DataTable
+                label="Published AUP versions"
+                rows={data.versions}
+                rowKey={(v) => v.audience}
+                columns={[
+                  { header: 'Audience', cell: (v) => v.audienceTitle },
+                  {
+                    header: 'Policy',
+                    cell: (v) => (
+                      <>
                         {v.title} (version {v.versionNumber})
-                      </TableCell>
-                      <TableCell>{formatDate(v.publishedAt)}</TableCell>
-                      <TableCell>{v.sends.sent ?? 0}</TableCell>
-                      <TableCell>{v.sends.failed ?? 0}</TableCell>
-                    </TableRow>
-                  ))}
-                </TableBody>
-              </Table>
+                      </>
+                    ),
+                  },
+                  { header: 'Published', cell: (v) => formatDate(v.publishedAt) },
+                  { header: 'Sent', cell: (v) => v.sends.sent ?? 0 },
+                  { header: 'Failed', cell: (v) => v.sends.failed ?? 0 },
+                ]}
+              />
             )}
           </Section>
           <Section title="Publish a new version" id="aup-publish">
@@ -525,30 +507,18 @@ export function AupRegisterView({ api }: { api: Api }) {
             {data.register.length === 0 ? (
               <Empty>Nobody is on the register yet.</Empty>
             ) : (
-              <Table aria-label="AUP register" className={s.table}>
-                <TableHeader>
-                  <TableRow>
-                    <TableHeaderCell>Name</TableHeaderCell>
-                    <TableHeaderCell>Audience</TableHeaderCell>
-                    <TableHeaderCell>Status</TableHeaderCell>
-                    <TableHeaderCell>Agreed</TableHeaderCell>
-                    <TableHeaderCell>Expires</TableHeaderCell>
-                    <TableHeaderCell>How</TableHeaderCell>
-                  </TableRow>
-                </TableHeader>
-                <TableBody>
-                  {data.register.map((r, i) => (
-                    <TableRow key={i}>
-                      <TableCell>{r.name}</TableCell>
-                      <TableCell>{r.audienceTitle}</TableCell>
-                      <TableCell>{AUP_STATUS[r.status] ?? r.status}</TableCell>
-                      <TableCell>{r.acknowledgedAt ? `${formatDate(r.acknowledgedAt)} (v${r.acknowledgedVersion})` : '—'}</TableCell>
-                      <TableCell>{formatDate(r.expiresAt)}</TableCell>
-                      <TableCell>{r.method ? (METHODS[r.method] ?? r.method) : '—'}</TableCell>
-                    </TableRow>
-                  ))}
-                </TableBody>
-              </Table>
+              <DataTable
+                label="AUP register"
+                rows={data.register}
+                columns={[
+                  { header: 'Name', cell: (r) => r.name },
+                  { header: 'Audience', cell: (r) => r.audienceTitle },
+                  { header: 'Status', cell: (r) => AUP_STATUS[r.status] ?? r.status },
+                  { header: 'Agreed', cell: (r) => (r.acknowledgedAt ? `${formatDate(r.acknowledgedAt)} (v${r.acknowledgedVersion})` : '—') },
+                  { header: 'Expires', cell: (r) => formatDate(r.expiresAt) },
+                  { header: 'How', cell: (r) => (r.method ? (METHODS[r.method] ?? r.method) : '—') },
+                ]}
+              />
             )}
           </Section>
         </>

@@ -1,9 +1,10 @@
-import { Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text } from '@fluentui/react-components';
+import { Text } from '@fluentui/react-components';
 import type { Api } from '../api';
 import type { GovernorReport } from '../api-types';
 import { formatDate } from '../format';
 import { BarChart } from '../charts';
 import { ErrorBar, Loading, Section, useLoad, useStyles } from '../common';
+import { DataTable } from '../table';
 
 const AUDIENCES: Record<string, string> = {
   staff: 'Staff',
@@ -27,6 +28,12 @@ function minutes(m?: number): string {
 /** A figure, or "fewer than N" when it is too small to show. */
 function few(n: number | null, min: number): string {
   return n === null ? `< ${min}` : String(n);
+}
+
+/** Closed concerns: null when the count is suppressed (not zero). */
+function closedCount(data: GovernorReport): number | null {
+  const row = data.byStatus.find((r) => r.key === 'closed');
+  return row ? row.count : 0;
 }
 
 /** A share of acknowledged concerns; a dash when either figure is hidden or there is none. */
@@ -65,7 +72,7 @@ export function GovernorsView({ api }: { api: Api }) {
               <Text className={s.muted}>acknowledged within 15 minutes</Text>
             </div>
             <div className={s.stat} role="listitem">
-              <span className={s.statValue}>{few(data.byStatus.find((r) => r.key === 'closed')?.count ?? 0, data.minCount)}</span>
+              <span className={s.statValue}>{few(closedCount(data), data.minCount)}</span>
               <Text className={s.muted}>closed</Text>
             </div>
           </div>
@@ -85,30 +92,19 @@ export function GovernorsView({ api }: { api: Api }) {
           </Section>
           {data.aup.length > 0 && (
             <Section title="Acceptable use policies" id="gov-aup">
-              <Table aria-label="Acceptable use policy acknowledgements" className={s.table}>
-                <TableHeader>
-                  <TableRow>
-                    <TableHeaderCell>Audience</TableHeaderCell>
-                    <TableHeaderCell>Version</TableHeaderCell>
-                    <TableHeaderCell>Agreed</TableHeaderCell>
-                    <TableHeaderCell>Waiting</TableHeaderCell>
-                    <TableHeaderCell>Expired</TableHeaderCell>
-                    <TableHeaderCell>Not yet asked</TableHeaderCell>
-                  </TableRow>
-                </TableHeader>
-                <TableBody>
-                  {data.aup.map((a) => (
-                    <TableRow key={a.audience}>
-                      <TableCell>{AUDIENCES[a.audience] ?? a.audience}</TableCell>
-                      <TableCell>{a.versionNumber}</TableCell>
-                      <TableCell>{a.current}</TableCell>
-                      <TableCell>{a.outstanding}</TableCell>
-                      <TableCell>{a.expired}</TableCell>
-                      <TableCell>{a.neverAsked}</TableCell>
-                    </TableRow>
-                  ))}
-                </TableBody>
-              </Table>
+              <DataTable
+                label="Acceptable use policy acknowledgements"
+                rows={data.aup}
+                rowKey={(a) => a.audience}
+                columns={[
+                  { header: 'Audience', cell: (a) => AUDIENCES[a.audience] ?? a.audience },
+                  { header: 'Version', cell: (a) => a.versionNumber },
+                  { header: 'Agreed', cell: (a) => a.current },
+                  { header: 'Waiting', cell: (a) => a.outstanding },
+                  { header: 'Expired', cell: (a) => a.expired },
+                  { header: 'Not yet asked', cell: (a) => a.neverAsked },
+                ]}
+              />
             </Section>
           )}
         </>

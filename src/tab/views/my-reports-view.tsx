@@ -1,8 +1,9 @@
-import { Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text } from '@fluentui/react-components';
+import { Text } from '@fluentui/react-components';
 import type { Api } from '../api';
 import type { MyReports } from '../api-types';
 import { formatDate, formatDateTime } from '../format';
 import { Empty, ErrorBar, Loading, Section, StatusBadge, useLoad, useStyles } from '../common';
+import { DataTable } from '../table';
 
 const AUP_STATUS: Record<string, string> = { current: 'Agreed', expired: 'Needs renewing', outstanding: 'Waiting for you', 'never-asked': 'Not yet sent to you' };
 
@@ -24,55 +25,46 @@ export function MyReportsView({ api }: { api: Api }) {
             {data.reports.length === 0 ? (
               <Empty>You have not reported any concerns.</Empty>
             ) : (
-              <Table aria-label="Concerns I reported" className={s.table}>
-                <TableHeader>
-                  <TableRow>
-                    <TableHeaderCell>Reference</TableHeaderCell>
-                    <TableHeaderCell>Reported</TableHeaderCell>
-                    <TableHeaderCell>Status</TableHeaderCell>
-                  </TableRow>
-                </TableHeader>
-                <TableBody>
-                  {data.reports.map((r) => (
-                    <TableRow key={r.reference}>
-                      <TableCell>{r.reference}</TableCell>
-                      <TableCell>{formatDateTime(r.createdAt)}</TableCell>
-                      <TableCell>
-                        <div className={s.row}>
-                          <StatusBadge status={r.status} />
-                          <Text>{r.statusText}</Text>
-                        </div>
-                      </TableCell>
-                    </TableRow>
-                  ))}
-                </TableBody>
-              </Table>
+              <DataTable
+                label="Concerns I reported"
+                rows={data.reports}
+                rowKey={(r) => r.reference}
+                columns={[
+                  { header: 'Reference', cell: (r) => r.reference },
+                  { header: 'Reported', cell: (r) => formatDateTime(r.createdAt) },
+                  {
+                    header: 'Status',
+                    cell: (r) => (
+                      <div className={s.row}>
+                        <StatusBadge status={r.status} />
+                        <Text>{r.statusText}</Text>
+                      </div>
+                    ),
+                  },
+                ]}
+              />
             )}
           </Section>
           {data.aups.length > 0 && (
             <Section title="Acceptable use policies" id="mine-aups-heading">
-              <Table aria-label="My acceptable use policies" className={s.table}>
-                <TableHeader>
-                  <TableRow>
-                    <TableHeaderCell>Policy</TableHeaderCell>
-                    <TableHeaderCell>Status</TableHeaderCell>
-                    <TableHeaderCell>Agreed</TableHeaderCell>
-                    <TableHeaderCell>Renew by</TableHeaderCell>
-                  </TableRow>
-                </TableHeader>
-                <TableBody>
-                  {data.aups.map((a) => (
-                    <TableRow key={a.title}>
-                      <TableCell>
+              <DataTable
+                label="My acceptable use policies"
+                rows={data.aups}
+                rowKey={(a) => a.title}
+                columns={[
+                  {
+                    header: 'Policy',
+                    cell: (a) => (
+                      <>
                         {a.title} (version {a.versionNumber})
-                      </TableCell>
-                      <TableCell>{AUP_STATUS[a.status] ?? a.status}</TableCell>
-                      <TableCell>{formatDate(a.acknowledgedAt)}</TableCell>
-                      <TableCell>{formatDate(a.expiresAt)}</TableCell>
-                    </TableRow>
-                  ))}
-                </TableBody>
-              </Table>
+                      </>
+                    ),
+                  },
+                  { header: 'Status', cell: (a) => AUP_STATUS[a.status] ?? a.status },
+                  { header: 'Agreed', cell: (a) => formatDate(a.acknowledgedAt) },
+                  { header: 'Renew by', cell: (a) => formatDate(a.expiresAt) },
+                ]}
+              />
             </Section>
           )}
         </>

@@ -1,10 +1,11 @@
 import { useState } from 'react';
-import { Button, Field, Input, MessageBar, MessageBarBody, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text } from '@fluentui/react-components';
+import { Button, Field, Input, MessageBar, MessageBarBody, Text } from '@fluentui/react-components';
 import { ApiError, downloadFile, type Api } from '../api';
 import type { Host } from '../host';
 import { formatDateTime } from '../format';
 import type { PupilChronology, QueueItem } from '../api-types';
 import { ErrorBar, Loading, Section, useLoad, useStyles } from '../common';
+import { DataTable } from '../table';
 import { ConcernTable } from './queue-view';
 import { Chronology } from './concern-detail-view';
 
@@ -109,34 +110,27 @@ function TransferSection({ api, host, base }: { api: Api; host: Host; base: stri
         </Button>
       </form>
       {data && data.transfers.length > 0 && (
-        <Table aria-label="Transfers of this file" className={s.table}>
-          <TableHeader>
-            <TableRow>
-              <TableHeaderCell>Exported</TableHeaderCell>
-              <TableHeaderCell>To</TableHeaderCell>
-              <TableHeaderCell>By</TableHeaderCell>
-              <TableHeaderCell>Receipt</TableHeaderCell>
-            </TableRow>
-          </TableHeader>
-          <TableBody>
-            {data.transfers.map((t) => (
-              <TableRow key={t.transferId}>
-                <TableCell>{formatDateTime(t.exportedAt)}</TableCell>
-                <TableCell>{t.destinationSchool}</TableCell>
-                <TableCell>{t.exportedByName}</TableCell>
-                <TableCell>
-                  {t.receiptConfirmedAt ? (
-                    `Confirmed ${formatDateTime(t.receiptConfirmedAt)}`
-                  ) : (
-                    <Button size="small" onClick={() => void confirm(t.transferId)} aria-label={`Record that ${t.destinationSchool} confirmed receipt`}>
-                      Record receipt
-                    </Button>
-                  )}
-                </TableCell>
-              </TableRow>
-            ))}
-          </TableBody>
-        </Table>
+        <DataTable
+          label="Transfers of this file"
+          rows={data.transfers}
+          rowKey={(t) => t.transferId}
+          columns={[
+            { header: 'Exported', cell: (t) => formatDateTime(t.exportedAt) },
+            { header: 'To', cell: (t) => t.destinationSchool },
+            { header: 'By', cell: (t) => t.exportedByName },
+            {
+              header: 'Receipt',
+              cell: (t) =>
+                t.receiptConfirmedAt ? (
+                  `Confirmed ${formatDateTime(t.receiptConfirmedAt)}`
+                ) : (
+                  <Button size="small" onClick={() => void confirm(t.transferId)} aria-label={`Record that ${t.destinationSchool} confirmed receipt`}>
+                    Record receipt
+                  </Button>
+                ),
+            },
+          ]}
+        />
       )}
     </Section>
   );

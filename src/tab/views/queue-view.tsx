@@ -1,9 +1,10 @@
 import { useMemo, useState } from 'react';
-import { Button, Field, Input, Link, Select, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text } from '@fluentui/react-components';
+import { Button, Field, Input, Link, Select, Text } from '@fluentui/react-components';
 import type { Api } from '../api';
 import type { QueueItem, QueueResponse } from '../api-types';
 import { age, formatDateTime } from '../format';
 import { Empty, ErrorBar, Loading, StatusBadge, UrgencyBadge, useLoad, useStyles } from '../common';
+import { DataTable } from '../table';
 
 const CATEGORIES: [string, string][] = [
   ['harmful-content', 'Harmful content'],
@@ -159,43 +160,36 @@ export function ConcernTable({ items, title, onOpen, framed = true }: { items: Q
   const s = useStyles();
   return (
     <div className={framed ? s.tableCard : s.tableBare}>
-      <Table aria-label={title} className={s.table} size="medium">
-        <TableHeader>
-          <TableRow>
-            <TableHeaderCell>Reference</TableHeaderCell>
-            <TableHeaderCell>Received</TableHeaderCell>
-            <TableHeaderCell>Pupils</TableHeaderCell>
-            <TableHeaderCell>Category</TableHeaderCell>
-            <TableHeaderCell>Urgency</TableHeaderCell>
-            <TableHeaderCell>Status</TableHeaderCell>
-            <TableHeaderCell>Owner</TableHeaderCell>
-          </TableRow>
-        </TableHeader>
-        <TableBody>
-          {items.map((c) => (
-            <TableRow key={c.concernId}>
-              <TableCell>
-                <Link onClick={() => onOpen(c)} aria-label={`Open concern ${c.reference}`}>
-                  {c.reference}
-                </Link>
-              </TableCell>
-              <TableCell>
+      <DataTable
+        label={title}
+        size="medium"
+        rows={items}
+        rowKey={(c) => c.concernId}
+        columns={[
+          {
+            header: 'Reference',
+            cell: (c) => (
+              <Link onClick={() => onOpen(c)} aria-label={`Open concern ${c.reference}`}>
+                {c.reference}
+              </Link>
+            ),
+          },
+          {
+            header: 'Received',
+            cell: (c) => (
+              <>
                 <div className={s.nowrap}>{formatDateTime(c.createdAt)}</div>
                 <div className={s.caption}>{age(c.createdAt)} ago</div>
-              </TableCell>
-              <TableCell>{c.pupils.join(', ') || '—'}</TableCell>
-              <TableCell>{c.categoryTitle}</TableCell>
-              <TableCell>
-                <UrgencyBadge urgency={c.urgency} />
-              </TableCell>
-              <TableCell>
-                <StatusBadge status={c.status} />
-              </TableCell>
-              <TableCell>{c.ownerName ?? <span className={s.muted}>Nobody yet</span>}</TableCell>
-            </TableRow>
-          ))}
-        </TableBody>
-      </Table>
+              </>
+            ),
+          },
+          { header: 'Pupils', cell: (c) => c.pupils.join(', ') || '—' },
+          { header: 'Category', cell: (c) => c.categoryTitle },
+          { header: 'Urgency', cell: (c) => <UrgencyBadge urgency={c.urgency} /> },
+          { header: 'Status', cell: (c) => <StatusBadge status={c.status} /> },
+          { header: 'Owner', cell: (c) => c.ownerName ?? <span className={s.muted}>Nobody yet</span> },
+        ]}
+      />
     </div>
   );
 }

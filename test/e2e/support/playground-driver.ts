@@ -21,6 +21,9 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
   '--no-first-run',
+  // The browser's own locale decides how <input type="date"> is shown (dd/mm/yyyy for en-GB),
+  // as a UK school's Teams client would; the context's `locale` only sets navigator.language.
+  '--lang=en-GB',
 ];
 
 const DEFAULT_TIMEOUT = 15_000;
