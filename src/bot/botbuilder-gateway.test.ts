@@ -18,6 +18,7 @@ describe('toDeliveryError', () => {
 
   it('flags 403 and 404 as needing someone to act', () => {
     expect(toDeliveryError({ statusCode: 403, message: 'BotNotInConversationRoster' }).needsAttention).toBe(true);
+    expect(toDeliveryError({ statusCode: 413, message: 'Message size too big' }).needsAttention).toBe(true); // a card over 28 KB never gets smaller by retrying
     expect(toDeliveryError({ statusCode: 503, message: 'busy' }).needsAttention).toBe(false);
   });
 });

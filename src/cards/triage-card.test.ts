@@ -6,6 +6,7 @@ import {
   buildConcernUnavailableCard,
   buildEscalationNoticeCard,
   buildPatternAlertCard,
+  buildPupilConcernsCard,
   buildReadOnlyConcernCard,
   buildReporterFeedbackCard,
   buildTriageActionCard,
@@ -134,5 +135,27 @@ describe('triage cards', () => {
     const card = buildPatternAlertCard({ pupilName: 'Zoe Brown', references: ['C-2026-00001', 'C-2026-00007', 'C-2026-00042'], windowDays: 30 });
     expect(adaptiveCardProblems(card)).toEqual([]);
     expect(cardText(card)).toContain('C-2026-00001, C-2026-00007, C-2026-00042');
+  });
+
+  it('names at most 25 concerns (the newest), so a long history stays under Teams\' 28 KB', () => {
+    const references = Array.from({ length: 2000 }, (_, i) => `C-2026-${String(2000 - i).padStart(5, '0')}`);
+    const card = buildPatternAlertCard({ pupilName: 'Zoe Brown', references, windowDays: 30 });
+    expect(adaptiveCardProblems(card)).toEqual([]);
+    expect(JSON.stringify(card).length).toBeLessThan(28 * 1024);
+    expect(cardText(card)).toContain('Pattern: 2000 concerns');
+    expect(cardText(card)).toContain('C-2026-01976, C-2026-01977');
+    expect(cardText(card)).toContain('C-2026-02000');
+    expect(cardText(card)).not.toContain('C-2026-01975');
+    expect(cardText(card)).toContain('And 1975 earlier');
+  });
+
+  it("the pupil view shows the newest 25 of a long history and points to the tab", () => {
+    const concerns = Array.from({ length: 300 }, (_, i) => ({ reference: `C-2026-${String(i + 1).padStart(5, '0')}`, category: 'online-bullying' as const, status: 'closed' as const, receivedAt: '1 Oct 2026, 09:00', ownerName: 'Dana Lead' }));
+    const card = buildPupilConcernsCard({ pupilName: 'Zoe Brown', concerns });
+    expect(adaptiveCardProblems(card)).toEqual([]);
+    expect(JSON.stringify(card).length).toBeLessThan(28 * 1024);
+    expect(cardText(card)).toContain('300 concerns; the newest 25');
+    expect(cardText(card)).toContain('C-2026-00276');
+    expect(cardText(card)).not.toContain('C-2026-00275');
   });
 });

@@ -425,11 +425,22 @@ export function buildEscalationNoticeCard(view: { reference: string; category: C
 }
 
 /** To the DSL channel when a pupil reaches the pattern threshold: the jigsaw pieces together. */
+/**
+ * A card names at most this many concerns: Teams refuses a message over 28 KB (HTTP 413), and a
+ * pupil with a long history must not turn an alert into one that can never be delivered.
+ */
+export const MAX_CONCERNS_ON_A_CARD = 25;
+
 export function buildPatternAlertCard(view: { pupilName: string; references: string[]; windowDays: number }): AdaptiveCard {
+  // References sort in the order they were given (C-YYYY-NNNNN); the newest are shown.
+  const sorted = [...view.references].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  const shown = sorted.slice(-MAX_CONCERNS_ON_A_CARD);
+  const earlier = sorted.length - shown.length;
   return card([
     notice(`Pattern: ${view.references.length} concerns about one pupil in ${view.windowDays} days`, 'Several low-level concerns can add up to a safeguarding concern. Review them together.', 'warning'),
     field('Pupil', view.pupilName),
-    field('Concerns', view.references.join(', ')),
+    field(earlier ? `Newest ${shown.length} concerns` : 'Concerns', shown.join(', ')),
+    ...(earlier ? [text(`And ${earlier} earlier: the pupil's whole chronology is in the Jigsaw tab.`, { isSubtle: true, size: 'Small' })] : []),
   ]);
 }
 
@@ -441,8 +452,10 @@ export function buildPupilConcernsCard(view: { pupilName: string; concerns: { re
     body.push(text('No concern is linked to this pupil. Names are matched whatever their order, case or accents; check the spelling.'));
     return card(body);
   }
-  body.push(text(`${view.concerns.length} concern${view.concerns.length === 1 ? '' : 's'}, oldest first:`, { spacing: 'Medium' }));
-  for (const c of view.concerns) {
+  const shown = view.concerns.slice(-MAX_CONCERNS_ON_A_CARD);
+  const total = `${view.concerns.length} concern${view.concerns.length === 1 ? '' : 's'}`;
+  body.push(text(shown.length < view.concerns.length ? `${total}; the newest ${shown.length}, oldest first (the whole chronology is in the Jigsaw tab):` : `${total}, oldest first:`, { spacing: 'Medium' }));
+  for (const c of shown) {
     body.push({
       type: 'Container',
       separator: true,

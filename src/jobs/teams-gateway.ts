@@ -56,8 +56,8 @@ export class DeliveryError extends Error {
     return this.status === 429;
   }
 
-  /** Failures that more retries will not fix without someone changing something. */
+  /** Failures that more retries will not fix without someone changing something (413: a card over 28 KB). */
   get needsAttention(): boolean {
-    return this.status !== undefined && [400, 401, 403, 404].includes(this.status);
+    return this.status !== undefined && [400, 401, 403, 404, 413].includes(this.status);
   }
 }
