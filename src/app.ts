@@ -19,6 +19,7 @@ import type { AppInstaller } from './domain/aup/ports';
 import { Scheduler } from './jobs/scheduler';
 import { TriageFeature } from './bot/features/triage-feature';
 import { createSharingAuditFeature } from './bot/features/sharing-audit-feature';
+import { ScheduledSharingAudit } from './jobs/sharing-audit/scheduled-audit';
 import { connectSharingAudit, lazySharingAuditConnection, type SharingAuditConnection } from './services/sharing-audit-connection';
 import { describeError, type Logger } from './logging';
 import { TabTokenValidator } from './http/tab-auth';
@@ -56,6 +57,8 @@ export interface Jigsaw {
   worker: OutboxWorker;
   /** Escalation timers and pattern alerts. */
   scheduler: Scheduler;
+  /** The daily sharing audit (AUDIT_SCHEDULE), when configured. */
+  scheduledAudit?: ScheduledSharingAudit;
   /** Acceptable Use Policies: bot feature, broadcast sender, scheduler. */
   aup: AupJobs;
   /** Prometheus metrics (/metrics); capabilities add their own counters here. */
@@ -89,8 +92,23 @@ export async function createJigsaw(config: Config, options: JigsawOptions): Prom
   const sharingGraph = lazySharingAuditConnection(options.sharingAuditConnection ?? (() => connectSharingAudit(config)));
   const features: BotFeature[] = [aup.feature, triage, createSharingAuditFeature({ db, config, logger: logger.child({ component: 'sharing-audit' }), now, onOutboxChanged: () => worker.poke(), graph: sharingGraph.get })];
   const bot = new JigsawBot({ db, concerns, logger: logger.child({ component: 'bot' }), allowedTenantIds: config.allowedTenantIds, now, onOutboxChanged: () => worker.poke(), features });
+  const scheduledAudit =
+    config.audit.scheduleAt && config.graph
+      ? new ScheduledSharingAudit({
+          db,
+          tenantId: config.graph.tenantId,
+          scheduleAt: config.audit.scheduleAt,
+          defaultTimeZone: config.bootstrap.timeZone,
+          graph: sharingGraph.get,
+          contentEvidence: config.audit.contentEvidence,
+          remediationEnabled: config.remediation.enabled,
+          logger: logger.child({ component: 'sharing-audit' }),
+          now,
+          onOutboxChanged: () => worker.poke(),
+        })
+      : undefined;
   const scheduler = new Scheduler(
-    { db, concerns, logger: logger.child({ component: 'scheduler' }), now, onOutboxChanged: () => worker.poke(), escalation: { firstMinutes: config.triage.escalationFirstMinutes, secondMinutes: config.triage.escalationSecondMinutes }, ...triageSettings },
+    { db, concerns, logger: logger.child({ component: 'scheduler' }), now, onOutboxChanged: () => worker.poke(), escalation: { firstMinutes: config.triage.escalationFirstMinutes, secondMinutes: config.triage.escalationSecondMinutes }, periodicJobs: scheduledAudit ? [scheduledAudit] : [], ...triageSettings },
     { pollMs: config.triage.schedulerPollMs },
   );
   const maxLag = options.maxOutboxLagSeconds ?? config.readyMaxOutboxLagSeconds;
@@ -141,6 +159,7 @@ export async function createJigsaw(config: Config, options: JigsawOptions): Prom
     concerns,
     worker,
     scheduler,
+    scheduledAudit,
     aup,
     metrics,
     async start() {

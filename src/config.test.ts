@@ -103,6 +103,16 @@ describe('loadConfig', () => {
       expect(config.audit).toEqual({ includeSites: true, rosterCsv: '/data/roster.csv', verifiedDomains: ['stmarys.sch.uk', 'stmarys.onmicrosoft.com'], contentEvidence: 'always' });
     });
 
+    it('schedules the daily audit at a school time, only with Graph configured', () => {
+      const base = { BOOTSTRAP_TENANT_ID: TENANT, GRAPH_CLIENT_ID: AUDIT_APP, GRAPH_CLIENT_SECRET: 's' };
+      expect(loadConfig(base).audit.scheduleAt).toBeUndefined();
+      expect(loadConfig({ ...base, AUDIT_SCHEDULE: '02:30' }).audit.scheduleAt).toBe('02:30');
+      expect(loadConfig({ ...base, AUDIT_SCHEDULE: 'off' }).audit.scheduleAt).toBeUndefined();
+      expect(() => loadConfig({ ...base, AUDIT_SCHEDULE: '2:30am' })).toThrow(/- AUDIT_SCHEDULE use "off" or a time of day like 02:30/);
+      expect(() => loadConfig({ ...base, AUDIT_SCHEDULE: '24:00' })).toThrow(/AUDIT_SCHEDULE/);
+      expect(() => loadConfig({ BOOTSTRAP_TENANT_ID: TENANT, AUDIT_SCHEDULE: '02:30' })).toThrow(/- AUDIT_SCHEDULE needs the sharing audit configured \(GRAPH_CLIENT_ID/);
+    });
+
     it('enables remediation only with a second app registration', () => {
       const base = { BOOTSTRAP_TENANT_ID: TENANT, GRAPH_CLIENT_ID: AUDIT_APP, GRAPH_CLIENT_SECRET: 's' };
       expect(loadConfig({ ...base, REMEDIATION_ENABLED: 'true', GRAPH_REMEDIATION_CLIENT_ID: RW_APP, GRAPH_REMEDIATION_CLIENT_SECRET: 'rw' }).remediation).toEqual({

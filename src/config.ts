@@ -107,6 +107,12 @@ export const ConfigSchema = z
     AUDIT_ROSTER_CSV: optionalText,
     AUDIT_VERIFIED_DOMAINS: domainList,
     AUDIT_CONTENT_EVIDENCE: z.enum(['when-needed', 'always']).default('when-needed'),
+    // The daily audit run by the app itself, at this school-local time (HH:MM), or off.
+    AUDIT_SCHEDULE: z
+      .string()
+      .trim()
+      .regex(/^(off|([01]\d|2[0-3]):[0-5]\d)$/, 'use "off" or a time of day like 02:30 (24-hour, school time)')
+      .default('off'),
     REMEDIATION_ENABLED: flag(false),
     GRAPH_REMEDIATION_CLIENT_ID: aadId,
     GRAPH_REMEDIATION_CLIENT_SECRET: optionalText,
@@ -159,6 +165,9 @@ export const ConfigSchema = z
     }
     checkGraphSettings(env, ctx);
     checkTabSettings(env, ctx);
+    if (env.AUDIT_SCHEDULE !== 'off' && !env.GRAPH_CLIENT_ID) {
+      ctx.addIssue({ code: 'custom', path: ['AUDIT_SCHEDULE'], message: 'needs the sharing audit configured (GRAPH_CLIENT_ID and its secret or certificate), or set it to "off"' });
+    }
     if (env.AUP_DEADLINE_DAYS <= (env.AUP_REMINDER_DAYS.at(-1) ?? 0)) {
       ctx.addIssue({ code: 'custom', path: ['AUP_DEADLINE_DAYS'], message: 'must be after the last reminder (AUP_REMINDER_DAYS)' });
     }
@@ -325,6 +334,8 @@ export interface Config {
     verifiedDomains?: string[];
     /** Read exposed files' first 64 KB only when their names give no evidence (default), or always. */
     contentEvidence: 'when-needed' | 'always';
+    /** The app's own daily audit: school-local "HH:MM", or undefined (off). */
+    scheduleAt?: string;
   };
   /** Link removal through a second, write-capable app registration (Files.ReadWrite.All). */
   remediation: { enabled: false } | { enabled: true; clientId: string; credential: GraphCredentialConfig };
@@ -426,7 +437,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
           extraCaFile: e.GRAPH_EXTRA_CA_FILE,
         }
       : undefined,
-    audit: { includeSites: e.AUDIT_INCLUDE_SITES, rosterCsv: e.AUDIT_ROSTER_CSV, verifiedDomains: e.AUDIT_VERIFIED_DOMAINS, contentEvidence: e.AUDIT_CONTENT_EVIDENCE },
+    audit: { includeSites: e.AUDIT_INCLUDE_SITES, rosterCsv: e.AUDIT_ROSTER_CSV, verifiedDomains: e.AUDIT_VERIFIED_DOMAINS, contentEvidence: e.AUDIT_CONTENT_EVIDENCE, scheduleAt: e.AUDIT_SCHEDULE === 'off' ? undefined : e.AUDIT_SCHEDULE },
     remediation:
       e.REMEDIATION_ENABLED && e.GRAPH_REMEDIATION_CLIENT_ID
         ? { enabled: true as const, clientId: e.GRAPH_REMEDIATION_CLIENT_ID, credential: credentialOf(e.GRAPH_REMEDIATION_CLIENT_SECRET, e.GRAPH_REMEDIATION_CERT_KEY_FILE, e.GRAPH_REMEDIATION_CERT_THUMBPRINT_SHA256) }

@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { CliCommand, CliContext } from '../cli';
 import { summariseReport } from '../jobs/sharing-audit/audit-summary';
@@ -7,12 +8,16 @@ import type { AuditProgress } from '../jobs/sharing-audit/ports';
 import { buildSharingAuditCsv } from '../jobs/sharing-audit/report-csv';
 import { buildSharingAuditReport, serialiseSharingAuditReport, type SharingAuditReport } from '../jobs/sharing-audit/report-json';
 import { runSharingAudit } from '../jobs/sharing-audit/run-sharing-audit';
-import { connectSharingAudit, SharingAuditNotConfigured } from '../services/sharing-audit-connection';
+import { connectSharingAudit, type SharingAuditConnection, SharingAuditNotConfigured } from '../services/sharing-audit-connection';
+import { SHARING_AUDIT_JOB } from '../jobs/sharing-audit/scheduled-audit';
+import { leaseKeeper } from '../jobs/job-lease';
+import { acquireJobLease, releaseJobLease } from '../store/scheduled-jobs.repo';
 import { queueAuditSummaryToAdmins } from '../services/sharing-audit-notices';
 import type { Db } from '../store/db';
 import { findRunningAuditRun } from '../store/sharing-runs.repo';
 import { getTenant, upsertTenant } from '../store/tenant.repo';
 
+const CLI_LEASE_MS = 30 * 60_000;
 const USAGE = 'audit-sharing [--incremental] [--sites] [--json FILE] [--csv FILE] [--roster FILE]';
 
 /**
@@ -58,54 +63,81 @@ export const auditSharingCommand: CliCommand = {
       const db = await context.db();
       const tenantId = connection.tenantId;
       await ensureTenant(db, tenantId, context);
-      const interrupted = await findRunningAuditRun(db, tenantId);
-      if (interrupted) {
-        context.out.write(
-          `Resuming the interrupted ${interrupted.mode} audit started ${interrupted.startedAt} (run ${interrupted.runId}): drives already done are not read again.\n`,
-        );
+      // One audit at a time: the app's scheduled run (AUDIT_SCHEDULE) takes the same lease.
+      const holder = `cli:${hostname()}:${process.pid}`;
+      const lease = await acquireJobLease(db, tenantId, SHARING_AUDIT_JOB, holder, new Date(), CLI_LEASE_MS);
+      if (!lease.acquired) {
+        context.err.write(`jigsaw audit-sharing: an audit is already running (${lease.holder ?? 'another process'}${lease.until ? `, lease until ${lease.until.toISOString()}` : ''}). Try again when it has finished.\n`);
+        return 1;
       }
-      const verifiedDomains = await connection.verifiedDomains();
-      const roster = await connection.roster(options.roster);
-      if (roster.note) context.out.write(`Note: ${roster.note}\n`);
-      const progress = createProgressPrinter(context);
-      const result = await runSharingAudit({
-        db,
-        tenantId,
-        mode: options.incremental ? 'incremental' : 'full',
-        verifiedDomains,
-        roster: roster.pupils,
-        delta: connection.audit,
-        permissions: connection.audit,
-        content: connection.audit,
-        usage: connection.audit,
-        contentEvidence: context.config.audit.contentEvidence,
-        onProgress: progress.update,
-        logger: context.logger,
-      }).catch((err: unknown) => {
-        progress.done();
-        context.err.write('The audit stopped before the end; its progress is saved. Run the same command again to resume where it stopped.\n');
-        throw err;
-      });
-      progress.done();
-      const report = buildSharingAuditReport(tenantId, result.run, result.findings);
-      if (options.json) writeFileSync(options.json, serialiseSharingAuditReport(report));
-      if (options.csv) writeFileSync(options.csv, buildSharingAuditCsv(result.findings));
-      const admins = await queueAuditSummaryToAdmins(db, tenantId, result.run.runId, { remediationEnabled: context.config.remediation.enabled });
-      context.out.write(formatSummaryScreen(report, {
-        resumed: result.resumedRun,
-        rosterSize: roster.pupils.length,
-        rosterSource: roster.source,
-        failures: result.run.failures.length,
-        admins,
-        json: options.json,
-        csv: options.csv,
-      }));
-      return 0;
+      try {
+        return await auditUnderLease(context, db, connection, options, tenantId, holder);
+      } finally {
+        await releaseJobLease(db, tenantId, SHARING_AUDIT_JOB, holder, {});
+      }
     } finally {
       connection.close();
     }
   },
 };
+
+/** The audit itself, once this process holds the lease. */
+async function auditUnderLease(
+  context: CliContext,
+  db: Db,
+  connection: SharingAuditConnection,
+  options: { incremental: boolean; json?: string; csv?: string; roster?: string },
+  tenantId: string,
+  holder: string,
+): Promise<number> {
+  const interrupted = await findRunningAuditRun(db, tenantId);
+  if (interrupted) {
+    context.out.write(
+      `Resuming the interrupted ${interrupted.mode} audit started ${interrupted.startedAt} (run ${interrupted.runId}): drives already done are not read again.\n`,
+    );
+  }
+  const verifiedDomains = await connection.verifiedDomains();
+  const roster = await connection.roster(options.roster);
+  if (roster.note) context.out.write(`Note: ${roster.note}\n`);
+  const progress = createProgressPrinter(context);
+  const keepLease = leaseKeeper({ db, tenantId, job: SHARING_AUDIT_JOB, holder, leaseMs: CLI_LEASE_MS, now: () => new Date(), logger: context.logger });
+  const result = await runSharingAudit({
+    db,
+    tenantId,
+    mode: options.incremental ? 'incremental' : 'full',
+    verifiedDomains,
+    roster: roster.pupils,
+    delta: connection.audit,
+    permissions: connection.audit,
+    content: connection.audit,
+    usage: connection.audit,
+    contentEvidence: context.config.audit.contentEvidence,
+    onProgress: (p) => {
+      keepLease();
+      progress.update(p);
+    },
+    logger: context.logger,
+  }).catch((err: unknown) => {
+    progress.done();
+    context.err.write('The audit stopped before the end; its progress is saved. Run the same command again to resume where it stopped.\n');
+    throw err;
+  });
+  progress.done();
+  const report = buildSharingAuditReport(tenantId, result.run, result.findings);
+  if (options.json) writeFileSync(options.json, serialiseSharingAuditReport(report));
+  if (options.csv) writeFileSync(options.csv, buildSharingAuditCsv(result.findings));
+  const admins = await queueAuditSummaryToAdmins(db, tenantId, result.run.runId, { remediationEnabled: context.config.remediation.enabled });
+  context.out.write(formatSummaryScreen(report, {
+    resumed: result.resumedRun,
+    rosterSize: roster.pupils.length,
+    rosterSource: roster.source,
+    failures: result.run.failures.length,
+    admins,
+    json: options.json,
+    csv: options.csv,
+  }));
+  return 0;
+}
 
 async function ensureTenant(db: Db, tenantId: string, context: CliContext): Promise<void> {
   if (await getTenant(db, tenantId)) return;

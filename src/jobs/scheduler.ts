@@ -15,6 +15,15 @@ export interface SchedulerDeps {
   patterns: PatternSettings;
   /** Wakes the outbox worker when a pass queued messages. */
   onOutboxChanged: () => void;
+  /** Jobs that start their own background work when due (the daily sharing audit). */
+  periodicJobs?: readonly PeriodicJob[];
+}
+
+export interface PeriodicJob {
+  /** Starts the job if it is due; returns quickly. */
+  tick(): Promise<void>;
+  /** Stops it and waits for it to put its state away. */
+  stop(): Promise<void>;
 }
 
 /**
@@ -46,6 +55,7 @@ export class Scheduler {
     if (this.timer) clearTimeout(this.timer);
     this.wake?.();
     await this.running;
+    for (const job of this.deps.periodicJobs ?? []) await job.stop();
   }
 
   /** One pass; returns how many escalations fired and pattern alerts were raised. */
@@ -53,6 +63,9 @@ export class Scheduler {
     const escalations = await runEscalationTimers(this.deps, { batch: 20, leaseMs: this.options.leaseMs ?? 60_000 });
     const patternAlerts = await this.patternScan.runOnce();
     if (escalations || patternAlerts) this.deps.onOutboxChanged();
+    for (const job of this.deps.periodicJobs ?? []) {
+      await job.tick().catch((err: unknown) => this.deps.logger.error(describeError(err), 'periodic job check failed'));
+    }
     return { escalations, patternAlerts };
   }
 

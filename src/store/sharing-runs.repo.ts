@@ -108,3 +108,9 @@ export async function finishAuditRun(
   );
   return toRun(rows[0]);
 }
+
+/** Whether a full picture exists to continue from (an incremental run needs one). */
+export async function hasCompletedAuditRun(db: Db, tenantId: string): Promise<boolean> {
+  const rows = await db.query(`SELECT 1 FROM audit_runs WHERE tenant_id = $1 AND status = 'completed' LIMIT 1`, [tenantId]);
+  return rows.length > 0;
+}

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Client } from 'pg';
 import { runCli } from '../../src/cli';
+import { acquireJobLease, releaseJobLease } from '../../src/store/scheduled-jobs.repo';
+import { SHARING_AUDIT_JOB } from '../../src/jobs/sharing-audit/scheduled-audit';
 import { CSV_COLUMNS } from '../../src/jobs/sharing-audit/report-csv';
 import { SHARING_AUDIT_OUTBOX_KINDS } from '../../src/services/sharing-audit-notices';
 import { openStore } from '../../src/store/open-store';
@@ -158,6 +160,18 @@ describe('jigsaw audit-sharing and remediate (CLI) against the fake tenant', () 
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/Resuming the interrupted incremental audit started .* \(run run-interrupted\)/);
     expect(r.out).toMatch(/Sharing audit \(incremental\), resumed after an interruption: completed/);
+  });
+
+  it('refuses to start while another audit holds the lease (the app\'s scheduled run), and frees its own', async () => {
+    await withStore((db) => acquireJobLease(db, fake.tenantId, SHARING_AUDIT_JOB, 'app:other-instance:42', new Date(), 3600_000));
+    const busy = await cli(['audit-sharing', '--incremental']);
+    expect(busy.code).toBe(1);
+    expect(busy.err).toMatch(/an audit is already running \(app:other-instance:42, lease until /);
+    await withStore((db) => releaseJobLease(db, fake.tenantId, SHARING_AUDIT_JOB, 'app:other-instance:42', {}));
+    expect((await cli(['audit-sharing', '--incremental'])).code).toBe(0);
+    // Its own lease is given back at the end: the next run (CLI or scheduled) can start.
+    expect((await withStore((db) => acquireJobLease(db, fake.tenantId, SHARING_AUDIT_JOB, 'probe', new Date(), 1000))).acquired).toBe(true);
+    await withStore((db) => releaseJobLease(db, fake.tenantId, SHARING_AUDIT_JOB, 'probe', {}));
   });
 
   it('remediates: dry run changes nothing; a real run needs REMEDIATION_ENABLED and then removes the critical links', async () => {

@@ -51,6 +51,16 @@ export interface SharingAuditOptions {
   logger?: Logger;
   /** Drives audited at once (Graph latency overlaps; the RU budget still paces the total). Default 4. */
   driveConcurrency?: number;
+  /** Stops the run between drives (the app is stopping); it stays resumable from its checkpoints. */
+  signal?: AbortSignal;
+}
+
+/** The run was asked to stop; what it did is kept and the next run resumes it. */
+export class AuditStopped extends Error {
+  constructor() {
+    super('the sharing audit was stopped; it resumes from its checkpoints next time');
+    this.name = 'AuditStopped';
+  }
 }
 
 export interface SharingAuditResult {
@@ -137,6 +147,7 @@ export async function runSharingAudit(options: SharingAuditOptions): Promise<Sha
   };
 
   const auditDrive = async (info: DriveInfo): Promise<void> => {
+    if (options.signal?.aborted) throw new AuditStopped();
     await upsertDrive(db, tenantId, info);
     let state = (await getDrive(db, tenantId, info.driveId))!;
     if (state.runId !== run.runId) state = await startDriveScan(db, tenantId, info.driveId, run.runId, run.mode === 'full' || !state.deltaToken);
