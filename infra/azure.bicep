@@ -104,6 +104,46 @@ param retentionAupYears int = 6
 @description('Sharing-audit findings are kept this many days after last seen (RETENTION_AUDIT_FINDINGS_DAYS).')
 param retentionAuditFindingsDays int = 365
 
+@description('Minutes an urgent concern may stay unacknowledged before the DSLs are reminded (ESCALATION_FIRST_MINUTES).')
+param escalationFirstMinutes int = 15
+
+@description('Further minutes before an unacknowledged urgent concern goes to the headteacher (ESCALATION_SECOND_MINUTES).')
+param escalationSecondMinutes int = 15
+
+@description('Concerns about one pupil within the window that raise a pattern alert (PATTERN_THRESHOLD).')
+param patternThreshold int = 3
+
+@description('The pattern window in days (PATTERN_WINDOW_DAYS).')
+param patternWindowDays int = 30
+
+@description('Governors\' report: non-zero counts below this are shown as "fewer than N" (GOVERNOR_REPORT_MIN_COUNT).')
+param governorReportMinCount int = 3
+
+@description('School-local time of the nightly sharing audit, or off (AUDIT_SCHEDULE). Grant the Graph permissions first (docs/permissions.md).')
+param auditSchedule string = '02:30'
+
+@description('Also audit SharePoint site libraries, not only OneDrives (AUDIT_INCLUDE_SITES).')
+param auditIncludeSites bool = false
+
+@description('Microsoft 365 licence band of the tenant, for the Graph resource-unit budget (GRAPH_LICENCE_BAND).')
+@allowed(['0-1000', '1001-5000', '5001-15000', '15001-50000', '50000+'])
+param graphLicenceBand string = '0-1000'
+
+@description('Months an AUP acknowledgement stays valid (AUP_VALIDITY_MONTHS).')
+param aupValidityMonths int = 12
+
+@description('Days after sending when AUP reminders go (AUP_REMINDER_DAYS, increasing, comma-separated).')
+param aupReminderDays string = '7,14'
+
+@description('Days after sending when outstanding AUPs are listed for the online safety lead (AUP_DEADLINE_DAYS).')
+param aupDeadlineDays int = 21
+
+@description('Entra groups of each AUP audience, "staff:groupId|groupId,governors:groupId" (AUP_AUDIENCE_GROUPS; empty: audiences from CSV).')
+param aupAudienceGroups string = ''
+
+@description('The Teams app id (TEAMS_APP_ID, written by the toolkit): installs the app for AUP recipients who never opened it (AUP_TEAMS_APP_ID).')
+param teamsAppId string
+
 var baseName = toLower(resourceBaseName)
 var uniqueSuffix = uniqueString(resourceGroup().id, baseName)
 var identityName = '${baseName}-identity'
@@ -427,6 +467,58 @@ resource webApp 'Microsoft.Web/sites@2023-01-01' = {
         {
           name: 'RETENTION_AUDIT_FINDINGS_DAYS'
           value: string(retentionAuditFindingsDays)
+        }
+        {
+          name: 'ESCALATION_FIRST_MINUTES'
+          value: string(escalationFirstMinutes)
+        }
+        {
+          name: 'ESCALATION_SECOND_MINUTES'
+          value: string(escalationSecondMinutes)
+        }
+        {
+          name: 'PATTERN_THRESHOLD'
+          value: string(patternThreshold)
+        }
+        {
+          name: 'PATTERN_WINDOW_DAYS'
+          value: string(patternWindowDays)
+        }
+        {
+          name: 'GOVERNOR_REPORT_MIN_COUNT'
+          value: string(governorReportMinCount)
+        }
+        {
+          name: 'AUDIT_SCHEDULE'
+          value: auditSchedule
+        }
+        {
+          name: 'AUDIT_INCLUDE_SITES'
+          value: string(auditIncludeSites)
+        }
+        {
+          name: 'GRAPH_LICENCE_BAND'
+          value: graphLicenceBand
+        }
+        {
+          name: 'AUP_VALIDITY_MONTHS'
+          value: string(aupValidityMonths)
+        }
+        {
+          name: 'AUP_REMINDER_DAYS'
+          value: aupReminderDays
+        }
+        {
+          name: 'AUP_DEADLINE_DAYS'
+          value: string(aupDeadlineDays)
+        }
+        {
+          name: 'AUP_AUDIENCE_GROUPS'
+          value: aupAudienceGroups
+        }
+        {
+          name: 'AUP_TEAMS_APP_ID'
+          value: teamsAppId
         }
         {
           name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'

@@ -17,6 +17,55 @@ function appSettings(): Map<string, string> {
 }
 
 const CONFIG_KEYS = Object.keys(ConfigSchema.shape);
+
+/** Every parameter's default literal (what an App Service gets unless the deployer says otherwise). */
+function paramDefaults(): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const m of bicep.matchAll(/^param (\w+) \w+ = (.+)$/gm)) out.set(m[1]!, m[2]!.trim().replace(/^'(.*)'$/, '$1'));
+  return out;
+}
+
+/**
+ * Settings config.ts reads that the Azure deployment leaves to their defaults, each with the
+ * reason. A new setting must be provisioned in infra/azure.bicep or listed here: none is
+ * forgotten silently.
+ */
+const LEFT_TO_DEFAULTS: Record<string, string> = {
+  BOT_PASSWORD: 'the bot authenticates with the managed identity (BOT_TYPE=UserAssignedMSI): no password',
+  BOT_OPENID_METADATA_URL: 'tests only (a local identity provider); Azure uses the public Bot Framework metadata',
+  DATA_DIR: 'the embedded store is for local use; Azure uses DATABASE_URL',
+  ENCRYPTION_ACTIVE_KEY_ID: 'the last key of ENCRYPTION_KEYS is active; set during a key rotation (docs/admin-guide.md)',
+  OUTBOX_POLL_MS: 'delivery tuning; the defaults suit Teams\' limits',
+  OUTBOX_ALERT_AFTER_ATTEMPTS: 'delivery tuning',
+  OUTBOX_MAX_BACKOFF_SECONDS: 'delivery tuning',
+  OUTBOX_MIN_BACKOFF_MS: 'delivery tuning',
+  OUTBOX_LEASE_SECONDS: 'delivery tuning',
+  METRICS_TOKEN: 'optional: /metrics stays closed in Azure unless IT sets a token; Application Insights collects telemetry',
+  DSL_ROSTER_TTL_SECONDS: 'roster freshness tuning',
+  SCHEDULER_POLL_MS: 'scheduler tuning',
+  GRAPH_CERT_KEY_FILE: 'the Graph app authenticates with its client secret from Key Vault (a certificate is an alternative; docs/deploy.md)',
+  GRAPH_CERT_THUMBPRINT_SHA256: 'with GRAPH_CERT_KEY_FILE',
+  AUTHORITY_HOST: 'public cloud by default; national clouds and tests only',
+  GRAPH_BASE_URL: 'public cloud by default; national clouds and tests only',
+  GRAPH_RU_PER_MINUTE: 'GRAPH_LICENCE_BAND is provisioned instead (they are alternatives)',
+  GRAPH_EXTRA_CA_FILE: 'tests only (the fake tenant\'s self-signed certificate)',
+  AUDIT_ROSTER_CSV: 'pupils come from /education/users; a CSV file is a CLI option',
+  AUDIT_VERIFIED_DOMAINS: 'read from /organization (Organization.Read.All)',
+  AUDIT_CONTENT_EVIDENCE: 'when-needed is the right default (RU budget)',
+  REMEDIATION_ENABLED: 'link removal needs a second, write-capable app registration that IT creates on purpose (docs/sharing-audit.md)',
+  GRAPH_REMEDIATION_CLIENT_ID: 'with REMEDIATION_ENABLED',
+  GRAPH_REMEDIATION_CLIENT_SECRET: 'with REMEDIATION_ENABLED',
+  GRAPH_REMEDIATION_CERT_KEY_FILE: 'with REMEDIATION_ENABLED',
+  GRAPH_REMEDIATION_CERT_THUMBPRINT_SHA256: 'with REMEDIATION_ENABLED',
+  AUP_SENDS_PER_SECOND: 'broadcast pacing below Teams\' limits',
+  AUP_PER_CONVERSATION_PER_SECOND: 'broadcast pacing below Teams\' limits',
+  AUP_SENDER_CONCURRENCY: 'broadcast pacing',
+  AUP_MAX_SEND_ATTEMPTS: 'broadcast retries',
+  AUP_SCHEDULER_INTERVAL_SECONDS: 'reminder scheduler tuning',
+  TAB_JWKS_URL: 'Entra\'s public keys by default; tests only',
+  TAB_ISSUER: 'Entra\'s issuer by default; tests only',
+  TAB_DEV_TOKENS: 'development only: must stay off in Azure',
+};
 // Read by the platform or SDKs, not by config.ts.
 const PLATFORM = ['WEBSITE_RUN_FROM_PACKAGE', 'SCM_DO_BUILD_DURING_DEPLOYMENT', 'NODE_ENV', 'WEBSITES_PORT', 'AZURE_CLIENT_ID', 'APPLICATIONINSIGHTS_CONNECTION_STRING', 'BOT_DOMAIN', 'AAD_APP_CLIENT_ID', 'AAD_APP_TENANT_ID', 'AAD_APP_CLIENT_SECRET'];
 
@@ -26,6 +75,12 @@ describe('infra/azure.bicep provides what the app reads', () => {
   it('sets every setting the app needs in Azure', () => {
     const needed = ['HOST', 'PORT', 'BOT_ID', 'BOT_TYPE', 'BOT_TENANT_ID', 'ALLOWED_TENANT_IDS', 'DATABASE_URL', 'ENCRYPTION_KEYS', 'BOOTSTRAP_TENANT_ID', 'SCHOOL_NAME', 'SCHOOL_TIMEZONE', 'ADMIN_AAD_IDS', 'HEADTEACHER_AAD_ID', 'CHAIR_AAD_ID', 'DPO_AAD_ID', 'IT_MANAGER_AAD_ID', 'ONLINE_SAFETY_LEAD_AAD_ID', 'GRAPH_CLIENT_ID', 'GRAPH_TENANT_ID', 'GRAPH_CLIENT_SECRET', 'TAB_AUDIENCE', 'READY_MAX_OUTBOX_LAG_SECONDS', 'RETENTION_CONCERN_YEARS', 'RETENTION_AUP_YEARS', 'RETENTION_AUDIT_FINDINGS_DAYS'];
     expect(needed.filter((k) => !settings.has(k))).toEqual([]);
+  });
+
+  it('decides for every setting the app reads: provisioned, or left to its default for a stated reason', () => {
+    const undecided = CONFIG_KEYS.filter((k) => !settings.has(k) && !LEFT_TO_DEFAULTS[k]);
+    expect(undecided).toEqual([]);
+    expect(Object.keys(LEFT_TO_DEFAULTS).filter((k) => settings.has(k) || !CONFIG_KEYS.includes(k))).toEqual([]);
   });
 
   it('sets nothing the app does not read (a typo would be silently ignored)', () => {
@@ -38,7 +93,11 @@ describe('infra/azure.bicep provides what the app reads', () => {
 
   it('is accepted by config.ts in production mode once the expressions are resolved', () => {
     const guid = '11111111-2222-4333-8444-555555555555';
+    const defaults = paramDefaults();
     const resolve = (expr: string): string => {
+      // A parameter (or string(parameter)) with a default: the default must be acceptable.
+      const param = /^(?:string\()?(\w+)\)?$/.exec(expr)?.[1];
+      if (param && defaults.has(param)) return defaults.get(param)!;
       if (/^'@Microsoft\.KeyVault/.test(expr)) return expr.includes('encryptionKeys') ? `k1:${Buffer.alloc(32, 1).toString('base64')}` : expr.includes('databaseUrl') ? 'postgres://u:p@db.example/jigsaw' : 'a-secret';
       if (/^'[^$']*'$/.test(expr)) return expr.slice(1, -1);
       if (expr.startsWith("'api://")) return `api://app.example/${guid},${guid}`;
@@ -54,5 +113,10 @@ describe('infra/azure.bicep provides what the app reads', () => {
     expect(config.bot.type).toBe('UserAssignedMSI');
     expect(config.bootstrap.tenantId).toBe(guid);
     expect(config.graph?.clientId).toBe(guid);
+    // The policy settings arrive with the parameters' defaults.
+    expect(config.audit.scheduleAt).toBe('02:30');
+    expect(config.triage).toMatchObject({ escalationFirstMinutes: 15, patternThreshold: 3, patternWindowDays: 30 });
+    expect(config.reports.governorMinCount).toBe(3);
+    expect(config.aup).toMatchObject({ validityMonths: 12, reminderDays: [7, 14], deadlineDays: 21, teamsAppId: guid });
   });
 });
