@@ -36,12 +36,10 @@ export async function deliverOutboxMessage(deps: DeliveryDeps, message: OutboxMe
     case OUTBOX_KINDS.concernToChannel: {
       const channel = await getDslChannel(deps.db, tenantId);
       if (!channel) throw new DeliveryError('no DSL channel registered', 404);
-      const concern = await loadConcern(deps, tenantId, String(payload.concernId));
-      const tz = await timeZone(deps.db, tenantId);
       // The shared card carries the triage state and refreshes into each DSL's own view (triage).
-      const base = await loadBaseView(deps, tenantId, concern.concernId);
-      const card = base ? buildConcernBaseCard(base) : buildConcernCard({ concern, view: 'full', receivedAt: formatLocal(concern.createdAt, tz), occurredAt: formatOccurred(concern.occurredOn, concern.occurredTime) });
-      return deps.gateway.postToChannel(channel, { card, summary: `New concern ${concern.reference}` });
+      const base = await loadBaseView(deps, tenantId, String(payload.concernId));
+      if (!base) throw new DeliveryError('concern not found', 404);
+      return deps.gateway.postToChannel(channel, { card: buildConcernBaseCard(base), summary: `New concern ${base.concern.reference}` });
     }
     case OUTBOX_KINDS.urgentMention: {
       const post = await getOutboxByKey(deps.db, tenantId, String(payload.postKey));

@@ -28,12 +28,13 @@ export async function loadBaseView(
   concernId: string,
   options: { eventLimit?: number } = {},
 ): Promise<(ConcernBaseView & { timeZone: string; eventCount: number; recentEvents: ChronologyEvent[] }) | undefined> {
-  const concern = await deps.concerns.get(deps.db, tenantId, concernId);
+  const loaded = await deps.concerns.getWithKey(deps.db, tenantId, concernId);
   const row = await getTriageRow(deps.db, tenantId, concernId);
-  if (!concern || !row) return undefined;
+  if (!loaded || !row) return undefined;
+  const { concern, dataKey } = loaded;
   const timeZone = (await getTenant(deps.db, tenantId))?.timeZone ?? 'Europe/London';
   // One read of the newest events serves both the "last action" line and the chronology.
-  const recentEvents = await deps.concerns.listEvents(deps.db, tenantId, concernId, { limit: options.eventLimit ?? 1 });
+  const recentEvents = await deps.concerns.listEvents(deps.db, tenantId, concernId, { limit: options.eventLimit ?? 1, dataKey });
   const last = recentEvents[recentEvents.length - 1];
   const triage: TriageSummaryView = {
     status: row.state.status,

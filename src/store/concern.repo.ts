@@ -98,12 +98,25 @@ export class ConcernRepository {
   }
 
   async get(db: Db, tenantId: string, concernId: string): Promise<Concern | undefined> {
-    const [row] = await db.query<Record<string, unknown>>('SELECT *, occurred_on::text AS occurred_on_text FROM concerns WHERE tenant_id = $1 AND concern_id = $2', [tenantId, concernId]);
+    return (await this.getWithKey(db, tenantId, concernId))?.concern;
+  }
+
+  /**
+   * The concern decrypted, with its data key for further reads (its events): one round trip for
+   * the row, the wrapped key and the pupils, since every card and view starts here.
+   */
+  async getWithKey(db: Db, tenantId: string, concernId: string): Promise<{ concern: Concern; dataKey: Buffer } | undefined> {
+    const [row] = await db.query<Record<string, unknown>>(
+      `SELECT c.*, c.occurred_on::text AS occurred_on_text, k.wrapped_key,
+         ARRAY(SELECT p.name_enc FROM concern_pupils p WHERE p.tenant_id = c.tenant_id AND p.concern_id = c.concern_id ORDER BY p.position) AS pupils_enc
+       FROM concerns c JOIN concern_keys k ON k.tenant_id = c.tenant_id AND k.concern_id = c.concern_id
+       WHERE c.tenant_id = $1 AND c.concern_id = $2`,
+      [tenantId, concernId],
+    );
     if (!row) return undefined;
-    const dataKey = await this.dataKey(db, tenantId, concernId);
+    const dataKey = this.cipher.unwrapDataKey(row.wrapped_key as string, tenantId);
     const open = (v: unknown) => (typeof v === 'string' ? this.cipher.decrypt(dataKey, v, tenantId) : undefined);
-    const pupils = await db.query<{ name_enc: string }>('SELECT name_enc FROM concern_pupils WHERE tenant_id = $1 AND concern_id = $2 ORDER BY position', [tenantId, concernId]);
-    return {
+    const concern: Concern = {
       tenantId,
       concernId,
       reference: row.reference as string,
@@ -118,11 +131,12 @@ export class ConcernRepository {
       whatHappened: open(row.what_happened_enc) ?? '',
       childWords: open(row.child_words_enc),
       actionTaken: open(row.action_taken_enc),
-      pupils: pupils.map((p) => open(p.name_enc) ?? ''),
+      pupils: ((row.pupils_enc as string[] | null) ?? []).map((p) => open(p) ?? ''),
       recipient: row.recipient as RecipientRole,
       status: row.status as ConcernStatus,
       createdAt: new Date(row.created_at as string),
     };
+    return { concern, dataKey };
   }
 
   async getReference(db: Db, tenantId: string, concernId: string): Promise<string | undefined> {
@@ -177,8 +191,8 @@ export class ConcernRepository {
   }
 
   /** The chronology with details decrypted (newest last). `limit` keeps only the newest events. */
-  async listEvents(db: Db, tenantId: string, concernId: string, options: { limit?: number } = {}): Promise<ChronologyEvent[]> {
-    const dataKey = await this.dataKey(db, tenantId, concernId);
+  async listEvents(db: Db, tenantId: string, concernId: string, options: { limit?: number; dataKey?: Buffer } = {}): Promise<ChronologyEvent[]> {
+    const dataKey = options.dataKey ?? (await this.dataKey(db, tenantId, concernId));
     const rows = await db.query<Record<string, unknown>>(
       options.limit
         ? 'SELECT * FROM (SELECT * FROM concern_events WHERE tenant_id = $1 AND concern_id = $2 ORDER BY seq DESC LIMIT $3) newest ORDER BY seq'
