@@ -11,7 +11,7 @@ import type { Db } from '../store/db';
 import type { ConcernRepository } from '../store/concern.repo';
 import { getDslChannel, listDslMembers, registerDslChannel, replaceDslMembers, savePersonalConversation } from '../store/conversation.repo';
 import { releaseHeldOutbox } from '../store/outbox.repo';
-import { getTenant, hasRole, type Tenant } from '../store/tenant.repo';
+import { hasRole, type Tenant, TenantCache } from '../store/tenant.repo';
 import { type AdaptiveCard, CARD_CONTENT_TYPE, card, heading, text } from '../cards/card-kit';
 import { buildReportFormCard, buildReportStartCard, REPORT_VERBS } from '../cards/report-card';
 import { buildReceiptCard } from '../cards/receipt-card';
@@ -42,8 +42,11 @@ const GREETING = /^(hi|hello|hey|hiya|morning|afternoon|good (morning|afternoon|
 
 /** The Teams edge: turns activities into service calls and cards into replies. No safeguarding rules live here. */
 export class JigsawBot extends TeamsActivityHandler {
+  private readonly tenants: TenantCache;
+
   constructor(private readonly deps: JigsawBotDeps) {
     super();
+    this.tenants = new TenantCache(deps.db);
     this.onMessage(async (context, next) => {
       await this.handleMessage(context);
       await next();
@@ -279,7 +282,7 @@ export class JigsawBot extends TeamsActivityHandler {
       this.deps.logger.warn({ tenantId }, 'activity from a tenant this deployment does not serve');
       return undefined;
     }
-    return getTenant(this.deps.db, tenantId);
+    return this.tenants.get(tenantId);
   }
 
   private async dslNames(tenant: Tenant): Promise<string[]> {

@@ -78,3 +78,27 @@ export async function loadRoutingDirectory(db: Db, tenantId: string): Promise<Ro
     itManagerAadId: first('it_manager'),
   };
 }
+
+/**
+ * Tenant records for the bot's hot path (every activity needs its school's name and time zone),
+ * kept `ttlMs`. They change only at start-up or by an admin's CLI, so a minute of staleness in
+ * another instance is harmless; an unknown tenant is never cached (it may be set up any moment).
+ */
+export class TenantCache {
+  private readonly entries = new Map<string, { tenant: Tenant; until: number }>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly ttlMs = 60_000,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  async get(tenantId: string): Promise<Tenant | undefined> {
+    const hit = this.entries.get(tenantId);
+    if (hit && hit.until > this.clock()) return hit.tenant;
+    const tenant = await getTenant(this.db, tenantId);
+    if (tenant) this.entries.set(tenantId, { tenant, until: this.clock() + this.ttlMs });
+    else this.entries.delete(tenantId);
+    return tenant;
+  }
+}

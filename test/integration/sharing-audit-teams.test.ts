@@ -132,10 +132,19 @@ describe('sharing audit cards in Teams', () => {
       const res = await fetch(`${h.url}/api/tab/${path}`, { method, headers: { authorization: `Bearer ${await idp.mint(who)}`, ...(method === 'POST' ? { 'content-type': 'application/json' } : {}) }, body: method === 'POST' ? '{}' : undefined });
       return { status: res.status, body: await res.json() };
     };
-    const [row] = await h.db.query<{ finding_id: string; item_id: string; permission_id: string }>(
-      `SELECT finding_id, item_id, permission_id FROM findings WHERE tenant_id = $1 AND status = 'open' AND item_id = via_item_id AND severity IN ('critical', 'high') LIMIT 1`,
+    // A sharing root with one link of its own and no exposed folder above it, so that removing
+    // the link ends the exposure (which root that is depends on the generated tenant).
+    const candidates = await h.db.query<{ finding_id: string; item_id: string; permission_id: string }>(
+      `SELECT f.finding_id, f.item_id, f.permission_id FROM findings f
+       WHERE f.tenant_id = $1 AND f.status = 'open' AND f.item_id = f.via_item_id
+         AND NOT EXISTS (SELECT 1 FROM findings a WHERE a.tenant_id = f.tenant_id AND a.drive_id = f.drive_id AND a.status = 'open'
+                         AND a.item_id <> f.item_id AND starts_with(f.path, a.path || '/'))
+       ORDER BY f.finding_id`,
       [SCHOOL.tenantId],
     );
+    const exposing = (itemId: string) => graph.tenant.ownPermissions(graph.tenant.itemIndex(itemId)).filter((p) => (p.link && p.link.scope !== 'users') || p.grantees.some((g) => g.kind === 'external'));
+    const row = candidates.find((c) => exposing(c.item_id).length === 1);
+    expect(row).toBeDefined();
     const listed = await tab(PEOPLE.admin, 'admin/sharing?status=open');
     expect(listed.body.remediationEnabled).toBe(true);
     expect(listed.body.findings.map((f: { findingId: string }) => f.findingId)).toContain(row!.finding_id);
