@@ -50,6 +50,19 @@ describe('the DSL', () => {
     await page.getByText('Mum phoned; she will check the group chat with Amelia tonight.').waitFor();
     await shoot(page, 'dsl-4-concern-action-recorded');
 
+    // Link another concern: a wrong reference comes back next to its field, with what was typed kept.
+    await page.getByLabel('Action', { exact: true }).selectOption('link');
+    const references = page.getByLabel('Concern references to link');
+    await references.fill('C-2026-99999');
+    await page.getByRole('button', { name: 'Link pupils or concerns' }).click();
+    await page.getByText('No concern C-2026-99999 that you can link to was found.').waitFor();
+    expect(await references.inputValue()).toBe('C-2026-99999');
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await shoot(page, 'dsl-4b-link-refused');
+    await references.fill(world.concerns.jordan.reference);
+    await page.getByRole('button', { name: 'Link pupils or concerns' }).click();
+    await page.getByText('Recorded: Linked to other pupils or concerns').waitFor();
+
     // The pupil's chronology across concerns.
     await page.getByRole('button', { name: 'Chronology of Amelia Okonkwo (6B)' }).click();
     await page.getByRole('heading', { level: 1, name: 'Chronology: Amelia Okonkwo (6B)' }).waitFor();
