@@ -19,6 +19,7 @@ import { listRemediations } from '../../src/store/sharing-remediations.repo';
 import { assignRole, upsertTenant } from '../../src/store/tenant.repo';
 import { DEFAULT_APP, startFakeGraphTenant, type FakeGraphTenant } from '../fakes/graph-tenant';
 import { storeKind } from '../support/test-db';
+import { fakeGraphEnv } from '../support/graph-env';
 
 const REMEDIATOR = { clientId: 'dddddddd-4444-4c2a-9d3e-5f6a7b8c9d0e', secrets: ['rw'], roles: ['Files.ReadWrite.All'] };
 const ADMIN = 'abababab-0000-4000-8000-0000000000ab';
@@ -64,13 +65,7 @@ describe('jigsaw audit-sharing and remediate (CLI) against the fake tenant', () 
     }
     env = {
       ...store,
-      GRAPH_TENANT_ID: fake.tenantId,
-      GRAPH_CLIENT_ID: DEFAULT_APP.clientId,
-      GRAPH_CLIENT_SECRET: DEFAULT_APP.secrets![0]!,
-      AUTHORITY_HOST: fake.url,
-      GRAPH_BASE_URL: `${fake.url}/v1.0`,
-      GRAPH_EXTRA_CA_FILE: fake.caFile,
-      GRAPH_RU_PER_MINUTE: '100000',
+      ...fakeGraphEnv(fake),
       AUDIT_INCLUDE_SITES: 'true',
       LOG_LEVEL: 'silent',
     };

@@ -1,9 +1,10 @@
-import { DEFAULT_APP, startFakeGraphTenant, type FakeGraphTenant } from '../fakes/graph-tenant';
+import { startFakeGraphTenant, type FakeGraphTenant } from '../fakes/graph-tenant';
 import { acquireJobLease, releaseJobLease } from '../../src/store/scheduled-jobs.repo';
 import { SHARING_AUDIT_JOB } from '../../src/jobs/sharing-audit/scheduled-audit';
 import { SHARING_AUDIT_OUTBOX_KINDS } from '../../src/services/sharing-audit-notices';
 import { listOutbox } from '../../src/store/outbox.repo';
 import { eventually, SCHOOL, startHarness, type Harness } from '../support/harness';
+import { fakeGraphEnv } from '../support/graph-env';
 
 // The app's own daily sharing audit (AUDIT_SCHEDULE=07:00) against the fake Entra + Graph
 // tenant, with the app's clock moved by the test: not before the time, once a day, full then
@@ -22,12 +23,7 @@ describe('the scheduled sharing audit', () => {
     h = await startHarness({
       now: () => clock,
       env: {
-        GRAPH_CLIENT_ID: DEFAULT_APP.clientId,
-        GRAPH_CLIENT_SECRET: DEFAULT_APP.secrets![0]!,
-        AUTHORITY_HOST: graph.url,
-        GRAPH_BASE_URL: `${graph.url}/v1.0`,
-        GRAPH_EXTRA_CA_FILE: graph.caFile,
-        GRAPH_RU_PER_MINUTE: '100000',
+        ...fakeGraphEnv(graph),
         AUDIT_SCHEDULE: '07:00',
         SCHEDULER_POLL_MS: '40',
       },

@@ -16,6 +16,7 @@ import { adaptiveCardProblems, cardText, findActions } from '../support/card-val
 import { eventually, PEOPLE, SCHOOL, startHarness, type Harness } from '../support/harness';
 import type { TestUser } from '../support/activities';
 import { startTestIdentityProvider, type TestIdentityProvider } from '../support/test-identity-provider';
+import { fakeGraphEnv } from '../support/graph-env';
 
 const REMEDIATOR = { clientId: 'dddddddd-4444-4c2a-9d3e-5f6a7b8c9d0e', secrets: ['rw'], roles: ['Files.ReadWrite.All'] };
 
@@ -35,12 +36,7 @@ describe('sharing audit cards in Teams', () => {
     });
     for (const u of graph.tenant.users.filter((x) => x.userType === 'Member')) owners.push({ aadObjectId: u.id, name: u.displayName, teamsId: `29:${u.id}` });
     env = {
-      GRAPH_CLIENT_ID: DEFAULT_APP.clientId,
-      GRAPH_CLIENT_SECRET: DEFAULT_APP.secrets![0]!,
-      AUTHORITY_HOST: graph.url,
-      GRAPH_BASE_URL: `${graph.url}/v1.0`,
-      GRAPH_EXTRA_CA_FILE: graph.caFile,
-      GRAPH_RU_PER_MINUTE: '100000',
+      ...fakeGraphEnv(graph),
       REMEDIATION_ENABLED: 'true',
       GRAPH_REMEDIATION_CLIENT_ID: REMEDIATOR.clientId,
       GRAPH_REMEDIATION_CLIENT_SECRET: 'rw',
