@@ -141,6 +141,9 @@ param aupDeadlineDays int = 21
 @description('Entra groups of each AUP audience, "staff:groupId|groupId,governors:groupId" (AUP_AUDIENCE_GROUPS; empty: audiences from CSV).')
 param aupAudienceGroups string = ''
 
+@description('Email address of the IT contact alerted when Jigsaw is not ready (/readyz) or deliveries to Teams keep failing; empty: no alert rules.')
+param alertEmail string = ''
+
 @description('The Teams app id (TEAMS_APP_ID, written by the toolkit): installs the app for AUP recipients who never opened it (AUP_TEAMS_APP_ID).')
 param teamsAppId string
 
@@ -533,6 +536,194 @@ resource webApp 'Microsoft.Web/sites@2023-01-01' = {
 }
 
 // Register the web app as a bot with the Bot Framework, with the managed identity as its identity.
+// ---- Monitoring: console logs to Log Analytics, an availability test of /readyz, and alerts ----
+
+// The app logs JSON lines (pino) to stdout; App Service sends them to the workspace.
+resource webAppDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'jigsaw-logs'
+  scope: webApp
+  properties: {
+    workspaceId: logAnalytics.id
+    logs: [
+      {
+        category: 'AppServiceConsoleLogs'
+        enabled: true
+      }
+      {
+        category: 'AppServiceHTTPLogs'
+        enabled: true
+      }
+      {
+        category: 'AppServicePlatformLogs'
+        enabled: true
+      }
+    ]
+  }
+}
+
+// /readyz answers 503 when the store is unreachable or concerns wait too long to reach Teams.
+resource readyzTest 'Microsoft.Insights/webtests@2022-06-15' = {
+  name: '${baseName}-readyz'
+  location: location
+  // Links the test to the Application Insights resource (required by the portal and alerts).
+  tags: {
+    'hidden-link:${appInsights.id}': 'Resource'
+  }
+  kind: 'standard'
+  properties: {
+    SyntheticMonitorId: '${baseName}-readyz'
+    Name: 'Jigsaw ready (/readyz)'
+    Description: 'The store is reachable and the outbox lag is under READY_MAX_OUTBOX_LAG_SECONDS.'
+    Enabled: true
+    Frequency: 300
+    Timeout: 30
+    Kind: 'standard'
+    RetryEnabled: true
+    // Location population tags (docs: monitor-web-app-availability): UK South, UK West,
+    // North Europe, West Europe.
+    Locations: [
+      {
+        Id: 'emea-ru-msa-edge'
+      }
+      {
+        Id: 'emea-se-sto-edge'
+      }
+      {
+        Id: 'emea-gb-db3-azr'
+      }
+      {
+        Id: 'emea-nl-ams-azr'
+      }
+    ]
+    Request: {
+      RequestUrl: 'https://${webAppHostName}/readyz'
+      HttpVerb: 'GET'
+      FollowRedirects: false
+      ParseDependentRequests: false
+    }
+    ValidationRules: {
+      ExpectedHttpStatusCode: 200
+      SSLCheck: true
+      SSLCertRemainingLifetimeCheck: 7
+    }
+  }
+}
+
+resource alertActionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = if (!empty(alertEmail)) {
+  name: '${baseName}-alerts'
+  location: 'global'
+  properties: {
+    groupShortName: 'jigsaw'
+    enabled: true
+    emailReceivers: [
+      {
+        name: 'it-contact'
+        emailAddress: alertEmail
+        useCommonAlertSchema: true
+      }
+    ]
+  }
+}
+
+resource readyzAlert 'Microsoft.Insights/metricAlerts@2018-03-01' = if (!empty(alertEmail)) {
+  name: '${baseName}-not-ready'
+  location: 'global'
+  properties: {
+    description: 'Jigsaw is not ready from two or more locations: the store is unreachable, or concerns are waiting to reach Teams. Check /readyz and docs/admin-guide.md.'
+    severity: 1
+    enabled: true
+    scopes: [
+      readyzTest.id
+      appInsights.id
+    ]
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT15M'
+    criteria: {
+      'odata.type': 'Microsoft.Azure.Monitor.WebtestLocationAvailabilityCriteria'
+      webTestId: readyzTest.id
+      componentId: appInsights.id
+      failedLocationCount: 2
+    }
+    actions: [
+      {
+        actionGroupId: alertActionGroup.id
+      }
+    ]
+  }
+}
+
+// The worker logs this line (with ids and HTTP status only) for every failed attempt.
+resource deliveriesFailingAlert 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' = if (!empty(alertEmail)) {
+  name: '${baseName}-deliveries-failing'
+  location: location
+  properties: {
+    displayName: 'Jigsaw: deliveries to Teams keep failing'
+    description: 'More than 10 failed delivery attempts in 15 minutes. Jigsaw keeps retrying and tells the admins in Teams; check that the app is installed in the DSL channel and that Teams is reachable.'
+    severity: 2
+    enabled: true
+    scopes: [
+      logAnalytics.id
+    ]
+    evaluationFrequency: 'PT15M'
+    windowSize: 'PT15M'
+    criteria: {
+      allOf: [
+        {
+          query: 'AppServiceConsoleLogs | where ResultDescription has "outbox delivery failed"'
+          timeAggregation: 'Count'
+          operator: 'GreaterThan'
+          threshold: 10
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    actions: {
+      actionGroups: [
+        alertActionGroup.id
+      ]
+    }
+  }
+}
+
+// The nightly sharing audit failed (it is tried again after 30 minutes).
+resource auditFailingAlert 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' = if (!empty(alertEmail)) {
+  name: '${baseName}-audit-failing'
+  location: location
+  properties: {
+    displayName: 'Jigsaw: the scheduled sharing audit failed'
+    description: 'The nightly sharing audit could not complete (often: Graph permissions not yet consented). See docs/sharing-audit.md.'
+    severity: 3
+    enabled: true
+    scopes: [
+      logAnalytics.id
+    ]
+    evaluationFrequency: 'PT1H'
+    windowSize: 'PT1H'
+    criteria: {
+      allOf: [
+        {
+          query: 'AppServiceConsoleLogs | where ResultDescription has "scheduled run failed"'
+          timeAggregation: 'Count'
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    actions: {
+      actionGroups: [
+        alertActionGroup.id
+      ]
+    }
+  }
+}
+
 module azureBotRegistration './botRegistration/azurebot.bicep' = {
   name: 'Azure-Bot-registration'
   params: {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigSchema, loadConfig } from '../../src/config';
 
@@ -85,6 +85,15 @@ describe('infra/azure.bicep provides what the app reads', () => {
 
   it('sets nothing the app does not read (a typo would be silently ignored)', () => {
     expect([...settings.keys()].filter((k) => !CONFIG_KEYS.includes(k) && !PLATFORM.includes(k))).toEqual([]);
+  });
+
+  it('alerts on log lines the app really writes (a renamed message would silence an alert)', () => {
+    const queries = [...bicep.matchAll(/ResultDescription has "([^"]+)"/g)].map((m) => m[1]!);
+    expect(queries.length).toBeGreaterThanOrEqual(2);
+    const sources = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') ? [readFileSync(join(dir, e.name), 'utf8')] : []));
+    const code = sources(join(__dirname, '..', '..', 'src')).join('\n');
+    for (const q of queries) expect(code).toContain(q);
   });
 
   it('keeps secrets in Key Vault', () => {
