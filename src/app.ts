@@ -73,7 +73,7 @@ export async function createJigsaw(config: Config, options: JigsawOptions): Prom
   const { logger } = options;
   const now = options.now ?? (() => new Date());
   const ownsDb = !options.db;
-  const db = options.db ?? (await openStore({ databaseUrl: config.store.databaseUrl, dataDir: config.store.dataDir }));
+  const db = options.db ?? (await openStore({ databaseUrl: config.store.databaseUrl, ownerUrl: config.store.ownerUrl, dataDir: config.store.dataDir }));
   const cipher = resolveCipher({ keys: config.encryption.keys, activeKeyId: config.encryption.activeKeyId, mode: config.mode, dataDir: ownsDb && !config.store.databaseUrl ? config.store.dataDir : undefined });
   const concerns = new ConcernRepository(cipher);
   await bootstrapTenant(db, config);

@@ -52,7 +52,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     err,
     isTTY: Boolean((out as { isTTY?: boolean }).isTTY),
     async db() {
-      db ??= await openStore({ databaseUrl: config.store.databaseUrl, dataDir: config.store.dataDir });
+      db ??= await openStore({ databaseUrl: config.store.databaseUrl, ownerUrl: config.store.ownerUrl, dataDir: config.store.dataDir });
       return db;
     },
   };

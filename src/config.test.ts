@@ -103,6 +103,13 @@ describe('loadConfig', () => {
       expect(config.audit).toEqual({ includeSites: true, rosterCsv: '/data/roster.csv', verifiedDomains: ['stmarys.sch.uk', 'stmarys.onmicrosoft.com'], contentEvidence: 'always' });
     });
 
+    it('takes a schema owner for migrations only with an app connection beside it', () => {
+      const store = loadConfig({ DATABASE_URL: 'postgres://jigsaw_app@db/j', DATABASE_OWNER_URL: 'postgres://owner@db/j' }).store;
+      expect(store).toMatchObject({ databaseUrl: 'postgres://jigsaw_app@db/j', ownerUrl: 'postgres://owner@db/j' });
+      expect(() => loadConfig({ DATABASE_OWNER_URL: 'postgres://owner@db/j' })).toThrow(/- DATABASE_OWNER_URL needs DATABASE_URL/);
+      expect(() => loadConfig({ DATABASE_URL: 'postgres://a@db/j', DATABASE_OWNER_URL: 'mysql://owner@db/j' })).toThrow(/- DATABASE_OWNER_URL must be a postgres:\/\/ URL/);
+    });
+
     it('schedules the daily audit at a school time, only with Graph configured', () => {
       const base = { BOOTSTRAP_TENANT_ID: TENANT, GRAPH_CLIENT_ID: AUDIT_APP, GRAPH_CLIENT_SECRET: 's' };
       expect(loadConfig(base).audit.scheduleAt).toBeUndefined();

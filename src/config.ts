@@ -44,6 +44,8 @@ export const ConfigSchema = z
     ALLOWED_TENANT_IDS: csv,
 
     DATABASE_URL: optionalText.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// URL'),
+    // The schema owner, for migrations only; DATABASE_URL is then the app's own non-owner role.
+    DATABASE_OWNER_URL: optionalText.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// URL'),
     DATA_DIR: z.string().default('./data'),
 
     BOOTSTRAP_TENANT_ID: optionalText,
@@ -165,6 +167,9 @@ export const ConfigSchema = z
     }
     checkGraphSettings(env, ctx);
     checkTabSettings(env, ctx);
+    if (env.DATABASE_OWNER_URL && !env.DATABASE_URL) {
+      ctx.addIssue({ code: 'custom', path: ['DATABASE_OWNER_URL'], message: "needs DATABASE_URL: the owner migrates, DATABASE_URL is the app's own non-owner role" });
+    }
     if (env.AUDIT_SCHEDULE !== 'off' && !env.GRAPH_CLIENT_ID) {
       ctx.addIssue({ code: 'custom', path: ['AUDIT_SCHEDULE'], message: 'needs the sharing audit configured (GRAPH_CLIENT_ID and its secret or certificate), or set it to "off"' });
     }
@@ -288,7 +293,8 @@ export interface Config {
     openIdMetadataUrl?: string;
   };
   allowedTenantIds: string[];
-  store: { databaseUrl?: string; dataDir: string };
+  /** `ownerUrl`: the schema owner, used only to migrate and grant the app's role (DATABASE_URL). */
+  store: { databaseUrl?: string; ownerUrl?: string; dataDir: string };
   bootstrap: {
     tenantId?: string;
     schoolName: string;
@@ -399,7 +405,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     bot: { appId: e.BOT_ID ?? '', password: e.BOT_PASSWORD, type: e.BOT_TYPE, tenantId: e.BOT_TENANT_ID, openIdMetadataUrl: e.BOT_OPENID_METADATA_URL },
     allowedTenantIds: e.ALLOWED_TENANT_IDS,
-    store: { databaseUrl: e.DATABASE_URL, dataDir: e.DATA_DIR },
+    store: { databaseUrl: e.DATABASE_URL, ownerUrl: e.DATABASE_OWNER_URL, dataDir: e.DATA_DIR },
     bootstrap: {
       tenantId: e.BOOTSTRAP_TENANT_ID,
       schoolName: e.SCHOOL_NAME,

@@ -32,3 +32,10 @@ export async function migrate(db: Db, dir = MIGRATIONS_DIR): Promise<string[]> {
   });
   return applied;
 }
+
+/** Migration files not yet recorded (read-only: for a role that may not migrate). */
+export async function pendingMigrations(db: Db, dir = MIGRATIONS_DIR): Promise<string[]> {
+  const files = readdirSync(dir).filter((f) => /^\d{14}-[a-z0-9-]+\.sql$/.test(f)).sort();
+  const done = new Set((await db.query<{ version: string }>('SELECT version FROM schema_migrations')).map((r) => r.version));
+  return files.filter((f) => !done.has(f.slice(0, 14)));
+}

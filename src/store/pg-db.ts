@@ -5,7 +5,7 @@ import type { Db } from './db';
  * A PostgreSQL server through `pg`. `schema`, when given, is created if missing and put first
  * on every connection's search_path: the test suite gives each file its own schema.
  */
-export async function openPostgresDb(connectionString: string, options: { schema?: string; max?: number } = {}): Promise<Db> {
+export async function openPostgresDb(connectionString: string, options: { schema?: string; max?: number; createSchema?: boolean } = {}): Promise<Db> {
   const { schema } = options;
   if (schema && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error('invalid schema name');
   const pool = new Pool({
@@ -15,7 +15,7 @@ export async function openPostgresDb(connectionString: string, options: { schema
   });
   // An idle client's network error must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
-  if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  if (schema && options.createSchema !== false) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
 
   const db: Db = {
     kind: 'postgres',

@@ -34,6 +34,7 @@ const LEFT_TO_DEFAULTS: Record<string, string> = {
   BOT_PASSWORD: 'the bot authenticates with the managed identity (BOT_TYPE=UserAssignedMSI): no password',
   BOT_OPENID_METADATA_URL: 'tests only (a local identity provider); Azure uses the public Bot Framework metadata',
   DATA_DIR: 'the embedded store is for local use; Azure uses DATABASE_URL',
+  DATABASE_OWNER_URL: 'a non-owner app role needs SQL run once by the server administrator (docs/admin-guide.md, "Database roles"); until then DATABASE_URL is the administrator',
   ENCRYPTION_ACTIVE_KEY_ID: 'the last key of ENCRYPTION_KEYS is active; set during a key rotation (docs/admin-guide.md)',
   OUTBOX_POLL_MS: 'delivery tuning; the defaults suit Teams\' limits',
   OUTBOX_ALERT_AFTER_ATTEMPTS: 'delivery tuning',
