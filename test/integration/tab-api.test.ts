@@ -408,6 +408,11 @@ describe('admin', () => {
     expect(audit.body.runs[0]).toMatchObject({ runId, status: 'completed', findingsSeen: 2 });
     expect(audit.body.findings.map((f: { name: string }) => f.name)).toEqual(expect.arrayContaining(['Year 6 SEN register.xlsx', 'Sports day rota.docx']));
     expect((await call(token, 'admin/sharing?pupilData=yes')).body.findings.map((f: { name: string }) => f.name)).toEqual(['Year 6 SEN register.xlsx']);
+    // Remediation is off in this deployment: removing a link is refused, and nothing changes.
+    const removal = await call(token, `admin/sharing/findings/${findings[0]!.id}/remove-link`, { method: 'POST', body: {} });
+    expect(removal.status).toBe(409);
+    expect(removal.body).toMatchObject({ error: 'remediation_off', message: expect.stringContaining('REMEDIATION_ENABLED') });
+    expect((await call(token, 'admin/sharing')).body.findings.find((f: { findingId: string }) => f.findingId === findings[0]!.id)).toMatchObject({ status: 'open' });
     const path = `admin/sharing/findings/${findings[1]!.id}/accept`;
     expect((await call(token, path, { method: 'POST', body: { reason: '' } })).status).toBe(400);
     expect((await call(await as(PEOPLE.dsl1), path, { method: 'POST', body: { reason: 'Shared with all staff on purpose.' } })).status).toBe(403);
