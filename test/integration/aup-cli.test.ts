@@ -4,13 +4,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { Client } from 'pg';
 import { runCli } from '../../src/cli';
 import { openStore } from '../../src/store/open-store';
 import { assignRole, upsertTenant } from '../../src/store/tenant.repo';
 import { parseCsv } from '../../src/domain/aup/csv';
 import { startFakeGraphTenant, type FakeGraphTenant } from '../fakes/graph-tenant';
-import { storeKind } from '../support/test-db';
+import { cliStoreEnv, storeKind } from '../support/test-db';
 
 const AUP_APP = { clientId: '7a2d4b63-9e1f-4c8b-8d66-1b2c3d4e5f61', displayName: 'Jigsaw AUP', secrets: ['aup-s3cret'], roles: ['GroupMember.Read.All'] };
 const STAFF_GROUP = '22222222-0000-4000-8000-000000000001';
@@ -38,24 +37,8 @@ describe(`jigsaw aup (${storeKind()})`, () => {
     const staff = fake.tenant.users.filter((u) => u.role === 'teacher');
     fake.api.addGroup({ id: STAFF_GROUP, displayName: 'All staff', memberUserIds: staff.map((u) => u.id) });
     dir = mkdtempSync(join(tmpdir(), 'jigsaw-aup-cli-'));
-    const store: Record<string, string> = {};
-    if (storeKind() === 'postgres') {
-      const url = process.env.DATABASE_URL!;
-      const schema = `aupcli_${Date.now().toString(36)}`;
-      const c = new Client({ connectionString: url });
-      await c.connect();
-      await c.query(`CREATE SCHEMA ${schema}`);
-      await c.end();
-      store.DATABASE_URL = `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-      dropSchema = async () => {
-        const d = new Client({ connectionString: url });
-        await d.connect();
-        await d.query(`DROP SCHEMA ${schema} CASCADE`);
-        await d.end();
-      };
-    } else {
-      store.DATA_DIR = join(dir, 'data');
-    }
+    const { env: store, drop } = await cliStoreEnv(dir, 'aupcli');
+    dropSchema = drop;
     env = {
       ...store,
       BOOTSTRAP_TENANT_ID: fake.tenantId,

@@ -6,7 +6,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { Client } from 'pg';
 import { runCli } from '../../src/cli';
 import { acquireJobLease, releaseJobLease } from '../../src/store/scheduled-jobs.repo';
 import { SHARING_AUDIT_JOB } from '../../src/jobs/sharing-audit/scheduled-audit';
@@ -18,7 +17,7 @@ import { createAuditRun } from '../../src/store/sharing-runs.repo';
 import { listRemediations } from '../../src/store/sharing-remediations.repo';
 import { assignRole, upsertTenant } from '../../src/store/tenant.repo';
 import { DEFAULT_APP, startFakeGraphTenant, type FakeGraphTenant } from '../fakes/graph-tenant';
-import { storeKind } from '../support/test-db';
+import { cliStoreEnv } from '../support/test-db';
 import { fakeGraphEnv } from '../support/graph-env';
 
 const REMEDIATOR = { clientId: 'dddddddd-4444-4c2a-9d3e-5f6a7b8c9d0e', secrets: ['rw'], roles: ['Files.ReadWrite.All'] };
@@ -45,24 +44,8 @@ describe('jigsaw audit-sharing and remediate (CLI) against the fake tenant', () 
       apps: [DEFAULT_APP, REMEDIATOR],
     });
     dir = mkdtempSync(join(tmpdir(), 'jigsaw-cli-test-'));
-    const store: Record<string, string> = {};
-    if (storeKind() === 'postgres') {
-      const url = process.env.DATABASE_URL!;
-      const schema = `cli_${Date.now().toString(36)}`;
-      const c = new Client({ connectionString: url });
-      await c.connect();
-      await c.query(`CREATE SCHEMA ${schema}`);
-      await c.end();
-      store.DATABASE_URL = `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-      dropSchema = async () => {
-        const d = new Client({ connectionString: url });
-        await d.connect();
-        await d.query(`DROP SCHEMA ${schema} CASCADE`);
-        await d.end();
-      };
-    } else {
-      store.DATA_DIR = join(dir, 'data');
-    }
+    const { env: store, drop } = await cliStoreEnv(dir, 'cli');
+    dropSchema = drop;
     env = {
       ...store,
       ...fakeGraphEnv(fake),
