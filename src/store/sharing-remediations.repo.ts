@@ -132,49 +132,41 @@ export interface OwnerNotificationRow {
   respondedAt: string | null;
 }
 
-export async function listOwnerNotifications(db: Db, tenantId: string, findingId: string): Promise<OwnerNotificationRow[]> {
-  const rows = await db.query<{
-    notification_id: string;
-    finding_id: string;
-    owner_id: string | null;
-    response: 'remove' | 'keep' | null;
-    response_reason: string | null;
-    responded_at: Date | string | null;
-  }>(
-    `SELECT notification_id, finding_id, owner_id, response, response_reason, responded_at
-     FROM owner_notifications WHERE tenant_id = $1 AND finding_id = $2 ORDER BY sent_at, notification_id`,
-    [tenantId, findingId],
-  );
-  return rows.map((r) => ({
+type OwnerNotificationDbRow = {
+  notification_id: string;
+  finding_id: string;
+  owner_id: string | null;
+  response: 'remove' | 'keep' | null;
+  response_reason: string | null;
+  responded_at: Date | string | null;
+};
+
+const OWNER_NOTIFICATION_COLUMNS = 'notification_id, finding_id, owner_id, response, response_reason, responded_at';
+
+function toOwnerNotification(r: OwnerNotificationDbRow): OwnerNotificationRow {
+  return {
     notificationId: r.notification_id,
     findingId: r.finding_id,
     ownerId: r.owner_id,
     response: r.response,
     responseReason: r.response_reason,
     respondedAt: toIso(r.responded_at),
-  }));
+  };
+}
+
+export async function listOwnerNotifications(db: Db, tenantId: string, findingId: string): Promise<OwnerNotificationRow[]> {
+  const rows = await db.query<OwnerNotificationDbRow>(
+    `SELECT ${OWNER_NOTIFICATION_COLUMNS} FROM owner_notifications WHERE tenant_id = $1 AND finding_id = $2 ORDER BY sent_at, notification_id`,
+    [tenantId, findingId],
+  );
+  return rows.map(toOwnerNotification);
 }
 
 /** One owner's digest: its findings and the owner's answers (for rendering the card). */
 export async function listNotificationFindings(db: Db, tenantId: string, notificationId: string): Promise<OwnerNotificationRow[]> {
-  const rows = await db.query<{
-    notification_id: string;
-    finding_id: string;
-    owner_id: string | null;
-    response: 'remove' | 'keep' | null;
-    response_reason: string | null;
-    responded_at: Date | string | null;
-  }>(
-    `SELECT notification_id, finding_id, owner_id, response, response_reason, responded_at
-     FROM owner_notifications WHERE tenant_id = $1 AND notification_id = $2 ORDER BY finding_id`,
+  const rows = await db.query<OwnerNotificationDbRow>(
+    `SELECT ${OWNER_NOTIFICATION_COLUMNS} FROM owner_notifications WHERE tenant_id = $1 AND notification_id = $2 ORDER BY finding_id`,
     [tenantId, notificationId],
   );
-  return rows.map((r) => ({
-    notificationId: r.notification_id,
-    findingId: r.finding_id,
-    ownerId: r.owner_id,
-    response: r.response,
-    responseReason: r.response_reason,
-    respondedAt: toIso(r.responded_at),
-  }));
+  return rows.map(toOwnerNotification);
 }
