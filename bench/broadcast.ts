@@ -23,11 +23,8 @@ import { AupSender } from '../src/jobs/aup-sender';
 import { DEFAULT_AUP_RULES } from '../src/domain/aup/status';
 import { createTeamsConnectorFake } from '../test/fakes/teams-connector';
 import { personId, STAFF_DRAFT } from '../test/support/aup-fixtures';
+import { arg } from './bench-school';
 
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
 const N = arg('recipients', 5000);
 const RATE = arg('rate', 25);
 const CONCURRENCY = arg('concurrency', 8);

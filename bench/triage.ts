@@ -10,59 +10,23 @@
  *   DATABASE_URL → PostgreSQL (a throwaway schema), otherwise in-memory PGlite.
  */
 import { randomUUID } from 'node:crypto';
-import { type AdaptiveCardInvokeResponse, TeamsActivityHandler } from 'botbuilder';
-import { loadConfig } from '../src/config';
-import { createJigsaw } from '../src/app';
-import { createCloudAdapter } from '../src/bot/adapter';
-import { createHttpServer } from '../src/http/server';
-import { silentLogger } from '../src/logging';
-import { openStore } from '../src/store/open-store';
-import { registerDslChannel, replaceDslMembers } from '../src/store/conversation.repo';
-import { CARD_CONTENT_TYPE, card, text } from '../src/cards/card-kit';
 import { TRIAGE_VERBS } from '../src/cards/triage-card';
 import { submitConcernReport } from '../src/services/report-concern';
 import { applyTriageAction } from '../src/services/triage-concern';
-import { createTeamsConnectorFake } from '../test/fakes/teams-connector';
 import { channelInvoke } from '../test/support/activities';
+import { arg, ratioLine, startBenchSchool } from './bench-school';
 import { formatRow, HEADER, runClosedLoop, summarise } from './stats';
 
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
 const TOTAL = arg('total', 1000);
 const CONCURRENCY = arg('concurrency', 10);
 const CONCERNS = arg('concerns', 50);
-const TENANT = '6f1c2b3a-0000-4000-8000-0000000000bf';
-const team = { id: '19:benchteam@thread.tacv2', name: 'Safeguarding' };
-const channel = { id: '19:benchdsl@thread.tacv2', name: 'DSL team' };
-const teacher = { aadObjectId: 'aaaaaaaa-0000-4000-8000-0000000000bf', name: 'Bench Teacher', teamsId: '29:bench-teacher' };
-const dsl = { aadObjectId: 'bbbbbbbb-0000-4000-8000-0000000000bf', name: 'Bench DSL', teamsId: '29:bench-dsl' };
-
-class EchoBot extends TeamsActivityHandler {
-  protected override async onAdaptiveCardInvoke(): Promise<AdaptiveCardInvokeResponse> {
-    return { statusCode: 200, type: CARD_CONTENT_TYPE, value: card([text('echo')]) as unknown as Record<string, unknown> };
-  }
-}
 
 async function main(): Promise<void> {
-  const fake = await createTeamsConnectorFake({
-    tenantId: TENANT,
-    users: [teacher, dsl].map((p) => ({ aadObjectId: p.aadObjectId, name: p.name, id: p.teamsId })),
-    teams: [{ id: team.id, name: team.name, members: [teacher.aadObjectId, dsl.aadObjectId], channels: [{ id: channel.id, name: channel.name, membershipType: 'private', members: [dsl.aadObjectId] }] }],
-    rateLimits: false,
-  });
-  const env = { PORT: '0', BOOTSTRAP_TENANT_ID: TENANT, LOG_LEVEL: 'silent', ENCRYPTION_KEYS: `bench:${Buffer.alloc(32, 1).toString('base64')}`, DATABASE_URL: process.env.DATABASE_URL, OUTBOX_POLL_MS: '20' };
-  const config = loadConfig(env);
-  const schema = config.store.databaseUrl ? `bench_triage_${Date.now()}` : undefined;
-  const db = await openStore({ databaseUrl: config.store.databaseUrl, schema });
-  const jigsaw = await createJigsaw(config, { logger: silentLogger, db, defaultServiceUrl: fake.serviceUrl, runWorker: !process.argv.includes('--no-delivery') });
-  const jigsawUrl = (await jigsaw.start()).url;
-  const ctx = { serviceUrl: fake.serviceUrl, tenantId: TENANT, botId: '28:bench-bot' };
-
   // The DSL channel and its roster, as "setup" would leave them.
-  await registerDslChannel(db, { tenantId: TENANT, teamId: team.id, channelId: channel.id, channelName: channel.name, serviceUrl: fake.serviceUrl, botId: ctx.botId, registeredBy: dsl.aadObjectId });
-  await replaceDslMembers(db, TENANT, [{ aadObjectId: dsl.aadObjectId, teamsUserId: dsl.teamsId, displayName: dsl.name }]);
+  const school = await startBenchSchool({ tenantId: '6f1c2b3a-0000-4000-8000-0000000000bf', schemaPrefix: 'bench_triage', env: { OUTBOX_POLL_MS: '20' } });
+  const { db, jigsaw, jigsawUrl, ctx, team, channel, teacher, dsl } = school;
+  const TENANT = school.tenantId;
+  const echo = { url: school.echoUrl };
 
   // Concerns to triage, acknowledged by the DSL (not measured).
   const concernIds: string[] = [];
@@ -84,9 +48,6 @@ async function main(): Promise<void> {
       { tenantId: TENANT, concernId: outcome.concern.concernId, actor: dsl, command: { kind: 'take-ownership' }, actionId: randomUUID(), verb: TRIAGE_VERBS.takeOwnership },
     );
   }
-
-  const echoServer = createHttpServer({ adapter: createCloudAdapter(config, silentLogger), bot: new EchoBot(), logger: silentLogger, readiness: async () => ({ ready: true, checks: {} }) });
-  const echo = await echoServer.listen('127.0.0.1', 0);
 
   const failures = new Map<string, number>();
   const addNote = (url: string) => async (i: number) => {
@@ -122,14 +83,10 @@ async function main(): Promise<void> {
   console.log(HEADER);
   console.log(formatRow('echo bot (same adapter)', echoStats));
   console.log(formatRow('concern.add-note (Jigsaw)', triageStats));
-  console.log(`ratio p95 triage/echo: ${(triageStats.p95 / echoStats.p95).toFixed(2)}x   p50: ${(triageStats.p50 / echoStats.p50).toFixed(2)}x   throughput: ${(echoStats.throughputPerSecond / triageStats.throughputPerSecond).toFixed(2)}x slower`);
+  console.log(ratioLine('triage', triageStats, echoStats));
   console.log(`notes recorded: ${notes.n} (expected ${TOTAL + 50}); transport failures: echo ${failures.get(echo.url) ?? 0}, triage ${failures.get(jigsawUrl) ?? 0}`);
 
-  await echo.close();
-  await jigsaw.stop();
-  if (schema) await db.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  await db.close();
-  await fake.stop();
+  await school.stop();
 }
 
 main().catch((err) => {
