@@ -153,6 +153,7 @@ export async function getAupRegister(deps: TabAdminDeps, user: TabUser) {
   }
   const register = await buildAupRegister({ db: deps.db, now: deps.now, rules: { validityMonths: deps.config.aup.validityMonths } }, user.tenantId);
   return {
+    audienceChoices: Object.entries(AUDIENCE_LABELS).map(([id, title]) => ({ id, title })),
     versions: progress,
     register: register.map((e) => ({
       audience: e.audience,

@@ -4,6 +4,7 @@ import { CATEGORIES, FOUR_C_TITLES, type FourC, isCategoryId, getCategory } from
 import { outcomeTitle } from '../domain/concerns/triage';
 import { governorAupCounts } from './aup-register';
 import type { AupCounts } from '../domain/aup/status';
+import { AUDIENCE_LABELS, type Audience } from '../domain/aup/types';
 import { type CountCell, type ShownCell, suppressSmallCount, suppressSmallCounts } from '../domain/reports/small-numbers';
 
 
@@ -24,7 +25,7 @@ export interface GovernorReport {
   outcomes: ShownCell[];
   /** Times to acknowledge are shown only when at least minCount concerns were acknowledged. */
   acknowledgement: { acknowledged: number | null; medianMinutes?: number; within15Minutes: number | null; within1Day: number | null };
-  aup: AupCounts[];
+  aup: (AupCounts & { audienceTitle: string })[];
 }
 
 const STATUS_LABELS: Record<string, string> = { new: 'New', acknowledged: 'Acknowledged', 'in-progress': 'In progress', closed: 'Closed' };
@@ -70,6 +71,6 @@ export async function buildGovernorReport(deps: { db: Db; tabConcerns: TabConcer
       within15Minutes: enoughAcknowledged ? suppressSmallCount(minutes.filter((m) => m <= 15).length, min) : null,
       within1Day: enoughAcknowledged ? suppressSmallCount(minutes.filter((m) => m <= 24 * 60).length, min) : null,
     },
-    aup,
+    aup: aup.map((a) => ({ ...a, audienceTitle: AUDIENCE_LABELS[a.audience as Audience] ?? a.audience })),
   };
 }

@@ -87,7 +87,7 @@ export interface GovernorReport {
   byStatus: CountRow[];
   outcomes: CountRow[];
   acknowledgement: { acknowledged: number | null; medianMinutes?: number; within15Minutes: number | null; within1Day: number | null };
-  aup: { audience: string; versionNumber: number; current: number; expired: number; outstanding: number; neverAsked: number; total: number }[];
+  aup: { audience: string; audienceTitle: string; versionNumber: number; current: number; expired: number; outstanding: number; neverAsked: number; total: number }[];
 }
 
 export interface AccessLog {
@@ -113,6 +113,7 @@ export interface SharingAudit {
 }
 
 export interface AupRegister {
+  audienceChoices: { id: string; title: string }[];
   versions: { audience: string; audienceTitle: string; title: string; versionNumber: number; publishedAt: string; sends: Record<string, number> }[];
   register: { audience: string; audienceTitle: string; name: string; status: string; latestVersionNumber: number; acknowledgedVersion?: number; acknowledgedAt?: string; expiresAt?: string; method?: string }[];
 }

@@ -341,7 +341,7 @@ describe('admin', () => {
     const thresholds = Object.fromEntries(settings.body.thresholds.map((t: { name: string; value: string }) => [t.name, t.value]));
     expect(thresholds).toMatchObject({ 'Concern records kept': expect.stringContaining('25 years'), 'AUP records kept': '6 years', 'Sharing audit findings kept': '365 days', 'Pattern alert': expect.stringContaining('3 concerns') });
     expect((await call(token, 'admin/sharing')).body).toMatchObject({ remediationEnabled: false, runs: [], findings: [] });
-    expect((await call(token, 'admin/aup')).body).toMatchObject({ register: [] });
+    expect((await call(token, 'admin/aup')).body).toMatchObject({ register: [], audienceChoices: expect.arrayContaining([{ id: 'pupils-ks1', title: 'Pupils, Key Stage 1 (parents sign)' }]) });
     expect((await call(await as(PEOPLE.dsl2), 'admin/settings')).status).toBe(403);
   });
 

@@ -384,18 +384,6 @@ export function SharingAuditView({ api }: { api: Api }) {
   );
 }
 
-const AUDIENCE_TITLES: Record<string, string> = {
-  staff: 'Staff',
-  governors: 'Governors',
-  volunteers: 'Volunteers',
-  'pupils-ks1': 'Pupils, KS1 (parents sign)',
-  'pupils-ks2': 'Pupils, KS2',
-  'pupils-ks3': 'Pupils, KS3',
-  'pupils-ks4': 'Pupils, KS4',
-  'pupils-ks5': 'Pupils, KS5',
-  parents: 'Parents',
-};
-
 const METHODS: Record<string, string> = { teams: 'In Teams', paper: 'On paper', 'online-form': 'Online form' };
 
 const AUP_STATUS: Record<string, string> = { current: 'Agreed', expired: 'Expired', outstanding: 'Waiting', 'never-asked': 'Not yet asked' };
@@ -470,7 +458,7 @@ export function AupRegisterView({ api }: { api: Api }) {
               <div className={s.filters}>
                 <Field label="Audience" required className={s.filter}>
                   <Select {...field('audience')}>
-                    {Object.entries(AUDIENCE_TITLES).map(([id, t]) => (
+                    {(data?.audienceChoices ?? []).map(({ id, title: t }) => (
                       <option key={id} value={id}>
                         {t}
                       </option>

@@ -6,18 +6,6 @@ import { BarChart } from '../charts';
 import { ErrorBar, Loading, Section, useLoad, useStyles } from '../common';
 import { DataTable } from '../table';
 
-const AUDIENCES: Record<string, string> = {
-  staff: 'Staff',
-  governors: 'Governors',
-  volunteers: 'Volunteers',
-  'pupils-ks1': 'Pupils, KS1 (parents sign)',
-  'pupils-ks2': 'Pupils, KS2',
-  'pupils-ks3': 'Pupils, KS3',
-  'pupils-ks4': 'Pupils, KS4',
-  'pupils-ks5': 'Pupils, KS5',
-  parents: 'Parents',
-};
-
 function minutes(m?: number): string {
   if (m === undefined) return '—';
   if (m < 60) return `${m} min`;
@@ -97,7 +85,7 @@ export function GovernorsView({ api }: { api: Api }) {
                 rows={data.aup}
                 rowKey={(a) => a.audience}
                 columns={[
-                  { header: 'Audience', cell: (a) => AUDIENCES[a.audience] ?? a.audience },
+                  { header: 'Audience', cell: (a) => a.audienceTitle },
                   { header: 'Version', cell: (a) => a.versionNumber },
                   { header: 'Agreed', cell: (a) => a.current },
                   { header: 'Waiting', cell: (a) => a.outstanding },
