@@ -100,7 +100,8 @@ async function auditUnderLease(
   const roster = await connection.roster(options.roster);
   if (roster.note) context.out.write(`Note: ${roster.note}\n`);
   const progress = createProgressPrinter(context);
-  const keepLease = leaseKeeper({ db, tenantId, job: SHARING_AUDIT_JOB, holder, leaseMs: CLI_LEASE_MS, now: () => new Date(), logger: context.logger });
+  const lost = new AbortController();
+  const keepLease = leaseKeeper({ db, tenantId, job: SHARING_AUDIT_JOB, holder, leaseMs: CLI_LEASE_MS, now: () => new Date(), logger: context.logger, onLost: () => lost.abort() });
   const result = await runSharingAudit({
     db,
     tenantId,
@@ -117,6 +118,7 @@ async function auditUnderLease(
       progress.update(p);
     },
     logger: context.logger,
+    signal: lost.signal,
   }).catch((err: unknown) => {
     progress.done();
     context.err.write('The audit stopped before the end; its progress is saved. Run the same command again to resume where it stopped.\n');

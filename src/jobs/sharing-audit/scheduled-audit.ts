@@ -78,7 +78,8 @@ export class ScheduledSharingAudit {
 
   private async run(day: string): Promise<void> {
     const d = this.deps;
-    const keepLease = leaseKeeper({ db: d.db, tenantId: d.tenantId, job: SHARING_AUDIT_JOB, holder: this.holder, leaseMs: d.leaseMs ?? 30 * 60_000, now: d.now, logger: d.logger });
+    const lost = new AbortController();
+    const keepLease = leaseKeeper({ db: d.db, tenantId: d.tenantId, job: SHARING_AUDIT_JOB, holder: this.holder, leaseMs: d.leaseMs ?? 30 * 60_000, now: d.now, logger: d.logger, onLost: () => lost.abort() });
     try {
       const graph = d.graph();
       const mode = (await hasCompletedAuditRun(d.db, d.tenantId)) ? 'incremental' : 'full';
@@ -96,7 +97,7 @@ export class ScheduledSharingAudit {
         usage: graph.audit,
         contentEvidence: d.contentEvidence,
         logger: d.logger,
-        signal: this.abort.signal,
+        signal: AbortSignal.any([this.abort.signal, lost.signal]),
         onProgress: keepLease,
       });
       await queueAuditSummaryToAdmins(d.db, d.tenantId, result.run.runId, { remediationEnabled: d.remediationEnabled });
@@ -105,10 +106,10 @@ export class ScheduledSharingAudit {
       d.logger.info({ tenantId: d.tenantId, runId: result.run.runId, mode: result.run.mode, ...result.run.stats }, 'sharing audit: scheduled run completed');
     } catch (err) {
       const stopped = err instanceof AuditStopped;
-      // Stopped with the app: free the lease now so the next start resumes at once.
+      // Stopped: free the lease (if still ours) so the next start resumes at once.
       const retryAfter = stopped ? undefined : new Date(d.now().getTime() + (d.retryAfterMs ?? 30 * 60_000));
       await releaseJobLease(d.db, d.tenantId, SHARING_AUDIT_JOB, this.holder, { retryAfter }).catch(() => undefined);
-      if (stopped) d.logger.info({ tenantId: d.tenantId }, 'sharing audit: scheduled run stopped with the app; it resumes next time');
+      if (stopped) d.logger.info({ tenantId: d.tenantId }, 'sharing audit: scheduled run stopped (the app is stopping, or its lease passed to another holder); it resumes next time');
       else d.logger.error({ tenantId: d.tenantId, retryAfter, ...describeError(err) }, 'sharing audit: scheduled run failed; it will be tried again');
     }
   }
