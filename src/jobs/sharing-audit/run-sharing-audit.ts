@@ -191,7 +191,10 @@ export async function runSharingAudit(options: SharingAuditOptions): Promise<Sha
     logger.info({ runId: run.runId, mode: run.mode, ...finished.stats, findings: findings.length, failures: context.failures.length }, 'sharing audit: run completed');
     return { run: { ...finished, failures: context.failures }, resumedRun: interrupted !== null, findings };
   } catch (err) {
-    logger.error({ runId: run.runId, ...describeError(err) }, 'sharing audit: run stopped; it will resume from its checkpoints');
+    // Asked to stop (the app is stopping, or the lease was lost) is the normal end of a run cut
+    // short, not a fault: info, so a deploy during an audit does not raise an error alert.
+    if (err instanceof AuditStopped) logger.info({ runId: run.runId }, 'sharing audit: run stopped between drives; it will resume from its checkpoints');
+    else logger.error({ runId: run.runId, ...describeError(err) }, 'sharing audit: run stopped; it will resume from its checkpoints');
     // Left `running` on purpose: the next start resumes from the checkpoints.
     await saveAuditRunProgress(db, tenantId, run.runId, statsSoFar(), context.failures).catch(() => undefined);
     throw err;
