@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../store/db';
 import type { ConcernRepository } from '../store/concern.repo';
-import { enqueueOutbox } from '../store/outbox.repo';
+import type { NewOutboxMessage } from '../store/outbox.repo';
 import { alertAdmins } from './admin-alerts';
 import { loadRoutingDirectory } from '../store/tenant.repo';
 import type { Concern, Person } from '../domain/concerns/concern';
@@ -40,8 +40,9 @@ export interface ReportConcernDeps {
 
 /**
  * Accepts a report: validates it, routes it, and commits the concern, its first chronology
- * event, its deliveries and any admin alerts in ONE transaction before anything is said to
- * the reporter. A repeated submission (same reporter, same card) returns the same concern.
+ * event, its deliveries and any admin alerts atomically (one statement, or one transaction
+ * when there are alerts) before anything is said to the reporter. A repeated submission (same
+ * reporter, same card) returns the same concern.
  */
 export async function submitConcernReport(
   deps: ReportConcernDeps,
@@ -56,24 +57,29 @@ export async function submitConcernReport(
   const decision = routeConcern(report, directory);
   const concernId = randomUUID();
   let reference = '';
+  // The concern, its first event and its deliveries' outbox rows are one statement (atomic on
+  // its own, one round trip); only a routing problem adds writes (the admin alerts) and so a
+  // transaction around them.
+  const write = async (db: Db) => {
+    const inserted = await deps.concerns.insert(
+      db,
+      { tenantId: input.tenantId, concernId, reporter: input.reporter, report, recipient: decision.recipient, submissionId: input.submissionId, now },
+      {
+        type: 'reported',
+        actor: input.reporter,
+        details: { category: report.category, urgency: report.urgency, about: report.about, recipient: decision.recipient, routing: decision.deliveries.map(describeDelivery) },
+      },
+      decision.deliveries.flatMap((delivery) => deliveryMessages(input.tenantId, concernId, delivery, directory.dslChannelRegistered)),
+    );
+    reference = inserted.reference;
+    for (const problem of decision.problems) {
+      await alertAdmins(db, input.tenantId, problem, PROBLEM_MESSAGES[problem], reference);
+    }
+  };
 
   try {
-    await deps.db.transaction(async (tx) => {
-      const inserted = await deps.concerns.insert(
-        tx,
-        { tenantId: input.tenantId, concernId, reporter: input.reporter, report, recipient: decision.recipient, submissionId: input.submissionId, now },
-        {
-          type: 'reported',
-          actor: input.reporter,
-          details: { category: report.category, urgency: report.urgency, about: report.about, recipient: decision.recipient, routing: decision.deliveries.map(describeDelivery) },
-        },
-      );
-      reference = inserted.reference;
-      for (const delivery of decision.deliveries) await enqueueDelivery(tx, input.tenantId, concernId, delivery, directory.dslChannelRegistered);
-      for (const problem of decision.problems) {
-        await alertAdmins(tx, input.tenantId, problem, PROBLEM_MESSAGES[problem], reference);
-      }
-    });
+    if (decision.problems.length) await deps.db.transaction(write);
+    else await write(deps.db);
   } catch (err) {
     // The same card submitted again (a retry, a double click): the unique index kept the first.
     if (input.submissionId && isUniqueViolation(err)) {
@@ -87,11 +93,12 @@ export async function submitConcernReport(
   return { kind: 'accepted', concern, problems: decision.problems, duplicate: false };
 }
 
-async function enqueueDelivery(tx: Db, tenantId: string, concernId: string, delivery: Delivery, registered: boolean): Promise<void> {
+/** The outbox rows that carry one delivery of a new concern. */
+function deliveryMessages(tenantId: string, concernId: string, delivery: Delivery, registered: boolean): NewOutboxMessage[] {
   if (delivery.to === 'dsl-channel') {
     // Held until `setup` if no channel is known; the worker also releases a held channel row
     // as soon as a channel exists, so a setup racing this transaction cannot strand it.
-    await enqueueOutbox(tx, {
+    const card: NewOutboxMessage = {
       tenantId,
       // One channel card per concern, whatever happens: the key is the concern's.
       idempotencyKey: `concern:${concernId}:dsl-channel`,
@@ -99,28 +106,31 @@ async function enqueueDelivery(tx: Db, tenantId: string, concernId: string, deli
       targetKey: DSL_CHANNEL_TARGET,
       payload: { concernId },
       held: !registered,
-    });
-    if (delivery.mentionAllDsls) {
-      // A reply in the card's thread @mentioning every DSL: Teams notifies them, and the card
-      // itself stays free of mentions. Same target, so it is sent after the card.
-      await enqueueOutbox(tx, {
+    };
+    if (!delivery.mentionAllDsls) return [card];
+    // A reply in the card's thread @mentioning every DSL: Teams notifies them, and the card
+    // itself stays free of mentions. Same target, queued after the card, so it is sent after it.
+    return [
+      card,
+      {
         tenantId,
         idempotencyKey: `concern:${concernId}:urgent-mention`,
         kind: OUTBOX_KINDS.urgentMention,
         targetKey: DSL_CHANNEL_TARGET,
         payload: { concernId, postKey: `concern:${concernId}:dsl-channel` },
         held: !registered,
-      });
-    }
-    return;
+      },
+    ];
   }
-  await enqueueOutbox(tx, {
-    tenantId,
-    idempotencyKey: `concern:${concernId}:person:${delivery.role}:${delivery.aadObjectId}`,
-    kind: OUTBOX_KINDS.concernToPerson,
-    targetKey: userTarget(delivery.aadObjectId),
-    payload: { concernId, aadObjectId: delivery.aadObjectId, role: delivery.role, view: delivery.view },
-  });
+  return [
+    {
+      tenantId,
+      idempotencyKey: `concern:${concernId}:person:${delivery.role}:${delivery.aadObjectId}`,
+      kind: OUTBOX_KINDS.concernToPerson,
+      targetKey: userTarget(delivery.aadObjectId),
+      payload: { concernId, aadObjectId: delivery.aadObjectId, role: delivery.role, view: delivery.view },
+    },
+  ];
 }
 
 function describeDelivery(d: Delivery): string {

@@ -3,6 +3,7 @@ import type { NarrativeCipher } from './narrative-cipher';
 import { GENESIS_HASH, type HashedEventFields, hashEvent, type StoredEvent } from '../domain/concerns/chronology';
 import { type Concern, type ConcernReport, type ConcernStatus, type Person, type RecipientRole } from '../domain/concerns/concern';
 import { normalisePupilKey } from '../domain/people/pupil-key';
+import { type NewOutboxMessage, outboxInsertCte } from './outbox.repo';
 
 export interface NewConcern {
   tenantId: string;
@@ -38,19 +39,29 @@ export class ConcernRepository {
   constructor(private readonly cipher: NarrativeCipher) {}
 
   /**
-   * Inserts the concern, its data key, its pupils and its first chronology event. Call inside
-   * a transaction. Written as few statements as possible: this is the intake's hot path.
+   * Inserts the concern, its data key, its pupils, its first chronology event and its outbox
+   * rows (`outbox`, the deliveries that carry it) in ONE statement, which is atomic on its own:
+   * no transaction is needed unless the caller writes more. This is the intake's hot path.
    */
-  async insert(tx: Db, c: NewConcern, firstEvent: Omit<ChronologyEntry, 'occurredAt'>): Promise<{ reference: string; dataKey: Buffer }> {
+  async insert(db: Db, c: NewConcern, firstEvent: Omit<ChronologyEntry, 'occurredAt'>, outbox: readonly NewOutboxMessage[] = []): Promise<{ reference: string; dataKey: Buffer }> {
     const { dataKey, wrapped, masterKeyId } = this.cipher.newDataKey(c.tenantId);
     const seal = (v: string | undefined) => (v === undefined ? null : this.cipher.encrypt(dataKey, v, c.tenantId));
     const event = this.sealEvent(c.tenantId, c.concernId, 1, dataKey, { ...firstEvent, occurredAt: c.now });
     const hash = hashEvent(GENESIS_HASH, event);
     const r = c.report;
     // ONE statement (the intake's hot path): the reference counter, the data key, the concern,
-    // its pupils and its first chronology event. Foreign keys are checked at the statement's
-    // end, when every part is in place. The reference is formatted as formatReference does.
-    const [row] = await tx.query<{ reference: string }>(
+    // its pupils, its first chronology event and its outbox rows. Foreign keys are checked at
+    // the statement's end, when every part is in place. The reference is formatted as
+    // formatReference does.
+    const params: unknown[] = [
+      c.tenantId, c.concernId, c.now.getUTCFullYear(), c.reporter.aadObjectId, c.reporter.name, r.about, r.category, r.urgency,
+      r.occurredOn, r.occurredTime ?? null, seal(r.location), seal(r.whatHappened), seal(r.childWords), seal(r.actionTaken),
+      seal(r.adultName), c.recipient, c.submissionId ?? null, c.now, masterKeyId, wrapped, hash,
+      r.pupils.map(normalisePupilKey), r.pupils.map((name) => seal(name)),
+      event.type, event.actorAadId, event.actorName, event.occurredAt, event.detailsSealed, GENESIS_HASH,
+    ];
+    const outboxRows = outbox.length ? `, outbox_rows AS (\n         ${outboxInsertCte('$1', outbox, params)}\n       )` : '';
+    const [row] = await db.query<{ reference: string }>(
       `WITH counter AS (
          INSERT INTO concern_reference_counters (tenant_id, year, last_value) VALUES ($1, $3, 1)
          ON CONFLICT (tenant_id, year) DO UPDATE SET last_value = concern_reference_counters.last_value + 1
@@ -66,19 +77,13 @@ export class ConcernRepository {
        ), event AS (
          INSERT INTO concern_events (tenant_id, concern_id, seq, event_type, actor_aad_id, actor_name, occurred_at, details_enc, prev_hash, hash)
          VALUES ($1, $2, 1, $24, $25, $26, $27, $28, $29, $21)
-       )
+       )${outboxRows}
        INSERT INTO concerns (tenant_id, concern_id, reference, reporter_aad_id, reporter_name, about, category, urgency,
          occurred_on, occurred_time, location_enc, what_happened_enc, child_words_enc, action_taken_enc, adult_subject_enc,
          recipient, status, client_submission_id, created_at, updated_at, event_count, head_hash)
        SELECT $1,$2,ref.reference,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,'new',$17,$18,$18,1,$21 FROM ref
        RETURNING reference`,
-      [
-        c.tenantId, c.concernId, c.now.getUTCFullYear(), c.reporter.aadObjectId, c.reporter.name, r.about, r.category, r.urgency,
-        r.occurredOn, r.occurredTime ?? null, seal(r.location), seal(r.whatHappened), seal(r.childWords), seal(r.actionTaken),
-        seal(r.adultName), c.recipient, c.submissionId ?? null, c.now, masterKeyId, wrapped, hash,
-        r.pupils.map(normalisePupilKey), r.pupils.map((name) => seal(name)),
-        event.type, event.actorAadId, event.actorName, event.occurredAt, event.detailsSealed, GENESIS_HASH,
-      ],
+      params,
     );
     return { reference: row.reference, dataKey };
   }

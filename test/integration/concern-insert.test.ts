@@ -68,4 +68,39 @@ describe(`concern insert (${storeKind()})`, () => {
     const [{ n }] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM concern_events WHERE concern_id = $1', [concernId]);
     expect(n).toBe(1);
   });
+
+  // The deliveries' outbox rows are part of the same statement: queued in order (the worker
+  // sends a target's rows oldest first), and never without their concern.
+  const withOutbox = (tenantId: string, concernId: string, submissionId?: string) =>
+    concerns.insert(
+      db,
+      { tenantId, concernId, reporter, report, recipient: 'dsl-team', submissionId, now: new Date('2026-11-22T09:00:00Z') },
+      { type: 'reported', actor: reporter, details: {} },
+      [
+        { tenantId, idempotencyKey: `concern:${concernId}:dsl-channel`, kind: 'concern.post-to-dsl-channel', targetKey: 'dsl-channel', payload: { concernId } },
+        { tenantId, idempotencyKey: `concern:${concernId}:urgent-mention`, kind: 'concern.urgent-mention', targetKey: 'dsl-channel', payload: { concernId, n: 2 }, held: true },
+      ],
+    );
+  const outboxOf = (concernId: string) =>
+    db.query<{ kind: string; status: string; payload: Record<string, unknown> }>(
+      `SELECT kind, status, payload FROM outbox WHERE payload->>'concernId' = $1 ORDER BY outbox_id`,
+      [concernId],
+    );
+
+  it('queues the outbox rows with the concern, in order, without a transaction', async () => {
+    const concernId = randomUUID();
+    await withOutbox('t-insert-a', concernId);
+    expect(await outboxOf(concernId)).toEqual([
+      { kind: 'concern.post-to-dsl-channel', status: 'pending', payload: { concernId } },
+      { kind: 'concern.urgent-mention', status: 'held', payload: { concernId, n: 2 } },
+    ]);
+  });
+
+  it('queues no outbox row when the concern is refused (a repeated submission)', async () => {
+    const submissionId = randomUUID();
+    await withOutbox('t-insert-a', randomUUID(), submissionId);
+    const again = randomUUID();
+    await expect(withOutbox('t-insert-a', again, submissionId)).rejects.toMatchObject({ code: '23505' });
+    expect(await outboxOf(again)).toEqual([]);
+  });
 });
