@@ -206,6 +206,7 @@ export async function removeFindingLink(deps: TabAdminDeps & { logger: Logger },
   }
   const finding = await getFinding(deps.db, user.tenantId, findingId);
   if (!finding) throw new TabRefusal(404, 'not_found', 'That finding is not available.');
+  const graphUnavailable = () => new TabRefusal(502, 'graph_unavailable', 'Jigsaw could not reach Microsoft 365 just now; nothing was changed. Please try again in a moment.');
   let result: RemediationResult;
   try {
     const graph = deps.sharingGraph();
@@ -222,9 +223,13 @@ export async function removeFindingLink(deps: TabAdminDeps & { logger: Logger },
     });
   } catch (err) {
     deps.logger.error({ tenantId: user.tenantId, findingId, ...describeError(err) }, 'sharing audit: link removal from the tab failed');
-    throw new TabRefusal(502, 'graph_unavailable', 'Jigsaw could not reach Microsoft 365 just now; nothing was changed. Please try again in a moment.');
+    throw graphUnavailable();
   }
   deps.logger.info({ tenantId: user.tenantId, findingId, outcomes: result.actions.map((a) => a.outcome) }, 'sharing audit: link removal from the tab');
+  // remediateFindings records a Graph failure as a 'failed' action and returns (the CLI carries
+  // on with other roots), so once the app knew the verified domains an outage came back as a 200.
+  // Every action failed means nothing was changed: the same 502 as when Graph fails earlier.
+  if (result.actions.length > 0 && result.actions.every((a) => a.outcome === 'failed')) throw graphUnavailable();
   const message = describeRemediation(result);
   const after = await getFinding(deps.db, user.tenantId, findingId);
   return { ...message, status: after?.status ?? finding.status, message: `${message.title}. ${message.body}` };
