@@ -6,12 +6,16 @@
 //   App Service plan (Linux) + Web App (Node 20 LTS), running as that identity
 //   Azure Bot (+ Teams channel)    ── botRegistration/azurebot.bicep
 //   PostgreSQL Flexible Server + database `jigsaw`
-//   Key Vault (RBAC)               ── DATABASE_URL, ENCRYPTION_KEYS, the Entra app's client secret
-//   Log Analytics + Application Insights
+//   Key Vault (RBAC)               ── DATABASE_URL, ENCRYPTION_KEYS, the Entra app's client secret,
+//                                     and (graphCertificateName) the Graph app's certificate
+//   Log Analytics + Application Insights, availability test and alert rules
+//   privateNetworking=true: a virtual network; the web app joins it (VNet integration, all
+//   outbound traffic routed through it), PostgreSQL lives in a delegated subnet with no public
+//   endpoint, Key Vault is reached through a private endpoint and denies the internet.
 //
 // Outputs are written by the toolkit to env/.env.<env> (names as below, upper case).
-// Not yet here (later tasks): private networking (VNet integration, private endpoints), Entra
-// authentication to PostgreSQL instead of a password, deployment slots, alerts, backups policy.
+// Not yet here: Entra authentication to PostgreSQL instead of a password, the app's non-owner
+// database role (SQL in docs/admin-guide.md), deployment slots.
 
 @maxLength(20)
 @minLength(4)
@@ -144,6 +148,15 @@ param aupAudienceGroups string = ''
 @description('Email address of the IT contact alerted when Jigsaw is not ready (/readyz) or deliveries to Teams keep failing; empty: no alert rules.')
 param alertEmail string = ''
 
+@description('Name of a certificate in this deployment\'s Key Vault that the Graph app signs in with instead of its client secret (recommended). Create it with content type PEM and upload its public part to the app registration (docs/deploy.md, "Graph certificate"). Empty: the client secret.')
+param graphCertificateName string = ''
+
+@description('Private networking: PostgreSQL in a delegated subnet with no public endpoint, Key Vault behind a private endpoint, the web app joined to the virtual network. Choose it before the first provision: a PostgreSQL server cannot move into a virtual network later.')
+param privateNetworking bool = false
+
+@description('Address space of the virtual network (privateNetworking only); three /24 subnets are taken from it. Pick one that does not overlap networks you may peer with.')
+param vnetAddressPrefix string = '10.20.0.0/16'
+
 @description('The Teams app id (TEAMS_APP_ID, written by the toolkit): installs the app for AUP recipients who never opened it (AUP_TEAMS_APP_ID).')
 param teamsAppId string
 
@@ -159,6 +172,11 @@ var logAnalyticsName = '${baseName}-logs'
 var appInsightsName = '${baseName}-insights'
 // Built-in role "Key Vault Secrets User": read secret contents.
 var keyVaultSecretsUserRoleId = '4633458b-17de-408a-b874-0445c86b69e6'
+
+var vnetName = '${baseName}-vnet'
+var appSubnetId = resourceId('Microsoft.Network/virtualNetworks/subnets', vnetName, 'app')
+var postgresSubnetId = resourceId('Microsoft.Network/virtualNetworks/subnets', vnetName, 'postgres')
+var privateEndpointSubnetId = resourceId('Microsoft.Network/virtualNetworks/subnets', vnetName, 'private-endpoints')
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
   name: identityName
@@ -186,6 +204,134 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
   }
 }
 
+// ---- Private networking (privateNetworking=true) ----
+
+resource vnet 'Microsoft.Network/virtualNetworks@2023-09-01' = if (privateNetworking) {
+  name: vnetName
+  location: location
+  properties: {
+    addressSpace: {
+      addressPrefixes: [
+        vnetAddressPrefix
+      ]
+    }
+    subnets: [
+      {
+        // The web app's outbound traffic (VNet integration).
+        name: 'app'
+        properties: {
+          addressPrefix: cidrSubnet(vnetAddressPrefix, 24, 1)
+          delegations: [
+            {
+              name: 'web'
+              properties: {
+                serviceName: 'Microsoft.Web/serverFarms'
+              }
+            }
+          ]
+        }
+      }
+      {
+        // PostgreSQL Flexible Server injected into the network: no public endpoint at all.
+        name: 'postgres'
+        properties: {
+          addressPrefix: cidrSubnet(vnetAddressPrefix, 24, 2)
+          delegations: [
+            {
+              name: 'postgres'
+              properties: {
+                serviceName: 'Microsoft.DBforPostgreSQL/flexibleServers'
+              }
+            }
+          ]
+        }
+      }
+      {
+        name: 'private-endpoints'
+        properties: {
+          addressPrefix: cidrSubnet(vnetAddressPrefix, 24, 3)
+        }
+      }
+    ]
+  }
+}
+
+// The server's name resolves to its private address only inside the network.
+resource postgresDnsZone 'Microsoft.Network/privateDnsZones@2020-06-01' = if (privateNetworking) {
+  name: '${postgresServerName}.private.postgres.database.azure.com'
+  location: 'global'
+}
+
+resource postgresDnsZoneLink 'Microsoft.Network/privateDnsZones/virtualNetworkLinks@2020-06-01' = if (privateNetworking) {
+  parent: postgresDnsZone
+  name: '${vnetName}-link'
+  location: 'global'
+  properties: {
+    registrationEnabled: false
+    virtualNetwork: {
+      id: vnet.id
+    }
+  }
+}
+
+resource keyVaultDnsZone 'Microsoft.Network/privateDnsZones@2020-06-01' = if (privateNetworking) {
+  name: 'privatelink.vaultcore.azure.net'
+  location: 'global'
+}
+
+resource keyVaultDnsZoneLink 'Microsoft.Network/privateDnsZones/virtualNetworkLinks@2020-06-01' = if (privateNetworking) {
+  parent: keyVaultDnsZone
+  name: '${vnetName}-link'
+  location: 'global'
+  properties: {
+    registrationEnabled: false
+    virtualNetwork: {
+      id: vnet.id
+    }
+  }
+}
+
+resource keyVaultPrivateEndpoint 'Microsoft.Network/privateEndpoints@2023-09-01' = if (privateNetworking) {
+  name: '${baseName}-kv-endpoint'
+  location: location
+  properties: {
+    subnet: {
+      id: privateEndpointSubnetId
+    }
+    privateLinkServiceConnections: [
+      {
+        name: 'vault'
+        properties: {
+          privateLinkServiceId: keyVault.id
+          groupIds: [
+            'vault'
+          ]
+        }
+      }
+    ]
+  }
+  dependsOn: [
+    vnet
+  ]
+}
+
+resource keyVaultPrivateDns 'Microsoft.Network/privateEndpoints/privateDnsZoneGroups@2023-09-01' = if (privateNetworking) {
+  parent: keyVaultPrivateEndpoint
+  name: 'default'
+  properties: {
+    privateDnsZoneConfigs: [
+      {
+        name: 'vault'
+        properties: {
+          privateDnsZoneId: keyVaultDnsZone.id
+        }
+      }
+    ]
+  }
+}
+
+// ---- Store ----
+
 resource postgres 'Microsoft.DBforPostgreSQL/flexibleServers@2022-12-01' = {
   name: postgresServerName
   location: location
@@ -211,7 +357,18 @@ resource postgres 'Microsoft.DBforPostgreSQL/flexibleServers@2022-12-01' = {
       passwordAuth: 'Enabled'
       activeDirectoryAuth: 'Disabled'
     }
+    // Injected into the delegated subnet: the server has a private address and no public one.
+    network: privateNetworking
+      ? {
+          delegatedSubnetResourceId: postgresSubnetId
+          privateDnsZoneArmResourceId: postgresDnsZone.id
+        }
+      : {}
   }
+  dependsOn: [
+    // The zone must be linked to the network before the server is created in it.
+    postgresDnsZoneLink
+  ]
 }
 
 resource postgresDatabase 'Microsoft.DBforPostgreSQL/flexibleServers/databases@2022-12-01' = {
@@ -223,8 +380,8 @@ resource postgresDatabase 'Microsoft.DBforPostgreSQL/flexibleServers/databases@2
   }
 }
 
-// Public access limited to Azure services (0.0.0.0). A later task replaces this with private networking.
-resource postgresAllowAzure 'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules@2022-12-01' = {
+// Without private networking: public access limited to Azure services (0.0.0.0).
+resource postgresAllowAzure 'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules@2022-12-01' = if (!privateNetworking) {
   parent: postgres
   name: 'AllowAllAzureServicesAndResourcesWithinAzureIps'
   properties: {
@@ -246,6 +403,19 @@ resource keyVault 'Microsoft.KeyVault/vaults@2023-07-01' = {
     enableSoftDelete: true
     softDeleteRetentionInDays: 90
     publicNetworkAccess: 'Enabled'
+    // Private networking: only the private endpoint (and Azure's trusted services, which ARM
+    // deployments of secrets use) get in. Deny rather than disabling public access, so IT can
+    // add their own address for the minutes it takes to create the Graph certificate
+    // (docs/deploy.md); a re-provision removes it again.
+    networkAcls: privateNetworking
+      ? {
+          defaultAction: 'Deny'
+          bypass: 'AzureServices'
+        }
+      : {
+          defaultAction: 'Allow'
+          bypass: 'AzureServices'
+        }
   }
 }
 
@@ -310,6 +480,8 @@ resource webApp 'Microsoft.Web/sites@2023-01-01' = {
   properties: {
     serverFarmId: serverfarm.id
     httpsOnly: true
+    // Private networking: outbound traffic leaves through the network (PostgreSQL, Key Vault).
+    virtualNetworkSubnetId: privateNetworking ? appSubnetId : null
     // Key Vault references are resolved with the user-assigned identity.
     keyVaultReferenceIdentity: identity.id
     siteConfig: {
@@ -319,6 +491,8 @@ resource webApp 'Microsoft.Web/sites@2023-01-01' = {
       ftpsState: 'Disabled'
       minTlsVersion: '1.2'
       http20Enabled: true
+      // Linux apps resolve Key Vault references through the network only when all traffic is routed.
+      vnetRouteAllEnabled: privateNetworking
       // Liveness only: /readyz also fails while Teams is unreachable (outbox lag), and restarting
       // instances would not help then; alert on /readyz instead (docs/deploy.md).
       healthCheckPath: '/healthz'
@@ -449,7 +623,13 @@ resource webApp 'Microsoft.Web/sites@2023-01-01' = {
         }
         {
           name: 'GRAPH_CLIENT_SECRET'
-          value: '@Microsoft.KeyVault(SecretUri=${aadAppClientSecretSecret.properties.secretUri})'
+          value: empty(graphCertificateName) ? '@Microsoft.KeyVault(SecretUri=${aadAppClientSecretSecret.properties.secretUri})' : ''
+        }
+        {
+          // A Key Vault certificate's secret is its key and certificate in PEM. The reference has
+          // no version: App Service picks up a renewed certificate within a day.
+          name: 'GRAPH_CERT_PEM'
+          value: empty(graphCertificateName) ? '' : '@Microsoft.KeyVault(SecretUri=${keyVault.properties.vaultUri}secrets/${graphCertificateName})'
         }
         {
           name: 'LOG_LEVEL'
@@ -532,6 +712,8 @@ resource webApp 'Microsoft.Web/sites@2023-01-01' = {
   }
   dependsOn: [
     identityReadsSecrets
+    vnet
+    keyVaultPrivateDns
   ]
 }
 

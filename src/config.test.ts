@@ -1,4 +1,5 @@
-import { ConfigError, loadConfig } from './config';
+import { createAppCertificate } from '../test/fakes/graph-tenant/certificates';
+import { ConfigError, credentialWarnings, loadConfig, summarizeConfig } from './config';
 
 const KEY = 'k1:' + Buffer.alloc(32, 7).toString('base64');
 
@@ -101,6 +102,63 @@ describe('loadConfig', () => {
         licenceBand: '1001-5000',
       });
       expect(config.audit).toEqual({ includeSites: true, rosterCsv: '/data/roster.csv', verifiedDomains: ['stmarys.sch.uk', 'stmarys.onmicrosoft.com'], contentEvidence: 'always' });
+    });
+
+    it('takes a certificate as key + certificate PEM (Key Vault), for the audit app and the remediation app', () => {
+      const audit = createAppCertificate();
+      const rw = createAppCertificate('CN=jigsaw-remediation');
+      const config = loadConfig({
+        BOOTSTRAP_TENANT_ID: TENANT,
+        GRAPH_CLIENT_ID: AUDIT_APP,
+        GRAPH_CERT_PEM: `${audit.privateKeyPem}${audit.certPem}`,
+        REMEDIATION_ENABLED: 'true',
+        GRAPH_REMEDIATION_CLIENT_ID: RW_APP,
+        GRAPH_REMEDIATION_CERT_PEM: `${rw.privateKeyPem}${rw.certPem}`,
+      });
+      expect(config.graph?.credential).toMatchObject({ kind: 'certificate-pem', certificate: { thumbprintSha256: audit.thumbprintSha256 } });
+      expect(config.remediation).toMatchObject({ enabled: true, credential: { kind: 'certificate-pem', certificate: { thumbprintSha256: rw.thumbprintSha256 } } });
+      // The log summary says a certificate is used and when it expires; never the key.
+      const summary = JSON.stringify(summarizeConfig(config));
+      expect(summary).toContain('"credential":"certificate-pem"');
+      expect(summary).not.toContain('PRIVATE KEY');
+      const base = { BOOTSTRAP_TENANT_ID: TENANT, GRAPH_CLIENT_ID: AUDIT_APP };
+      const pem = `${audit.privateKeyPem}${audit.certPem}`;
+      expect(() => loadConfig({ ...base, GRAPH_CERT_PEM: pem, GRAPH_CLIENT_SECRET: 's' })).toThrow(/- GRAPH_CLIENT_SECRET and GRAPH_CERT_PEM are alternatives: set one, not both/);
+      expect(() => loadConfig({ ...base, GRAPH_CERT_PEM: pem, GRAPH_CERT_THUMBPRINT_SHA256: audit.thumbprintSha256 })).toThrow(/GRAPH_CERT_PEM: remove GRAPH_CERT_THUMBPRINT_SHA256/);
+      let refusal: Error | undefined;
+      try {
+        loadConfig({ ...base, GRAPH_CERT_PEM: audit.privateKeyPem });
+      } catch (err) {
+        refusal = err as Error;
+      }
+      expect(refusal?.message).toMatch(/- GRAPH_CERT_PEM holds no certificate/);
+      expect(refusal?.message).not.toContain(audit.privateKeyPem.split('\n')[1]);
+      expect(() => loadConfig({ GRAPH_CERT_PEM: pem })).toThrow(/- GRAPH_CLIENT_ID is required when a Graph secret or certificate is set/);
+      expect(() => loadConfig({ ...base, GRAPH_CLIENT_SECRET: 's', GRAPH_REMEDIATION_CERT_PEM: pem })).toThrow(/- REMEDIATION_ENABLED is false but remediation credentials are set/);
+    });
+
+    it('says when a setting is a Key Vault reference App Service could not resolve', () => {
+      const reference = '@Microsoft.KeyVault(SecretUri=https://kv-x.vault.azure.net/secrets/graph-cert)';
+      let refusal: Error | undefined;
+      try {
+        loadConfig({ BOOTSTRAP_TENANT_ID: TENANT, GRAPH_CLIENT_ID: AUDIT_APP, GRAPH_CERT_PEM: reference });
+      } catch (err) {
+        refusal = err as Error;
+      }
+      expect(refusal?.message).toMatch(/- GRAPH_CERT_PEM is a Key Vault reference App Service could not resolve/);
+      // Not also reported as a malformed certificate.
+      expect(refusal?.message).not.toMatch(/holds no private key/);
+    });
+
+    it('warns at start-up about a PEM certificate that has expired or expires within 30 days', () => {
+      const cert = createAppCertificate();
+      const config = loadConfig({ BOOTSTRAP_TENANT_ID: TENANT, GRAPH_CLIENT_ID: AUDIT_APP, GRAPH_CERT_PEM: `${cert.privateKeyPem}${cert.certPem}` });
+      const expires = config.graph!.credential.kind === 'certificate-pem' ? config.graph!.credential.certificate.notAfter : new Date(0);
+      const day = 86_400_000;
+      expect(credentialWarnings(config, new Date(expires.getTime() - 31 * day))).toEqual([]);
+      expect(credentialWarnings(config, new Date(expires.getTime() - 10.5 * day))).toEqual([`GRAPH_CERT_PEM: the certificate expires on ${expires.toISOString().slice(0, 10)} (in 10 days); renew it in Key Vault`]);
+      expect(credentialWarnings(config, new Date(expires.getTime() + day))[0]).toMatch(/^GRAPH_CERT_PEM: the certificate expired on /);
+      expect(credentialWarnings(loadConfig({ BOOTSTRAP_TENANT_ID: TENANT, GRAPH_CLIENT_ID: AUDIT_APP, GRAPH_CLIENT_SECRET: 's' }), new Date())).toEqual([]);
     });
 
     it('takes a schema owner for migrations only with an app connection beside it', () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseCertificatePem, type CertificateCredential } from './graph/certificate-pem';
 
 /**
  * Every setting Jigsaw reads, in one schema. `loadConfig` is called once by the composition
@@ -22,6 +23,16 @@ const flag = (def: boolean) =>
     .refine((v) => v === undefined || /^(true|false|1|0|yes|no|on|off)$/i.test(v), 'must be true or false')
     .transform((v) => (v === undefined ? def : /^(true|1|yes|on)$/i.test(v)));
 const sha256Hex = optionalText.refine((v) => v === undefined || /^[0-9a-fA-F]{64}$/.test(v.replace(/:/g, '')), 'must be the certificate\'s SHA-256 thumbprint (64 hex digits)');
+// Key + certificate PEM text (a Key Vault certificate's secret). Checked here so a wrong value
+// stops start-up with its name; the message never quotes the key.
+const certificatePem = optionalText.superRefine((v, ctx) => {
+  if (v === undefined) return;
+  try {
+    parseCertificatePem(v);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+  }
+});
 const domainList = z
   .string()
   .optional()
@@ -100,6 +111,7 @@ export const ConfigSchema = z
     GRAPH_CLIENT_SECRET: optionalText,
     GRAPH_CERT_KEY_FILE: optionalText,
     GRAPH_CERT_THUMBPRINT_SHA256: sha256Hex,
+    GRAPH_CERT_PEM: certificatePem,
     AUTHORITY_HOST: httpsUrl,
     GRAPH_BASE_URL: httpsUrl.refine((v) => v === undefined || /^https:\/\/[^/]+(\/v1\.0)?\/?$/.test(v), 'must be the Graph host, optionally followed by /v1.0 (e.g. https://graph.microsoft.com/v1.0)'),
     GRAPH_RU_PER_MINUTE: z.coerce.number().int().min(10).max(1_000_000).optional(),
@@ -120,6 +132,7 @@ export const ConfigSchema = z
     GRAPH_REMEDIATION_CLIENT_SECRET: optionalText,
     GRAPH_REMEDIATION_CERT_KEY_FILE: optionalText,
     GRAPH_REMEDIATION_CERT_THUMBPRINT_SHA256: sha256Hex,
+    GRAPH_REMEDIATION_CERT_PEM: certificatePem,
 
     // Acceptable Use Policies: broadcast pacing (Teams: ~30 requests/s per app per tenant, 7/s per conversation), expiry and reminders.
     AUP_SENDS_PER_SECOND: int(25, 1, 50),
@@ -186,24 +199,26 @@ export type RawConfig = z.infer<typeof ConfigSchema>;
 type ParsedEnv = Omit<RawConfig, never>;
 type IssueSink = { addIssue(issue: { code: 'custom'; path: string[]; message: string }): void };
 
-/** One credential per app: a secret, or a certificate's key file with its thumbprint. */
+/** One credential per app: a secret, a certificate's key file with its thumbprint, or key + certificate PEM. */
 function checkCredential(env: ParsedEnv, ctx: IssueSink, prefix: 'GRAPH' | 'GRAPH_REMEDIATION', clientIdKey: string): void {
   const secret = env[`${prefix}_CLIENT_SECRET`];
   const keyFile = env[`${prefix}_CERT_KEY_FILE`];
   const thumbprint = env[`${prefix}_CERT_THUMBPRINT_SHA256`];
-  if (secret && (keyFile || thumbprint)) {
-    ctx.addIssue({ code: 'custom', path: [`${prefix}_CLIENT_SECRET`], message: `and ${prefix}_CERT_KEY_FILE are alternatives: set one, not both` });
-  } else if (!secret && !keyFile) {
-    ctx.addIssue({ code: 'custom', path: [`${prefix}_CLIENT_SECRET`], message: `or ${prefix}_CERT_KEY_FILE (with ${prefix}_CERT_THUMBPRINT_SHA256) is required when ${clientIdKey} is set` });
+  const pem = env[`${prefix}_CERT_PEM`];
+  const chosen = [secret && `${prefix}_CLIENT_SECRET`, keyFile && `${prefix}_CERT_KEY_FILE`, pem && `${prefix}_CERT_PEM`].filter(Boolean);
+  if (chosen.length > 1) {
+    ctx.addIssue({ code: 'custom', path: [chosen[0] as string], message: `and ${chosen.slice(1).join(' and ')} are alternatives: set one, not both` });
+  } else if (chosen.length === 0) {
+    ctx.addIssue({ code: 'custom', path: [`${prefix}_CLIENT_SECRET`], message: `or ${prefix}_CERT_PEM, or ${prefix}_CERT_KEY_FILE (with ${prefix}_CERT_THUMBPRINT_SHA256), is required when ${clientIdKey} is set` });
   } else if (keyFile && !thumbprint) {
     ctx.addIssue({ code: 'custom', path: [`${prefix}_CERT_THUMBPRINT_SHA256`], message: `is required with ${prefix}_CERT_KEY_FILE` });
   } else if (thumbprint && !keyFile) {
-    ctx.addIssue({ code: 'custom', path: [`${prefix}_CERT_KEY_FILE`], message: `is required with ${prefix}_CERT_THUMBPRINT_SHA256` });
+    ctx.addIssue({ code: 'custom', path: [`${prefix}_CERT_KEY_FILE`], message: pem ? `is not needed with ${prefix}_CERT_PEM: remove ${prefix}_CERT_THUMBPRINT_SHA256 (the thumbprint is read from the certificate)` : `is required with ${prefix}_CERT_THUMBPRINT_SHA256` });
   }
 }
 
 function checkGraphSettings(env: ParsedEnv, ctx: IssueSink): void {
-  const credentialSet = Boolean(env.GRAPH_CLIENT_SECRET || env.GRAPH_CERT_KEY_FILE || env.GRAPH_CERT_THUMBPRINT_SHA256);
+  const credentialSet = Boolean(env.GRAPH_CLIENT_SECRET || env.GRAPH_CERT_KEY_FILE || env.GRAPH_CERT_THUMBPRINT_SHA256 || env.GRAPH_CERT_PEM);
   if (env.GRAPH_CLIENT_ID) {
     checkCredential(env, ctx, 'GRAPH', 'GRAPH_CLIENT_ID');
     if (!env.GRAPH_TENANT_ID && !env.BOOTSTRAP_TENANT_ID) {
@@ -225,7 +240,7 @@ function checkGraphSettings(env: ParsedEnv, ctx: IssueSink): void {
       }
       checkCredential(env, ctx, 'GRAPH_REMEDIATION', 'GRAPH_REMEDIATION_CLIENT_ID');
     }
-  } else if (env.GRAPH_REMEDIATION_CLIENT_ID || env.GRAPH_REMEDIATION_CLIENT_SECRET || env.GRAPH_REMEDIATION_CERT_KEY_FILE) {
+  } else if (env.GRAPH_REMEDIATION_CLIENT_ID || env.GRAPH_REMEDIATION_CLIENT_SECRET || env.GRAPH_REMEDIATION_CERT_KEY_FILE || env.GRAPH_REMEDIATION_CERT_PEM) {
     ctx.addIssue({ code: 'custom', path: ['REMEDIATION_ENABLED'], message: 'is false but remediation credentials are set: set REMEDIATION_ENABLED=true or remove them' });
   }
 }
@@ -258,8 +273,14 @@ function checkTabSettings(env: ParsedEnv, ctx: IssueSink): void {
   }
 }
 
-/** An app's credential as configured: a secret, or a certificate key file (read when used). */
-export type GraphCredentialConfig = { kind: 'secret'; secret: string } | { kind: 'certificate'; keyFile: string; thumbprintSha256: string };
+/**
+ * An app's credential as configured: a secret, a certificate key file (read when used), or a
+ * certificate given inline as PEM (already parsed and checked).
+ */
+export type GraphCredentialConfig =
+  | { kind: 'secret'; secret: string }
+  | { kind: 'certificate'; keyFile: string; thumbprintSha256: string }
+  | { kind: 'certificate-pem'; certificate: CertificateCredential };
 
 export interface GraphConfig {
   tenantId: string;
@@ -276,8 +297,10 @@ export interface GraphConfig {
   extraCaFile?: string;
 }
 
-function credentialOf(secret: string | undefined, keyFile: string | undefined, thumbprint: string | undefined): GraphCredentialConfig {
-  return secret ? { kind: 'secret', secret } : { kind: 'certificate', keyFile: keyFile!, thumbprintSha256: thumbprint!.replace(/:/g, '').toLowerCase() };
+function credentialOf(secret: string | undefined, keyFile: string | undefined, thumbprint: string | undefined, pem: string | undefined): GraphCredentialConfig {
+  if (secret) return { kind: 'secret', secret };
+  if (pem) return { kind: 'certificate-pem', certificate: parseCertificatePem(pem) };
+  return { kind: 'certificate', keyFile: keyFile!, thumbprintSha256: thumbprint!.replace(/:/g, '').toLowerCase() };
 }
 
 export interface Config {
@@ -393,9 +416,16 @@ export class ConfigError extends Error {
 }
 
 export function loadConfig(env: Record<string, string | undefined>): Config {
+  // App Service leaves a Key Vault reference it could not resolve as its literal text; say so
+  // instead of reporting it as a malformed value.
+  const unresolved = Object.keys(ConfigSchema.shape).filter((key) => env[key]?.trim().startsWith('@Microsoft.KeyVault('));
   const parsed = ConfigSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'} ${issue.message}`));
+  if (!parsed.success || unresolved.length > 0) {
+    const issues = (parsed.success ? [] : parsed.error.issues).filter((issue) => !unresolved.includes(String(issue.path[0])));
+    throw new ConfigError([
+      ...unresolved.map((key) => `${key} is a Key Vault reference App Service could not resolve: the secret or certificate is missing, or the app's identity may not read it (Web App → Environment variables shows the reason)`),
+      ...issues.map((issue) => `${issue.path.join('.') || 'environment'} ${issue.message}`),
+    ]);
   }
   const e = parsed.data;
   const config: Config = {
@@ -435,7 +465,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       ? {
           tenantId: (e.GRAPH_TENANT_ID ?? e.BOOTSTRAP_TENANT_ID)!,
           clientId: e.GRAPH_CLIENT_ID,
-          credential: credentialOf(e.GRAPH_CLIENT_SECRET, e.GRAPH_CERT_KEY_FILE, e.GRAPH_CERT_THUMBPRINT_SHA256),
+          credential: credentialOf(e.GRAPH_CLIENT_SECRET, e.GRAPH_CERT_KEY_FILE, e.GRAPH_CERT_THUMBPRINT_SHA256, e.GRAPH_CERT_PEM),
           authorityHost: (e.AUTHORITY_HOST ?? 'https://login.microsoftonline.com').replace(/\/+$/, ''),
           baseUrl: (e.GRAPH_BASE_URL ?? 'https://graph.microsoft.com/v1.0').replace(/\/+$/, '').replace(/\/v1\.0$/, ''),
           ruPerMinute: e.GRAPH_RU_PER_MINUTE,
@@ -446,7 +476,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     audit: { includeSites: e.AUDIT_INCLUDE_SITES, rosterCsv: e.AUDIT_ROSTER_CSV, verifiedDomains: e.AUDIT_VERIFIED_DOMAINS, contentEvidence: e.AUDIT_CONTENT_EVIDENCE, scheduleAt: e.AUDIT_SCHEDULE === 'off' ? undefined : e.AUDIT_SCHEDULE },
     remediation:
       e.REMEDIATION_ENABLED && e.GRAPH_REMEDIATION_CLIENT_ID
-        ? { enabled: true as const, clientId: e.GRAPH_REMEDIATION_CLIENT_ID, credential: credentialOf(e.GRAPH_REMEDIATION_CLIENT_SECRET, e.GRAPH_REMEDIATION_CERT_KEY_FILE, e.GRAPH_REMEDIATION_CERT_THUMBPRINT_SHA256) }
+        ? { enabled: true as const, clientId: e.GRAPH_REMEDIATION_CLIENT_ID, credential: credentialOf(e.GRAPH_REMEDIATION_CLIENT_SECRET, e.GRAPH_REMEDIATION_CERT_KEY_FILE, e.GRAPH_REMEDIATION_CERT_THUMBPRINT_SHA256, e.GRAPH_REMEDIATION_CERT_PEM) }
         : { enabled: false as const },
     aup: {
       sendsPerSecond: e.AUP_SENDS_PER_SECOND,
@@ -481,8 +511,38 @@ export function summarizeConfig(config: Config): Record<string, unknown> {
     encryptionKeys: config.encryption.keys ? 'set' : 'unset',
     metricsToken: config.metricsToken ? 'set' : 'unset',
     allowedTenants: config.allowedTenantIds.length,
-    graph: config.graph ? { authorityHost: config.graph.authorityHost, baseUrl: config.graph.baseUrl, credential: config.graph.credential.kind } : 'unset',
+    graph: config.graph
+      ? {
+          authorityHost: config.graph.authorityHost,
+          baseUrl: config.graph.baseUrl,
+          credential: config.graph.credential.kind,
+          ...(config.graph.credential.kind === 'certificate-pem' ? { certificateExpires: config.graph.credential.certificate.notAfter.toISOString() } : {}),
+        }
+      : 'unset',
     remediation: config.remediation.enabled ? 'enabled' : 'disabled',
     tab: config.tab.audiences.length ? { audiences: config.tab.audiences.length, devTokens: config.tab.devTokens } : 'closed',
   };
+}
+
+const CERTIFICATE_WARNING_DAYS = 30;
+
+/**
+ * Warnings worth logging at start-up: a Graph certificate given as PEM that has expired or soon
+ * will (Entra would then refuse every token and the nightly audit would fail). Not a start-up
+ * error: reporting concerns must keep working while IT renews the certificate.
+ */
+export function credentialWarnings(config: Config, now: Date): string[] {
+  const apps: [string, GraphCredentialConfig | undefined][] = [
+    ['GRAPH_CERT_PEM', config.graph?.credential],
+    ['GRAPH_REMEDIATION_CERT_PEM', config.remediation.enabled ? config.remediation.credential : undefined],
+  ];
+  const warnings: string[] = [];
+  for (const [setting, credential] of apps) {
+    if (credential?.kind !== 'certificate-pem') continue;
+    const expires = credential.certificate.notAfter;
+    const days = Math.floor((expires.getTime() - now.getTime()) / 86_400_000);
+    if (expires <= now) warnings.push(`${setting}: the certificate expired on ${expires.toISOString().slice(0, 10)}; Microsoft Graph will refuse it until it is renewed in Key Vault`);
+    else if (days < CERTIFICATE_WARNING_DAYS) warnings.push(`${setting}: the certificate expires on ${expires.toISOString().slice(0, 10)} (in ${days} days); renew it in Key Vault`);
+  }
+  return warnings;
 }

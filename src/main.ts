@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, summarizeConfig } from './config';
+import { ConfigError, credentialWarnings, loadConfig, summarizeConfig } from './config';
 import { createJigsaw } from './app';
 import { createLogger, describeError } from './logging';
 
@@ -16,6 +16,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   logger.info(summarizeConfig(config), 'starting Jigsaw');
+  for (const warning of credentialWarnings(config, new Date())) logger.warn({ setting: warning.split(':')[0] }, warning);
   const jigsaw = await createJigsaw(config, { logger });
   await jigsaw.start();
   const shutdown = async (signal: string) => {

@@ -5,7 +5,7 @@
 // `${authorityHost}/${tenantId}` and, for a host msal does not know as a Microsoft cloud, the host
 // goes into `knownAuthorities` so msal trusts the host's own OpenID configuration instead of
 // asking login.microsoftonline.com for instance discovery. msal requires https authorities.
-import { ConfidentialClientApplication, type Configuration, LogLevel } from '@azure/msal-node';
+import { ConfidentialClientApplication, type Configuration, LogLevel, ServerError } from '@azure/msal-node';
 import { FetchNetworkClient, type FetchLike } from './https-transport';
 
 export interface ClientCertificate {
@@ -78,6 +78,20 @@ export function createMsalConfiguration(options: CredentialsOptions): Configurat
   };
 }
 
+// OAuth errors that say the app's credential or grant is wrong: asking again cannot succeed.
+const PERMANENT_OAUTH_ERRORS = new Set(['invalid_client', 'unauthorized_client', 'invalid_request', 'invalid_grant', 'invalid_scope', 'unsupported_grant_type']);
+
+/**
+ * Entra refused the app's credential (wrong secret, unregistered or expired certificate, no
+ * consent): callers must not retry it as if the network had failed.
+ */
+export class CredentialsRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CredentialsRefused';
+  }
+}
+
 /** Creates the app's token source. No network I/O until the first getAccessToken(). */
 export function createCredentials(options: CredentialsOptions): AccessTokenSource {
   const app = new ConfidentialClientApplication(createMsalConfiguration(options));
@@ -90,7 +104,13 @@ export function createCredentials(options: CredentialsOptions): AccessTokenSourc
     async getAccessToken() {
       acquisitions++;
       // msal-node keeps app tokens in its in-memory cache and renews them near expiry.
-      const result = await app.acquireTokenByClientCredential({ scopes: [scope] });
+      let result;
+      try {
+        result = await app.acquireTokenByClientCredential({ scopes: [scope] });
+      } catch (err) {
+        if (err instanceof ServerError && PERMANENT_OAUTH_ERRORS.has(err.errorCode)) throw new CredentialsRefused(err.message);
+        throw err;
+      }
       if (!result?.accessToken) throw new Error('msal-node returned no access token');
       return result.accessToken;
     },

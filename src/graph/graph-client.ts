@@ -102,8 +102,10 @@ export class BudgetMiddleware implements Middleware {
       try {
         await this.next!.execute(context);
       } catch (err) {
-        // Network failure: no response to read. Retry with back-off, then give up.
-        if (attempt >= this.budget.maxRetries || (err as Error)?.name === 'AbortError') throw err;
+        // Network failure: no response to read. Retry with back-off, then give up. Entra refusing
+        // the credential is not a network failure: retrying would only delay the admin's answer.
+        const name = (err as Error)?.name;
+        if (attempt >= this.budget.maxRetries || name === 'AbortError' || name === 'CredentialsRefused') throw err;
         this.budget.noteRetry();
         await this.budget.wait(this.budget.backoffMs(attempt));
         continue;

@@ -1,13 +1,13 @@
-import { readFileSync } from 'node:fs';
-import type { Config, GraphConfig, GraphCredentialConfig } from '../config';
+import type { Config } from '../config';
 import { parseRosterCsv } from '../domain/sharing/roster-csv';
 import type { RosterPupil } from '../domain/sharing/types';
-import { createGraph, type GraphConnection, type GraphSettings } from '../graph/create-graph';
+import { createGraph, type GraphConnection } from '../graph/create-graph';
 import { GraphRequestError } from '../graph/graph-errors';
 import { getVerifiedDomains } from '../graph/organization';
 import { listPupils } from '../graph/roster';
 import { createSharingAuditGraph, type SharingAuditGraph } from '../graph/sharing-audit-adapter';
 import type { PermissionRemover } from '../jobs/sharing-audit/ports';
+import { graphSettingsFromConfig, readSettingFile } from './graph-settings';
 
 /**
  * The sharing audit's Graph side, wired from configuration: the read-only audit app (delta,
@@ -41,31 +41,6 @@ export interface SharingAuditConnection {
   close(): void;
 }
 
-function readFile(path: string, setting: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new Error(`${setting}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-}
-
-/** GraphSettings for one app registration (the audit app by default). */
-export function graphSettingsFromConfig(graph: GraphConfig, app: { clientId: string; credential: GraphCredentialConfig } = graph): GraphSettings {
-  const credential = app.credential;
-  return {
-    tenantId: graph.tenantId,
-    clientId: app.clientId,
-    ...(credential.kind === 'secret'
-      ? { clientSecret: credential.secret }
-      : { certificate: { privateKeyPem: readFile(credential.keyFile, 'certificate key file'), thumbprintSha256: credential.thumbprintSha256 } }),
-    authorityHost: graph.authorityHost,
-    graphBaseUrl: graph.baseUrl,
-    ruPerMinute: graph.ruPerMinute,
-    licenceBand: graph.licenceBand,
-    caPem: graph.extraCaFile ? readFile(graph.extraCaFile, 'GRAPH_EXTRA_CA_FILE') : undefined,
-  };
-}
-
 export function connectSharingAudit(config: Config, options: { includeSites?: boolean } = {}): SharingAuditConnection {
   const graph = config.graph;
   if (!graph) throw new SharingAuditNotConfigured();
@@ -97,7 +72,7 @@ export function connectSharingAudit(config: Config, options: { includeSites?: bo
     },
     async roster(csvFile = config.audit.rosterCsv) {
       if (csvFile) {
-        const parsed = parseRosterCsv(readFile(csvFile, 'roster CSV'));
+        const parsed = parseRosterCsv(readSettingFile(csvFile, 'roster CSV'));
         const note = parsed.skippedLines.length ? `${parsed.skippedLines.length} roster line(s) skipped for want of a forename or surname` : null;
         return { pupils: parsed.pupils, source: 'csv', note };
       }

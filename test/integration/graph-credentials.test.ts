@@ -10,6 +10,10 @@ import { createAppCertificate, DEFAULT_APP, startFakeGraphTenant, type FakeGraph
 import { connectToFake } from '../fakes/graph-tenant/connect';
 import { createCredentials } from '../../src/graph/credentials';
 import { createNodeFetch } from '../../src/graph/https-transport';
+import { createGraph } from '../../src/graph/create-graph';
+import { loadConfig } from '../../src/config';
+import { graphSettingsFromConfig } from '../../src/services/graph-settings';
+import { fakeGraphEnv } from '../support/graph-env';
 
 const CERT_APP_ID = '0b7e2d4c-1111-4c2a-9d3e-5f6a7b8c9d0e';
 
@@ -49,6 +53,35 @@ describe('Graph credentials against the fake Entra', () => {
       expect(drive.id).toBe(fake.tenant.drives[0]!.id);
     } finally {
       c.close();
+    }
+  });
+
+  it('signs in with GRAPH_CERT_PEM as Key Vault returns it (key and certificate in one PEM; thumbprint read from the certificate)', async () => {
+    const env = { ...fakeGraphEnv(fake), GRAPH_CLIENT_ID: CERT_APP_ID, GRAPH_CLIENT_SECRET: '' };
+    // Key Vault's PEM secret: the key, then the certificate. The second form is the same text
+    // after a portal or shell turned its line breaks into spaces.
+    const keyVaultPem = `${appCert.privateKeyPem}${appCert.certPem}`;
+    for (const pem of [keyVaultPem, keyVaultPem.replace(/\n/g, ' ')]) {
+      const config = loadConfig({ ...env, GRAPH_CERT_PEM: pem });
+      expect(config.graph?.credential).toMatchObject({ kind: 'certificate-pem', certificate: { thumbprintSha256: appCert.thumbprintSha256 } });
+      const connection = createGraph(graphSettingsFromConfig(config.graph!));
+      try {
+        const drive = await connection.edge.client.api(`/drives/${fake.tenant.drives[0]!.id}`).get();
+        expect(drive.id).toBe(fake.tenant.drives[0]!.id);
+      } finally {
+        connection.close();
+      }
+    }
+    // Another certificate in the same setting is refused by Entra, not silently accepted, and
+    // the refusal is final: one token request, no retries as if the network had failed.
+    const wrong = loadConfig({ ...env, GRAPH_CERT_PEM: `${otherCert.privateKeyPem}${otherCert.certPem}` });
+    const refused = createGraph(graphSettingsFromConfig(wrong.graph!));
+    const tokenRequestsBefore = fake.entra.tokenRequests;
+    try {
+      await expect(refused.edge.client.api('/users').top(1).get()).rejects.toThrow(/AADSTS700027/u);
+      expect(fake.entra.tokenRequests - tokenRequestsBefore).toBe(1);
+    } finally {
+      refused.close();
     }
   });
 

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigSchema, loadConfig } from '../../src/config';
+import { createAppCertificate } from '../fakes/graph-tenant/certificates';
 
 /**
  * infra/azure.bicep against src/config.ts: what the Web App is given is what the app reads, and
@@ -17,6 +18,12 @@ function appSettings(): Map<string, string> {
 }
 
 const CONFIG_KEYS = Object.keys(ConfigSchema.shape);
+
+/** One side of `empty(graphCertificateName) ? a : b`, as deployed with or without a certificate name. */
+function branch(expr: string, certificate: boolean): string {
+  const m = /^empty\(graphCertificateName\) \? ('(?:[^']|\$\{[^}]*\})*') : ('(?:[^']|\$\{[^}]*\})*')$/.exec(expr);
+  return m ? (certificate ? m[2]! : m[1]!) : expr;
+}
 
 /** Every parameter's default literal (what an App Service gets unless the deployer says otherwise). */
 function paramDefaults(): Map<string, string> {
@@ -44,8 +51,8 @@ const LEFT_TO_DEFAULTS: Record<string, string> = {
   METRICS_TOKEN: 'optional: /metrics stays closed in Azure unless IT sets a token; Application Insights collects telemetry',
   DSL_ROSTER_TTL_SECONDS: 'roster freshness tuning',
   SCHEDULER_POLL_MS: 'scheduler tuning',
-  GRAPH_CERT_KEY_FILE: 'the Graph app authenticates with its client secret from Key Vault (a certificate is an alternative; docs/deploy.md)',
-  GRAPH_CERT_THUMBPRINT_SHA256: 'with GRAPH_CERT_KEY_FILE',
+  GRAPH_CERT_KEY_FILE: 'in Azure the certificate comes from Key Vault as GRAPH_CERT_PEM (graphCertificateName); a key file is for servers outside Azure',
+  GRAPH_CERT_THUMBPRINT_SHA256: 'with GRAPH_CERT_KEY_FILE (GRAPH_CERT_PEM carries its certificate)',
   AUTHORITY_HOST: 'public cloud by default; national clouds and tests only',
   GRAPH_BASE_URL: 'public cloud by default; national clouds and tests only',
   GRAPH_RU_PER_MINUTE: 'GRAPH_LICENCE_BAND is provisioned instead (they are alternatives)',
@@ -58,6 +65,7 @@ const LEFT_TO_DEFAULTS: Record<string, string> = {
   GRAPH_REMEDIATION_CLIENT_SECRET: 'with REMEDIATION_ENABLED',
   GRAPH_REMEDIATION_CERT_KEY_FILE: 'with REMEDIATION_ENABLED',
   GRAPH_REMEDIATION_CERT_THUMBPRINT_SHA256: 'with REMEDIATION_ENABLED',
+  GRAPH_REMEDIATION_CERT_PEM: 'with REMEDIATION_ENABLED',
   AUP_SENDS_PER_SECOND: 'broadcast pacing below Teams\' limits',
   AUP_PER_CONVERSATION_PER_SECOND: 'broadcast pacing below Teams\' limits',
   AUP_SENDER_CONCURRENCY: 'broadcast pacing',
@@ -98,13 +106,23 @@ describe('infra/azure.bicep provides what the app reads', () => {
   });
 
   it('keeps secrets in Key Vault', () => {
-    for (const k of ['DATABASE_URL', 'ENCRYPTION_KEYS', 'GRAPH_CLIENT_SECRET', 'AAD_APP_CLIENT_SECRET']) expect(settings.get(k)).toMatch(/^'@Microsoft\.KeyVault\(SecretUri=/);
+    for (const k of ['DATABASE_URL', 'ENCRYPTION_KEYS', 'AAD_APP_CLIENT_SECRET']) expect(settings.get(k)).toMatch(/^'@Microsoft\.KeyVault\(SecretUri=/);
+    // The Graph app's credential: the client secret, or (graphCertificateName) the certificate,
+    // both from Key Vault; never both.
+    for (const certificate of [false, true]) {
+      const secret = branch(settings.get('GRAPH_CLIENT_SECRET')!, certificate);
+      const pem = branch(settings.get('GRAPH_CERT_PEM')!, certificate);
+      expect(certificate ? [secret, pem] : [pem, secret]).toEqual(["''", expect.stringMatching(/^'@Microsoft\.KeyVault\(SecretUri=/)]);
+    }
   });
 
-  it('is accepted by config.ts in production mode once the expressions are resolved', () => {
+  it.each([false, true])('is accepted by config.ts in production mode once the expressions are resolved (Graph certificate: %s)', (certificate) => {
     const guid = '11111111-2222-4333-8444-555555555555';
     const defaults = paramDefaults();
-    const resolve = (expr: string): string => {
+    const appCertificate = createAppCertificate();
+    const resolve = (expression: string): string => {
+      const expr = branch(expression, certificate);
+      if (/^'@Microsoft\.KeyVault.*graphCertificateName/.test(expr)) return `${appCertificate.privateKeyPem}${appCertificate.certPem}`;
       // A parameter (or string(parameter)) with a default: the default must be acceptable.
       const param = /^(?:string\()?(\w+)\)?$/.exec(expr)?.[1];
       if (param && defaults.has(param)) return defaults.get(param)!;
@@ -123,6 +141,7 @@ describe('infra/azure.bicep provides what the app reads', () => {
     expect(config.bot.type).toBe('UserAssignedMSI');
     expect(config.bootstrap.tenantId).toBe(guid);
     expect(config.graph?.clientId).toBe(guid);
+    expect(config.graph?.credential.kind).toBe(certificate ? 'certificate-pem' : 'secret');
     // The policy settings arrive with the parameters' defaults.
     expect(config.audit.scheduleAt).toBe('02:30');
     expect(config.triage).toMatchObject({ escalationFirstMinutes: 15, patternThreshold: 3, patternWindowDays: 30 });

@@ -70,6 +70,8 @@ export class FakeEntra {
   private readonly apps = new Map<string, AppRegistration>();
   /** Tokens issued, by client id (for tests asserting msal's cache avoided repeat requests). */
   readonly tokensIssued = new Map<string, number>();
+  /** Every call of the token endpoint, refused or not. */
+  tokenRequests = 0;
 
   constructor(
     readonly tenantId: string,
@@ -151,6 +153,7 @@ export class FakeEntra {
 
   /** POST /{tenant}/oauth2/v2.0/token (application/x-www-form-urlencoded). */
   token(tenantSegment: string, form: URLSearchParams): EntraResponse {
+    this.tokenRequests++;
     if (!this.knowsTenant(tenantSegment)) return oauthError(400, 'invalid_request', 90002, `Tenant '${tenantSegment}' not found.`);
     if (form.get('grant_type') !== 'client_credentials') return oauthError(400, 'unsupported_grant_type', 70003, 'The app requested an unsupported grant type.');
     const clientId = form.get('client_id') ?? '';
