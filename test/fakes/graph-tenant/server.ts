@@ -51,6 +51,12 @@ export interface FakeGraphTenant {
   registerApp(app: AppRegistration): void;
   /** HTTP requests received (top-level, Entra included). */
   readonly httpRequests: () => number;
+  /**
+   * Takes the tenant off the network (false: the port is closed and open sockets are dropped, so
+   * clients get ECONNREFUSED, as when Graph or the school's internet link is down) or back on it
+   * at the same address (true).
+   */
+  setReachable(reachable: boolean): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -198,6 +204,23 @@ export async function startFakeGraphTenant(options: FakeGraphTenantOptions = {})
     injectFailures: (f) => api.injectFailures(f),
     registerApp: (app) => entra.registerApp(app),
     httpRequests: () => httpRequests,
+    setReachable: async (reachable) => {
+      if (reachable === server.listening) return;
+      if (!reachable) {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        return;
+      }
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, '127.0.0.1', () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
