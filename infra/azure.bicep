@@ -6,7 +6,8 @@
 //   App Service plan (Linux) + Web App (Node 20 LTS), running as that identity
 //   Azure Bot (+ Teams channel)    ── botRegistration/azurebot.bicep
 //   PostgreSQL Flexible Server + database `jigsaw`
-//   Key Vault (RBAC)               ── DATABASE_URL, ENCRYPTION_KEYS, the Entra app's client secret,
+//   Key Vault (RBAC)               ── DATABASE_URL (app role), DATABASE_OWNER_URL (administrator),
+//                                     ENCRYPTION_KEYS, the Entra app's client secret,
 //                                     and (graphCertificateName) the Graph app's certificate
 //   Log Analytics + Application Insights, availability test and alert rules
 //   privateNetworking=true: a virtual network; the web app joins it (VNet integration, all
@@ -14,8 +15,7 @@
 //   endpoint, Key Vault is reached through a private endpoint and denies the internet.
 //
 // Outputs are written by the toolkit to env/.env.<env> (names as below, upper case).
-// Not yet here: Entra authentication to PostgreSQL instead of a password, the app's non-owner
-// database role (SQL in docs/admin-guide.md), deployment slots.
+// Not yet here: Entra authentication to PostgreSQL instead of a password, deployment slots.
 
 @maxLength(20)
 @minLength(4)
@@ -49,8 +49,13 @@ param aadAppClientSecret string
 param postgresAdminLogin string
 
 @secure()
-@description('Administrator password of the PostgreSQL server; only ever stored inside DATABASE_URL in Key Vault.')
+@description('Administrator password of the PostgreSQL server; only ever stored inside DATABASE_OWNER_URL in Key Vault.')
 param postgresAdminPassword string
+
+@secure()
+@minLength(16)
+@description('Password of the app\'s own database role (jigsaw_app), which owns nothing: Jigsaw creates the role with it at start-up and keeps it in step after a rotation. Stored only inside DATABASE_URL in Key Vault.')
+param postgresAppPassword string
 
 @description('PostgreSQL compute SKU.')
 param postgresSkuName string = 'Standard_B1ms'
@@ -419,9 +424,22 @@ resource keyVault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   }
 }
 
+// The app runs as jigsaw_app (data access only: it cannot drop the append-only triggers); the
+// administrator's connection is used at start-up only, to migrate and to create and grant that
+// role (src/store/open-store.ts).
+var postgresAppRole = 'jigsaw_app'
+
 resource databaseUrlSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
   parent: keyVault
   name: 'database-url'
+  properties: {
+    value: 'postgres://${postgresAppRole}:${uriComponent(postgresAppPassword)}@${postgres.properties.fullyQualifiedDomainName}:5432/${postgresDatabaseName}?sslmode=require'
+  }
+}
+
+resource databaseOwnerUrlSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: keyVault
+  name: 'database-owner-url'
   properties: {
     value: 'postgres://${uriComponent(postgresAdminLogin)}:${uriComponent(postgresAdminPassword)}@${postgres.properties.fullyQualifiedDomainName}:5432/${postgresDatabaseName}?sslmode=require'
   }
@@ -569,6 +587,10 @@ resource webApp 'Microsoft.Web/sites@2023-01-01' = {
         {
           name: 'DATABASE_URL'
           value: '@Microsoft.KeyVault(SecretUri=${databaseUrlSecret.properties.secretUri})'
+        }
+        {
+          name: 'DATABASE_OWNER_URL'
+          value: '@Microsoft.KeyVault(SecretUri=${databaseOwnerUrlSecret.properties.secretUri})'
         }
         {
           name: 'ENCRYPTION_KEYS'

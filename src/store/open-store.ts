@@ -1,5 +1,5 @@
 import type { Db } from './db';
-import { grantAppRole, roleOf } from './app-role';
+import { ensureAppRole, grantAppRole, roleOf } from './app-role';
 import { migrate, pendingMigrations } from './migrate';
 import { openPgliteDb } from './pglite-db';
 import { openPostgresDb } from './pg-db';
@@ -8,8 +8,9 @@ export interface StoreOptions {
   /** A PostgreSQL server; when absent the embedded PGlite store is used. */
   databaseUrl?: string;
   /**
-   * The schema owner's connection (DATABASE_OWNER_URL): used only at start-up to migrate and to
-   * grant `databaseUrl`'s role its data access; the app then runs as that non-owner role.
+   * The schema owner's connection (DATABASE_OWNER_URL): used only at start-up to migrate, to
+   * create `databaseUrl`'s role if missing (password from that URL) and grant it data access;
+   * the app then runs as that non-owner role.
    */
   ownerUrl?: string;
   /** PGlite's folder; undefined keeps it in memory. */
@@ -23,6 +24,7 @@ export async function openStore(options: StoreOptions): Promise<Db> {
     const owner = await openPostgresDb(options.ownerUrl, { schema: options.schema, max: 1 });
     try {
       await migrate(owner);
+      await ensureAppRole(owner, options.databaseUrl);
       await grantAppRole(owner, roleOf(options.databaseUrl));
     } finally {
       await owner.close();

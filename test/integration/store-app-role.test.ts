@@ -4,6 +4,8 @@ import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../src/store/open-store';
+import { ensureAppRole } from '../../src/store/app-role';
+import { scramSha256Verifier } from '../../src/store/scram-verifier';
 import { MIGRATIONS_DIR, pendingMigrations } from '../../src/store/migrate';
 import { openPostgresDb } from '../../src/store/pg-db';
 import { PEOPLE, startHarness } from '../support/harness';
@@ -86,3 +88,74 @@ run('the app as a non-owner database role (postgres; skipped on PGlite: it has n
     }
   });
 });
+
+run('the app\'s database role made by the owner at start-up (postgres)', () => {
+  const ownerUrl = process.env.DATABASE_URL!;
+  const suffix = randomBytes(4).toString('hex');
+  const schema = `t_mkrole_${suffix}`;
+  const role = `jigsaw_new_${suffix}`;
+  const weakOwner = `jigsaw_weak_${suffix}`;
+  const urlAs = (user: string, password = '') => {
+    const u = new URL(ownerUrl);
+    u.username = user;
+    u.password = password;
+    return u.toString();
+  };
+  let admin: Db;
+
+  beforeAll(async () => {
+    admin = await openPostgresDb(ownerUrl);
+  });
+  afterAll(async () => {
+    await admin.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    for (const r of [role, weakOwner]) {
+      const [exists] = await admin.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_roles WHERE rolname = $1', [r]);
+      if (exists!.n) {
+        await admin.exec(`DROP OWNED BY ${r}`);
+        await admin.exec(`DROP ROLE ${r}`);
+      }
+    }
+    await admin.close();
+  });
+
+  /** Whether the role's stored SCRAM verifier accepts this password (recomputed with its salt). */
+  async function storedVerifierAccepts(password: string): Promise<boolean> {
+    const [row] = await admin.query<{ rolpassword: string | null }>('SELECT rolpassword FROM pg_authid WHERE rolname = $1', [role]);
+    const m = /^SCRAM-SHA-256\$(\d+):([^$]+)\$/.exec(row?.rolpassword ?? '');
+    if (!m) return false;
+    return scramSha256Verifier(password, { iterations: Number(m[1]), salt: Buffer.from(m[2]!, 'base64') }) === row!.rolpassword;
+  }
+
+  it('creates the missing role with DATABASE_URL\'s password, and a restart with a rotated password updates it', async () => {
+    const first = await openStore({ databaseUrl: urlAs(role, 'first-Pa55word'), ownerUrl, schema });
+    try {
+      const [who] = await first.query<{ me: string; super: boolean; createrole: boolean }>('SELECT current_user AS me, rolsuper AS super, rolcreaterole AS createrole FROM pg_roles WHERE rolname = current_user');
+      expect(who).toEqual({ me: role, super: false, createrole: false });
+    } finally {
+      await first.close();
+    }
+    expect(await storedVerifierAccepts('first-Pa55word')).toBe(true);
+    // The plain password is never what the server stores.
+    const [stored] = await admin.query<{ rolpassword: string }>('SELECT rolpassword FROM pg_authid WHERE rolname = $1', [role]);
+    expect(stored!.rolpassword).not.toContain('first-Pa55word');
+
+    const second = await openStore({ databaseUrl: urlAs(role, 'rotated-Pa55word'), ownerUrl, schema });
+    await second.close();
+    expect(await storedVerifierAccepts('rotated-Pa55word')).toBe(true);
+    expect(await storedVerifierAccepts('first-Pa55word')).toBe(false);
+  });
+
+  it('says what to do when the owner may not create roles and the app\'s role is missing', async () => {
+    await admin.exec(`CREATE ROLE ${weakOwner} LOGIN; GRANT CREATE ON DATABASE ${new URL(ownerUrl).pathname.slice(1)} TO ${weakOwner}`);
+    const weak = await openPostgresDb(urlAs(weakOwner));
+    try {
+      await expect(ensureAppRole(weak, urlAs(`${role}_missing`, 'x'))).rejects.toThrow(/does not exist and DATABASE_OWNER_URL's role may not create it \(needs CREATEROLE\)/);
+      // An existing role it may not manage is left alone.
+      await expect(ensureAppRole(weak, urlAs(role, 'another'))).resolves.toBe('unchanged');
+      expect(await storedVerifierAccepts('rotated-Pa55word')).toBe(true);
+    } finally {
+      await weak.close();
+    }
+  });
+});
+

@@ -562,7 +562,7 @@ describe('infra', () => {
     for (const p of params.filter((x) => x.secure)) {
       expect(parameters[p.name]?.value).toMatch(/^\$\{\{SECRET_[A-Z0-9_]+\}\}$/);
     }
-    expect(params.filter((p) => p.secure).map((p) => p.name).sort()).toEqual(['aadAppClientSecret', 'encryptionKeys', 'postgresAdminPassword']);
+    expect(params.filter((p) => p.secure).map((p) => p.name).sort()).toEqual(['aadAppClientSecret', 'encryptionKeys', 'postgresAdminPassword', 'postgresAppPassword']);
   });
 
   it('Bicep files are balanced (a cheap syntax check: no Bicep compiler offline)', () => {

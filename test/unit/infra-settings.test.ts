@@ -41,7 +41,6 @@ const LEFT_TO_DEFAULTS: Record<string, string> = {
   BOT_PASSWORD: 'the bot authenticates with the managed identity (BOT_TYPE=UserAssignedMSI): no password',
   BOT_OPENID_METADATA_URL: 'tests only (a local identity provider); Azure uses the public Bot Framework metadata',
   DATA_DIR: 'the embedded store is for local use; Azure uses DATABASE_URL',
-  DATABASE_OWNER_URL: 'a non-owner app role needs SQL run once by the server administrator (docs/admin-guide.md, "Database roles"); until then DATABASE_URL is the administrator',
   ENCRYPTION_ACTIVE_KEY_ID: 'the last key of ENCRYPTION_KEYS is active; set during a key rotation (docs/admin-guide.md)',
   OUTBOX_POLL_MS: 'delivery tuning; the defaults suit Teams\' limits',
   OUTBOX_ALERT_AFTER_ATTEMPTS: 'delivery tuning',
@@ -106,7 +105,7 @@ describe('infra/azure.bicep provides what the app reads', () => {
   });
 
   it('keeps secrets in Key Vault', () => {
-    for (const k of ['DATABASE_URL', 'ENCRYPTION_KEYS', 'AAD_APP_CLIENT_SECRET']) expect(settings.get(k)).toMatch(/^'@Microsoft\.KeyVault\(SecretUri=/);
+    for (const k of ['DATABASE_URL', 'DATABASE_OWNER_URL', 'ENCRYPTION_KEYS', 'AAD_APP_CLIENT_SECRET']) expect(settings.get(k)).toMatch(/^'@Microsoft\.KeyVault\(SecretUri=/);
     // The Graph app's credential: the client secret, or (graphCertificateName) the certificate,
     // both from Key Vault; never both.
     for (const certificate of [false, true]) {
@@ -126,7 +125,12 @@ describe('infra/azure.bicep provides what the app reads', () => {
       // A parameter (or string(parameter)) with a default: the default must be acceptable.
       const param = /^(?:string\()?(\w+)\)?$/.exec(expr)?.[1];
       if (param && defaults.has(param)) return defaults.get(param)!;
-      if (/^'@Microsoft\.KeyVault/.test(expr)) return expr.includes('encryptionKeys') ? `k1:${Buffer.alloc(32, 1).toString('base64')}` : expr.includes('databaseUrl') ? 'postgres://u:p@db.example/jigsaw' : 'a-secret';
+      if (/^'@Microsoft\.KeyVault/.test(expr)) {
+        if (expr.includes('encryptionKeys')) return `k1:${Buffer.alloc(32, 1).toString('base64')}`;
+        if (expr.includes('databaseUrl')) return 'postgres://jigsaw_app:p@db.example/jigsaw';
+        if (expr.includes('databaseOwnerUrl')) return 'postgres://jigsawadmin:p@db.example/jigsaw';
+        return 'a-secret';
+      }
       if (/^'[^$']*'$/.test(expr)) return expr.slice(1, -1);
       if (expr.startsWith("'api://")) return `api://app.example/${guid},${guid}`;
       if (/^string\(/.test(expr)) return '25';
@@ -142,6 +146,8 @@ describe('infra/azure.bicep provides what the app reads', () => {
     expect(config.bootstrap.tenantId).toBe(guid);
     expect(config.graph?.clientId).toBe(guid);
     expect(config.graph?.credential.kind).toBe(certificate ? 'certificate-pem' : 'secret');
+    // The app runs as its own role; the administrator only migrates and grants.
+    expect(config.store).toMatchObject({ databaseUrl: expect.stringMatching(/^postgres:\/\/jigsaw_app:/), ownerUrl: expect.stringMatching(/^postgres:\/\/jigsawadmin:/) });
     // The policy settings arrive with the parameters' defaults.
     expect(config.audit.scheduleAt).toBe('02:30');
     expect(config.triage).toMatchObject({ escalationFirstMinutes: 15, patternThreshold: 3, patternWindowDays: 30 });
