@@ -67,7 +67,7 @@ async function runOneBatch(edge: GraphEdge, steps: BatchStep[]): Promise<BatchSt
       const headers = Object.fromEntries(Object.entries(r?.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
       // Reads RateLimit-* and, on 429/503, pauses every worker for max(Retry-After, RateLimit-Reset).
       if (r) budget.observe(status, (n) => headers[n.toLowerCase()]);
-      if ((!r || isRetryable(status)) && attempt <= budget.maxRetries) {
+      if ((!r || isRetryable(status)) && attempt <= edge.retry.maxRetries) {
         retry.push(step);
         if (status !== 429 && status !== 503) transient = true;
         continue;
@@ -76,7 +76,7 @@ async function runOneBatch(edge: GraphEdge, steps: BatchStep[]): Promise<BatchSt
     }
     if (retry.length) {
       budget.noteRetry(retry.length);
-      if (transient) await budget.wait(budget.backoffMs(attempt - 1));
+      if (transient) await budget.wait(edge.retry.backoffMs(attempt - 1));
     }
     pending = retry;
   }

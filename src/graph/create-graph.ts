@@ -2,7 +2,7 @@
 // Graph edge out. Tests use the same function against the fake tenant, so test and production
 // wiring cannot drift apart; the only difference is `caPem`.
 import { createCredentials, type AccessTokenSource, type ClientCertificate } from './credentials';
-import { createGraphEdge, type GraphEdge } from './graph-client';
+import { createGraphEdge, interactiveRetryPolicy, type GraphEdge } from './graph-client';
 import { createNodeFetch, type FetchLike } from './https-transport';
 import { RuBudget, type LicenceBand, type RuBudgetOptions } from './ru-budget';
 
@@ -31,7 +31,13 @@ export interface GraphSettings {
 }
 
 export interface GraphConnection {
+  /** The patient edge (background work: the audit, the AUP audiences). */
   edge: GraphEdge;
+  /**
+   * The same app, token cache, RU budget and sockets with a short retry policy, for calls a
+   * person waits on (the tab, card actions): an outage reaches them in seconds, not half a minute.
+   */
+  interactiveEdge: GraphEdge;
   credentials: AccessTokenSource;
   budget: RuBudget;
   /** Releases keep-alive sockets (call on shutdown). */
@@ -53,5 +59,6 @@ export function createGraph(settings: GraphSettings): GraphConnection {
   });
   const budget = new RuBudget({ ...settings.budget, ruPerMinute: settings.ruPerMinute, licenceBand: settings.licenceBand });
   const edge = createGraphEdge({ credentials, budget, baseUrl: settings.graphBaseUrl, userAgent: settings.userAgent, fetch: fetchImpl });
-  return { edge, credentials, budget, close: () => transport?.close() };
+  const interactiveEdge = createGraphEdge({ credentials, budget, baseUrl: settings.graphBaseUrl, userAgent: settings.userAgent, fetch: fetchImpl, retry: interactiveRetryPolicy(budget) });
+  return { edge, interactiveEdge, credentials, budget, close: () => transport?.close() };
 }

@@ -35,12 +35,48 @@ export interface GraphClientOptions {
   /** Transport; absent → global fetch (or a CA-aware node:https fetch when `tls.caPem` is set). */
   fetch?: FetchLike;
   tls?: TlsOptions;
+  /** How failed requests are retried. Default: the budget's own (patient: 6 retries, doubling back-off). */
+  retry?: RetryPolicy;
+}
+
+/**
+ * How often and how soon a failed request (network error, 5xx, throttling) is sent again. The
+ * background audit can afford to wait out an outage; a person pressing a button cannot.
+ */
+export interface RetryPolicy {
+  maxRetries: number;
+  /** Wait before retry number `attempt` (0-based) after a network error or transient 5xx. */
+  backoffMs(attempt: number): number;
+  /**
+   * A throttling pause (429/503 Retry-After) longer than this is not waited out: the response is
+   * returned as it is. Absent: every pause is waited out. The pause still holds the other
+   * requests of the budget either way.
+   */
+  maxThrottleWaitMs?: number;
+}
+
+/** The budget's patient policy: what the background audit uses. */
+export function patientRetryPolicy(budget: RuBudget): RetryPolicy {
+  return { maxRetries: budget.maxRetries, backoffMs: (attempt) => budget.backoffMs(attempt) };
+}
+
+/** Retries after a network error or 5xx when a person is waiting for the answer (tab, card actions). */
+export const INTERACTIVE_MAX_RETRIES = 1;
+
+/**
+ * The policy for calls a person waits on: one quick retry (a blip is worth one more try), then
+ * the failure goes back to them within a couple of seconds rather than after half a minute.
+ */
+export function interactiveRetryPolicy(budget: RuBudget): RetryPolicy {
+  return { maxRetries: INTERACTIVE_MAX_RETRIES, backoffMs: (attempt) => Math.min(1_000, budget.backoffMs(attempt)), maxThrottleWaitMs: 2_000 };
 }
 
 /** The Graph edge's handle: the SDK client plus what every module of src/graph needs. */
 export interface GraphEdge {
   readonly client: Client;
   readonly budget: RuBudget;
+  /** This edge's retries (batch.ts retries sub-requests by it too). */
+  readonly retry: RetryPolicy;
   /** e.g. https://graph.microsoft.com (no trailing slash). */
   readonly baseUrl: string;
   counters(): GraphCounters;
@@ -84,6 +120,7 @@ export class BudgetMiddleware implements Middleware {
   constructor(
     private readonly budget: RuBudget,
     private readonly userAgent: string,
+    private readonly retry: RetryPolicy = patientRetryPolicy(budget),
   ) {}
 
   setNext(next: Middleware): void {
@@ -105,19 +142,20 @@ export class BudgetMiddleware implements Middleware {
         // Network failure: no response to read. Retry with back-off, then give up. Entra refusing
         // the credential is not a network failure: retrying would only delay the admin's answer.
         const name = (err as Error)?.name;
-        if (attempt >= this.budget.maxRetries || name === 'AbortError' || name === 'CredentialsRefused') throw err;
+        if (attempt >= this.retry.maxRetries || name === 'AbortError' || name === 'CredentialsRefused') throw err;
         this.budget.noteRetry();
-        await this.budget.wait(this.budget.backoffMs(attempt));
+        await this.budget.wait(this.retry.backoffMs(attempt));
         continue;
       }
       const response = context.response!;
       const verdict = this.budget.observe(response.status, (n) => response.headers.get(n));
       const transient = response.status === 500 || response.status === 502 || response.status === 504;
-      if ((!verdict.throttled && !transient) || attempt >= this.budget.maxRetries) return;
+      if ((!verdict.throttled && !transient) || attempt >= this.retry.maxRetries) return;
+      if (verdict.throttled && this.retry.maxThrottleWaitMs !== undefined && verdict.pauseMs > this.retry.maxThrottleWaitMs) return;
       // Drain the body so the keep-alive socket is reused.
       await response.arrayBuffer().catch(() => undefined);
       this.budget.noteRetry();
-      if (transient) await this.budget.wait(this.budget.backoffMs(attempt));
+      if (transient) await this.budget.wait(this.retry.backoffMs(attempt));
       // Throttled: the budget paused every worker; acquire() at the top waits it out.
       context.response = undefined;
     }
@@ -155,7 +193,8 @@ export function createGraphEdge(options: GraphClientOptions): GraphEdge {
   const owned = !options.fetch && options.tls?.caPem ? createNodeFetch({ caPem: options.tls.caPem }) : undefined;
   const fetchImpl: FetchLike = options.fetch ?? owned?.fetch ?? ((input, init) => fetch(input, init));
   const auth = new AuthenticationHandler({ getAccessToken: () => options.credentials.getAccessToken() });
-  const budgetMiddleware = new BudgetMiddleware(options.budget, options.userAgent ?? DEFAULT_USER_AGENT);
+  const retry = options.retry ?? patientRetryPolicy(options.budget);
+  const budgetMiddleware = new BudgetMiddleware(options.budget, options.userAgent ?? DEFAULT_USER_AGENT, retry);
   const redirect = new RedirectHandler();
   const transport = new TransportMiddleware(fetchImpl);
   budgetMiddleware.setNext(auth);
@@ -200,6 +239,7 @@ export function createGraphEdge(options: GraphClientOptions): GraphEdge {
   return {
     client,
     budget: options.budget,
+    retry,
     baseUrl,
     counters: () => options.budget.counters,
     send,

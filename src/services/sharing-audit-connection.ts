@@ -2,6 +2,7 @@ import type { Config } from '../config';
 import { parseRosterCsv } from '../domain/sharing/roster-csv';
 import type { RosterPupil } from '../domain/sharing/types';
 import { createGraph, type GraphConnection } from '../graph/create-graph';
+import type { GraphEdge } from '../graph/graph-client';
 import { GraphRequestError } from '../graph/graph-errors';
 import { getVerifiedDomains } from '../graph/organization';
 import { listPupils } from '../graph/roster';
@@ -37,8 +38,20 @@ export interface SharingAuditConnection {
   /** Link removal through the remediation app; null when remediation is disabled. */
   remover: PermissionRemover | null;
   verifiedDomains(): Promise<string[]>;
+  /**
+   * The same apps, token caches and RU budgets with a short retry policy, for requests a person
+   * waits on (the tab's remove-link, card actions): during an outage they answer in seconds
+   * while the background audit keeps its patient retries.
+   */
+  interactive: InteractiveSharingGraph;
   roster(csvFile?: string): Promise<RosterLoad>;
   close(): void;
+}
+
+export interface InteractiveSharingGraph {
+  audit: SharingAuditGraph;
+  remover: PermissionRemover | null;
+  verifiedDomains(): Promise<string[]>;
 }
 
 export function connectSharingAudit(config: Config, options: { includeSites?: boolean } = {}): SharingAuditConnection {
@@ -48,28 +61,34 @@ export function connectSharingAudit(config: Config, options: { includeSites?: bo
   const auditConnection = createGraph(graphSettingsFromConfig(graph));
   connections.push(auditConnection);
   const audit = createSharingAuditGraph(auditConnection.edge, { includeSites: options.includeSites ?? config.audit.includeSites });
+  const interactiveAudit = createSharingAuditGraph(auditConnection.interactiveEdge);
   let remover: PermissionRemover | null = null;
+  let interactiveRemover: PermissionRemover | null = null;
   if (config.remediation.enabled) {
     const rw = createGraph(graphSettingsFromConfig(graph, config.remediation));
     connections.push(rw);
     remover = createSharingAuditGraph(rw.edge);
+    interactiveRemover = createSharingAuditGraph(rw.interactiveEdge);
   }
+  // One cache for both edges: whichever asks first reads /organization, the other reuses it.
   let domains: Promise<string[]> | undefined;
+  const verifiedDomains = (edge: GraphEdge): Promise<string[]> => {
+    if (config.audit.verifiedDomains) return Promise.resolve(config.audit.verifiedDomains);
+    domains ??= getVerifiedDomains(edge).catch((err) => {
+      domains = undefined;
+      if (err instanceof GraphRequestError && err.status === 403) {
+        throw new Error('cannot read the verified domains (/organization answered 403): grant Organization.Read.All or set AUDIT_VERIFIED_DOMAINS');
+      }
+      throw err;
+    });
+    return domains;
+  };
   return {
     tenantId: graph.tenantId,
     audit,
     remover,
-    verifiedDomains() {
-      if (config.audit.verifiedDomains) return Promise.resolve(config.audit.verifiedDomains);
-      domains ??= getVerifiedDomains(auditConnection.edge).catch((err) => {
-        domains = undefined;
-        if (err instanceof GraphRequestError && err.status === 403) {
-          throw new Error('cannot read the verified domains (/organization answered 403): grant Organization.Read.All or set AUDIT_VERIFIED_DOMAINS');
-        }
-        throw err;
-      });
-      return domains;
-    },
+    verifiedDomains: () => verifiedDomains(auditConnection.edge),
+    interactive: { audit: interactiveAudit, remover: interactiveRemover, verifiedDomains: () => verifiedDomains(auditConnection.interactiveEdge) },
     async roster(csvFile = config.audit.rosterCsv) {
       if (csvFile) {
         const parsed = parseRosterCsv(readSettingFile(csvFile, 'roster CSV'));

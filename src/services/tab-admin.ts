@@ -209,7 +209,8 @@ export async function removeFindingLink(deps: TabAdminDeps & { logger: Logger },
   const graphUnavailable = () => new TabRefusal(502, 'graph_unavailable', 'Jigsaw could not reach Microsoft 365 just now; nothing was changed. Please try again in a moment.');
   let result: RemediationResult;
   try {
-    const graph = deps.sharingGraph();
+    // The admin is waiting on the button: the short retry policy, not the audit's patient one.
+    const graph = deps.sharingGraph().interactive;
     result = await remediateFindings({
       db: deps.db,
       tenantId: user.tenantId,

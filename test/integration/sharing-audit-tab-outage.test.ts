@@ -3,9 +3,11 @@
 // finding stays open with its link in place and no removal recorded, and the same press works
 // once Graph is back. Both before the app has used Graph and after (when it already knows the
 // tenant's verified domains and holds a token, so the first call that fails is the permissions
-// read of the remediation itself).
+// read of the remediation itself). The press gets the short interactive retry policy (one quick
+// retry), counted in the requests the fake sees, while the background audit keeps its patient one.
 import { DEFAULT_APP, startFakeGraphTenant, type FakeGraphTenant } from '../fakes/graph-tenant';
 import { loadConfig } from '../../src/config';
+import { INTERACTIVE_MAX_RETRIES } from '../../src/graph/graph-client';
 import { RuBudget } from '../../src/graph/ru-budget';
 import { runSharingAudit } from '../../src/jobs/sharing-audit/run-sharing-audit';
 import { connectSharingAudit } from '../../src/services/sharing-audit-connection';
@@ -24,13 +26,8 @@ describe('removing a link from the tab while Microsoft 365 cannot be reached', (
   let idp: TestIdentityProvider;
   /** Open findings whose sharing root has one exposing link of its own and no exposed folder above it. */
   let candidates: { finding_id: string; item_id: string; permission_id: string }[];
-  // The Graph client retries a refused connection 6 times with exponential back-off (some 15 to
-  // 45 s in all) before it gives up. The test shortens the waits, not the retries: what it
-  // checks is the answer the admin gets, not how long it takes.
-  let shortBackoff: jest.SpyInstance | undefined;
 
   beforeAll(async () => {
-    shortBackoff = jest.spyOn(RuBudget.prototype, 'backoffMs').mockReturnValue(5);
     graph = await startFakeGraphTenant({
       tenant: { seed: 33, tenantId: SCHOOL.tenantId, items: 700, staff: 3, pupils: 6, sites: 0, sharingRootShare: 0.08 },
       ru: { limit: 100_000 },
@@ -66,14 +63,13 @@ describe('removing a link from the tab while Microsoft 365 cannot be reached', (
     );
     const exposing = (itemId: string) => graph.tenant.ownPermissions(graph.tenant.itemIndex(itemId)).filter((p) => (p.link && p.link.scope !== 'users') || p.grantees.some((g) => g.kind === 'external'));
     candidates = rows.filter((c) => exposing(c.item_id).length === 1);
-    expect(candidates.length).toBeGreaterThanOrEqual(2);
+    expect(candidates.length).toBeGreaterThanOrEqual(3);
   }, 60_000);
   afterAll(async () => {
     await h?.stop();
     await graph?.setReachable(true);
     await graph?.close();
     await idp?.stop();
-    shortBackoff?.mockRestore();
   });
 
   const removeLink = async (who: TestUser, findingId: string) => {
@@ -118,5 +114,35 @@ describe('removing a link from the tab while Microsoft 365 cannot be reached', (
     await expectRefusedUnchanged(candidates[1]!);
     await graph.setReachable(true);
     await expectRemoved(candidates[1]!);
+  });
+
+  it('tries a failing Graph call once more for the admin (not six times, as the background audit does), then answers 502', async () => {
+    const c = candidates[2]!;
+    const permissionReads = () => graph.api.log.filter((l) => l.path.includes(`/items/${c.item_id}/permissions`) && l.method === 'GET').length;
+    // SharePoint answers 503 (Retry-After: 0, so no wait) on every permissions call.
+    graph.injectFailures({ count: Number.POSITIVE_INFINITY, status: 503, retryAfterSeconds: 0, pathIncludes: '/permissions' });
+    try {
+      const before = permissionReads();
+      const refused = await removeLink(PEOPLE.admin, c.finding_id);
+      expect(refused.status).toBe(502);
+      expect(refused.body).toMatchObject({ error: 'graph_unavailable' });
+      expect(permissionReads() - before).toBe(1 + INTERACTIVE_MAX_RETRIES);
+      expect(INTERACTIVE_MAX_RETRIES).toBeLessThanOrEqual(2);
+
+      // The background audit's connection keeps its patient policy over the same kind of failure.
+      const connection = connectSharingAudit(loadConfig({ BOOTSTRAP_TENANT_ID: SCHOOL.tenantId, ...fakeGraphEnv(graph) }));
+      try {
+        const patientBefore = permissionReads();
+        const [result] = await connection.audit.listPermissions((await getFinding(h.db, SCHOOL.tenantId, c.finding_id))!.driveId, [c.item_id]);
+        expect(result).toMatchObject({ status: 'failed' });
+        expect(permissionReads() - patientBefore).toBe(1 + new RuBudget().maxRetries);
+      } finally {
+        connection.close();
+      }
+    } finally {
+      graph.api.clearFailures();
+    }
+    expect((await getFinding(h.db, SCHOOL.tenantId, c.finding_id))!.status).toBe('open');
+    expect(linkInPlace(c)).toBe(true);
   });
 });

@@ -57,7 +57,8 @@ export function createSharingAuditFeature(deps: SharingAuditFeatureDeps): BotFea
     if (!remediationEnabled) {
       return summaryCard(request, data.data.runId, { message: { title: 'Remediation is off', body: 'Jigsaw can only remove links when IT enables remediation (REMEDIATION_ENABLED). Nothing was changed.', style: 'warning' } });
     }
-    const g = graph();
+    // Someone is waiting on the card: the short retry policy, not the audit's patient one.
+    const g = graph().interactive;
     const result = await remediateFindings({
       db: deps.db,
       tenantId: request.tenant.tenantId,
@@ -93,7 +94,7 @@ export function createSharingAuditFeature(deps: SharingAuditFeatureDeps): BotFea
     const reasonInput = 'reasonInput' in data.data ? (data.data.reasonInput as string) : null;
     const rawReason = reasonInput ? request.data[reasonInput] : null;
     const reason = typeof rawReason === 'string' ? rawReason.slice(0, 500) : null;
-    const g = answer === 'remove' ? graph() : null;
+    const g = answer === 'remove' ? graph().interactive : null;
     const outcome = await applyOwnerAnswer({
       db: deps.db,
       tenantId: request.tenant.tenantId,
