@@ -2,6 +2,7 @@ import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { CliCommand } from '../cli';
 import type { Severity } from '../domain/sharing/types';
+import type { GraphFailureKind } from '../jobs/sharing-audit/ports';
 import { remediateFindings, type RemediationResult } from '../jobs/sharing-audit/remediate';
 import { connectSharingAudit, SharingAuditNotConfigured } from '../services/sharing-audit-connection';
 
@@ -91,12 +92,20 @@ const OUTCOME_WORDS: Record<string, string> = {
   failed: 'FAILED',
 };
 
+const FAILURE_WORDS: Record<GraphFailureKind, string> = {
+  unreachable: 'Microsoft 365 could not be reached: try again later',
+  refused: 'refused by Microsoft 365: the remediation app needs Files.ReadWrite.All with admin consent and a valid credential, see docs/permissions.md',
+  'not-found': 'the file or link no longer exists',
+  error: 'unexpected error',
+};
+
 export function formatRemediation(result: RemediationResult, dryRun: boolean): string {
   const lines: string[] = [dryRun ? 'Dry run: nothing was changed.' : 'Remediation:'];
   if (result.actions.length === 0 && result.skipped.length === 0) lines.push('  No open findings matched.');
   for (const a of result.actions) {
     const after = a.stillExposed === null ? '' : a.stillExposed ? '  (still exposed by another link)' : '  (no longer exposed)';
-    lines.push(`  ${OUTCOME_WORDS[a.outcome] ?? a.outcome}: permission ${a.permissionId} on item ${a.itemId} (drive ${a.driveId}); findings ${a.findingIds.join(', ')}${after}`);
+    const words = a.outcome === 'failed' && a.failure ? `${OUTCOME_WORDS.failed} (${FAILURE_WORDS[a.failure]})` : (OUTCOME_WORDS[a.outcome] ?? a.outcome);
+    lines.push(`  ${words}: permission ${a.permissionId} on item ${a.itemId} (drive ${a.driveId}); findings ${a.findingIds.join(', ')}${after}`);
     if (a.outcome === 'failed' && a.detail) lines.push(`    ${a.detail}`);
   }
   for (const s of result.skipped) lines.push(`  skipped ${s.findingId}: ${s.reason}`);

@@ -1,4 +1,5 @@
 // Typed failures of the Graph edge. Callers branch on the class, never on message text.
+import { GraphCallFailed, type GraphFailureKind } from '../jobs/sharing-audit/ports';
 
 /** A delta token the service no longer accepts (410 resyncRequired): restart the drive from scratch. */
 export class ResyncRequiredError extends Error {
@@ -32,4 +33,48 @@ export class GraphRequestError extends Error {
 export function graphErrorOf(body: unknown): { code: string; message: string } {
   const e = (body as { error?: { code?: unknown; message?: unknown } } | null | undefined)?.error;
   return { code: typeof e?.code === 'string' ? e.code : 'unknown', message: typeof e?.message === 'string' ? e.message : '' };
+}
+
+// Socket-level failures (Node's net/undici codes) and msal-node's own network error codes.
+const NETWORK_CODES = /^(ECONNREFUSED|ECONNRESET|ECONNABORTED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENETDOWN|EPIPE|UND_ERR_.*|network_error|endpoints_resolution_error)$/u;
+
+function isNetworkFailure(err: unknown): boolean {
+  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const { name, code, errorCode, message } = e as { name?: string; code?: unknown; errorCode?: unknown; message?: unknown };
+    if (name === 'AbortError' || name === 'TimeoutError') return true;
+    if (typeof code === 'string' && NETWORK_CODES.test(code)) return true;
+    if (typeof errorCode === 'string' && NETWORK_CODES.test(errorCode)) return true;
+    if (name === 'TypeError' && message === 'fetch failed') return true;
+  }
+  return false;
+}
+
+/** The kind of a Graph failure (see GraphFailureKind), from any error the edge or msal throws. */
+export function graphFailureKind(err: unknown): GraphFailureKind {
+  if (err instanceof GraphCallFailed) return err.kind;
+  if (err instanceof GraphRequestError) {
+    if (err.status === 401 || err.status === 403) return 'refused';
+    if (err.status === 404 || err.status === 410) return 'not-found';
+    if (err.status === 0 || err.status === 408 || err.status === 429 || err.status >= 500) return 'unreachable';
+    return 'error';
+  }
+  // Entra refusing the app's credential (expired secret, no consent): IT must fix it, not wait.
+  if ((err as Error | undefined)?.name === 'CredentialsRefused') return 'refused';
+  return isNetworkFailure(err) ? 'unreachable' : 'error';
+}
+
+/** The HTTP status of a Graph failure, or null when there was no answer. */
+export function graphFailureStatus(err: unknown): number | null {
+  if (err instanceof GraphCallFailed) return err.httpStatus;
+  if (err instanceof GraphRequestError && err.status > 0) return err.status;
+  return null;
+}
+
+/** Wraps any failure of the edge as the port's GraphCallFailed (kind and status; the original as cause). */
+export function toGraphCallFailed(err: unknown): GraphCallFailed {
+  if (err instanceof GraphCallFailed) return err;
+  const kind = graphFailureKind(err);
+  const status = graphFailureStatus(err);
+  const name = (err as Error | undefined)?.name ?? 'Error';
+  return new GraphCallFailed(kind, status, `Graph call failed (${kind}${status ? `, ${status}` : ''}; ${err instanceof GraphRequestError ? err.code : name})`, { cause: err });
 }

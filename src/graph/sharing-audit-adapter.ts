@@ -17,7 +17,7 @@ import {
 import { readFirstBytes } from './content';
 import { walkDrive } from './drive-walker';
 import type { GraphEdge } from './graph-client';
-import { GraphRequestError, ResyncRequiredError } from './graph-errors';
+import { GraphRequestError, ResyncRequiredError, graphFailureKind, toGraphCallFailed } from './graph-errors';
 import { deletePermission, listPermissions } from './permissions';
 import type { DriveRecord } from './types';
 import { listDrives } from './users-and-drives';
@@ -72,13 +72,21 @@ export function createSharingAuditGraph(edge: GraphEdge, options: SharingAuditAd
     },
 
     async listPermissions(driveId: string, itemIds: readonly string[]): Promise<PermissionResult[]> {
-      const results = await listPermissions(edge, itemIds.map((itemId) => ({ driveId, itemId })), { concurrency: options.permissionConcurrency });
+      let results;
+      try {
+        results = await listPermissions(edge, itemIds.map((itemId) => ({ driveId, itemId })), { concurrency: options.permissionConcurrency });
+      } catch (err) {
+        // The batch itself got no answer (network, token): the caller needs the kind, not the SDK's error.
+        throw toGraphCallFailed(err);
+      }
       const byItem = new Map(results.map((r) => [r.itemId, r]));
       return itemIds.map((itemId): PermissionResult => {
         const r = byItem.get(itemId);
         if (r?.ok) return { itemId, status: 'ok', permissions: r.permissions };
         if (r && r.status === 404) return { itemId, status: 'not-found' };
-        return { itemId, status: 'failed', error: r ? `${r.status} ${r.code}` : 'no result' };
+        if (!r) return { itemId, status: 'failed', error: 'no result', kind: 'error', httpStatus: null };
+        const kind = graphFailureKind(new GraphRequestError(r.status, r.code, r.message, ''));
+        return { itemId, status: 'failed', error: `${r.status} ${r.code}`, kind, httpStatus: r.status || null };
       });
     },
 
@@ -92,7 +100,11 @@ export function createSharingAuditGraph(edge: GraphEdge, options: SharingAuditAd
     },
 
     async removePermission(driveId: string, itemId: string, permissionId: string): Promise<'removed' | 'not-found'> {
-      return (await deletePermission(edge, { driveId, itemId, permissionId })) === 'deleted' ? 'removed' : 'not-found';
+      try {
+        return (await deletePermission(edge, { driveId, itemId, permissionId })) === 'deleted' ? 'removed' : 'not-found';
+      } catch (err) {
+        throw toGraphCallFailed(err);
+      }
     },
 
     snapshot() {

@@ -17,7 +17,9 @@ import { validateDraft } from '../domain/aup/policy-file';
 import { TabRefusal } from './tab-concerns';
 import type { SharingAuditConnection } from './sharing-audit-connection';
 import { remediateFindings, type RemediationResult } from '../jobs/sharing-audit/remediate';
-import { describeRemediation } from '../jobs/sharing-audit/describe-remediation';
+import { describeGraphFailure, describeRemediation, failureKindOfActions } from '../jobs/sharing-audit/describe-remediation';
+import type { GraphFailureKind } from '../jobs/sharing-audit/ports';
+import { graphFailureKind } from '../graph/graph-errors';
 import { describeError, type Logger } from '../logging';
 import type { TabUser } from './tab-identity';
 
@@ -206,7 +208,6 @@ export async function removeFindingLink(deps: TabAdminDeps & { logger: Logger },
   }
   const finding = await getFinding(deps.db, user.tenantId, findingId);
   if (!finding) throw new TabRefusal(404, 'not_found', 'That finding is not available.');
-  const graphUnavailable = () => new TabRefusal(502, 'graph_unavailable', 'Jigsaw could not reach Microsoft 365 just now; nothing was changed. Please try again in a moment.');
   let result: RemediationResult;
   try {
     // The admin is waiting on the button: the short retry policy, not the audit's patient one.
@@ -223,17 +224,39 @@ export async function removeFindingLink(deps: TabAdminDeps & { logger: Logger },
       now: deps.now,
     });
   } catch (err) {
-    deps.logger.error({ tenantId: user.tenantId, findingId, ...describeError(err) }, 'sharing audit: link removal from the tab failed');
-    throw graphUnavailable();
+    const kind = graphFailureKind(err);
+    deps.logger.error({ tenantId: user.tenantId, findingId, failure: kind, ...describeError(err) }, 'sharing audit: link removal from the tab failed');
+    throw graphFailureRefusal(kind);
   }
   deps.logger.info({ tenantId: user.tenantId, findingId, outcomes: result.actions.map((a) => a.outcome) }, 'sharing audit: link removal from the tab');
   // remediateFindings records a Graph failure as a 'failed' action and returns (the CLI carries
   // on with other roots), so once the app knew the verified domains an outage came back as a 200.
-  // Every action failed means nothing was changed: the same 502 as when Graph fails earlier.
-  if (result.actions.length > 0 && result.actions.every((a) => a.outcome === 'failed')) throw graphUnavailable();
+  // Every action failed means nothing was changed: the same refusal as when Graph fails earlier.
+  const failure = failureKindOfActions(result.actions);
+  if (failure && result.actions.every((a) => a.outcome === 'failed')) throw graphFailureRefusal(failure);
   const message = describeRemediation(result);
   const after = await getFinding(deps.db, user.tenantId, findingId);
   return { ...message, status: after?.status ?? finding.status, message: `${message.title}. ${message.body}` };
+}
+
+/**
+ * The tab's answer when Graph failed and nothing was changed, by kind: 502 and "try again" only
+ * when Microsoft 365 could not be reached; 409 when it refused (IT must fix the remediation
+ * app, trying again will not help) or the file or link is gone; 502 with its own code (and no
+ * "try again") for anything else.
+ */
+function graphFailureRefusal(kind: GraphFailureKind): TabRefusal {
+  const { body } = describeGraphFailure(kind);
+  switch (kind) {
+    case 'unreachable':
+      return new TabRefusal(502, 'graph_unavailable', body);
+    case 'refused':
+      return new TabRefusal(409, 'graph_refused', body);
+    case 'not-found':
+      return new TabRefusal(409, 'link_gone', body);
+    case 'error':
+      return new TabRefusal(502, 'remediation_failed', body);
+  }
 }
 
 /** Queues one digest per owner of a run's open findings (the same service as the summary card). */

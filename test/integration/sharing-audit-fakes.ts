@@ -230,7 +230,7 @@ export class FakeTenant implements DriveDeltaSource, PermissionSource, ContentSo
       this.count(5);
       if (this.failingPermissionIds.has(itemId)) {
         this.usage.throttled += 1;
-        return { itemId, status: 'failed', error: '429 retries exhausted' };
+        return { itemId, status: 'failed' as const, error: '429 retries exhausted', kind: 'unreachable' as const, httpStatus: 429 };
       }
       const permissions = this.effectivePermissions(driveId, itemId);
       return permissions === null ? { itemId, status: 'not-found' } : { itemId, status: 'ok', permissions };

@@ -6,7 +6,8 @@ import type { Config } from '../../config';
 import { loadAuditSummaryView, loadOwnerDigestView } from '../../jobs/sharing-audit/notice-views';
 import { applyOwnerAnswer } from '../../jobs/sharing-audit/owner-notifications';
 import { remediateFindings } from '../../jobs/sharing-audit/remediate';
-import { describeRemediation } from '../../jobs/sharing-audit/describe-remediation';
+import { describeGraphFailure, describeRemediation } from '../../jobs/sharing-audit/describe-remediation';
+import { graphFailureKind } from '../../graph/graph-errors';
 import { describeError, type Logger } from '../../logging';
 import type { SharingAuditConnection } from '../../services/sharing-audit-connection';
 import { notifyOwners } from '../../services/sharing-audit-notices';
@@ -136,8 +137,11 @@ export function createSharingAuditFeature(deps: SharingAuditFeatureDeps): BotFea
             return buildAuditNoticeCard('This action is not available', 'Nothing was changed.');
         }
       } catch (err) {
-        deps.logger.error({ tenantId: request.tenant.tenantId, verb: request.verb, ...describeError(err) }, 'sharing audit card action failed');
-        return buildAuditNoticeCard('That did not work', 'Jigsaw could not reach Microsoft 365 just now; nothing was changed. Please try again in a moment.');
+        // "Try again" only when Microsoft 365 could not be reached; a refusal names what IT must fix.
+        const kind = graphFailureKind(err);
+        deps.logger.error({ tenantId: request.tenant.tenantId, verb: request.verb, failure: kind, ...describeError(err) }, 'sharing audit card action failed');
+        const message = describeGraphFailure(kind);
+        return buildAuditNoticeCard(message.title, message.body);
       }
     },
   };

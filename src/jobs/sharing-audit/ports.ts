@@ -53,12 +53,34 @@ export class DriveUnavailable extends Error {
   }
 }
 
+/**
+ * Why a Graph call failed, as the person waiting needs to know it: `unreachable` (no answer, a
+ * timeout, 429/5xx: try again later), `refused` (401/403, or Entra refusing the app's
+ * credential: IT must fix a permission or credential), `not-found` (404/410: the file or link
+ * is gone), `error` (anything else).
+ */
+export type GraphFailureKind = 'unreachable' | 'refused' | 'not-found' | 'error';
+
+/** A Graph call that failed after its retries, with the kind of failure. */
+export class GraphCallFailed extends Error {
+  constructor(
+    readonly kind: GraphFailureKind,
+    /** The HTTP status, or null when there was no answer. */
+    readonly httpStatus: number | null,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'GraphCallFailed';
+  }
+}
+
 export type PermissionResult =
   | { itemId: string; status: 'ok'; permissions: SharingPermission[] }
   /** The item is gone (404): it has no permissions any more. */
   | { itemId: string; status: 'not-found' }
   /** Retries exhausted: recorded as a failure, fetched again next run. */
-  | { itemId: string; status: 'failed'; error: string };
+  | { itemId: string; status: 'failed'; error: string; kind: GraphFailureKind; httpStatus: number | null };
 
 export interface PermissionSource {
   /**
@@ -74,7 +96,7 @@ export interface ContentSource {
 }
 
 export interface PermissionRemover {
-  /** `DELETE /drives/{d}/items/{i}/permissions/{p}` (needs Files.ReadWrite.All). */
+  /** `DELETE /drives/{d}/items/{i}/permissions/{p}` (needs Files.ReadWrite.All). Throws GraphCallFailed. */
   removePermission(driveId: string, itemId: string, permissionId: string): Promise<'removed' | 'not-found'>;
 }
 

@@ -11,7 +11,7 @@ import {
 } from '../../store/sharing-findings.repo';
 import { insertRemediation, type RemediationOutcome } from '../../store/sharing-remediations.repo';
 import { describeFailure } from './audit-context';
-import type { PermissionRemover, PermissionSource } from './ports';
+import { GraphCallFailed, type GraphFailureKind, type PermissionRemover, type PermissionSource } from './ports';
 
 export interface RemediateOptions {
   db: Db;
@@ -37,6 +37,13 @@ export interface RemediationAction {
   detail: string | null;
   /** After the change, does the root still expose anything? null on a dry run or failure. */
   stillExposed: boolean | null;
+  /** On a `failed` outcome, what kind of failure (the tab, card and CLI answer by it); else null. */
+  failure: GraphFailureKind | null;
+}
+
+/** The kind of a failure thrown by the ports (anything that is not a GraphCallFailed is an `error`). */
+function failureKindOf(err: unknown): GraphFailureKind {
+  return err instanceof GraphCallFailed ? err.kind : 'error';
 }
 
 export interface RemediationResult {
@@ -90,7 +97,8 @@ function exposing(permissions: readonly SharingPermission[], options: RemediateO
 
 async function fetchPermissions(options: RemediateOptions, driveId: string, itemId: string): Promise<SharingPermission[] | null> {
   const [result] = await options.permissions.listPermissions(driveId, [itemId]);
-  if (!result || result.status === 'failed') throw new Error(result?.status === 'failed' ? result.error : 'no permissions result');
+  if (!result) throw new Error('no permissions result');
+  if (result.status === 'failed') throw new GraphCallFailed(result.kind, result.httpStatus, result.error);
   return result.status === 'ok' ? result.permissions : null;
 }
 
@@ -101,8 +109,8 @@ async function remediateRoot(options: RemediateOptions, group: StoredFinding[], 
   const findingIds = group.map((f) => f.id);
   const actions: RemediationAction[] = [];
   const exposures = new Map<RemediationAction, PermissionExposure | null>();
-  const record = async (action: Omit<RemediationAction, 'findingIds' | 'driveId' | 'itemId'>, exposure: PermissionExposure | null) => {
-    const full = { findingIds, driveId, itemId: rootId, ...action };
+  const record = async (action: Omit<RemediationAction, 'findingIds' | 'driveId' | 'itemId' | 'failure'> & { failure?: GraphFailureKind }, exposure: PermissionExposure | null) => {
+    const full = { findingIds, driveId, itemId: rootId, ...action, failure: action.failure ?? null };
     actions.push(full);
     exposures.set(full, exposure);
   };
@@ -138,7 +146,7 @@ async function remediateRoot(options: RemediateOptions, group: StoredFinding[], 
   try {
     current = await fetchPermissions(options, driveId, rootId);
   } catch (err) {
-    await record({ permissionId: group[0].exposure.permissionId, outcome: 'failed', detail: describeFailure(err), stillExposed: null }, null);
+    await record({ permissionId: group[0].exposure.permissionId, outcome: 'failed', detail: describeFailure(err), stillExposed: null, failure: failureKindOf(err) }, null);
     return persist();
   }
   if (current === null) {
@@ -168,7 +176,7 @@ async function remediateRoot(options: RemediateOptions, group: StoredFinding[], 
       const outcome = await options.remover.removePermission(driveId, rootId, permission.id);
       await record({ permissionId: permission.id, outcome: outcome === 'removed' ? 'removed' : 'not-found', detail: exposure.reason, stillExposed: null }, exposure);
     } catch (err) {
-      await record({ permissionId: permission.id, outcome: 'failed', detail: describeFailure(err), stillExposed: null }, exposure);
+      await record({ permissionId: permission.id, outcome: 'failed', detail: describeFailure(err), stillExposed: null, failure: failureKindOf(err) }, exposure);
     }
   }
   if (options.dryRun) return persist();
