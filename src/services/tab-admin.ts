@@ -127,7 +127,7 @@ export async function getSharingAudit(deps: TabAdminDeps, user: TabUser, filter:
     .slice(0, 500);
   return {
     remediationEnabled: deps.config.remediation.enabled,
-    runs: runs.map((r) => ({ ...r, startedAt: r.startedAt.toISOString(), finishedAt: r.finishedAt?.toISOString() })),
+    runs: runs.map((r) => ({ ...r, startedAt: r.startedAt.toISOString(), finishedAt: r.finishedAt?.toISOString(), retryAt: r.retryAt?.toISOString() })),
     findings: findings.map((f) => ({
       findingId: f.id,
       name: f.name,

@@ -7,6 +7,9 @@ export interface AuditRunSummary {
   status: string;
   startedAt: Date;
   finishedAt?: Date;
+  /** A failed run's last error (short, safe) and when the schedule tries it again. */
+  error?: string;
+  retryAt?: Date;
   stats: Record<string, unknown>;
   failureCount: number;
   findingsSeen: number;
@@ -15,7 +18,7 @@ export interface AuditRunSummary {
 /** The sharing audit's runs with how many findings each saw; one tenant. */
 export async function listAuditRuns(db: Db, tenantId: string, limit = 20): Promise<AuditRunSummary[]> {
   const rows = await db.query<Record<string, unknown>>(
-    `SELECT r.run_id, r.mode, r.status, r.started_at, r.finished_at, r.stats, jsonb_array_length(COALESCE(r.failures, '[]'::jsonb)) AS failure_count,
+    `SELECT r.run_id, r.mode, r.status, r.started_at, r.finished_at, r.error, r.retry_at, r.stats, jsonb_array_length(COALESCE(r.failures, '[]'::jsonb)) AS failure_count,
        (SELECT count(*) FROM findings f WHERE f.tenant_id = r.tenant_id AND f.last_seen_run_id = r.run_id) AS findings_seen
      FROM audit_runs r WHERE r.tenant_id = $1 ORDER BY r.started_at DESC LIMIT $2`,
     [tenantId, limit],
@@ -26,6 +29,8 @@ export async function listAuditRuns(db: Db, tenantId: string, limit = 20): Promi
     status: r.status as string,
     startedAt: new Date(r.started_at as string),
     finishedAt: r.finished_at ? new Date(r.finished_at as string) : undefined,
+    error: (r.error as string | null) ?? undefined,
+    retryAt: r.retry_at ? new Date(r.retry_at as string) : undefined,
     stats: (r.stats as Record<string, unknown> | null) ?? {},
     failureCount: Number(r.failure_count),
     findingsSeen: Number(r.findings_seen),

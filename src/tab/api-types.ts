@@ -108,7 +108,7 @@ export interface AdminSettings {
 
 export interface SharingAudit {
   remediationEnabled: boolean;
-  runs: { runId: string; mode: string; status: string; startedAt: string; finishedAt?: string; stats: Record<string, number>; failureCount: number; findingsSeen: number }[];
+  runs: { runId: string; mode: string; status: string; startedAt: string; finishedAt?: string; error?: string; retryAt?: string; stats: Record<string, number>; failureCount: number; findingsSeen: number }[];
   findings: { findingId: string; name: string; path: string; scope: string; linkType: string; severity: string; pupilDataLikely: boolean; exposedDescendants: number; ownerName: string | null; status: string; statusReason: string | null; lastSeenAt: string }[];
 }
 

@@ -1,7 +1,9 @@
 // How the app's own daily sharing audit (AUDIT_SCHEDULE) recovers, against the fake Entra +
 // Graph tenant with the app's clock moved by the test:
-// - a run that fails (SharePoint answering 503) is tried again after 30 minutes, not before,
-//   and the retry finishes the same run and sends the admins their summary;
+// - a run that fails (SharePoint answering 503) is marked failed, with a safe error and its retry
+//   time, in the store and the tab's audit view; it is tried again after 30 minutes, not before;
+//   when the retry fails too the admins are alerted in Teams (once); the next retry finishes the
+//   same run and sends the admins their summary;
 // - an app that stops mid-audit stops between drives, leaves the run to resume (not failed,
 //   no summary), and the next start resumes at once without reading the finished drives again,
 //   ending with the findings an uninterrupted run finds.
@@ -12,11 +14,14 @@ import type { Db } from '../../src/store/db';
 import { listOutbox } from '../../src/store/outbox.repo';
 import { listFindingsSeenInRun, type StoredFinding } from '../../src/store/sharing-findings.repo';
 import { upsertTenant } from '../../src/store/tenant.repo';
-import { SHARING_AUDIT_JOB } from '../../src/jobs/sharing-audit/scheduled-audit';
+import { SHARING_AUDIT_FAILING_ALERT, SHARING_AUDIT_JOB } from '../../src/jobs/sharing-audit/scheduled-audit';
+import { ADMIN_ALERT_KIND } from '../../src/services/admin-alerts';
+import { listOpenAdminAlerts } from '../../src/store/alert.repo';
 import { runSharingAudit } from '../../src/jobs/sharing-audit/run-sharing-audit';
 import { connectSharingAudit } from '../../src/services/sharing-audit-connection';
 import { SHARING_AUDIT_OUTBOX_KINDS } from '../../src/services/sharing-audit-notices';
-import { eventually, SCHOOL, startHarness, type Harness } from '../support/harness';
+import { eventually, PEOPLE, SCHOOL, startHarness, type Harness } from '../support/harness';
+import { startTestIdentityProvider, type TestIdentityProvider } from '../support/test-identity-provider';
 import { fakeGraphEnv } from '../support/graph-env';
 import { createTestDb } from '../support/test-db';
 
@@ -42,6 +47,9 @@ function recordingLogger(onEntry: (entry: LogEntry) => void = () => undefined): 
 
 const auditRuns = (db: Db) =>
   db.query<{ run_id: string; status: string; resumed: number }>('SELECT run_id, status, resumed FROM audit_runs WHERE tenant_id = $1 ORDER BY started_at', [SCHOOL.tenantId]);
+const runFailure = async (db: Db) =>
+  (await db.query<{ error: string | null; retry_at: string | null; failed_attempts: number }>('SELECT error, retry_at::text AS retry_at, failed_attempts FROM audit_runs WHERE tenant_id = $1', [SCHOOL.tenantId]))[0];
+const adminAlertsQueued = async (db: Db) => (await listOutbox(db, SCHOOL.tenantId)).filter((m) => m.kind === ADMIN_ALERT_KIND).length;
 const lastRunOn = async (db: Db) =>
   (await db.query<{ d: string | null }>('SELECT last_run_on::text AS d FROM scheduled_jobs WHERE tenant_id = $1 AND job = $2', [SCHOOL.tenantId, SHARING_AUDIT_JOB]))[0]?.d ?? null;
 const summariesQueued = async (db: Db) => (await listOutbox(db, SCHOOL.tenantId)).filter((m) => m.kind === SHARING_AUDIT_OUTBOX_KINDS.summary).length;
@@ -57,23 +65,34 @@ function driveOf(path: string): string | undefined {
 describe('a failed scheduled sharing audit', () => {
   let graph: FakeGraphTenant;
   let h: Harness;
+  let idp: TestIdentityProvider;
   const log = recordingLogger();
   let clock = new Date('2026-11-23T06:30:00Z'); // 06:30 in London (GMT in November)
 
   beforeAll(async () => {
     graph = await startFakeGraphTenant({ tenant: { seed: 7, tenantId: SCHOOL.tenantId, items: 300, staff: 2, pupils: 4, sites: 0, sharingRootShare: 0.05 }, ru: { limit: 100_000 } });
+    idp = await startTestIdentityProvider(SCHOOL.tenantId);
     h = await startHarness({
       now: () => clock,
-      env: { ...fakeGraphEnv(graph), AUDIT_SCHEDULE: '07:00', SCHEDULER_POLL_MS: '40' },
+      env: { ...fakeGraphEnv(graph), AUDIT_SCHEDULE: '07:00', SCHEDULER_POLL_MS: '40', ...idp.env },
       jigsaw: { logger: log },
     });
   }, 60_000);
   afterAll(async () => {
     await h?.stop();
     await graph?.close();
+    await idp?.stop();
   });
 
-  it('is tried again 30 minutes later, not before, and the retry completes the run and sends the summary', async () => {
+  /** The runs as the tab's admin audit view gets them. */
+  const tabRuns = async () => {
+    const res = await fetch(`${h.url}/api/tab/admin/sharing`, { headers: { authorization: `Bearer ${await idp.mint(PEOPLE.admin)}` } });
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { runs: { status: string; error?: string; retryAt?: string }[] }).runs;
+  };
+  const failedRunLogs = () => log.entries.filter((e) => e.msg === 'sharing audit: scheduled run failed; it will be tried again').length;
+
+  it('is shown failed (why, and when it is tried again), tried again 30 minutes later, not before; a failed retry alerts the admins once; the next retry completes the run and sends the summary', async () => {
     // SharePoint is down: every drive read answers 503 (Retry-After: 0, so the client's own
     // retries run out at once); the directory still answers.
     graph.injectFailures({ count: Number.POSITIVE_INFINITY, status: 503, retryAfterSeconds: 0, pathIncludes: '/delta' });
@@ -81,13 +100,17 @@ describe('a failed scheduled sharing audit', () => {
     await eventually(() => log.entries.some((e) => e.msg === 'sharing audit: scheduled run failed; it will be tried again'), 30_000, 'the first run to fail');
     await h.app.scheduledAudit!.running;
 
-    // Failed, not completed: the run is left to resume, no summary, the day not recorded.
-    expect(await auditRuns(h.db)).toEqual([expect.objectContaining({ status: 'running', resumed: 0 })]);
+    // Failed, not completed: marked failed with why and when it is tried again, no summary, the
+    // day not recorded, no alert yet (one failure may be a blip).
+    expect(await auditRuns(h.db)).toEqual([expect.objectContaining({ status: 'failed', resumed: 0 })]);
+    expect(await runFailure(h.db)).toEqual({ error: 'Microsoft Graph could not be reached (503)', retry_at: expect.any(String), failed_attempts: 1 });
+    expect(new Date((await runFailure(h.db))!.retry_at!).toISOString()).toBe('2026-11-23T07:35:00.000Z');
+    expect(await tabRuns()).toEqual([expect.objectContaining({ status: 'failed', error: 'Microsoft Graph could not be reached (503)', retryAt: '2026-11-23T07:35:00.000Z' })]);
     expect(await summariesQueued(h.db)).toBe(0);
+    expect(await adminAlertsQueued(h.db)).toBe(0);
     expect(await lastRunOn(h.db)).toBeNull();
 
-    // SharePoint is back, but the retry waits its 30 minutes: no Graph call before 07:35.
-    graph.api.clearFailures();
+    // The retry waits its 30 minutes: no Graph call before 07:35.
     const requestsAfterFailure = graph.httpRequests();
     for (const time of ['07:06', '07:20', '07:34']) {
       clock = new Date(`2026-11-23T${time}:00Z`);
@@ -95,13 +118,36 @@ describe('a failed scheduled sharing audit', () => {
       expect(h.app.scheduledAudit!.running).toBeUndefined();
     }
     expect(graph.httpRequests()).toBe(requestsAfterFailure);
-    expect(await auditRuns(h.db)).toEqual([expect.objectContaining({ status: 'running', resumed: 0 })]);
+    expect(await auditRuns(h.db)).toEqual([expect.objectContaining({ status: 'failed', resumed: 0 })]);
 
+    // SharePoint is still down at 07:35: the retry resumes the same run and fails too. The admins
+    // are alerted in Teams (one message each), and the tab shows the next retry.
     clock = new Date('2026-11-23T07:35:00Z');
+    await eventually(() => failedRunLogs() === 2, 30_000, 'the retry to fail');
+    await h.app.scheduledAudit!.running;
+    expect(await auditRuns(h.db)).toEqual([expect.objectContaining({ status: 'failed', resumed: 1 })]);
+    expect(await runFailure(h.db)).toMatchObject({ failed_attempts: 2 });
+    expect(await tabRuns()).toEqual([expect.objectContaining({ status: 'failed', retryAt: '2026-11-23T08:05:00.000Z' })]);
+    const alerts = (await listOpenAdminAlerts(h.db, SCHOOL.tenantId)).filter((a) => a.kind === SHARING_AUDIT_FAILING_ALERT);
+    expect(alerts).toEqual([expect.objectContaining({ message: expect.stringMatching(/failed 2 times in a row \(last: Microsoft Graph could not be reached \(503\)\)\. Jigsaw tries again at 08:05/) })]);
+    expect(await adminAlertsQueued(h.db)).toBeGreaterThan(0);
+    const alertsQueued = await adminAlertsQueued(h.db);
+    expect(await summariesQueued(h.db)).toBe(0);
+
+    // SharePoint is back; the next retry (08:05, not before) completes the same run.
+    graph.api.clearFailures();
+    clock = new Date('2026-11-23T08:04:00Z');
+    await settle();
+    expect(h.app.scheduledAudit!.running).toBeUndefined();
+    clock = new Date('2026-11-23T08:05:00Z');
     await eventually(async () => (await lastRunOn(h.db)) === '2026-11-23', 30_000, 'the retry to complete');
     // The retry carried on with the same run (its checkpoints), and the admins got the summary.
-    expect(await auditRuns(h.db)).toEqual([expect.objectContaining({ status: 'completed', resumed: 1 })]);
+    expect(await auditRuns(h.db)).toEqual([expect.objectContaining({ status: 'completed', resumed: 2 })]);
+    expect(await runFailure(h.db)).toMatchObject({ error: null, retry_at: null });
+    expect(await tabRuns()).toEqual([expect.objectContaining({ status: 'completed' })]);
+    expect((await tabRuns())[0]).not.toHaveProperty('error');
     expect(await summariesQueued(h.db)).toBeGreaterThan(0);
+    expect(await adminAlertsQueued(h.db)).toBe(alertsQueued);
     expect(graph.httpRequests()).toBeGreaterThan(requestsAfterFailure);
 
     // Once done for the day, it does not run again.

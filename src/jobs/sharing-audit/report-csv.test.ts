@@ -59,7 +59,7 @@ describe('buildSharingAuditCsv', () => {
 
 describe('buildSharingAuditReport and summariseReport', () => {
   it('keeps exactly the contract and counts by severity and scope', () => {
-    const run = { runId: 'r1', mode: 'full' as const, status: 'completed' as const, startedAt: 'a', finishedAt: 'b', resumed: 0, stats: { drives: 1 }, failures: [], error: null };
+    const run = { runId: 'r1', mode: 'full' as const, status: 'completed' as const, startedAt: 'a', finishedAt: 'b', resumed: 0, stats: { drives: 1 }, failures: [], error: null, retryAt: null, failedAttempts: 0 };
     const report = buildSharingAuditReport('t1', run, [finding(), finding({ id: 'f-2', severity: 'medium', exposure: { ...finding().exposure, scope: 'organization' }, pupilData: { likely: false, reasons: [] } })]);
     expect(report.stats).toEqual({ drives: 1, items: 0, sharingRoots: 0, graphRequests: 0, resourceUnits: 0, throttled: 0, durationMs: 0 });
     expect(report.findings[0]).not.toHaveProperty('status');

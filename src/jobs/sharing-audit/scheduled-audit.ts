@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { localDateTime } from '../../domain/clock';
 import { describeError, type Logger } from '../../logging';
@@ -6,11 +7,36 @@ import { queueAuditSummaryToAdmins } from '../../services/sharing-audit-notices'
 import type { Db } from '../../store/db';
 import { acquireJobLease, lastJobRunOn, releaseJobLease } from '../../store/scheduled-jobs.repo';
 import { leaseKeeper } from '../job-lease';
-import { hasCompletedAuditRun } from '../../store/sharing-runs.repo';
+import { type AuditMode, hasCompletedAuditRun, recordAuditRunFailure } from '../../store/sharing-runs.repo';
+import { graphFailureKind, graphFailureStatus } from '../../graph/graph-errors';
+import { alertAdmins } from '../../services/admin-alerts';
 import { getTenant } from '../../store/tenant.repo';
 import { AuditStopped, runSharingAudit } from './run-sharing-audit';
 
 export const SHARING_AUDIT_JOB = 'sharing-audit';
+
+/** The admins are alerted in Teams when this many attempts in a row have failed (the retry failed too). */
+export const ALERT_AFTER_FAILED_ATTEMPTS = 2;
+export const SHARING_AUDIT_FAILING_ALERT = 'sharing-audit-failing';
+
+/**
+ * A failed run's error as the admins read it in the tab and the alert: the kind of failure and
+ * the HTTP status only, never a message from Graph (it can echo file names or URLs).
+ */
+export function describeAuditFailure(err: unknown): string {
+  const status = graphFailureStatus(err);
+  const code = status ? ` (${status})` : '';
+  switch (graphFailureKind(err)) {
+    case 'unreachable':
+      return `Microsoft Graph could not be reached${code}`;
+    case 'refused':
+      return `Microsoft Graph refused the audit app${code}: IT should check its permissions and credential (docs/permissions.md)`;
+    case 'not-found':
+      return `Microsoft Graph answered that something was not found${code}`;
+    case 'error':
+      return 'The audit stopped on an unexpected error; the details are in the app’s logs';
+  }
+}
 
 export interface ScheduledSharingAuditDeps {
   db: Db;
@@ -35,8 +61,10 @@ export interface ScheduledSharingAuditDeps {
  * The app's own daily sharing audit (AUDIT_SCHEDULE): once a school day has reached the
  * scheduled time and no audit has completed that day, one instance takes the lease and runs it
  * (full the first time, then incremental), in the background so the scheduler keeps its pace;
- * then the summary card goes to the admins. A failed run is tried again after `retryAfterMs`;
- * a run stopped with the app resumes from its checkpoints.
+ * then the summary card goes to the admins. A failed run is marked `failed` with a safe error and
+ * its retry time (the tab shows both) and tried again after `retryAfterMs`, resuming from its
+ * checkpoints; when the retry fails too the admins are alerted in Teams. A run stopped with the
+ * app resumes from its checkpoints at the next start.
  */
 export class ScheduledSharingAudit {
   private current: Promise<void> | undefined;
@@ -80,9 +108,10 @@ export class ScheduledSharingAudit {
     const d = this.deps;
     const lost = new AbortController();
     const keepLease = leaseKeeper({ db: d.db, tenantId: d.tenantId, job: SHARING_AUDIT_JOB, holder: this.holder, leaseMs: d.leaseMs ?? 30 * 60_000, now: d.now, logger: d.logger, onLost: () => lost.abort() });
+    let mode: AuditMode = 'full';
     try {
       const graph = d.graph();
-      const mode = (await hasCompletedAuditRun(d.db, d.tenantId)) ? 'incremental' : 'full';
+      mode = (await hasCompletedAuditRun(d.db, d.tenantId)) ? 'incremental' : 'full';
       d.logger.info({ tenantId: d.tenantId, mode, day }, 'sharing audit: scheduled run starting');
       const roster = await graph.roster();
       const result = await runSharingAudit({
@@ -109,8 +138,36 @@ export class ScheduledSharingAudit {
       // Stopped: free the lease (if still ours) so the next start resumes at once.
       const retryAfter = stopped ? undefined : new Date(d.now().getTime() + (d.retryAfterMs ?? 30 * 60_000));
       await releaseJobLease(d.db, d.tenantId, SHARING_AUDIT_JOB, this.holder, { retryAfter }).catch(() => undefined);
-      if (stopped) d.logger.info({ tenantId: d.tenantId }, 'sharing audit: scheduled run stopped (the app is stopping, or its lease passed to another holder); it resumes next time');
-      else d.logger.error({ tenantId: d.tenantId, retryAfter, ...describeError(err) }, 'sharing audit: scheduled run failed; it will be tried again');
+      if (stopped) {
+        d.logger.info({ tenantId: d.tenantId }, 'sharing audit: scheduled run stopped (the app is stopping, or its lease passed to another holder); it resumes next time');
+        return;
+      }
+      const failed = await this.recordFailure(err, retryAfter!, mode).catch((recordErr: unknown) => {
+        d.logger.error({ tenantId: d.tenantId, ...describeError(recordErr) }, 'sharing audit: could not record the failed scheduled run');
+        return null;
+      });
+      d.logger.error({ tenantId: d.tenantId, retryAfter, runId: failed?.runId, failedAttempts: failed?.failedAttempts, ...describeError(err) }, 'sharing audit: scheduled run failed; it will be tried again');
     }
+  }
+
+  /** Makes the failure visible: on the run (the tab), and to the admins in Teams once the retry has failed too. */
+  private async recordFailure(err: unknown, retryAt: Date, mode: AuditMode): Promise<{ runId: string; failedAttempts: number }> {
+    const d = this.deps;
+    const error = describeAuditFailure(err);
+    const failed = await recordAuditRunFailure(d.db, d.tenantId, { error, retryAt, at: d.now(), mode, newRunId: randomUUID() });
+    // Once per run, not at every retry: a long outage would otherwise flood the admins' chats.
+    if (failed.failedAttempts === ALERT_AFTER_FAILED_ATTEMPTS) {
+      const timeZone = (await getTenant(d.db, d.tenantId))?.timeZone ?? d.defaultTimeZone;
+      const at = localDateTime(retryAt, timeZone);
+      await alertAdmins(
+        d.db,
+        d.tenantId,
+        SHARING_AUDIT_FAILING_ALERT,
+        `The scheduled sharing audit has failed ${failed.failedAttempts} times in a row (last: ${error}). Jigsaw tries again at ${at.time} and keeps trying every ${Math.round((d.retryAfterMs ?? 30 * 60_000) / 60_000)} minutes; until it completes, the findings in the tab are from the last completed audit. If it keeps failing, IT should check Jigsaw's Microsoft Graph connection (docs/sharing-audit.md).`,
+        failed.runId,
+      );
+      d.onOutboxChanged();
+    }
+    return failed;
   }
 }

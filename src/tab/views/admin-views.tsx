@@ -150,6 +150,13 @@ const SCOPES: Record<string, string> = { anonymous: 'Anyone with the link', orga
 
 const SEVERITY_COLOURS: Record<string, 'danger' | 'severe' | 'warning' | 'informative'> = { critical: 'danger', high: 'severe', medium: 'warning', low: 'informative' };
 
+/** A run's status in words; a failed run says why and when it is tried again (it resumes then). */
+function runStatusText(r: SharingAudit['runs'][number]): string {
+  if (r.status !== 'failed') return r.status;
+  const why = r.error ? `failed: ${r.error}` : 'failed';
+  return r.retryAt ? `${why}; tried again ${formatDateTime(r.retryAt)}` : why;
+}
+
 /** The sharing audit: runs, and findings with filters. */
 export function SharingAuditView({ api }: { api: Api }) {
   const s = useStyles();
@@ -262,6 +269,11 @@ export function SharingAuditView({ api }: { api: Api }) {
               <MessageBarBody>Jigsaw cannot remove links here: remediation is off (REMEDIATION_ENABLED). Owners can remove a link in OneDrive; the next audit sees it gone.</MessageBarBody>
             </MessageBar>
           )}
+          {data.runs[0]?.status === 'failed' && (
+            <MessageBar intent="warning">
+              <MessageBarBody>The last sharing audit {runStatusText(data.runs[0])}. The findings below are from the last completed audit.</MessageBarBody>
+            </MessageBar>
+          )}
           <Section title="Runs" id="audit-runs">
             {data.runs.length === 0 ? (
               <Empty>No audit has run yet. Run one with “jigsaw audit-sharing”.</Empty>
@@ -273,7 +285,7 @@ export function SharingAuditView({ api }: { api: Api }) {
                 columns={[
                   { header: 'Started', cell: (r) => formatDateTime(r.startedAt) },
                   { header: 'Mode', cell: (r) => r.mode },
-                  { header: 'Status', cell: (r) => r.status },
+                  { header: 'Status', cell: (r) => runStatusText(r) },
                   { header: 'Drives', cell: (r) => r.stats.drives?.toLocaleString('en-GB') ?? '—' },
                   { header: 'Items', cell: (r) => r.stats.items?.toLocaleString('en-GB') ?? '—' },
                   { header: 'Findings', cell: (r) => r.findingsSeen },
