@@ -8,7 +8,6 @@
 //   no summary), and the next start resumes at once without reading the finished drives again,
 //   ending with the findings an uninterrupted run finds.
 import { startFakeGraphTenant, type FakeGraphTenant } from '../fakes/graph-tenant';
-import { loadConfig } from '../../src/config';
 import type { Logger } from '../../src/logging';
 import type { Db } from '../../src/store/db';
 import { listOutbox } from '../../src/store/outbox.repo';
@@ -17,11 +16,10 @@ import { upsertTenant } from '../../src/store/tenant.repo';
 import { SHARING_AUDIT_FAILING_ALERT, SHARING_AUDIT_JOB } from '../../src/jobs/sharing-audit/scheduled-audit';
 import { ADMIN_ALERT_KIND } from '../../src/services/admin-alerts';
 import { listOpenAdminAlerts } from '../../src/store/alert.repo';
-import { runSharingAudit } from '../../src/jobs/sharing-audit/run-sharing-audit';
-import { connectSharingAudit } from '../../src/services/sharing-audit-connection';
 import { SHARING_AUDIT_OUTBOX_KINDS } from '../../src/services/sharing-audit-notices';
 import { eventually, PEOPLE, SCHOOL, startHarness, type Harness } from '../support/harness';
 import { startTestIdentityProvider, type TestIdentityProvider } from '../support/test-identity-provider';
+import { auditAsTheCliDoes } from '../support/audit-scene';
 import { fakeGraphEnv } from '../support/graph-env';
 import { createTestDb } from '../support/test-db';
 
@@ -203,24 +201,11 @@ describe('an app that stops during the scheduled sharing audit', () => {
 
     // The reference: the same tenant audited in one go, on a store of its own.
     const referenceDb = await createTestDb();
-    const connection = connectSharingAudit(loadConfig({ BOOTSTRAP_TENANT_ID: SCHOOL.tenantId, ...env }));
     try {
       await upsertTenant(referenceDb, { tenantId: SCHOOL.tenantId, schoolName: 'Reference', timeZone: 'Europe/London' });
-      const result = await runSharingAudit({
-        db: referenceDb,
-        tenantId: SCHOOL.tenantId,
-        mode: 'full',
-        verifiedDomains: await connection.verifiedDomains(),
-        roster: (await connection.roster()).pupils,
-        delta: connection.audit,
-        permissions: connection.audit,
-        content: connection.audit,
-        usage: connection.audit,
-        now: () => new Date(`${day}T07:05:00Z`),
-      });
+      const result = await auditAsTheCliDoes(referenceDb, env, { now: () => new Date(`${day}T07:05:00Z`) });
       reference = { findings: await listFindingsSeenInRun(referenceDb, SCHOOL.tenantId, result.run.runId), stats: result.run.stats };
     } finally {
-      connection.close();
       await referenceDb.close();
     }
     expect(reference.findings.length).toBeGreaterThan(0);

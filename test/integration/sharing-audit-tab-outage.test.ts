@@ -5,71 +5,37 @@
 // tenant's verified domains and holds a token, so the first call that fails is the permissions
 // read of the remediation itself). The press gets the short interactive retry policy (one quick
 // retry), counted in the requests the fake sees, while the background audit keeps its patient one.
-import { DEFAULT_APP, startFakeGraphTenant, type FakeGraphTenant } from '../fakes/graph-tenant';
+import type { FakeGraphTenant } from '../fakes/graph-tenant';
 import { loadConfig } from '../../src/config';
 import { INTERACTIVE_MAX_RETRIES } from '../../src/graph/graph-client';
 import { RuBudget } from '../../src/graph/ru-budget';
-import { runSharingAudit } from '../../src/jobs/sharing-audit/run-sharing-audit';
 import { connectSharingAudit } from '../../src/services/sharing-audit-connection';
 import { getFinding } from '../../src/store/sharing-findings.repo';
 import { listRemediations } from '../../src/store/sharing-remediations.repo';
 import type { TestUser } from '../support/activities';
-import { PEOPLE, SCHOOL, startHarness, type Harness } from '../support/harness';
+import { startRemediationScene, withOneExposingLink, type OpenRootFinding, type RemediationScene } from '../support/audit-scene';
+import { PEOPLE, SCHOOL, type Harness } from '../support/harness';
 import { fakeGraphEnv } from '../support/graph-env';
-import { startTestIdentityProvider, type TestIdentityProvider } from '../support/test-identity-provider';
+import type { TestIdentityProvider } from '../support/test-identity-provider';
 
-const REMEDIATOR = { clientId: 'dddddddd-4444-4c2a-9d3e-5f6a7b8c9d0e', secrets: ['rw'], roles: ['Files.ReadWrite.All'] };
+const REMEDIATOR = { clientId: 'dddddddd-4444-4c2a-9d3e-5f6a7b8c9d0e', secrets: ['rw'] as [string], roles: ['Files.ReadWrite.All'] };
 
 describe('removing a link from the tab while Microsoft 365 cannot be reached', () => {
+  let scene: RemediationScene;
   let graph: FakeGraphTenant;
   let h: Harness;
   let idp: TestIdentityProvider;
   /** Open findings whose sharing root has one exposing link of its own and no exposed folder above it. */
-  let candidates: { finding_id: string; item_id: string; permission_id: string }[];
+  let candidates: OpenRootFinding[];
 
   beforeAll(async () => {
-    graph = await startFakeGraphTenant({
-      tenant: { seed: 33, tenantId: SCHOOL.tenantId, items: 700, staff: 3, pupils: 6, sites: 0, sharingRootShare: 0.08 },
-      ru: { limit: 100_000 },
-      apps: [DEFAULT_APP, REMEDIATOR],
-    });
-    const env = { ...fakeGraphEnv(graph), REMEDIATION_ENABLED: 'true', GRAPH_REMEDIATION_CLIENT_ID: REMEDIATOR.clientId, GRAPH_REMEDIATION_CLIENT_SECRET: 'rw' };
-    idp = await startTestIdentityProvider(SCHOOL.tenantId);
-    h = await startHarness({ env: { ...env, ...idp.env } });
-    // An audit as the CLI runs it, on the app's store (the app's own Graph connection stays unused).
-    const connection = connectSharingAudit(loadConfig({ BOOTSTRAP_TENANT_ID: SCHOOL.tenantId, ...env }));
-    try {
-      await runSharingAudit({
-        db: h.db,
-        tenantId: SCHOOL.tenantId,
-        mode: 'full',
-        verifiedDomains: await connection.verifiedDomains(),
-        roster: (await connection.roster()).pupils,
-        delta: connection.audit,
-        permissions: connection.audit,
-        content: connection.audit,
-        usage: connection.audit,
-      });
-    } finally {
-      connection.close();
-    }
-    const rows = await h.db.query<{ finding_id: string; item_id: string; permission_id: string }>(
-      `SELECT f.finding_id, f.item_id, f.permission_id FROM findings f
-       WHERE f.tenant_id = $1 AND f.status = 'open' AND f.item_id = f.via_item_id
-         AND NOT EXISTS (SELECT 1 FROM findings a WHERE a.tenant_id = f.tenant_id AND a.drive_id = f.drive_id AND a.status = 'open'
-                         AND a.item_id <> f.item_id AND starts_with(f.path, a.path || '/'))
-       ORDER BY f.finding_id`,
-      [SCHOOL.tenantId],
-    );
-    const exposing = (itemId: string) => graph.tenant.ownPermissions(graph.tenant.itemIndex(itemId)).filter((p) => (p.link && p.link.scope !== 'users') || p.grantees.some((g) => g.kind === 'external'));
-    candidates = rows.filter((c) => exposing(c.item_id).length === 1);
+    scene = await startRemediationScene(REMEDIATOR);
+    ({ graph, h, idp } = scene);
+    candidates = withOneExposingLink(graph, scene.candidates);
     expect(candidates.length).toBeGreaterThanOrEqual(3);
   }, 60_000);
   afterAll(async () => {
-    await h?.stop();
-    await graph?.setReachable(true);
-    await graph?.close();
-    await idp?.stop();
+    await scene?.stop();
   });
 
   const removeLink = async (who: TestUser, findingId: string) => {

@@ -2,65 +2,30 @@
 // Entra + Graph tenant: the remediation app lacks Files.ReadWrite.All (Graph answers 403 to the
 // DELETE), or the file is gone (404). Neither is an outage: the admin is not told to try again.
 // A refusal answers 409 naming what IT must fix; a file already gone answers that it is gone.
-import { DEFAULT_APP, startFakeGraphTenant, type FakeGraphTenant } from '../fakes/graph-tenant';
-import { loadConfig } from '../../src/config';
-import { runSharingAudit } from '../../src/jobs/sharing-audit/run-sharing-audit';
-import { connectSharingAudit } from '../../src/services/sharing-audit-connection';
+import type { FakeGraphTenant } from '../fakes/graph-tenant';
 import { getFinding } from '../../src/store/sharing-findings.repo';
 import { listRemediations } from '../../src/store/sharing-remediations.repo';
-import { PEOPLE, SCHOOL, startHarness, type Harness } from '../support/harness';
-import { fakeGraphEnv } from '../support/graph-env';
-import { startTestIdentityProvider, type TestIdentityProvider } from '../support/test-identity-provider';
+import { startRemediationScene, type OpenRootFinding, type RemediationScene } from '../support/audit-scene';
+import { PEOPLE, SCHOOL, type Harness } from '../support/harness';
+import type { TestIdentityProvider } from '../support/test-identity-provider';
 
 // Consented for reading only: Graph refuses it the DELETE of a permission.
-const READ_ONLY_REMEDIATOR = { clientId: 'eeeeeeee-5555-4c2a-9d3e-5f6a7b8c9d0e', secrets: ['ro'], roles: ['Files.Read.All'] };
+const READ_ONLY_REMEDIATOR = { clientId: 'eeeeeeee-5555-4c2a-9d3e-5f6a7b8c9d0e', secrets: ['ro'] as [string], roles: ['Files.Read.All'] };
 
 describe('removing a link from the tab when Microsoft 365 refuses, or the file is gone', () => {
+  let scene: RemediationScene;
   let graph: FakeGraphTenant;
   let h: Harness;
   let idp: TestIdentityProvider;
-  let candidates: { finding_id: string; item_id: string; permission_id: string }[];
+  let candidates: OpenRootFinding[];
 
   beforeAll(async () => {
-    graph = await startFakeGraphTenant({
-      tenant: { seed: 33, tenantId: SCHOOL.tenantId, items: 700, staff: 3, pupils: 6, sites: 0, sharingRootShare: 0.08 },
-      ru: { limit: 100_000 },
-      apps: [DEFAULT_APP, READ_ONLY_REMEDIATOR],
-    });
-    const env = { ...fakeGraphEnv(graph), REMEDIATION_ENABLED: 'true', GRAPH_REMEDIATION_CLIENT_ID: READ_ONLY_REMEDIATOR.clientId, GRAPH_REMEDIATION_CLIENT_SECRET: 'ro' };
-    idp = await startTestIdentityProvider(SCHOOL.tenantId);
-    h = await startHarness({ env: { ...env, ...idp.env } });
-    const connection = connectSharingAudit(loadConfig({ BOOTSTRAP_TENANT_ID: SCHOOL.tenantId, ...env }));
-    try {
-      await runSharingAudit({
-        db: h.db,
-        tenantId: SCHOOL.tenantId,
-        mode: 'full',
-        verifiedDomains: await connection.verifiedDomains(),
-        roster: (await connection.roster()).pupils,
-        delta: connection.audit,
-        permissions: connection.audit,
-        content: connection.audit,
-        usage: connection.audit,
-      });
-    } finally {
-      connection.close();
-    }
-    // Open findings on their own sharing root, with no exposed folder above them.
-    candidates = await h.db.query<{ finding_id: string; item_id: string; permission_id: string }>(
-      `SELECT f.finding_id, f.item_id, f.permission_id FROM findings f
-       WHERE f.tenant_id = $1 AND f.status = 'open' AND f.item_id = f.via_item_id
-         AND NOT EXISTS (SELECT 1 FROM findings a WHERE a.tenant_id = f.tenant_id AND a.drive_id = f.drive_id AND a.status = 'open'
-                         AND a.item_id <> f.item_id AND starts_with(f.path, a.path || '/'))
-       ORDER BY f.finding_id`,
-      [SCHOOL.tenantId],
-    );
+    scene = await startRemediationScene(READ_ONLY_REMEDIATOR);
+    ({ graph, h, idp, candidates } = scene);
     expect(candidates.length).toBeGreaterThanOrEqual(2);
   }, 60_000);
   afterAll(async () => {
-    await h?.stop();
-    await graph?.close();
-    await idp?.stop();
+    await scene?.stop();
   });
 
   const removeLink = async (findingId: string) => {

@@ -3,12 +3,9 @@
 // "Notify owners" → each owner's digest, owners' answers (keep with a reason; remove the link),
 // and who may do what (admins remediate; an owner answers only for their own files).
 import { DEFAULT_APP, startFakeGraphTenant, type FakeGraphTenant } from '../fakes/graph-tenant';
-import { runSharingAudit } from '../../src/jobs/sharing-audit/run-sharing-audit';
 import { loadOwnerDigestView } from '../../src/jobs/sharing-audit/notice-views';
-import { connectSharingAudit } from '../../src/services/sharing-audit-connection';
 import { queueAuditSummaryToAdmins, SHARING_AUDIT_OUTBOX_KINDS } from '../../src/services/sharing-audit-notices';
 import { buildAuditNoticeCard, buildAuditSummaryCard, buildOwnerDigestCard, SHARING_AUDIT_VERBS } from '../../src/cards/sharing-audit-cards';
-import { loadConfig } from '../../src/config';
 import { getFinding } from '../../src/store/sharing-findings.repo';
 import { listOwnerNotifications, listRemediations } from '../../src/store/sharing-remediations.repo';
 import { listOutbox } from '../../src/store/outbox.repo';
@@ -16,6 +13,7 @@ import { adaptiveCardProblems, cardText, findActions } from '../support/card-val
 import { eventually, PEOPLE, SCHOOL, startHarness, type Harness } from '../support/harness';
 import type { TestUser } from '../support/activities';
 import { startTestIdentityProvider, type TestIdentityProvider } from '../support/test-identity-provider';
+import { auditAsTheCliDoes, openRootFindings, withOneExposingLink } from '../support/audit-scene';
 import { fakeGraphEnv } from '../support/graph-env';
 
 const REMEDIATOR = { clientId: 'dddddddd-4444-4c2a-9d3e-5f6a7b8c9d0e', secrets: ['rw'], roles: ['Files.ReadWrite.All'] };
@@ -49,25 +47,9 @@ describe('sharing audit cards in Teams', () => {
       },
     });
     // An audit as the CLI runs it, on the app's store.
-    const config = loadConfig({ BOOTSTRAP_TENANT_ID: SCHOOL.tenantId, ...env });
-    const connection = connectSharingAudit(config);
-    try {
-      const result = await runSharingAudit({
-        db: h.db,
-        tenantId: SCHOOL.tenantId,
-        mode: 'full',
-        verifiedDomains: await connection.verifiedDomains(),
-        roster: (await connection.roster()).pupils,
-        delta: connection.audit,
-        permissions: connection.audit,
-        content: connection.audit,
-        usage: connection.audit,
-      });
-      runId = result.run.runId;
-      expect(result.findings.some((f) => f.severity === 'critical')).toBe(true);
-    } finally {
-      connection.close();
-    }
+    const result = await auditAsTheCliDoes(h.db, env);
+    runId = result.run.runId;
+    expect(result.findings.some((f) => f.severity === 'critical')).toBe(true);
     expect(await queueAuditSummaryToAdmins(h.db, SCHOOL.tenantId, runId, { remediationEnabled: true })).toBe(1);
     h.app.worker.poke();
   });
@@ -130,16 +112,7 @@ describe('sharing audit cards in Teams', () => {
     };
     // A sharing root with one link of its own and no exposed folder above it, so that removing
     // the link ends the exposure (which root that is depends on the generated tenant).
-    const candidates = await h.db.query<{ finding_id: string; item_id: string; permission_id: string }>(
-      `SELECT f.finding_id, f.item_id, f.permission_id FROM findings f
-       WHERE f.tenant_id = $1 AND f.status = 'open' AND f.item_id = f.via_item_id
-         AND NOT EXISTS (SELECT 1 FROM findings a WHERE a.tenant_id = f.tenant_id AND a.drive_id = f.drive_id AND a.status = 'open'
-                         AND a.item_id <> f.item_id AND starts_with(f.path, a.path || '/'))
-       ORDER BY f.finding_id`,
-      [SCHOOL.tenantId],
-    );
-    const exposing = (itemId: string) => graph.tenant.ownPermissions(graph.tenant.itemIndex(itemId)).filter((p) => (p.link && p.link.scope !== 'users') || p.grantees.some((g) => g.kind === 'external'));
-    const row = candidates.find((c) => exposing(c.item_id).length === 1);
+    const row = withOneExposingLink(graph, await openRootFindings(h.db))[0];
     expect(row).toBeDefined();
     const listed = await tab(PEOPLE.admin, 'admin/sharing?status=open');
     expect(listed.body.remediationEnabled).toBe(true);

@@ -1,0 +1,95 @@
+import { DEFAULT_APP, startFakeGraphTenant, type FakeGraphTenant } from '../fakes/graph-tenant';
+import type { AppRegistration } from '../fakes/graph-tenant/entra';
+import { loadConfig } from '../../src/config';
+import { runSharingAudit } from '../../src/jobs/sharing-audit/run-sharing-audit';
+import { connectSharingAudit } from '../../src/services/sharing-audit-connection';
+import type { Db } from '../../src/store/db';
+import { fakeGraphEnv } from './graph-env';
+import { SCHOOL, startHarness, type Harness } from './harness';
+import { startTestIdentityProvider, type TestIdentityProvider } from './test-identity-provider';
+
+/** A full sharing audit run as `jigsaw audit-sharing` runs it: its own Graph connection, on `db`. */
+export async function auditAsTheCliDoes(db: Db, env: Record<string, string>, options: { now?: () => Date } = {}): Promise<Awaited<ReturnType<typeof runSharingAudit>>> {
+  const connection = connectSharingAudit(loadConfig({ BOOTSTRAP_TENANT_ID: SCHOOL.tenantId, ...env }));
+  try {
+    return await runSharingAudit({
+      db,
+      tenantId: SCHOOL.tenantId,
+      mode: 'full',
+      verifiedDomains: await connection.verifiedDomains(),
+      roster: (await connection.roster()).pupils,
+      delta: connection.audit,
+      permissions: connection.audit,
+      content: connection.audit,
+      usage: connection.audit,
+      ...(options.now ? { now: options.now } : {}),
+    });
+  } finally {
+    connection.close();
+  }
+}
+
+export interface OpenRootFinding {
+  finding_id: string;
+  item_id: string;
+  permission_id: string;
+}
+
+/** Open findings on their own sharing root, with no exposed folder above them. */
+export function openRootFindings(db: Db): Promise<OpenRootFinding[]> {
+  return db.query<OpenRootFinding>(
+    `SELECT f.finding_id, f.item_id, f.permission_id FROM findings f
+     WHERE f.tenant_id = $1 AND f.status = 'open' AND f.item_id = f.via_item_id
+       AND NOT EXISTS (SELECT 1 FROM findings a WHERE a.tenant_id = f.tenant_id AND a.drive_id = f.drive_id AND a.status = 'open'
+                       AND a.item_id <> f.item_id AND starts_with(f.path, a.path || '/'))
+     ORDER BY f.finding_id`,
+    [SCHOOL.tenantId],
+  );
+}
+
+/**
+ * Those whose sharing root has exactly one exposing link of its own (anonymous, organisation or
+ * external), so that removing it ends the exposure (which ones depends on the generated tenant).
+ */
+export function withOneExposingLink(graph: FakeGraphTenant, findings: OpenRootFinding[]): OpenRootFinding[] {
+  const exposing = (itemId: string) => graph.tenant.ownPermissions(graph.tenant.itemIndex(itemId)).filter((p) => (p.link && p.link.scope !== 'users') || p.grantees.some((g) => g.kind === 'external'));
+  return findings.filter((f) => exposing(f.item_id).length === 1);
+}
+
+export interface RemediationScene {
+  graph: FakeGraphTenant;
+  h: Harness;
+  idp: TestIdentityProvider;
+  candidates: OpenRootFinding[];
+  stop(): Promise<void>;
+}
+
+/**
+ * The app with tab sign-in and remediation through `remediator` (an app registration of the
+ * fake tenant, with one secret), after a full audit of a small seeded school: the findings an
+ * admin could remove a link from.
+ */
+export async function startRemediationScene(remediator: AppRegistration & { secrets: [string, ...string[]] }): Promise<RemediationScene> {
+  const graph = await startFakeGraphTenant({
+    tenant: { seed: 33, tenantId: SCHOOL.tenantId, items: 700, staff: 3, pupils: 6, sites: 0, sharingRootShare: 0.08 },
+    ru: { limit: 100_000 },
+    apps: [DEFAULT_APP, remediator],
+  });
+  const env = { ...fakeGraphEnv(graph), REMEDIATION_ENABLED: 'true', GRAPH_REMEDIATION_CLIENT_ID: remediator.clientId, GRAPH_REMEDIATION_CLIENT_SECRET: remediator.secrets[0] };
+  const idp = await startTestIdentityProvider(SCHOOL.tenantId);
+  const h = await startHarness({ env: { ...env, ...idp.env } });
+  // The audit runs on its own connection, so the app's Graph connection is still unused.
+  await auditAsTheCliDoes(h.db, env);
+  return {
+    graph,
+    h,
+    idp,
+    candidates: await openRootFindings(h.db),
+    async stop() {
+      await h.stop();
+      await graph.setReachable(true);
+      await graph.close();
+      await idp.stop();
+    },
+  };
+}
