@@ -11,7 +11,7 @@ import type { Db } from '../store/db';
 import type { ConcernRepository } from '../store/concern.repo';
 import { getDslChannel, listDslMembers, registerDslChannel, replaceDslMembers, savePersonalConversation } from '../store/conversation.repo';
 import { releaseHeldOutbox } from '../store/outbox.repo';
-import { hasRole, type Tenant, TenantCache } from '../store/tenant.repo';
+import { hasRole, RoutingDirectoryCache, type Tenant, TenantCache } from '../store/tenant.repo';
 import { type AdaptiveCard, CARD_CONTENT_TYPE, card, heading, text } from '../cards/card-kit';
 import { buildReportFormCard, buildReportStartCard, REPORT_VERBS } from '../cards/report-card';
 import { buildReceiptCard } from '../cards/receipt-card';
@@ -43,6 +43,8 @@ const GREETING = /^(hi|hello|hey|hiya|morning|afternoon|good (morning|afternoon|
 /** The Teams edge: turns activities into service calls and cards into replies. No safeguarding rules live here. */
 export class JigsawBot extends TeamsActivityHandler {
   private readonly tenants: TenantCache;
+  /** Checked by every concern's insert, so never stale where it matters (see RoutingDirectoryCache). */
+  private readonly routing = new RoutingDirectoryCache();
 
   constructor(private readonly deps: JigsawBotDeps) {
     super();
@@ -182,7 +184,7 @@ export class JigsawBot extends TeamsActivityHandler {
     }
     try {
       const outcome = await submitConcernReport(
-        { db: this.deps.db, concerns: this.deps.concerns, now: this.deps.now },
+        { db: this.deps.db, concerns: this.deps.concerns, now: this.deps.now, routing: this.routing },
         { tenantId: tenant.tenantId, timeZone: tenant.timeZone, reporter, raw: values, submissionId },
       );
       if (outcome.kind === 'invalid') return cardResponse(buildReportFormCard({ submissionId, values: outcome.values, errors: outcome.errors, today }));

@@ -3,7 +3,7 @@ import type { Db } from '../store/db';
 import type { ConcernRepository } from '../store/concern.repo';
 import type { NewOutboxMessage } from '../store/outbox.repo';
 import { alertAdmins } from './admin-alerts';
-import { loadRoutingDirectory } from '../store/tenant.repo';
+import { type LoadedRouting, loadRoutingDirectory, type RoutingDirectoryCache, StaleRoutingError } from '../store/tenant.repo';
 import type { Concern, Person } from '../domain/concerns/concern';
 import { type Delivery, routeConcern, type RoutingProblem } from '../domain/concerns/routing';
 import { type ReportErrors, type ReportValues, validateReport } from '../domain/concerns/validate-report';
@@ -36,7 +36,12 @@ export interface ReportConcernDeps {
   db: Db;
   concerns: ConcernRepository;
   now: () => Date;
+  /** The routing directory kept between reports (checked by every insert); without it, read each time. */
+  routing?: RoutingDirectoryCache;
 }
+
+/** A directory that changes under every attempt is not plausible: after this many, give up (nothing is written). */
+const MAX_ROUTING_ATTEMPTS = 3;
 
 /**
  * Accepts a report: validates it, routes it, and commits the concern, its first chronology
@@ -53,44 +58,57 @@ export async function submitConcernReport(
   if (!validation.ok) return { kind: 'invalid', errors: validation.errors, values: validation.values };
 
   const report = validation.report;
-  const directory = await loadRoutingDirectory(deps.db, input.tenantId);
-  const decision = routeConcern(report, directory);
+  const readRouting = (fresh: boolean): Promise<LoadedRouting> =>
+    deps.routing ? deps.routing.get(deps.db, input.tenantId, { fresh }) : loadRoutingDirectory(deps.db, input.tenantId);
   const concernId = randomUUID();
-  let reference = '';
-  // The concern, its first event and its deliveries' outbox rows are one statement (atomic on
-  // its own, one round trip); only a routing problem adds writes (the admin alerts) and so a
-  // transaction around them.
-  const write = async (db: Db) => {
-    const inserted = await deps.concerns.insert(
-      db,
-      { tenantId: input.tenantId, concernId, reporter: input.reporter, report, recipient: decision.recipient, submissionId: input.submissionId, now },
-      {
-        type: 'reported',
-        actor: input.reporter,
-        details: { category: report.category, urgency: report.urgency, about: report.about, recipient: decision.recipient, routing: decision.deliveries.map(describeDelivery) },
-      },
-      decision.deliveries.flatMap((delivery) => deliveryMessages(input.tenantId, concernId, delivery, directory.dslChannelRegistered)),
-    );
-    reference = inserted.reference;
-    for (const problem of decision.problems) {
-      await alertAdmins(db, input.tenantId, problem, PROBLEM_MESSAGES[problem], reference);
-    }
-  };
+  let routing = await readRouting(false);
+  for (let attempt = 1; ; attempt++) {
+    const decision = routeConcern(report, routing.directory);
+    let reference = '';
+    // The concern, its first event and its deliveries' outbox rows are one statement (atomic on
+    // its own, one round trip), which writes nothing unless the store still holds the directory
+    // this decision was made with; only a routing problem adds writes (the admin alerts) and so
+    // a transaction around them.
+    const write = async (db: Db) => {
+      const inserted = await deps.concerns.insert(
+        db,
+        { tenantId: input.tenantId, concernId, reporter: input.reporter, report, recipient: decision.recipient, submissionId: input.submissionId, now },
+        {
+          type: 'reported',
+          actor: input.reporter,
+          details: { category: report.category, urgency: report.urgency, about: report.about, recipient: decision.recipient, routing: decision.deliveries.map(describeDelivery) },
+        },
+        {
+          outbox: decision.deliveries.flatMap((delivery) => deliveryMessages(input.tenantId, concernId, delivery, routing.directory.dslChannelRegistered)),
+          routingInputs: routing.inputs,
+        },
+      );
+      reference = inserted.reference;
+      for (const problem of decision.problems) {
+        await alertAdmins(db, input.tenantId, problem, PROBLEM_MESSAGES[problem], reference);
+      }
+    };
 
-  try {
-    if (decision.problems.length) await deps.db.transaction(write);
-    else await write(deps.db);
-  } catch (err) {
-    // The same card submitted again (a retry, a double click): the unique index kept the first.
-    if (input.submissionId && isUniqueViolation(err)) {
-      const existing = await deps.concerns.findBySubmission(deps.db, input.tenantId, input.reporter.aadObjectId, input.submissionId);
-      if (existing) return { kind: 'accepted', concern: existing, problems: [], duplicate: true };
+    try {
+      if (decision.problems.length) await deps.db.transaction(write);
+      else await write(deps.db);
+    } catch (err) {
+      // A role given or taken, or a channel registered, since the directory was read: route again.
+      if (err instanceof StaleRoutingError && attempt < MAX_ROUTING_ATTEMPTS) {
+        routing = await readRouting(true);
+        continue;
+      }
+      // The same card submitted again (a retry, a double click): the unique index kept the first.
+      if (input.submissionId && isUniqueViolation(err)) {
+        const existing = await deps.concerns.findBySubmission(deps.db, input.tenantId, input.reporter.aadObjectId, input.submissionId);
+        if (existing) return { kind: 'accepted', concern: existing, problems: [], duplicate: true };
+      }
+      throw err;
     }
-    throw err;
+
+    const concern: Concern = { ...report, tenantId: input.tenantId, concernId, reference, reporter: input.reporter, recipient: decision.recipient, status: 'new', createdAt: now };
+    return { kind: 'accepted', concern, problems: decision.problems, duplicate: false };
   }
-
-  const concern: Concern = { ...report, tenantId: input.tenantId, concernId, reference, reporter: input.reporter, recipient: decision.recipient, status: 'new', createdAt: now };
-  return { kind: 'accepted', concern, problems: decision.problems, duplicate: false };
 }
 
 /** The outbox rows that carry one delivery of a new concern. */

@@ -4,6 +4,7 @@ import { GENESIS_HASH, type HashedEventFields, hashEvent, type StoredEvent } fro
 import { type Concern, type ConcernReport, type ConcernStatus, type Person, type RecipientRole } from '../domain/concerns/concern';
 import { normalisePupilKey } from '../domain/people/pupil-key';
 import { type NewOutboxMessage, outboxInsertCte } from './outbox.repo';
+import { routingInputsSql, StaleRoutingError } from './tenant.repo';
 
 export interface NewConcern {
   tenantId: string;
@@ -42,17 +43,24 @@ export class ConcernRepository {
    * Inserts the concern, its data key, its pupils, its first chronology event and its outbox
    * rows (`outbox`, the deliveries that carry it) in ONE statement, which is atomic on its own:
    * no transaction is needed unless the caller writes more. This is the intake's hot path.
+   * With `routingInputs` (what loadRoutingDirectory read) the statement first checks that the
+   * store still holds them, and otherwise writes nothing at all and throws StaleRoutingError.
    */
-  async insert(db: Db, c: NewConcern, firstEvent: Omit<ChronologyEntry, 'occurredAt'>, outbox: readonly NewOutboxMessage[] = []): Promise<{ reference: string; dataKey: Buffer }> {
+  async insert(
+    db: Db,
+    c: NewConcern,
+    firstEvent: Omit<ChronologyEntry, 'occurredAt'>,
+    writes: { outbox?: readonly NewOutboxMessage[]; routingInputs?: string } = {},
+  ): Promise<{ reference: string; dataKey: Buffer }> {
     const { dataKey, wrapped, masterKeyId } = this.cipher.newDataKey(c.tenantId);
     const seal = (v: string | undefined) => (v === undefined ? null : this.cipher.encrypt(dataKey, v, c.tenantId));
     const event = this.sealEvent(c.tenantId, c.concernId, 1, dataKey, { ...firstEvent, occurredAt: c.now });
     const hash = hashEvent(GENESIS_HASH, event);
     const r = c.report;
     // ONE statement (the intake's hot path): the reference counter, the data key, the concern,
-    // its pupils, its first chronology event and its outbox rows. Foreign keys are checked at
-    // the statement's end, when every part is in place. The reference is formatted as
-    // formatReference does.
+    // its pupils, its first chronology event and its outbox rows, each written only if `ok`
+    // (the routing check) has its row. Foreign keys are checked at the statement's end, when
+    // every part is in place. The reference is formatted as formatReference does.
     const params: unknown[] = [
       c.tenantId, c.concernId, c.now.getUTCFullYear(), c.reporter.aadObjectId, c.reporter.name, r.about, r.category, r.urgency,
       r.occurredOn, r.occurredTime ?? null, seal(r.location), seal(r.whatHappened), seal(r.childWords), seal(r.actionTaken),
@@ -60,23 +68,31 @@ export class ConcernRepository {
       r.pupils.map(normalisePupilKey), r.pupils.map((name) => seal(name)),
       event.type, event.actorAadId, event.actorName, event.occurredAt, event.detailsSealed, GENESIS_HASH,
     ];
-    const outboxRows = outbox.length ? `, outbox_rows AS (\n         ${outboxInsertCte('$1', outbox, params)}\n       )` : '';
+    let check = 'true';
+    if (writes.routingInputs !== undefined) {
+      params.push(writes.routingInputs);
+      check = `${routingInputsSql('$1')} = $${params.length}::text`;
+    }
+    const outbox = writes.outbox ?? [];
+    const outboxRows = outbox.length ? `, outbox_rows AS (\n         ${outboxInsertCte('$1', outbox, params, 'ok')}\n       )` : '';
     const [row] = await db.query<{ reference: string }>(
-      `WITH counter AS (
-         INSERT INTO concern_reference_counters (tenant_id, year, last_value) VALUES ($1, $3, 1)
+      `WITH ok AS (
+         SELECT 1 WHERE ${check}
+       ), counter AS (
+         INSERT INTO concern_reference_counters (tenant_id, year, last_value) SELECT $1, $3, 1 FROM ok
          ON CONFLICT (tenant_id, year) DO UPDATE SET last_value = concern_reference_counters.last_value + 1
          RETURNING last_value
        ), ref AS (
          SELECT 'C-' || $3::int || '-' || lpad(last_value::text, greatest(5, length(last_value::text)), '0') AS reference FROM counter
        ), key AS (
-         INSERT INTO concern_keys (tenant_id, concern_id, master_key_id, wrapped_key) VALUES ($1, $2, $19, $20)
+         INSERT INTO concern_keys (tenant_id, concern_id, master_key_id, wrapped_key) SELECT $1, $2, $19, $20 FROM ok
        ), pupils AS (
          INSERT INTO concern_pupils (tenant_id, concern_id, position, pupil_key, name_enc)
          SELECT $1, $2, p.position - 1, p.pupil_key, p.name_enc
-         FROM unnest($22::text[], $23::text[]) WITH ORDINALITY AS p(pupil_key, name_enc, position)
+         FROM unnest($22::text[], $23::text[]) WITH ORDINALITY AS p(pupil_key, name_enc, position) CROSS JOIN ok
        ), event AS (
          INSERT INTO concern_events (tenant_id, concern_id, seq, event_type, actor_aad_id, actor_name, occurred_at, details_enc, prev_hash, hash)
-         VALUES ($1, $2, 1, $24, $25, $26, $27, $28, $29, $21)
+         SELECT $1, $2, 1, $24, $25, $26, $27, $28, $29, $21 FROM ok
        )${outboxRows}
        INSERT INTO concerns (tenant_id, concern_id, reference, reporter_aad_id, reporter_name, about, category, urgency,
          occurred_on, occurred_time, location_enc, what_happened_enc, child_words_enc, action_taken_enc, adult_subject_enc,
@@ -85,6 +101,7 @@ export class ConcernRepository {
        RETURNING reference`,
       params,
     );
+    if (!row) throw new StaleRoutingError();
     return { reference: row.reference, dataKey };
   }
 

@@ -57,10 +57,11 @@ function toMessage(r: Record<string, unknown>): OutboxMessage {
 /**
  * The outbox rows of one tenant as a data-modifying CTE body, for a caller that writes them in
  * the same statement as what they deliver (the intake's concern insert): one round trip, and
- * atomic without BEGIN/COMMIT. `$tenant` is the tenant's parameter; the rows' arrays are
- * appended to `params`. Same semantics as enqueueOutbox: a repeated key is a no-op.
+ * atomic without BEGIN/COMMIT. `tenantParam` is the tenant's parameter; the rows' arrays are
+ * appended to `params`; `onlyIf` names a CTE of the statement that must have a row for anything
+ * to be written. Same semantics as enqueueOutbox: a repeated key is a no-op.
  */
-export function outboxInsertCte(tenantParam: string, messages: readonly NewOutboxMessage[], params: unknown[]): string {
+export function outboxInsertCte(tenantParam: string, messages: readonly NewOutboxMessage[], params: unknown[], onlyIf?: string): string {
   const first = params.length + 1;
   params.push(
     messages.map((m) => m.idempotencyKey),
@@ -72,7 +73,7 @@ export function outboxInsertCte(tenantParam: string, messages: readonly NewOutbo
   const [key, kind, target, payload, status] = [0, 1, 2, 3, 4].map((i) => `$${first + i}::text[]`);
   return `INSERT INTO outbox (tenant_id, idempotency_key, kind, target_key, payload, status)
          SELECT ${tenantParam}, o.idempotency_key, o.kind, o.target_key, o.payload::jsonb, o.status
-         FROM unnest(${key}, ${kind}, ${target}, ${payload}, ${status}) WITH ORDINALITY AS o(idempotency_key, kind, target_key, payload, status, position)
+         FROM unnest(${key}, ${kind}, ${target}, ${payload}, ${status}) WITH ORDINALITY AS o(idempotency_key, kind, target_key, payload, status, position)${onlyIf ? ` CROSS JOIN ${onlyIf}` : ''}
          ORDER BY o.position
          ON CONFLICT (tenant_id, idempotency_key) DO NOTHING`;
 }

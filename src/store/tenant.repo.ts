@@ -59,24 +59,67 @@ export async function hasRole(db: Db, tenantId: string, role: Role, aadObjectId:
   return rows.length > 0;
 }
 
-export async function loadRoutingDirectory(db: Db, tenantId: string): Promise<RoutingDirectory> {
-  // One round trip: the role holders, plus whether a DSL channel is registered.
-  const rows = await db.query<{ role: Role; aad_object_id: string; has_channel: boolean }>(
-    `SELECT r.role, r.aad_object_id, EXISTS (SELECT 1 FROM dsl_channels d WHERE d.tenant_id = $1) AS has_channel
-     FROM (SELECT NULL::text AS role, NULL::text AS aad_object_id, NULL::timestamptz AS created_at
-           UNION ALL
-           SELECT role, aad_object_id, created_at FROM role_assignments WHERE tenant_id = $1) r
-     ORDER BY r.created_at NULLS FIRST, r.aad_object_id`,
-    [tenantId],
-  );
-  const first = (role: Role) => rows.find((r) => r.role === role)?.aad_object_id;
+/**
+ * What routing reads, as one text value computed in SQL: whether a DSL channel is registered
+ * and the first holder of each role a concern can be routed to. The same expression serves to
+ * load the directory and, inside the concern's insert, to check that the directory it was
+ * routed with is still the one in the store (see RoutingDirectoryCache).
+ */
+export function routingInputsSql(tenantParam: string): string {
+  return `(SELECT json_build_object(
+      'channel', EXISTS (SELECT 1 FROM dsl_channels d WHERE d.tenant_id = ${tenantParam}),
+      'roles', (SELECT coalesce(json_object_agg(f.role, f.aad_object_id ORDER BY f.role), '{}'::json)
+                FROM (SELECT DISTINCT ON (role) role, aad_object_id FROM role_assignments
+                      WHERE tenant_id = ${tenantParam} AND role IN ('headteacher', 'chair', 'dpo', 'it_manager')
+                      ORDER BY role, created_at, aad_object_id) f))::text)`;
+}
+
+/** A tenant's routing directory with the inputs it was read from (for the insert's check). */
+export interface LoadedRouting {
+  directory: RoutingDirectory;
+  inputs: string;
+}
+
+export async function loadRoutingDirectory(db: Db, tenantId: string): Promise<LoadedRouting> {
+  const [row] = await db.query<{ inputs: string }>(`SELECT ${routingInputsSql('$1')} AS inputs`, [tenantId]);
+  const parsed = JSON.parse(row.inputs) as { channel: boolean; roles: Partial<Record<Role, string>> };
   return {
-    dslChannelRegistered: rows[0]?.has_channel === true,
-    headteacherAadId: first('headteacher'),
-    chairAadId: first('chair'),
-    dpoAadId: first('dpo'),
-    itManagerAadId: first('it_manager'),
+    directory: {
+      dslChannelRegistered: parsed.channel === true,
+      headteacherAadId: parsed.roles.headteacher,
+      chairAadId: parsed.roles.chair,
+      dpoAadId: parsed.roles.dpo,
+      itManagerAadId: parsed.roles.it_manager,
+    },
+    inputs: row.inputs,
   };
+}
+
+/**
+ * The routing directory last read per tenant, so that the intake need not read it before
+ * every concern. Never trusted: the concern's insert checks, in the same statement, that the
+ * store still holds these inputs (routingInputsSql) and writes nothing otherwise; the caller
+ * then reads the directory again and routes again (StaleRoutingError). A role given or taken,
+ * or a channel registered, by this or any other instance takes effect for the next concern.
+ */
+export class RoutingDirectoryCache {
+  private readonly entries = new Map<string, LoadedRouting>();
+
+  async get(db: Db, tenantId: string, options: { fresh?: boolean } = {}): Promise<LoadedRouting> {
+    const hit = options.fresh ? undefined : this.entries.get(tenantId);
+    if (hit) return hit;
+    const loaded = await loadRoutingDirectory(db, tenantId);
+    this.entries.set(tenantId, loaded);
+    return loaded;
+  }
+}
+
+/** The routing a concern was decided with is no longer what the store holds: nothing was written. */
+export class StaleRoutingError extends Error {
+  constructor() {
+    super('the routing directory changed while the concern was being routed');
+    this.name = 'StaleRoutingError';
+  }
 }
 
 /**

@@ -71,15 +71,18 @@ describe(`concern insert (${storeKind()})`, () => {
 
   // The deliveries' outbox rows are part of the same statement: queued in order (the worker
   // sends a target's rows oldest first), and never without their concern.
-  const withOutbox = (tenantId: string, concernId: string, submissionId?: string) =>
+  const withOutbox = (tenantId: string, concernId: string, submissionId?: string, routingInputs?: string) =>
     concerns.insert(
       db,
       { tenantId, concernId, reporter, report, recipient: 'dsl-team', submissionId, now: new Date('2026-11-22T09:00:00Z') },
       { type: 'reported', actor: reporter, details: {} },
-      [
-        { tenantId, idempotencyKey: `concern:${concernId}:dsl-channel`, kind: 'concern.post-to-dsl-channel', targetKey: 'dsl-channel', payload: { concernId } },
-        { tenantId, idempotencyKey: `concern:${concernId}:urgent-mention`, kind: 'concern.urgent-mention', targetKey: 'dsl-channel', payload: { concernId, n: 2 }, held: true },
-      ],
+      {
+        outbox: [
+          { tenantId, idempotencyKey: `concern:${concernId}:dsl-channel`, kind: 'concern.post-to-dsl-channel', targetKey: 'dsl-channel', payload: { concernId } },
+          { tenantId, idempotencyKey: `concern:${concernId}:urgent-mention`, kind: 'concern.urgent-mention', targetKey: 'dsl-channel', payload: { concernId, n: 2 }, held: true },
+        ],
+        routingInputs,
+      },
     );
   const outboxOf = (concernId: string) =>
     db.query<{ kind: string; status: string; payload: Record<string, unknown> }>(
