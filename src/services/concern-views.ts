@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../store/db';
 import type { ChronologyEvent, ConcernRepository } from '../store/concern.repo';
 import { getPersonalConversation, listDslMembers } from '../store/conversation.repo';
-import { getTenant, listRoleHolders } from '../store/tenant.repo';
-import { getTriageRow, listConcernsSharingPupils, listLinkedConcerns, listParticipantCandidates, listParticipants } from '../store/triage.repo';
+import { listRoleHolders } from '../store/tenant.repo';
+import { listConcernsSharingPupils, listLinkedConcerns, listParticipantCandidates, listParticipants, toTriageRow } from '../store/triage.repo';
 import type { Concern } from '../domain/concerns/concern';
 import { formatLocal, formatOccurred } from '../domain/clock';
 import type { ConcernBaseView, TriageActionView, TriageSummaryView } from '../cards/triage-card';
@@ -28,13 +28,12 @@ export async function loadBaseView(
   concernId: string,
   options: { eventLimit?: number } = {},
 ): Promise<(ConcernBaseView & { timeZone: string; eventCount: number; recentEvents: ChronologyEvent[] }) | undefined> {
-  const loaded = await deps.concerns.getWithKey(deps.db, tenantId, concernId);
-  const row = await getTriageRow(deps.db, tenantId, concernId);
-  if (!loaded || !row) return undefined;
-  const { concern, dataKey } = loaded;
-  const timeZone = (await getTenant(deps.db, tenantId))?.timeZone ?? 'Europe/London';
-  // One read of the newest events serves both the "last action" line and the chronology.
-  const recentEvents = await deps.concerns.listEvents(deps.db, tenantId, concernId, { limit: options.eventLimit ?? 1, dataKey });
+  // One round trip: the concern, its triage state, the school's time zone, the newest events
+  // (one read serves both the "last action" line and the chronology) and the DSL roster.
+  const source = await deps.concerns.getForCard(deps.db, tenantId, concernId, options.eventLimit ?? 1);
+  if (!source) return undefined;
+  const { concern, timeZone, recentEvents } = source;
+  const row = toTriageRow(source.row);
   const last = recentEvents[recentEvents.length - 1];
   const triage: TriageSummaryView = {
     status: row.state.status,
@@ -47,7 +46,7 @@ export async function loadBaseView(
     receivedAt: formatLocal(concern.createdAt, timeZone),
     occurredAt: formatOccurred(concern.occurredOn, concern.occurredTime),
     triage,
-    refreshUserIds: await refreshUserIdsFor(deps.db, concern),
+    refreshUserIds: source.dslTeamsUserIds ? source.dslTeamsUserIds.slice(0, MAX_REFRESH_USERS) : await refreshUserIdsFor(deps.db, concern),
     timeZone,
     eventCount: row.eventCount,
     recentEvents,

@@ -135,7 +135,50 @@ export class ConcernRepository {
        WHERE c.tenant_id = $1 AND c.concern_id = $2`,
       [tenantId, concernId],
     );
+    return row && this.openConcern(row, tenantId, concernId);
+  }
+
+  /**
+   * Everything a card about the concern reads, in ONE round trip (the outbox worker renders a
+   * card per delivery): the concern decrypted with its key, its row as stored (`row`, the triage
+   * state), the school's time zone, its newest `eventLimit` events decrypted (oldest first), and
+   * for a concern of the DSL team the roster's Teams ids in roster order (listDslMembers').
+   */
+  async getForCard(
+    db: Db,
+    tenantId: string,
+    concernId: string,
+    eventLimit: number,
+  ): Promise<{ concern: Concern; dataKey: Buffer; row: Record<string, unknown>; timeZone: string; recentEvents: ChronologyEvent[]; dslTeamsUserIds?: string[] } | undefined> {
+    const [row] = await db.query<Record<string, unknown>>(
+      `SELECT c.*, c.occurred_on::text AS occurred_on_text, k.wrapped_key, t.timezone,
+         ARRAY(SELECT p.name_enc FROM concern_pupils p WHERE p.tenant_id = c.tenant_id AND p.concern_id = c.concern_id ORDER BY p.position) AS pupils_enc,
+         (SELECT coalesce(json_agg(e ORDER BY e.seq), '[]'::json)
+          FROM (SELECT seq, event_type, actor_aad_id, actor_name, occurred_at, details_enc FROM concern_events
+                WHERE tenant_id = c.tenant_id AND concern_id = c.concern_id ORDER BY seq DESC LIMIT $3) e) AS recent_events,
+         CASE WHEN c.recipient = 'dsl-team' THEN
+           ARRAY(SELECT m.teams_user_id FROM dsl_members m WHERE m.tenant_id = c.tenant_id ORDER BY m.display_name, m.aad_object_id)
+         END AS dsl_teams_user_ids
+       FROM concerns c
+       JOIN concern_keys k ON k.tenant_id = c.tenant_id AND k.concern_id = c.concern_id
+       JOIN tenants t ON t.tenant_id = c.tenant_id
+       WHERE c.tenant_id = $1 AND c.concern_id = $2`,
+      [tenantId, concernId, eventLimit],
+    );
     if (!row) return undefined;
+    const { concern, dataKey } = this.openConcern(row, tenantId, concernId);
+    const events = (typeof row.recent_events === 'string' ? JSON.parse(row.recent_events) : row.recent_events) as Record<string, unknown>[];
+    return {
+      concern,
+      dataKey,
+      row,
+      timeZone: (row.timezone as string | null) ?? 'Europe/London',
+      recentEvents: events.map((e) => this.openEvent(e, dataKey, tenantId)),
+      dslTeamsUserIds: (row.dsl_teams_user_ids as string[] | null) ?? undefined,
+    };
+  }
+
+  private openConcern(row: Record<string, unknown>, tenantId: string, concernId: string): { concern: Concern; dataKey: Buffer } {
     const dataKey = this.cipher.unwrapDataKey(row.wrapped_key as string, tenantId);
     const open = (v: unknown) => (typeof v === 'string' ? this.cipher.decrypt(dataKey, v, tenantId) : undefined);
     const concern: Concern = {
@@ -159,6 +202,16 @@ export class ConcernRepository {
       createdAt: new Date(row.created_at as string),
     };
     return { concern, dataKey };
+  }
+
+  private openEvent(r: Record<string, unknown>, dataKey: Buffer, tenantId: string): ChronologyEvent {
+    return {
+      seq: Number(r.seq),
+      type: r.event_type as string,
+      actor: { aadObjectId: r.actor_aad_id as string, name: r.actor_name as string },
+      occurredAt: new Date(r.occurred_at as string),
+      details: JSON.parse(this.cipher.decrypt(dataKey, r.details_enc as string, tenantId)) as Record<string, unknown>,
+    };
   }
 
   async getReference(db: Db, tenantId: string, concernId: string): Promise<string | undefined> {
@@ -221,13 +274,7 @@ export class ConcernRepository {
         : 'SELECT * FROM concern_events WHERE tenant_id = $1 AND concern_id = $2 ORDER BY seq',
       options.limit ? [tenantId, concernId, options.limit] : [tenantId, concernId],
     );
-    return rows.map((r) => ({
-      seq: Number(r.seq),
-      type: r.event_type as string,
-      actor: { aadObjectId: r.actor_aad_id as string, name: r.actor_name as string },
-      occurredAt: new Date(r.occurred_at as string),
-      details: JSON.parse(this.cipher.decrypt(dataKey, r.details_enc as string, tenantId)) as Record<string, unknown>,
-    }));
+    return rows.map((r) => this.openEvent(r, dataKey, tenantId));
   }
 
   /**

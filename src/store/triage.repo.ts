@@ -16,7 +16,8 @@ export interface TriageRow {
   state: TriageState;
 }
 
-function toTriageRow(r: Record<string, unknown>): TriageRow {
+/** A concerns row (at least TRIAGE_COLUMNS) as triage reads it. */
+export function toTriageRow(r: Record<string, unknown>): TriageRow {
   const ownerAadId = r.owner_aad_id as string | null;
   return {
     tenantId: r.tenant_id as string,
