@@ -4,6 +4,7 @@ import {
   ConfigurationBotFrameworkAuthentication,
   ConfigurationServiceClientCredentialFactory,
 } from 'botbuilder';
+import type { ConnectorClient } from 'botframework-connector';
 import type { Config } from '../config';
 import { describeError, type Logger } from '../logging';
 
@@ -41,7 +42,8 @@ function publicCloudWithMetadata(openIdMetadataUrl: string): Record<string, stri
  */
 const JWT_REJECTIONS = new Set(['JsonWebTokenError', 'NotBeforeError', 'TokenExpiredError']);
 // CloudAdapter checks `instanceof` against botbuilder's own copy of botframework-connector.
-const { AuthenticationError } = createRequire(require.resolve('botbuilder'))('botframework-connector') as {
+const { AuthenticationConstants, AuthenticationError } = createRequire(require.resolve('botbuilder'))('botframework-connector') as {
+  AuthenticationConstants: { ServiceUrlClaim: string };
   AuthenticationError: new (message: string, statusCode: number) => Error;
 };
 
@@ -56,7 +58,32 @@ class RejectingBadTokensAuthentication extends ConfigurationBotFrameworkAuthenti
   }
 }
 
-export function createCloudAdapter(config: Config, logger: Logger): CloudAdapter {
+/**
+ * CloudAdapter, plus the bot's own outbound connector kept per service URL. botbuilder builds a
+ * new ConnectorClient (credentials, MSAL client, HTTP pipeline) for every proactive call; the
+ * client is stateless between requests (each request is signed with the token from the
+ * credentials' shared cache), so the outbox worker's posts reuse one instead.
+ */
+export class JigsawCloudAdapter extends CloudAdapter {
+  private readonly connectors = new Map<string, Promise<ConnectorClient>>();
+
+  /** The ConnectorClient createConversationAsync would build for (botAppId, serviceUrl, audience ''). */
+  connectorFor(botAppId: string, serviceUrl: string): Promise<ConnectorClient> {
+    const key = `${botAppId}\n${serviceUrl}`;
+    let client = this.connectors.get(key);
+    if (!client) {
+      const identity = this.createClaimsIdentity(botAppId);
+      identity.claims.push({ type: AuthenticationConstants.ServiceUrlClaim, value: serviceUrl });
+      client = this.botFrameworkAuthentication.createConnectorFactory(identity).create(serviceUrl, '');
+      // A failure to build one is not kept: the next call tries again.
+      client.catch(() => this.connectors.delete(key));
+      this.connectors.set(key, client);
+    }
+    return client;
+  }
+}
+
+export function createCloudAdapter(config: Config, logger: Logger): JigsawCloudAdapter {
   const appSettings = {
     MicrosoftAppId: config.bot.appId,
     MicrosoftAppPassword: config.bot.password ?? '',
@@ -72,7 +99,7 @@ export function createCloudAdapter(config: Config, logger: Logger): CloudAdapter
     },
     credentials,
   );
-  const adapter = new CloudAdapter(auth);
+  const adapter = new JigsawCloudAdapter(auth);
   adapter.onTurnError = async (context, error) => {
     logger.error({ activityType: context.activity?.type, ...describeError(error) }, 'unhandled error in a bot turn');
     // Say nothing specific: a generic reply, never a stack trace.

@@ -1,36 +1,30 @@
-import { type Activity, type CloudAdapter, type ConversationReference, TurnContext } from 'botbuilder';
+import { type Activity, type ConversationReference, TurnContext } from 'botbuilder';
 import { CARD_CONTENT_TYPE } from '../cards/card-kit';
 import type { DslChannel } from '../store/conversation.repo';
+import type { JigsawCloudAdapter } from './adapter';
 import { DeliveryError, type OutgoingMessage, type PersonTarget, type SentMessage, type TeamsGateway } from '../jobs/teams-gateway';
 
 /** The TeamsGateway port over botbuilder's CloudAdapter (the only place the jobs meet botbuilder). */
 export class BotbuilderGateway implements TeamsGateway {
   constructor(
-    private readonly adapter: CloudAdapter,
+    private readonly adapter: JigsawCloudAdapter,
     private readonly botAppId: string,
   ) {}
 
   async postToChannel(channel: DslChannel, message: OutgoingMessage): Promise<SentMessage> {
-    let conversationId = '';
-    await callTeams(() =>
-      this.adapter.createConversationAsync(
-        this.botAppId,
-        'msteams',
-        channel.serviceUrl,
-        '',
-        {
-          isGroup: true,
-          channelData: { channel: { id: channel.channelId }, tenant: { id: channel.tenantId } },
-          activity: toActivity(message) as Activity,
-          bot: { id: channel.botId, name: 'Jigsaw' },
-          tenantId: channel.tenantId,
-          members: [],
-        },
-        async (context) => {
-          conversationId = context.activity.conversation.id;
-        },
-      ),
+    // The createConversation call createConversationAsync makes, on the connector reused per
+    // service URL, and without the turn context that would only have handed back the new id.
+    const created = await callTeams(async () =>
+      (await this.adapter.connectorFor(this.botAppId, channel.serviceUrl)).conversations.createConversation({
+        isGroup: true,
+        channelData: { channel: { id: channel.channelId }, tenant: { id: channel.tenantId } },
+        activity: toActivity(message) as Activity,
+        bot: { id: channel.botId, name: 'Jigsaw' },
+        tenantId: channel.tenantId,
+        members: [],
+      }),
     );
+    const conversationId = created.id ?? '';
     // Teams answers with the new thread's id, "<channel id>;messageid=<activity id>".
     const activityId = /;messageid=(.+)$/.exec(conversationId)?.[1] ?? conversationId;
     return { conversationId, activityId, serviceUrl: channel.serviceUrl };
@@ -128,9 +122,9 @@ export function toActivity(message: OutgoingMessage): Partial<Activity> {
 }
 
 /** Turns botbuilder/HTTP failures into DeliveryErrors carrying the status and Retry-After. */
-async function callTeams(call: () => Promise<unknown>): Promise<void> {
+async function callTeams<T>(call: () => Promise<T>): Promise<T> {
   try {
-    await call();
+    return await call();
   } catch (err) {
     throw toDeliveryError(err);
   }
