@@ -17,7 +17,7 @@ import {
   type Middleware,
   RedirectHandler,
 } from '@microsoft/microsoft-graph-client';
-import type { AccessTokenSource } from './credentials';
+import { CredentialsRefused, type AccessTokenSource } from './credentials';
 import { GraphRequestError, graphErrorOf } from './graph-errors';
 import { createNodeFetch, type FetchLike, type TlsOptions } from './https-transport';
 import { RuBudget, estimateRu } from './ru-budget';
@@ -141,8 +141,7 @@ export class BudgetMiddleware implements Middleware {
       } catch (err) {
         // Network failure: no response to read. Retry with back-off, then give up. Entra refusing
         // the credential is not a network failure: retrying would only delay the admin's answer.
-        const name = (err as Error)?.name;
-        if (attempt >= this.retry.maxRetries || name === 'AbortError' || name === 'CredentialsRefused') throw err;
+        if (attempt >= this.retry.maxRetries || (err as Error)?.name === 'AbortError' || err instanceof CredentialsRefused) throw err;
         this.budget.noteRetry();
         await this.budget.wait(this.retry.backoffMs(attempt));
         continue;

@@ -1,5 +1,6 @@
 // Typed failures of the Graph edge. Callers branch on the class, never on message text.
 import { GraphCallFailed, type GraphFailureKind } from '../jobs/sharing-audit/ports';
+import { CredentialsRefused } from './credentials';
 
 /** A delta token the service no longer accepts (410 resyncRequired): restart the drive from scratch. */
 export class ResyncRequiredError extends Error {
@@ -59,7 +60,7 @@ export function graphFailureKind(err: unknown): GraphFailureKind {
     return 'error';
   }
   // Entra refusing the app's credential (expired secret, no consent): IT must fix it, not wait.
-  if ((err as Error | undefined)?.name === 'CredentialsRefused') return 'refused';
+  if (err instanceof CredentialsRefused) return 'refused';
   return isNetworkFailure(err) ? 'unreachable' : 'error';
 }
 

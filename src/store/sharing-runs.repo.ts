@@ -54,6 +54,9 @@ interface RunRow {
   failed_attempts: number;
 }
 
+/** A run that can be resumed: running, or failed before it finished (the schedule retries it). */
+const RESUMABLE = `(status = 'running' OR (status = 'failed' AND finished_at IS NULL))`;
+
 const COLUMNS = 'run_id, mode, status, started_at, finished_at, resumed, stats, failures, error, retry_at, failed_attempts';
 
 function toRun(r: RunRow): AuditRun {
@@ -82,7 +85,7 @@ export async function createAuditRun(db: Db, tenantId: string, runId: string, mo
 
 export async function findRunningAuditRun(db: Db, tenantId: string): Promise<AuditRun | null> {
   const rows = await db.query<RunRow>(
-    `SELECT ${COLUMNS} FROM audit_runs WHERE tenant_id = $1 AND (status = 'running' OR (status = 'failed' AND finished_at IS NULL))
+    `SELECT ${COLUMNS} FROM audit_runs WHERE tenant_id = $1 AND ${RESUMABLE}
      ORDER BY started_at DESC LIMIT 1`,
     [tenantId],
   );
@@ -111,7 +114,7 @@ export async function recordAuditRunFailure(
 ): Promise<{ runId: string; failedAttempts: number }> {
   const [updated] = await db.query<{ run_id: string; failed_attempts: number }>(
     `UPDATE audit_runs SET status = 'failed', error = $2, retry_at = $3, failed_attempts = failed_attempts + 1
-     WHERE tenant_id = $1 AND run_id = (SELECT run_id FROM audit_runs WHERE tenant_id = $1 AND (status = 'running' OR (status = 'failed' AND finished_at IS NULL)) ORDER BY started_at DESC LIMIT 1)
+     WHERE tenant_id = $1 AND run_id = (SELECT run_id FROM audit_runs WHERE tenant_id = $1 AND ${RESUMABLE} ORDER BY started_at DESC LIMIT 1)
      RETURNING run_id, failed_attempts`,
     [tenantId, failure.error, failure.retryAt?.toISOString() ?? null],
   );
