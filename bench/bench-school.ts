@@ -2,7 +2,8 @@
  * What the request benchmarks share: a configured school on the Teams connector fake (a DSL
  * team whose private channel is registered, with its roster, as `setup` leaves it), Jigsaw on
  * PGlite or (DATABASE_URL) a throwaway PostgreSQL schema, and a bare echo bot on the same
- * adapter in the same process as the baseline.
+ * adapter in the same process as the baseline. The fake runs in its own process, as Teams is
+ * another machine.
  */
 import { type AdaptiveCardInvokeResponse, TeamsActivityHandler } from 'botbuilder';
 import { type Config, loadConfig } from '../src/config';
@@ -14,7 +15,10 @@ import { openStore } from '../src/store/open-store';
 import type { Db } from '../src/store/db';
 import { registerDslChannel, replaceDslMembers } from '../src/store/conversation.repo';
 import { CARD_CONTENT_TYPE, card, text } from '../src/cards/card-kit';
-import { createTeamsConnectorFake, type TeamsConnectorFake } from '../test/fakes/teams-connector';
+import { fork } from 'node:child_process';
+import { join } from 'node:path';
+import type { TeamsConnectorFakeOptions } from '../test/fakes/teams-connector';
+import type { ConnectorReply, ConnectorRequest } from './connector-child';
 import type { LatencySummary } from './stats';
 
 /** `--name N` from the command line, or the fallback. */
@@ -29,9 +33,51 @@ class EchoBot extends TeamsActivityHandler {
   }
 }
 
+/** The Teams connector fake, running in its own process (bench/connector-child.ts). */
+export interface BenchConnector {
+  readonly serviceUrl: string;
+  personalConversationId(aadObjectId: string): string;
+  /** How many activities the fake holds in a conversation. */
+  countActivitiesIn(conversationId: string): Promise<number>;
+  stop(): Promise<void>;
+}
+
+async function startConnectorProcess(options: TeamsConnectorFakeOptions, personalFor: string[]): Promise<BenchConnector> {
+  const child = fork(join(__dirname, 'connector-child.ts'), [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+  // One request at a time: each waits for its answer before the next is sent.
+  let queue: Promise<unknown> = Promise.resolve();
+  const ask = <T extends ConnectorReply['op']>(request: ConnectorRequest, expect: T): Promise<Extract<ConnectorReply, { op: T }>> => {
+    const answer = queue.then(
+      () =>
+        new Promise<Extract<ConnectorReply, { op: T }>>((resolve, reject) => {
+          child.once('message', (reply: ConnectorReply) => {
+            if (reply.op === expect) resolve(reply as Extract<ConnectorReply, { op: T }>);
+            else reject(new Error(reply.op === 'error' ? reply.message : `connector process answered ${reply.op}`));
+          });
+          child.send(request);
+        }),
+    );
+    queue = answer.catch(() => undefined);
+    return answer;
+  };
+  const started = await ask({ op: 'start', options, personalFor }, 'started');
+  return {
+    serviceUrl: started.serviceUrl,
+    personalConversationId: (aadObjectId) => {
+      const id = started.personalConversationIds[aadObjectId];
+      if (!id) throw new Error(`no personal conversation was asked for ${aadObjectId}`);
+      return id;
+    },
+    countActivitiesIn: async (conversationId) => (await ask({ op: 'activitiesIn', conversationId }, 'activitiesIn')).count,
+    stop: async () => {
+      await ask({ op: 'stop' }, 'stopped');
+    },
+  };
+}
+
 export interface BenchSchool {
   tenantId: string;
-  fake: TeamsConnectorFake;
+  fake: BenchConnector;
   config: Config;
   db: Db;
   jigsaw: Jigsaw;
@@ -51,12 +97,15 @@ export async function startBenchSchool(options: { tenantId: string; schemaPrefix
   const channel = { id: '19:benchdslchannel00000000000000@thread.tacv2', name: 'DSL team' };
   const teacher = { aadObjectId: `aaaaaaaa-0000-4000-8000-${tenantId.slice(-12)}`, name: 'Bench Teacher', teamsId: '29:bench-teacher' };
   const dsl = { aadObjectId: `dddddddd-0000-4000-8000-${tenantId.slice(-12)}`, name: 'Bench DSL', teamsId: '29:bench-dsl' };
-  const fake = await createTeamsConnectorFake({
-    tenantId,
-    users: [teacher, dsl].map((p) => ({ aadObjectId: p.aadObjectId, name: p.name, id: p.teamsId })),
-    teams: [{ id: team.id, name: team.name, members: [teacher.aadObjectId, dsl.aadObjectId], channels: [{ id: channel.id, name: channel.name, membershipType: 'private', members: [dsl.aadObjectId] }] }],
-    rateLimits: false,
-  });
+  const fake = await startConnectorProcess(
+    {
+      tenantId,
+      users: [teacher, dsl].map((p) => ({ aadObjectId: p.aadObjectId, name: p.name, id: p.teamsId })),
+      teams: [{ id: team.id, name: team.name, members: [teacher.aadObjectId, dsl.aadObjectId], channels: [{ id: channel.id, name: channel.name, membershipType: 'private', members: [dsl.aadObjectId] }] }],
+      rateLimits: false,
+    },
+    [teacher.aadObjectId, dsl.aadObjectId],
+  );
   const config = loadConfig({ PORT: '0', BOOTSTRAP_TENANT_ID: tenantId, LOG_LEVEL: 'silent', ENCRYPTION_KEYS: `bench:${Buffer.alloc(32, 1).toString('base64')}`, DATABASE_URL: process.env.DATABASE_URL, ...options.env });
   const schema = config.store.databaseUrl ? `${options.schemaPrefix}_${Date.now()}` : undefined;
   const db = await openStore({ databaseUrl: config.store.databaseUrl, schema });

@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   // The channel cards are delivered after the receipt; wait for the outbox to drain.
   const drainStarted = performance.now();
   const undelivered = await drainOutbox();
-  const channelCards = fake.activitiesIn(channel.id).length;
+  const channelCards = await fake.countActivitiesIn(channel.id);
   const pending = await db.query<{ kind: string; status: string; n: number }>("SELECT kind, status || ' (' || coalesce(last_error, 'no error') || ')' AS status, count(*)::int AS n FROM outbox WHERE status <> 'sent' GROUP BY 1, 2");
   const outboxKinds = await db.query<{ kind: string; n: number }>("SELECT kind, count(*)::int AS n FROM outbox GROUP BY 1 ORDER BY 1");
   console.log(`bench:intake — ${TOTAL} submissions, ${CONCURRENCY} concurrent, store: ${db.kind}, node ${process.version}`);
