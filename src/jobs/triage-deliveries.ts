@@ -25,6 +25,21 @@ export const TRIAGE_DELIVERY_KINDS: ReadonlySet<string> = new Set([...Object.val
 /** Messages whose cards show the concern's triage state and are updated after every change. */
 const UPDATABLE_KINDS = [OUTBOX_KINDS.concernToChannel, OUTBOX_KINDS.concernToPerson, TRIAGE_OUTBOX_KINDS.escalationRepost, TRIAGE_OUTBOX_KINDS.escalationToPerson, TRIAGE_OUTBOX_KINDS.participantCopy];
 
+/**
+ * The words a personal message carries above its card. An update re-sends them: Teams replaces
+ * the whole message, so an update with the card alone erased "URGENT: … not acknowledged" from
+ * the DSL's chat moments after it arrived (the escalation itself updates every card).
+ */
+function personalMessageText(kind: string, payload: Record<string, unknown>, reference: string): string | undefined {
+  if (kind === TRIAGE_OUTBOX_KINDS.escalationToPerson && payload.stage !== 'headteacher') {
+    return `URGENT: concern ${reference} has not been acknowledged for ${Number(payload.minutes)} minutes. Please acknowledge it now.`;
+  }
+  if (kind === TRIAGE_OUTBOX_KINDS.participantCopy) {
+    return `You have been given access to concern ${reference}. It is confidential: do not discuss it with the adult concerned or with colleagues.`;
+  }
+  return undefined;
+}
+
 /** A delivery that had nothing left to do (a newer update will render the same state). */
 const NOTHING_SENT: SentMessage = { conversationId: '', activityId: '', serviceUrl: '' };
 
@@ -50,7 +65,8 @@ export async function deliverTriageMessage(deps: TriageDeliveryDeps, message: Ou
         if (delivery.kind === TRIAGE_OUTBOX_KINDS.escalationToPerson && delivery.payload.stage !== 'dsl') continue;
         const refreshUserIds = personal ? await teamsIdsOf(deps.db, tenantId, [String(delivery.payload.aadObjectId)]) : base.refreshUserIds;
         try {
-          await deps.gateway.updateMessage(delivery.sent, { card: buildConcernBaseCard({ ...base, refreshUserIds }), summary: `Concern ${base.concern.reference}` });
+          const text = personalMessageText(delivery.kind, delivery.payload, base.concern.reference);
+          await deps.gateway.updateMessage(delivery.sent, { card: buildConcernBaseCard({ ...base, refreshUserIds }), ...(text ? { text } : {}), summary: `Concern ${base.concern.reference}` });
         } catch (err) {
           // A message deleted in Teams (or a chat gone) cannot be updated, and never will be:
           // retrying would hold up every later post to the same conversation behind it.
@@ -92,7 +108,7 @@ export async function deliverTriageMessage(deps: TriageDeliveryDeps, message: Ou
       }
       return deps.gateway.sendToPerson(await personTarget(deps, tenantId, aadObjectId), {
         card: buildConcernBaseCard({ ...base, refreshUserIds: await teamsIdsOf(deps.db, tenantId, [aadObjectId]) }),
-        text: `URGENT: concern ${base.concern.reference} has not been acknowledged for ${minutes} minutes. Please acknowledge it now.`,
+        text: personalMessageText(message.kind, payload, base.concern.reference),
         summary: `URGENT concern ${base.concern.reference} not acknowledged`,
       });
     }
@@ -102,7 +118,7 @@ export async function deliverTriageMessage(deps: TriageDeliveryDeps, message: Ou
       const aadObjectId = String(payload.aadObjectId);
       return deps.gateway.sendToPerson(await personTarget(deps, tenantId, aadObjectId), {
         card: buildConcernBaseCard({ ...base, refreshUserIds: await teamsIdsOf(deps.db, tenantId, [aadObjectId]) }),
-        text: `You have been given access to concern ${base.concern.reference}. It is confidential: do not discuss it with the adult concerned or with colleagues.`,
+        text: personalMessageText(message.kind, payload, base.concern.reference),
         summary: `Concern ${base.concern.reference}`,
       });
     }

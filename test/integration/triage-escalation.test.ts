@@ -56,7 +56,8 @@ describe(`escalation of urgent concerns (${storeKind()})`, () => {
     // Nothing fires early.
     clock.advance(14 * MINUTE);
     const early = await start(clock);
-    await new Promise((r) => setTimeout(r, 300));
+    // A pass of our own at this time (the background loop may or may not have run one yet).
+    expect(await early.app.scheduler.tickOnce()).toEqual({ escalations: 0, patternAlerts: 0 });
     expect(await escalationEvents(db, c.concernId)).toEqual(['reported']);
     await early.app.stop();
 
@@ -106,8 +107,16 @@ describe(`escalation of urgent concerns (${storeKind()})`, () => {
           ['escalate-dsls', 'fired'],
           ['escalate-headteacher', 'fired'],
         ]);
-        // Fired once each, however many passes ran.
-        await new Promise((r) => setTimeout(r, 300));
+        // The escalation updated every card; the DSLs' messages kept their words (Teams replaces
+        // the whole message on update, so an update with the card alone would erase them).
+        for (const dsl of [PEOPLE.dsl1, PEOPLE.dsl2, PEOPLE.admin]) {
+          const [personal] = fake.findByText(c.reference).filter((m) => m.conversationId === chatOf(fake, dsl));
+          await eventuallySome(() => fake.allSent().filter((op) => op.kind === 'update' && op.activityId === personal.activityId), 10_000, `update of ${dsl.name}'s message`);
+          expect(String(fake.findByText(c.reference).find((m) => m.activityId === personal.activityId)?.body.text)).toContain('has not been acknowledged for 16 minutes');
+        }
+        // Fired once each, however many passes run.
+        for (let pass = 0; pass < 3; pass++) expect((await third.app.scheduler.tickOnce()).escalations).toBe(0);
+        expect(await escalationEvents(db, c.concernId)).toEqual(['reported', 'escalated', 'escalated']);
         expect(fake.findByText(c.reference).filter((m) => m.conversationId === chatOf(fake, PEOPLE.head))).toHaveLength(1);
       } finally {
         await third.app.stop();
@@ -127,7 +136,7 @@ describe(`escalation of urgent concerns (${storeKind()})`, () => {
       const timers = await listTimers(db, SCHOOL.tenantId, c.concernId);
       expect(timers.map((t) => t.status)).toEqual(['cancelled']);
       clock.advance(40 * MINUTE);
-      await new Promise((r) => setTimeout(r, 400));
+      await h.app.scheduler.tickOnce();
       expect(await escalationEvents(db, c.concernId)).toEqual(['reported', 'acknowledged']);
       expect(fake.findByText(c.reference).filter((m) => m.conversationId === chatOf(fake, PEOPLE.dsl1))).toHaveLength(0);
     } finally {
@@ -142,7 +151,7 @@ describe(`escalation of urgent concerns (${storeKind()})`, () => {
       const standard = await reportAndAwaitCard(h, PEOPLE.teacher, { urgency: 'standard' });
       const adult = await reportAndAwaitCard(h, PEOPLE.teacher, { urgency: 'urgent', about: 'adult', category: 'concern-about-adult', pupils: '', adultName: 'Mr X, caretaker' });
       clock.advance(60 * MINUTE);
-      await new Promise((r) => setTimeout(r, 400));
+      await h.app.scheduler.tickOnce();
       expect(await listTimers(db, SCHOOL.tenantId, standard.concernId)).toEqual([]);
       expect(await listTimers(db, SCHOOL.tenantId, adult.concernId)).toEqual([]);
     } finally {
