@@ -94,6 +94,7 @@ const OUTCOME_WORDS: Record<string, string> = {
 
 const FAILURE_WORDS: Record<GraphFailureKind, string> = {
   unreachable: 'Microsoft 365 could not be reached: try again later',
+  busy: 'Microsoft 365 is throttling Jigsaw (429): try again in a few minutes',
   refused: 'refused by Microsoft 365: the remediation app needs Files.ReadWrite.All with admin consent and a valid credential, see docs/permissions.md',
   'not-found': 'the file or link no longer exists',
   error: 'unexpected error',

@@ -18,7 +18,7 @@ import {
   RedirectHandler,
 } from '@microsoft/microsoft-graph-client';
 import { CredentialsRefused, type AccessTokenSource } from './credentials';
-import { GraphRequestError, graphErrorOf } from './graph-errors';
+import { GraphRequestError, GraphThrottled, graphErrorOf } from './graph-errors';
 import { createNodeFetch, type FetchLike, type TlsOptions } from './https-transport';
 import { RuBudget, estimateRu } from './ru-budget';
 import type { GraphCounters } from './types';
@@ -53,6 +53,12 @@ export interface RetryPolicy {
    * requests of the budget either way.
    */
   maxThrottleWaitMs?: number;
+  /**
+   * 'interactive': a person is waiting. The request is sent ahead of the budget's queue (its RU
+   * still counted), and fails at once with GraphThrottled when a throttling pause would make
+   * them wait longer than `maxThrottleWaitMs`. Default 'background': paced, in turn.
+   */
+  priority?: 'interactive' | 'background';
 }
 
 /** The budget's patient policy: what the background audit uses. */
@@ -68,7 +74,7 @@ export const INTERACTIVE_MAX_RETRIES = 1;
  * the failure goes back to them within a couple of seconds rather than after half a minute.
  */
 export function interactiveRetryPolicy(budget: RuBudget): RetryPolicy {
-  return { maxRetries: INTERACTIVE_MAX_RETRIES, backoffMs: (attempt) => Math.min(1_000, budget.backoffMs(attempt)), maxThrottleWaitMs: 2_000 };
+  return { maxRetries: INTERACTIVE_MAX_RETRIES, backoffMs: (attempt) => Math.min(1_000, budget.backoffMs(attempt)), maxThrottleWaitMs: 2_000, priority: 'interactive' };
 }
 
 /** The Graph edge's handle: the SDK client plus what every module of src/graph needs. */
@@ -133,7 +139,7 @@ export class BudgetMiddleware implements Middleware {
     setHeader(context, 'User-Agent', this.userAgent);
     const { cost, requests } = this.costOf(method, url, context.options?.body);
     for (let attempt = 0; ; attempt++) {
-      await this.budget.acquire(cost, requests);
+      await this.spend(cost, requests);
       // The SDK's AuthenticationHandler appends; a retry must not send "Bearer a, Bearer b".
       removeHeader(context, 'Authorization');
       try {
@@ -158,6 +164,15 @@ export class BudgetMiddleware implements Middleware {
       // Throttled: the budget paused every worker; acquire() at the top waits it out.
       context.response = undefined;
     }
+  }
+
+  /** Waits for the budget (background) or spends at once unless throttled for too long (interactive). */
+  private async spend(cost: number, requests: number): Promise<void> {
+    if (this.retry.priority !== 'interactive') return this.budget.acquire(cost, requests);
+    const throttledMs = this.budget.throttledForMs(cost);
+    if (throttledMs > (this.retry.maxThrottleWaitMs ?? 0)) throw new GraphThrottled(throttledMs);
+    if (throttledMs > 0) await this.budget.wait(throttledMs);
+    this.budget.spendNow(cost, requests);
   }
 
   private costOf(method: string, url: string, body: unknown): { cost: number; requests: number } {

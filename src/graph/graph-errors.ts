@@ -30,6 +30,17 @@ export class GraphRequestError extends Error {
   }
 }
 
+/**
+ * Not sent: Microsoft 365 is throttling this app (a 429/503 pause, or its RateLimit headers
+ * said the window is spent) for longer than a person should wait for an answer.
+ */
+export class GraphThrottled extends Error {
+  override readonly name = 'GraphThrottled';
+  constructor(readonly retryAfterMs: number) {
+    super(`Graph is throttling this app for another ${Math.ceil(retryAfterMs / 1000)} s; the request was not sent`);
+  }
+}
+
 /** Error body of a Graph response → code and message, tolerating odd shapes. */
 export function graphErrorOf(body: unknown): { code: string; message: string } {
   const e = (body as { error?: { code?: unknown; message?: unknown } } | null | undefined)?.error;
@@ -53,9 +64,11 @@ function isNetworkFailure(err: unknown): boolean {
 /** The kind of a Graph failure (see GraphFailureKind), from any error the edge or msal throws. */
 export function graphFailureKind(err: unknown): GraphFailureKind {
   if (err instanceof GraphCallFailed) return err.kind;
+  if (err instanceof GraphThrottled) return 'busy';
   if (err instanceof GraphRequestError) {
     if (err.status === 401 || err.status === 403) return 'refused';
     if (err.status === 404 || err.status === 410) return 'not-found';
+    if (err.status === 429) return 'busy';
     if (err.status === 0 || err.status === 408 || err.status === 429 || err.status >= 500) return 'unreachable';
     return 'error';
   }

@@ -147,6 +147,36 @@ export class RuBudget {
     return turn;
   }
 
+  /**
+   * How long a request costing `cost` would have to wait for throttling to pass: the pause after
+   * a 429/503, or the service's reset when it said less than `cost` is left. 0 when neither.
+   * (Pacing is not counted: `spendNow` does not wait for it.)
+   */
+  throttledForMs(cost = 1): number {
+    const now = this.now();
+    const pause = Math.max(0, this.pausedUntil - now);
+    const reset = this.serverRemaining !== undefined && now < this.serverResetAt && this.serverRemaining < cost ? this.serverResetAt - now : 0;
+    return Math.max(pause, reset);
+  }
+
+  /**
+   * Spends `cost` RU at once, ahead of every queued waiter, for a request a person is waiting
+   * on (a press in the tab or on a card): it must not queue behind the background audit's
+   * paced batches. The bucket goes into debt, so the audit's next requests wait for it: the
+   * app's spend per window, which is what Microsoft throttles, stays the same. The caller
+   * checks `throttledForMs` first; this does not wait for a pause.
+   */
+  spendNow(cost: number, requests = 1): void {
+    const now = this.now();
+    // After a pause the bucket restarts empty at the pause's end (pauseAll); before that, no refill.
+    if (now >= this.lastRefill) this.refill(now);
+    this.tokens -= cost;
+    if (this.serverRemaining !== undefined) this.serverRemaining -= cost;
+    this.stats.resourceUnits += cost;
+    this.stats.graphRequests += requests;
+    this.stats.httpRequests++;
+  }
+
   private refill(now: number): void {
     this.tokens = Math.min(this.capacity, this.tokens + (now - this.lastRefill) * this.rate);
     this.lastRefill = now;

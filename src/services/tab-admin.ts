@@ -241,7 +241,8 @@ export async function removeFindingLink(deps: TabAdminDeps & { logger: Logger },
 
 /**
  * The tab's answer when Graph failed and nothing was changed, by kind: 502 and "try again" only
- * when Microsoft 365 could not be reached; 409 when it refused (IT must fix the remediation
+ * when Microsoft 365 could not be reached; 503 "try again in a few minutes" when it is
+ * throttling the app; 409 when it refused (IT must fix the remediation
  * app, trying again will not help) or the file or link is gone; 502 with its own code (and no
  * "try again") for anything else.
  */
@@ -250,6 +251,8 @@ function graphFailureRefusal(kind: GraphFailureKind): TabRefusal {
   switch (kind) {
     case 'unreachable':
       return new TabRefusal(502, 'graph_unavailable', body);
+    case 'busy':
+      return new TabRefusal(503, 'graph_busy', body);
     case 'refused':
       return new TabRefusal(409, 'graph_refused', body);
     case 'not-found':

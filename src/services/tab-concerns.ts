@@ -28,7 +28,7 @@ export interface TabConcernDeps {
 /** A refusal the edge turns into a status code: 404 hides existence, 403 says "not yours". */
 export class TabRefusal extends Error {
   constructor(
-    readonly status: 400 | 403 | 404 | 409 | 502,
+    readonly status: 400 | 403 | 404 | 409 | 502 | 503,
     readonly code: string,
     message: string,
     readonly details?: Record<string, unknown>,

@@ -16,6 +16,12 @@ export function describeGraphFailure(kind: GraphFailureKind): RemediationMessage
   switch (kind) {
     case 'unreachable':
       return { title: 'That did not work', body: 'Jigsaw could not reach Microsoft 365 just now; nothing was changed. Please try again in a moment.', style: 'attention' };
+    case 'busy':
+      return {
+        title: 'Microsoft 365 is busy',
+        body: 'Microsoft 365 has asked Jigsaw to slow down (it limits how much each app may ask of it per minute, and a sharing audit may be using this school’s share); nothing was changed. Please try again in a few minutes.',
+        style: 'attention',
+      };
     case 'refused':
       return {
         title: 'Microsoft 365 refused to remove the link',
@@ -33,7 +39,7 @@ export function describeGraphFailure(kind: GraphFailureKind): RemediationMessage
 export function failureKindOfActions(actions: readonly RemediationAction[]): GraphFailureKind | null {
   const kinds = new Set(actions.filter((a) => a.outcome === 'failed').map((a) => a.failure ?? 'error'));
   if (kinds.size === 0) return null;
-  for (const kind of ['refused', 'unreachable', 'error', 'not-found'] as const) if (kinds.has(kind)) return kind;
+  for (const kind of ['refused', 'unreachable', 'busy', 'error', 'not-found'] as const) if (kinds.has(kind)) return kind;
   return 'error';
 }
 

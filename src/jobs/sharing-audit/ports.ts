@@ -55,11 +55,12 @@ export class DriveUnavailable extends Error {
 
 /**
  * Why a Graph call failed, as the person waiting needs to know it: `unreachable` (no answer, a
- * timeout, 429/5xx: try again later), `refused` (401/403, or Entra refusing the app's
- * credential: IT must fix a permission or credential), `not-found` (404/410: the file or link
- * is gone), `error` (anything else).
+ * timeout, 5xx: try again in a moment), `busy` (Microsoft 365 is throttling the app, 429: try
+ * again in a few minutes), `refused` (401/403, or Entra refusing the app's credential: IT must
+ * fix a permission or credential), `not-found` (404/410: the file or link is gone), `error`
+ * (anything else).
  */
-export type GraphFailureKind = 'unreachable' | 'refused' | 'not-found' | 'error';
+export type GraphFailureKind = 'unreachable' | 'busy' | 'refused' | 'not-found' | 'error';
 
 /** A Graph call that failed after its retries, with the kind of failure. */
 export class GraphCallFailed extends Error {

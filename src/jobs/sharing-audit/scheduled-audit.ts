@@ -29,6 +29,8 @@ export function describeAuditFailure(err: unknown): string {
   switch (graphFailureKind(err)) {
     case 'unreachable':
       return `Microsoft Graph could not be reached${code}`;
+    case 'busy':
+      return `Microsoft Graph kept throttling the audit${code}`;
     case 'refused':
       return `Microsoft Graph refused the audit app${code}: IT should check its permissions and credential (docs/permissions.md)`;
     case 'not-found':
