@@ -7,7 +7,7 @@ import { GraphRequestError } from '../graph/graph-errors';
 import { getVerifiedDomains } from '../graph/organization';
 import { listPupils } from '../graph/roster';
 import { createSharingAuditGraph, type SharingAuditGraph } from '../graph/sharing-audit-adapter';
-import type { PermissionRemover } from '../jobs/sharing-audit/ports';
+import { type PermissionRemover, VerifiedDomainsRefused } from '../jobs/sharing-audit/ports';
 import { graphSettingsFromConfig, readSettingFile } from './graph-settings';
 
 /**
@@ -76,9 +76,7 @@ export function connectSharingAudit(config: Config, options: { includeSites?: bo
     if (config.audit.verifiedDomains) return Promise.resolve(config.audit.verifiedDomains);
     domains ??= getVerifiedDomains(edge).catch((err) => {
       domains = undefined;
-      if (err instanceof GraphRequestError && err.status === 403) {
-        throw new Error('cannot read the verified domains (/organization answered 403): grant Organization.Read.All or set AUDIT_VERIFIED_DOMAINS');
-      }
+      if (err instanceof GraphRequestError && err.status === 403) throw new VerifiedDomainsRefused(err.status, { cause: err });
       throw err;
     });
     return domains;

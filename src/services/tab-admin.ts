@@ -17,7 +17,7 @@ import { validateDraft } from '../domain/aup/policy-file';
 import { TabRefusal } from './tab-concerns';
 import type { SharingAuditConnection } from './sharing-audit-connection';
 import { remediateFindings, type RemediationResult } from '../jobs/sharing-audit/remediate';
-import { describeGraphFailure, describeRemediation, failureKindOfActions } from '../jobs/sharing-audit/describe-remediation';
+import { describeGraphError, describeGraphFailure, describeRemediation, failureKindOfActions } from '../jobs/sharing-audit/describe-remediation';
 import type { GraphFailureKind } from '../jobs/sharing-audit/ports';
 import { graphFailureKind } from '../graph/graph-errors';
 import { describeError, type Logger } from '../logging';
@@ -226,7 +226,7 @@ export async function removeFindingLink(deps: TabAdminDeps & { logger: Logger },
   } catch (err) {
     const kind = graphFailureKind(err);
     deps.logger.error({ tenantId: user.tenantId, findingId, failure: kind, ...describeError(err) }, 'sharing audit: link removal from the tab failed');
-    throw graphFailureRefusal(kind);
+    throw graphFailureRefusal(kind, describeGraphError(err, kind).body);
   }
   deps.logger.info({ tenantId: user.tenantId, findingId, outcomes: result.actions.map((a) => a.outcome) }, 'sharing audit: link removal from the tab');
   // remediateFindings records a Graph failure as a 'failed' action and returns (the CLI carries
@@ -246,8 +246,7 @@ export async function removeFindingLink(deps: TabAdminDeps & { logger: Logger },
  * app, trying again will not help) or the file or link is gone; 502 with its own code (and no
  * "try again") for anything else.
  */
-function graphFailureRefusal(kind: GraphFailureKind): TabRefusal {
-  const { body } = describeGraphFailure(kind);
+function graphFailureRefusal(kind: GraphFailureKind, body = describeGraphFailure(kind).body): TabRefusal {
   switch (kind) {
     case 'unreachable':
       return new TabRefusal(502, 'graph_unavailable', body);

@@ -69,15 +69,20 @@ export interface RemediationScene {
  * fake tenant, with one secret), after a full audit of a small seeded school: the findings an
  * admin could remove a link from.
  */
-export async function startRemediationScene(remediator: AppRegistration & { secrets: [string, ...string[]] }): Promise<RemediationScene> {
+export async function startRemediationScene(
+  remediator: AppRegistration & { secrets: [string, ...string[]] },
+  /** The app's own audit app, when it is not the one the CLI audited with (DEFAULT_APP). */
+  appAuditApp?: AppRegistration & { secrets: [string, ...string[]] },
+): Promise<RemediationScene> {
   const graph = await startFakeGraphTenant({
     tenant: { seed: 33, tenantId: SCHOOL.tenantId, items: 700, staff: 3, pupils: 6, sites: 0, sharingRootShare: 0.08 },
     ru: { limit: 100_000 },
-    apps: [DEFAULT_APP, remediator],
+    apps: [DEFAULT_APP, remediator, ...(appAuditApp ? [appAuditApp] : [])],
   });
   const env = { ...fakeGraphEnv(graph), REMEDIATION_ENABLED: 'true', GRAPH_REMEDIATION_CLIENT_ID: remediator.clientId, GRAPH_REMEDIATION_CLIENT_SECRET: remediator.secrets[0] };
   const idp = await startTestIdentityProvider(SCHOOL.tenantId);
-  const h = await startHarness({ env: { ...env, ...idp.env } });
+  const appEnv: Record<string, string> = appAuditApp ? { GRAPH_CLIENT_ID: appAuditApp.clientId, GRAPH_CLIENT_SECRET: appAuditApp.secrets[0] } : {};
+  const h = await startHarness({ env: { ...env, ...appEnv, ...idp.env } });
   // The audit runs on its own connection, so the app's Graph connection is still unused.
   await auditAsTheCliDoes(h.db, env);
   return {

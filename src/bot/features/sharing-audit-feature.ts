@@ -6,7 +6,7 @@ import type { Config } from '../../config';
 import { loadAuditSummaryView, loadOwnerDigestView } from '../../jobs/sharing-audit/notice-views';
 import { applyOwnerAnswer } from '../../jobs/sharing-audit/owner-notifications';
 import { remediateFindings } from '../../jobs/sharing-audit/remediate';
-import { describeGraphFailure, describeRemediation } from '../../jobs/sharing-audit/describe-remediation';
+import { describeGraphError, describeRemediation } from '../../jobs/sharing-audit/describe-remediation';
 import { graphFailureKind } from '../../graph/graph-errors';
 import { describeError, type Logger } from '../../logging';
 import type { SharingAuditConnection } from '../../services/sharing-audit-connection';
@@ -140,7 +140,7 @@ export function createSharingAuditFeature(deps: SharingAuditFeatureDeps): BotFea
         // "Try again" only when Microsoft 365 could not be reached; a refusal names what IT must fix.
         const kind = graphFailureKind(err);
         deps.logger.error({ tenantId: request.tenant.tenantId, verb: request.verb, failure: kind, ...describeError(err) }, 'sharing audit card action failed');
-        const message = describeGraphFailure(kind);
+        const message = describeGraphError(err, kind);
         return buildAuditNoticeCard(message.title, message.body);
       }
     },

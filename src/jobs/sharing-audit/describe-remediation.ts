@@ -1,4 +1,4 @@
-import type { GraphFailureKind } from './ports';
+import { type GraphFailureKind, VerifiedDomainsRefused } from './ports';
 import type { RemediationAction, RemediationResult } from './remediate';
 
 /** What a remediation did, in words an admin or owner reads on a card or in the tab. */
@@ -33,6 +33,18 @@ export function describeGraphFailure(kind: GraphFailureKind): RemediationMessage
     case 'error':
       return { title: 'That did not work', body: 'Jigsaw could not remove the link because of an unexpected error; nothing was changed. IT can find the details in Jigsaw’s logs.', style: 'attention' };
   }
+}
+
+/** Why a Graph failure changed nothing, from the error itself (a few failures say more than their kind). */
+export function describeGraphError(err: unknown, kind: GraphFailureKind): RemediationMessage {
+  if (err instanceof VerifiedDomainsRefused) {
+    return {
+      title: 'Microsoft 365 refused to list the school’s domains',
+      body: 'Jigsaw needs the school’s verified domains to judge who is outside the school; nothing was changed. IT must grant Jigsaw’s audit app the Organization.Read.All application permission with admin consent, or list the domains in AUDIT_VERIFIED_DOMAINS (see docs/permissions.md).',
+      style: 'attention',
+    };
+  }
+  return describeGraphFailure(kind);
 }
 
 /** The one kind that decides what to tell the person when actions failed: a refusal first (IT must act), then an outage. */

@@ -76,6 +76,17 @@ export class GraphCallFailed extends Error {
   }
 }
 
+/**
+ * The audit app may not read the tenant's verified domains (/organization answered 403: no
+ * Organization.Read.All). Without them no grant can be judged inside or outside the school.
+ */
+export class VerifiedDomainsRefused extends GraphCallFailed {
+  constructor(httpStatus: number | null, options?: { cause?: unknown }) {
+    super('refused', httpStatus, 'cannot read the verified domains (/organization answered 403): grant Organization.Read.All or set AUDIT_VERIFIED_DOMAINS', options);
+    this.name = 'VerifiedDomainsRefused';
+  }
+}
+
 export type PermissionResult =
   | { itemId: string; status: 'ok'; permissions: SharingPermission[] }
   /** The item is gone (404): it has no permissions any more. */
