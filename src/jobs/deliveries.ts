@@ -13,7 +13,7 @@ import { ADMIN_ALERT_KIND } from '../services/admin-alerts';
 import { SHARING_AUDIT_OUTBOX_KINDS } from '../services/sharing-audit-notices';
 import { renderSharingAuditNotice } from './sharing-audit/render-notice';
 import { DeliveryError, type SentMessage, type TeamsGateway } from './teams-gateway';
-import { deliverTriageMessage, TRIAGE_DELIVERY_KINDS } from './triage-deliveries';
+import { deliverTriageMessage, possibleRepeatText, TRIAGE_DELIVERY_KINDS } from './triage-deliveries';
 import { buildConcernBaseCard } from '../cards/triage-card';
 import { loadBaseView, refreshUserIdsFor } from '../services/concern-views';
 
@@ -39,7 +39,8 @@ export async function deliverOutboxMessage(deps: DeliveryDeps, message: OutboxMe
       // The shared card carries the triage state and refreshes into each DSL's own view (triage).
       const base = await loadBaseView(deps, tenantId, String(payload.concernId));
       if (!base) throw new DeliveryError('concern not found', 404);
-      return deps.gateway.postToChannel(channel, { card: buildConcernBaseCard(base), summary: `New concern ${base.concern.reference}` });
+      const text = message.reclaimed ? possibleRepeatText(base.concern.reference) : undefined;
+      return deps.gateway.postToChannel(channel, { card: buildConcernBaseCard(base), ...(text ? { text } : {}), summary: `New concern ${base.concern.reference}` });
     }
     case OUTBOX_KINDS.urgentMention: {
       const post = await getOutboxByKey(deps.db, tenantId, String(payload.postKey));
@@ -61,7 +62,8 @@ export async function deliverOutboxMessage(deps: DeliveryDeps, message: OutboxMe
       const card = triaged
         ? buildConcernBaseCard({ ...triaged, refreshUserIds: await refreshUserIdsFor(deps.db, concern) })
         : buildConcernCard({ concern, view, receivedAt: formatLocal(concern.createdAt, tz), occurredAt: formatOccurred(concern.occurredOn, concern.occurredTime) });
-      return deps.gateway.sendToPerson(await personTarget(deps, tenantId, String(payload.aadObjectId)), { card, summary: `Concern ${concern.reference}` });
+      const text = message.reclaimed ? possibleRepeatText(concern.reference) : undefined;
+      return deps.gateway.sendToPerson(await personTarget(deps, tenantId, String(payload.aadObjectId)), { card, ...(text ? { text } : {}), summary: `Concern ${concern.reference}` });
     }
     case OUTBOX_KINDS.reporterNotDelivered: {
       const reference = String(payload.reference);

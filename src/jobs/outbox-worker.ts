@@ -120,7 +120,8 @@ export class OutboxWorker {
     }
     try {
       const sent = await deliverOutboxMessage(this.deps, message);
-      await markOutboxSent(this.deps.db, message.outboxId, { ...sent }, this.now());
+      // Remembered so that updates of this message keep saying it may repeat an earlier one.
+      await markOutboxSent(this.deps.db, message.outboxId, { ...sent, ...(message.reclaimed ? { possibleRepeat: true } : {}) }, this.now());
       this.deps.metrics?.deliveries.inc({ outcome: 'sent', kind: message.kind });
       log.info({ tenantId: message.tenantId }, 'outbox message delivered');
     } catch (err) {

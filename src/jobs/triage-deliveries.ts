@@ -40,6 +40,15 @@ function personalMessageText(kind: string, payload: Record<string, unknown>, ref
   return undefined;
 }
 
+/**
+ * Above a concern's card re-sent after an interrupted attempt (the worker stopped between
+ * Teams accepting a post and Jigsaw recording it): Teams may already show an earlier copy,
+ * which nothing will update. The DSLs are told which card to trust.
+ */
+export function possibleRepeatText(reference: string): string {
+  return `Jigsaw may have posted concern ${reference} here once already: it restarted while posting it. This card is the one kept up to date; an earlier card with the same reference can be ignored.`;
+}
+
 /** A delivery that had nothing left to do (a newer update will render the same state). */
 const NOTHING_SENT: SentMessage = { conversationId: '', activityId: '', serviceUrl: '' };
 
@@ -65,7 +74,7 @@ export async function deliverTriageMessage(deps: TriageDeliveryDeps, message: Ou
         if (delivery.kind === TRIAGE_OUTBOX_KINDS.escalationToPerson && delivery.payload.stage !== 'dsl') continue;
         const refreshUserIds = personal ? await teamsIdsOf(deps.db, tenantId, [String(delivery.payload.aadObjectId)]) : base.refreshUserIds;
         try {
-          const text = personalMessageText(delivery.kind, delivery.payload, base.concern.reference);
+          const text = personalMessageText(delivery.kind, delivery.payload, base.concern.reference) ?? (delivery.possibleRepeat ? possibleRepeatText(base.concern.reference) : undefined);
           await deps.gateway.updateMessage(delivery.sent, { card: buildConcernBaseCard({ ...base, refreshUserIds }), ...(text ? { text } : {}), summary: `Concern ${base.concern.reference}` });
         } catch (err) {
           // A message deleted in Teams (or a chat gone) cannot be updated, and never will be:

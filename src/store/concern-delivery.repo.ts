@@ -12,6 +12,8 @@ export interface SentDelivery {
   targetKey: string;
   payload: Record<string, unknown>;
   sent: SentMessage;
+  /** Sent again after an interrupted attempt: Teams may hold an earlier copy (outbox-worker.ts). */
+  possibleRepeat: boolean;
 }
 
 /**
@@ -34,6 +36,7 @@ export async function listSentDeliveries(db: Db, tenantId: string, concernId: st
       targetKey: r.target_key,
       payload: r.payload,
       sent: { activityId: result.activityId, conversationId: result.conversationId, serviceUrl: result.serviceUrl },
+      possibleRepeat: result.possibleRepeat === true,
     });
   }
   return out;
