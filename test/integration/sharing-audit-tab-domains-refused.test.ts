@@ -6,8 +6,7 @@ import { DEFAULT_APP, type FakeGraphTenant } from '../fakes/graph-tenant';
 import { getFinding } from '../../src/store/sharing-findings.repo';
 import { listRemediations } from '../../src/store/sharing-remediations.repo';
 import { startRemediationScene, withOneExposingLink, type OpenRootFinding, type RemediationScene } from '../support/audit-scene';
-import { PEOPLE, SCHOOL, type Harness } from '../support/harness';
-import type { TestIdentityProvider } from '../support/test-identity-provider';
+import { SCHOOL, type Harness } from '../support/harness';
 
 const REMEDIATOR = { clientId: 'dddddddd-6666-4c2a-9d3e-5f6a7b8c9d0e', secrets: ['rw'] as [string], roles: ['Files.ReadWrite.All'] };
 const AUDIT_APP_WITHOUT_ORGANIZATION = {
@@ -21,12 +20,11 @@ describe('removing a link from the tab when the audit app may not read the verif
   let scene: RemediationScene;
   let graph: FakeGraphTenant;
   let h: Harness;
-  let idp: TestIdentityProvider;
   let candidate: OpenRootFinding;
 
   beforeAll(async () => {
     scene = await startRemediationScene(REMEDIATOR, AUDIT_APP_WITHOUT_ORGANIZATION);
-    ({ graph, h, idp } = scene);
+    ({ graph, h } = scene);
     [candidate] = withOneExposingLink(graph, scene.candidates) as [OpenRootFinding];
     expect(candidate).toBeDefined();
   }, 60_000);
@@ -35,13 +33,9 @@ describe('removing a link from the tab when the audit app may not read the verif
   });
 
   it('answers 409 naming Organization.Read.All (and AUDIT_VERIFIED_DOMAINS), and changes nothing', async () => {
-    const res = await fetch(`${h.url}/api/tab/admin/sharing/findings/${candidate.finding_id}/remove-link`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${await idp.mint(PEOPLE.admin)}`, 'content-type': 'application/json' },
-      body: '{}',
-    });
+    const res = await scene.removeLinkFromTab(candidate.finding_id);
     expect(res.status).toBe(409);
-    expect(await res.json()).toMatchObject({ error: 'graph_refused', message: expect.stringMatching(/verified domains.*nothing was changed.*Organization\.Read\.All.*AUDIT_VERIFIED_DOMAINS/) });
+    expect(res.body).toMatchObject({ error: 'graph_refused', message: expect.stringMatching(/verified domains.*nothing was changed.*Organization\.Read\.All.*AUDIT_VERIFIED_DOMAINS/) });
     // /organization was asked, and refused: that is what the message is about.
     expect(graph.api.log.some((l) => l.path.includes('/organization') && l.status === 403)).toBe(true);
     expect((await getFinding(h.db, SCHOOL.tenantId, candidate.finding_id))!.status).toBe('open');

@@ -16,7 +16,6 @@ import type { TestUser } from '../support/activities';
 import { startRemediationScene, withOneExposingLink, type OpenRootFinding, type RemediationScene } from '../support/audit-scene';
 import { PEOPLE, SCHOOL, type Harness } from '../support/harness';
 import { fakeGraphEnv } from '../support/graph-env';
-import type { TestIdentityProvider } from '../support/test-identity-provider';
 
 const REMEDIATOR = { clientId: 'dddddddd-4444-4c2a-9d3e-5f6a7b8c9d0e', secrets: ['rw'] as [string], roles: ['Files.ReadWrite.All'] };
 
@@ -24,13 +23,12 @@ describe('removing a link from the tab while Microsoft 365 cannot be reached', (
   let scene: RemediationScene;
   let graph: FakeGraphTenant;
   let h: Harness;
-  let idp: TestIdentityProvider;
   /** Open findings whose sharing root has one exposing link of its own and no exposed folder above it. */
   let candidates: OpenRootFinding[];
 
   beforeAll(async () => {
     scene = await startRemediationScene(REMEDIATOR);
-    ({ graph, h, idp } = scene);
+    ({ graph, h } = scene);
     candidates = withOneExposingLink(graph, scene.candidates);
     expect(candidates.length).toBeGreaterThanOrEqual(3);
   }, 60_000);
@@ -38,14 +36,7 @@ describe('removing a link from the tab while Microsoft 365 cannot be reached', (
     await scene?.stop();
   });
 
-  const removeLink = async (who: TestUser, findingId: string) => {
-    const res = await fetch(`${h.url}/api/tab/admin/sharing/findings/${findingId}/remove-link`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${await idp.mint(who)}`, 'content-type': 'application/json' },
-      body: '{}',
-    });
-    return { status: res.status, body: await res.json() };
-  };
+  const removeLink = (who: TestUser, findingId: string) => scene.removeLinkFromTab(findingId, who);
   const linkInPlace = (c: { item_id: string; permission_id: string }) => graph.tenant.ownPermissions(graph.tenant.itemIndex(c.item_id)).some((p) => p.id === c.permission_id);
 
   /** The press during the outage: 502, a clear message, and nothing changed. */

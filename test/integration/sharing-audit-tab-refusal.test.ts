@@ -6,8 +6,7 @@ import type { FakeGraphTenant } from '../fakes/graph-tenant';
 import { getFinding } from '../../src/store/sharing-findings.repo';
 import { listRemediations } from '../../src/store/sharing-remediations.repo';
 import { startRemediationScene, type OpenRootFinding, type RemediationScene } from '../support/audit-scene';
-import { PEOPLE, SCHOOL, type Harness } from '../support/harness';
-import type { TestIdentityProvider } from '../support/test-identity-provider';
+import { SCHOOL, type Harness } from '../support/harness';
 
 // Consented for reading only: Graph refuses it the DELETE of a permission.
 const READ_ONLY_REMEDIATOR = { clientId: 'eeeeeeee-5555-4c2a-9d3e-5f6a7b8c9d0e', secrets: ['ro'] as [string], roles: ['Files.Read.All'] };
@@ -16,26 +15,18 @@ describe('removing a link from the tab when Microsoft 365 refuses, or the file i
   let scene: RemediationScene;
   let graph: FakeGraphTenant;
   let h: Harness;
-  let idp: TestIdentityProvider;
   let candidates: OpenRootFinding[];
 
   beforeAll(async () => {
     scene = await startRemediationScene(READ_ONLY_REMEDIATOR);
-    ({ graph, h, idp, candidates } = scene);
+    ({ graph, h, candidates } = scene);
     expect(candidates.length).toBeGreaterThanOrEqual(2);
   }, 60_000);
   afterAll(async () => {
     await scene?.stop();
   });
 
-  const removeLink = async (findingId: string) => {
-    const res = await fetch(`${h.url}/api/tab/admin/sharing/findings/${findingId}/remove-link`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${await idp.mint(PEOPLE.admin)}`, 'content-type': 'application/json' },
-      body: '{}',
-    });
-    return { status: res.status, body: (await res.json()) as { error?: string; message: string; title?: string; status?: string } };
-  };
+  const removeLink = (findingId: string) => scene.removeLinkFromTab(findingId);
 
   it('answers 409 naming the remediation app’s missing permission (not "try again"), sends the refused DELETE once, and changes nothing', async () => {
     const c = candidates[0]!;

@@ -9,7 +9,6 @@ import { listRemediations } from '../../src/store/sharing-remediations.repo';
 import type { TestUser } from '../support/activities';
 import { startRemediationScene, withOneExposingLink, type OpenRootFinding, type RemediationScene } from '../support/audit-scene';
 import { PEOPLE, SCHOOL, type Harness } from '../support/harness';
-import type { TestIdentityProvider } from '../support/test-identity-provider';
 
 const REMEDIATOR = { clientId: 'dddddddd-5555-4c2a-9d3e-5f6a7b8c9d0e', secrets: ['rw'] as [string], roles: ['Files.ReadWrite.All'] };
 
@@ -17,12 +16,11 @@ describe('removing a link from the tab while Microsoft 365 is throttling the app
   let scene: RemediationScene;
   let graph: FakeGraphTenant;
   let h: Harness;
-  let idp: TestIdentityProvider;
   let candidates: OpenRootFinding[];
 
   beforeAll(async () => {
     scene = await startRemediationScene(REMEDIATOR);
-    ({ graph, h, idp } = scene);
+    ({ graph, h } = scene);
     candidates = withOneExposingLink(graph, scene.candidates);
     expect(candidates.length).toBeGreaterThanOrEqual(2);
   }, 60_000);
@@ -31,14 +29,7 @@ describe('removing a link from the tab while Microsoft 365 is throttling the app
     await scene?.stop();
   });
 
-  const removeLink = async (who: TestUser, findingId: string) => {
-    const res = await fetch(`${h.url}/api/tab/admin/sharing/findings/${findingId}/remove-link`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${await idp.mint(who)}`, 'content-type': 'application/json' },
-      body: '{}',
-    });
-    return { status: res.status, body: await res.json() };
-  };
+  const removeLink = (who: TestUser, findingId: string) => scene.removeLinkFromTab(findingId, who);
   const linkInPlace = (c: { item_id: string; permission_id: string }) => graph.tenant.ownPermissions(graph.tenant.itemIndex(c.item_id)).some((p) => p.id === c.permission_id);
   const requestsSeen = () => graph.api.log.length;
 

@@ -5,7 +5,8 @@ import { runSharingAudit } from '../../src/jobs/sharing-audit/run-sharing-audit'
 import { connectSharingAudit } from '../../src/services/sharing-audit-connection';
 import type { Db } from '../../src/store/db';
 import { fakeGraphEnv } from './graph-env';
-import { SCHOOL, startHarness, type Harness } from './harness';
+import type { TestUser } from './activities';
+import { PEOPLE, SCHOOL, startHarness, type Harness } from './harness';
 import { startTestIdentityProvider, type TestIdentityProvider } from './test-identity-provider';
 
 /** A full sharing audit run as `jigsaw audit-sharing` runs it: its own Graph connection, on `db`. */
@@ -61,6 +62,8 @@ export interface RemediationScene {
   h: Harness;
   idp: TestIdentityProvider;
   candidates: OpenRootFinding[];
+  /** Presses Remove link in the tab as `who` (an admin by default), signed in as the tab is. */
+  removeLinkFromTab(findingId: string, who?: TestUser): Promise<{ status: number; body: { error?: string; message: string; title?: string; status?: string } }>;
   stop(): Promise<void>;
 }
 
@@ -90,6 +93,14 @@ export async function startRemediationScene(
     h,
     idp,
     candidates: await openRootFindings(h.db),
+    async removeLinkFromTab(findingId, who = PEOPLE.admin) {
+      const res = await fetch(`${h.url}/api/tab/admin/sharing/findings/${findingId}/remove-link`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${await idp.mint(who)}`, 'content-type': 'application/json' },
+        body: '{}',
+      });
+      return { status: res.status, body: await res.json() };
+    },
     async stop() {
       await h.stop();
       await graph.setReachable(true);
