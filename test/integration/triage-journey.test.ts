@@ -121,10 +121,13 @@ describe(`triage in the DSL channel (${storeKind()})`, () => {
     expect(loserText).toContain(`Already owned by ${winner}.`);
     expect(cardText((winner === 'Dana Lead' ? r1 : r2).body.value)).toContain('Recorded: Acknowledged');
     expect(await events(h, c.concernId)).toEqual(['reported', 'acknowledged']);
-    // Exactly one piece of feedback to the reporter.
-    await new Promise((r) => setTimeout(r, 300));
+    // Exactly one piece of feedback to the reporter: queued once (feedback is queued in the
+    // triage transaction, so both presses' rows are committed by now)...
     const [{ n }] = await h.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM outbox WHERE kind = 'concern.reporter-feedback' AND payload->>'concernId' = $1`, [c.concernId]);
     expect(n).toBe(1);
+    // ...and, once everything queued for the concern has been delivered, received once.
+    await eventually(async () => (await h.db.query(`SELECT 1 FROM outbox WHERE idempotency_key LIKE $1 AND status <> 'sent'`, [`concern:${c.concernId}:%`])).length === 0, 10_000, "the concern's outbox delivered");
+    expect(h.fake.findByText(c.reference).filter((m) => m.conversationId === reporterChat(h) && cardText(cardOf(m)).includes('Update on your concern'))).toHaveLength(1);
   });
 
   it('keeps a form open with what was typed when it fails validation, and records nothing', async () => {
