@@ -1,4 +1,5 @@
 import { REPORT_VERBS } from '../../src/cards/report-card';
+import { DSL_CHANNEL_TARGET, OUTBOX_KINDS } from '../../src/services/report-concern';
 import { listOutbox } from '../../src/store/outbox.repo';
 import type { Db } from '../../src/store/db';
 import type { FakeRequestInfo } from '../fakes/teams-connector';
@@ -30,6 +31,17 @@ async function report(h: Harness, n: number): Promise<string> {
 const channelPostsOf = (h: Harness, reference: string) =>
   h.fake.findByText(`"text":"Concern ${reference}"`).filter((m) => m.conversationId === SCHOOL.dslChannel.id);
 
+const undelivered = async (db: Db) => (await listOutbox(db, SCHOOL.tenantId)).filter((m) => m.status !== 'sent');
+
+/**
+ * Waits until the outbox has delivered everything, then stops the worker, which waits for any
+ * delivery in progress: from then on nothing more reaches Teams, so what the fake shows is final.
+ */
+async function deliveredAndStopped(h: Harness, timeoutMs: number): Promise<void> {
+  await eventually(async () => (await undelivered(h.db)).length === 0, timeoutMs, 'the outbox delivered');
+  await h.app.worker.stop();
+}
+
 describe(`outbox delivery to Teams (${storeKind()})`, () => {
   let db: Db;
   beforeAll(async () => {
@@ -51,9 +63,9 @@ describe(`outbox delivery to Teams (${storeKind()})`, () => {
     const second = await startHarness({ db, fake: first.fake, registerChannel: false });
     try {
       await eventuallySome(() => channelPostsOf(second, reference), 10_000, 'the card after restart');
-      await new Promise((r) => setTimeout(r, 300));
+      await deliveredAndStopped(second, 10_000);
       expect(channelPostsOf(second, reference)).toHaveLength(1);
-      expect((await listOutbox(db, SCHOOL.tenantId)).filter((m) => m.status !== 'sent')).toEqual([]);
+      expect(await undelivered(db)).toEqual([]);
     } finally {
       await second.stop();
       await first.fake.stop();
@@ -68,7 +80,7 @@ describe(`outbox delivery to Teams (${storeKind()})`, () => {
       h.fake.failNext(5, 429, { match: toDslChannel, retryAfterSeconds: 1 });
       const references = [await report(h, 2), await report(h, 3), await report(h, 4)];
       for (const reference of references) await eventuallySome(() => channelPostsOf(h, reference), 20_000, `card ${reference}`);
-      await new Promise((r) => setTimeout(r, 300));
+      await deliveredAndStopped(h, 20_000);
       const statuses = h.fake.counters().byStatus;
       expect(statuses['500']).toBeGreaterThan(0);
       expect(statuses['429']).toBeGreaterThan(0);
@@ -89,10 +101,16 @@ describe(`outbox delivery to Teams (${storeKind()})`, () => {
       const teacherChat = h.personalConversationId(PEOPLE.teacher);
       await eventually(() => h.fake.findByText('has not reached the DSL team yet').some((m) => m.conversationId === teacherChat), 10_000, 'reporter told');
       await eventually(() => h.fake.findByText('Jigsaw needs attention').some((m) => m.conversationId === h.personalConversationId(PEOPLE.admin)), 10_000, 'admin alerted');
-      // Told once, not at every retry.
-      await new Promise((r) => setTimeout(r, 500));
+      // Told once, not at every retry: two more attempts run to completion after the alert (the
+      // worker finishes an attempt, its alert included, before it claims the next one)...
+      const post = async () => (await listOutbox(db, SCHOOL.tenantId)).find((m) => m.idempotencyKey.endsWith(':dsl-channel') && m.status !== 'sent');
+      const attemptsAtAlert = (await post())!.attempts;
+      await eventually(async () => ((await post())?.attempts ?? 0) >= attemptsAtAlert + 3, 10_000, 'two more attempts after the alert');
+      // ...and whatever they queued for anyone but the (failing) DSL channel has been delivered.
+      await eventually(async () => (await undelivered(db)).every((m) => m.targetKey === DSL_CHANNEL_TARGET), 10_000, 'the other messages delivered');
+      expect((await listOutbox(db, SCHOOL.tenantId)).filter((m) => m.kind === OUTBOX_KINDS.reporterNotDelivered && m.payload.reference === reference)).toHaveLength(1);
       expect(h.fake.findByText('has not reached the DSL team yet').filter((m) => m.conversationId === teacherChat)).toHaveLength(1);
-      const row = (await listOutbox(db, SCHOOL.tenantId)).find((m) => m.idempotencyKey.endsWith(':dsl-channel') && m.status !== 'sent');
+      const row = await post();
       expect(row?.attempts).toBeGreaterThanOrEqual(2);
       stop();
       await eventuallySome(() => channelPostsOf(h, reference), 10_000, 'card after recovery');
@@ -110,7 +128,10 @@ describe(`outbox delivery to Teams (${storeKind()})`, () => {
       const text = cardText(res.body.value);
       expect(text).toContain('Not delivered yet: the DSL channel is not set up');
       const reference = /C-\d{4}-\d{5}/.exec(text)![0];
-      await new Promise((r) => setTimeout(r, 300));
+      // A delivery pass of our own: the post is not claimed (the background worker's passes
+      // would have taken it out of 'held' too), so nothing reaches the channel.
+      await h.app.worker.drainOnce();
+      expect((await listOutbox(fresh, SCHOOL.tenantId)).filter((m) => m.targetKey === DSL_CHANNEL_TARGET).map((m) => m.status)).toEqual(['held']);
       expect(channelPostsOf(h, reference)).toHaveLength(0);
       await h.inChannel(PEOPLE.admin, '<at>Jigsaw</at> setup');
       await eventuallySome(() => channelPostsOf(h, reference), 10_000, 'card after setup');
