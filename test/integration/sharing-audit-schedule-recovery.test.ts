@@ -51,8 +51,15 @@ const adminAlertsQueued = async (db: Db) => (await listOutbox(db, SCHOOL.tenantI
 const lastRunOn = async (db: Db) =>
   (await db.query<{ d: string | null }>('SELECT last_run_on::text AS d FROM scheduled_jobs WHERE tenant_id = $1 AND job = $2', [SCHOOL.tenantId, SHARING_AUDIT_JOB]))[0]?.d ?? null;
 const summariesQueued = async (db: Db) => (await listOutbox(db, SCHOOL.tenantId)).filter((m) => m.kind === SHARING_AUDIT_OUTBOX_KINDS.summary).length;
-/** Several scheduler polls (SCHEDULER_POLL_MS=40): long enough for a due run to have started. */
-const settle = () => new Promise((r) => setTimeout(r, 400));
+/**
+ * Runs a scheduler pass of our own at the current clock (the background loop may or may not
+ * have run one since the clock moved); true if a run is in progress after it (a due run has
+ * been started by it, or by a concurrent pass).
+ */
+const passStartsARun = async (h: Harness): Promise<boolean> => {
+  await h.app.scheduler.tickOnce();
+  return h.app.scheduledAudit!.running !== undefined;
+};
 
 /** The drive a Graph request was about (`/v1.0/drives/{id}/…`), if any. */
 function driveOf(path: string): string | undefined {
@@ -112,8 +119,7 @@ describe('a failed scheduled sharing audit', () => {
     const requestsAfterFailure = graph.httpRequests();
     for (const time of ['07:06', '07:20', '07:34']) {
       clock = new Date(`2026-11-23T${time}:00Z`);
-      await settle();
-      expect(h.app.scheduledAudit!.running).toBeUndefined();
+      expect(await passStartsARun(h)).toBe(false);
     }
     expect(graph.httpRequests()).toBe(requestsAfterFailure);
     expect(await auditRuns(h.db)).toEqual([expect.objectContaining({ status: 'failed', resumed: 0 })]);
@@ -135,8 +141,7 @@ describe('a failed scheduled sharing audit', () => {
     // SharePoint is back; the next retry (08:05, not before) completes the same run.
     graph.api.clearFailures();
     clock = new Date('2026-11-23T08:04:00Z');
-    await settle();
-    expect(h.app.scheduledAudit!.running).toBeUndefined();
+    expect(await passStartsARun(h)).toBe(false);
     clock = new Date('2026-11-23T08:05:00Z');
     await eventually(async () => (await lastRunOn(h.db)) === '2026-11-23', 30_000, 'the retry to complete');
     // The retry carried on with the same run (its checkpoints), and the admins got the summary.
@@ -151,7 +156,7 @@ describe('a failed scheduled sharing audit', () => {
     // Once done for the day, it does not run again.
     const requestsAfterSuccess = graph.httpRequests();
     clock = new Date('2026-11-23T09:00:00Z');
-    await settle();
+    expect(await passStartsARun(h)).toBe(false);
     expect(graph.httpRequests()).toBe(requestsAfterSuccess);
     expect(await auditRuns(h.db)).toHaveLength(1);
   });

@@ -15,7 +15,17 @@ describe('the scheduled sharing audit', () => {
   let clock = new Date('2026-11-23T06:30:00Z'); // 06:30 in London (GMT in November)
 
   const runs = () => h.db.query<{ mode: string; status: string }>('SELECT mode, status FROM audit_runs WHERE tenant_id = $1 ORDER BY started_at', [SCHOOL.tenantId]);
-  const settle = () => new Promise((r) => setTimeout(r, 400)); // several scheduler polls
+  /**
+   * Scheduler passes of our own at the current clock (the background loop may or may not have
+   * run one since the clock moved), each followed by whatever run it, or a concurrent pass,
+   * started: a run that was due has been started and has finished.
+   */
+  const settle = async () => {
+    for (let pass = 0; pass < 2; pass++) {
+      await h.app.scheduler.tickOnce();
+      await h.app.scheduledAudit!.running;
+    }
+  };
   const lastRunOn = async () => (await h.db.query<{ d: string | null }>('SELECT last_run_on::text AS d FROM scheduled_jobs WHERE tenant_id = $1 AND job = $2', [SCHOOL.tenantId, SHARING_AUDIT_JOB]))[0]?.d ?? null;
 
   beforeAll(async () => {
