@@ -1,4 +1,5 @@
 import { TRIAGE_VERBS } from '../../src/cards/triage-card';
+import { DSL_CHANNEL_TARGET } from '../../src/services/report-concern';
 import { listAccessLog } from '../../src/store/access-log.repo';
 import { adaptiveCardProblems, cardText, findActions, findInput } from '../support/card-validation';
 import { eventually, eventuallySome, type Harness, PEOPLE, SCHOOL, startHarness } from '../support/harness';
@@ -45,8 +46,12 @@ describe(`who may see and act on a concern about an adult (${storeKind()})`, () 
     const choices = (findInput(taken, 'participant')?.choices as { value: string }[]).map((c) => c.value);
     expect(choices).toContain(PEOPLE.dpo.aadObjectId);
 
-    // Never in the DSL channel, never in the DSL team's per-pupil view.
-    await new Promise((r) => setTimeout(r, 300));
+    // Never in the DSL channel, never in the DSL team's per-pupil view: nothing of the concern is
+    // queued for the channel, and once all that was queued has been delivered, none of it is there.
+    const queued = await h.db.query<{ target_key: string; status: string }>('SELECT target_key, status FROM outbox WHERE idempotency_key LIKE $1', [`concern:${c.concernId}:%`]);
+    expect(queued.length).toBeGreaterThan(0);
+    expect(queued.filter((m) => m.target_key === DSL_CHANNEL_TARGET)).toEqual([]);
+    await eventually(async () => (await h.db.query(`SELECT 1 FROM outbox WHERE idempotency_key LIKE $1 AND status <> 'sent'`, [`concern:${c.concernId}:%`])).length === 0, 10_000, "the concern's outbox delivered");
     expect(h.fake.findByText(c.reference).filter((m) => m.conversationId.startsWith(SCHOOL.dslChannel.id))).toHaveLength(0);
     // The reporter is told, naming the role only.
     const [feedback] = await eventuallySome(() => h.fake.findByText(c.reference).filter((m) => m.conversationId === h.personalConversationId(PEOPLE.teacher) && cardText(cardOf(m)).includes('Update on your concern')), 5000, 'feedback');
