@@ -32,8 +32,10 @@ run('failure: Teams down for a simulated 10 minutes (postgres; the PGlite projec
     await h.fake.down('refuse');
     const outageStart = simulated().getTime();
     const references: string[] = [];
-    // Ten reports spread over the outage.
+    // Ten reports spread over the outage, one every 54 simulated seconds. This waits for a time on
+    // Jigsaw's clock, not for background work: the clock follows the real one (see above).
     for (let i = 0; i < 10; i++) {
+      while (simulated().getTime() - outageStart < i * 54_000) await new Promise((r) => setTimeout(r, 20));
       const res = await h.invoke(PEOPLE.teacher, REPORT_VERBS.submit, {
         category: 'online-bullying',
         about: 'pupil',
@@ -45,7 +47,6 @@ run('failure: Teams down for a simulated 10 minutes (postgres; the PGlite projec
         submissionId: `00000000-0000-4000-8000-0000000a${String(i).padStart(4, '0')}`,
       });
       references.push(/C-\d{4}-\d{5}/.exec(cardText(res.body.value))![0]);
-      await new Promise((r) => setTimeout(r, 900));
     }
     // Until 10 simulated minutes have passed since the outage began.
     while (simulated().getTime() - outageStart < 10 * 60_000) await new Promise((r) => setTimeout(r, 100));
@@ -60,7 +61,10 @@ run('failure: Teams down for a simulated 10 minutes (postgres; the PGlite projec
     await h.fake.up();
     const posted = () => h.fake.findByText(/"text":"Concern C-\d{4}-\d{5}"/).filter((m) => m.conversationId === SCHOOL.dslChannel.id);
     await eventually(() => posted().length >= 10, 60_000, 'backlog delivered');
-    await new Promise((r) => setTimeout(r, 500));
+    // Everything delivered, then the worker stopped, which waits for any delivery in progress:
+    // from then on nothing more reaches Teams, so a duplicate would be in what we count.
+    await eventually(async () => (await h.db.query("SELECT 1 FROM outbox WHERE status <> 'sent'")).length === 0, 30_000, 'outbox drained');
+    await h.app.worker.stop();
     const order = posted().map((m) => /Concern (C-\d{4}-\d{5})/.exec(JSON.stringify(m.body))![1]);
     expect(order).toEqual(references);
     expect(await h.db.query("SELECT 1 FROM outbox WHERE status <> 'sent'")).toEqual([]);
