@@ -69,7 +69,7 @@ export function graphFailureKind(err: unknown): GraphFailureKind {
     if (err.status === 401 || err.status === 403) return 'refused';
     if (err.status === 404 || err.status === 410) return 'not-found';
     if (err.status === 429) return 'busy';
-    if (err.status === 0 || err.status === 408 || err.status === 429 || err.status >= 500) return 'unreachable';
+    if (err.status === 0 || err.status === 408 || err.status >= 500) return 'unreachable';
     return 'error';
   }
   // Entra refusing the app's credential (expired secret, no consent): IT must fix it, not wait.

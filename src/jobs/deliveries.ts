@@ -40,7 +40,7 @@ export async function deliverOutboxMessage(deps: DeliveryDeps, message: OutboxMe
       const base = await loadBaseView(deps, tenantId, String(payload.concernId));
       if (!base) throw new DeliveryError('concern not found', 404);
       const text = message.reclaimed ? possibleRepeatText(base.concern.reference) : undefined;
-      return deps.gateway.postToChannel(channel, { card: buildConcernBaseCard(base), ...(text ? { text } : {}), summary: `New concern ${base.concern.reference}` });
+      return deps.gateway.postToChannel(channel, { card: buildConcernBaseCard(base), text, summary: `New concern ${base.concern.reference}` });
     }
     case OUTBOX_KINDS.urgentMention: {
       const post = await getOutboxByKey(deps.db, tenantId, String(payload.postKey));
@@ -63,7 +63,7 @@ export async function deliverOutboxMessage(deps: DeliveryDeps, message: OutboxMe
         ? buildConcernBaseCard({ ...triaged, refreshUserIds: await refreshUserIdsFor(deps.db, concern) })
         : buildConcernCard({ concern, view, receivedAt: formatLocal(concern.createdAt, tz), occurredAt: formatOccurred(concern.occurredOn, concern.occurredTime) });
       const text = message.reclaimed ? possibleRepeatText(concern.reference) : undefined;
-      return deps.gateway.sendToPerson(await personTarget(deps, tenantId, String(payload.aadObjectId)), { card, ...(text ? { text } : {}), summary: `Concern ${concern.reference}` });
+      return deps.gateway.sendToPerson(await personTarget(deps, tenantId, String(payload.aadObjectId)), { card, text, summary: `Concern ${concern.reference}` });
     }
     case OUTBOX_KINDS.reporterNotDelivered: {
       const reference = String(payload.reference);

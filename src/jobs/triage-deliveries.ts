@@ -75,7 +75,7 @@ export async function deliverTriageMessage(deps: TriageDeliveryDeps, message: Ou
         const refreshUserIds = personal ? await teamsIdsOf(deps.db, tenantId, [String(delivery.payload.aadObjectId)]) : base.refreshUserIds;
         try {
           const text = personalMessageText(delivery.kind, delivery.payload, base.concern.reference) ?? (delivery.possibleRepeat ? possibleRepeatText(base.concern.reference) : undefined);
-          await deps.gateway.updateMessage(delivery.sent, { card: buildConcernBaseCard({ ...base, refreshUserIds }), ...(text ? { text } : {}), summary: `Concern ${base.concern.reference}` });
+          await deps.gateway.updateMessage(delivery.sent, { card: buildConcernBaseCard({ ...base, refreshUserIds }), text, summary: `Concern ${base.concern.reference}` });
         } catch (err) {
           // A message deleted in Teams (or a chat gone) cannot be updated, and never will be:
           // retrying would hold up every later post to the same conversation behind it.
