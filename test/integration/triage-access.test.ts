@@ -5,7 +5,7 @@ import { adaptiveCardProblems, cardText, findActions, findInput } from '../suppo
 import { eventually, eventuallySome, type Harness, PEOPLE, SCHOOL, startHarness } from '../support/harness';
 import { storeKind } from '../support/test-db';
 import type { TestUser } from '../support/activities';
-import { act, buttonData, cardOf, reportAndAwaitCard } from '../support/triage';
+import { act, awaitConcernDelivered, buttonData, cardOf, reportAndAwaitCard } from '../support/triage';
 
 /** Concerns about adults: only their recipient and the people they add; never the DSL team. */
 describe(`who may see and act on a concern about an adult (${storeKind()})`, () => {
@@ -51,7 +51,7 @@ describe(`who may see and act on a concern about an adult (${storeKind()})`, () 
     const queued = await h.db.query<{ target_key: string; status: string }>('SELECT target_key, status FROM outbox WHERE idempotency_key LIKE $1', [`concern:${c.concernId}:%`]);
     expect(queued.length).toBeGreaterThan(0);
     expect(queued.filter((m) => m.target_key === DSL_CHANNEL_TARGET)).toEqual([]);
-    await eventually(async () => (await h.db.query(`SELECT 1 FROM outbox WHERE idempotency_key LIKE $1 AND status <> 'sent'`, [`concern:${c.concernId}:%`])).length === 0, 10_000, "the concern's outbox delivered");
+    await awaitConcernDelivered(h, c.concernId);
     expect(h.fake.findByText(c.reference).filter((m) => m.conversationId.startsWith(SCHOOL.dslChannel.id))).toHaveLength(0);
     // The reporter is told, naming the role only.
     const [feedback] = await eventuallySome(() => h.fake.findByText(c.reference).filter((m) => m.conversationId === h.personalConversationId(PEOPLE.teacher) && cardText(cardOf(m)).includes('Update on your concern')), 5000, 'feedback');

@@ -3,7 +3,7 @@ import { listAccessLog } from '../../src/store/access-log.repo';
 import { adaptiveCardProblems, cardText, findActions, findInput } from '../support/card-validation';
 import { eventually, eventuallySome, type Harness, PEOPLE, SCHOOL, startHarness } from '../support/harness';
 import { storeKind } from '../support/test-db';
-import { act, buttonData, cardOf, channelPosts, openActions, pressInChannel, reportAndAwaitCard } from '../support/triage';
+import { act, awaitConcernDelivered, buttonData, cardOf, channelPosts, openActions, pressInChannel, reportAndAwaitCard } from '../support/triage';
 
 const channelCard = (h: Harness, activityId: string) => {
   const message = h.fake.activitiesIn(SCHOOL.dslChannel.id).find((m) => m.activityId === activityId);
@@ -126,7 +126,7 @@ describe(`triage in the DSL channel (${storeKind()})`, () => {
     const [{ n }] = await h.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM outbox WHERE kind = 'concern.reporter-feedback' AND payload->>'concernId' = $1`, [c.concernId]);
     expect(n).toBe(1);
     // ...and, once everything queued for the concern has been delivered, received once.
-    await eventually(async () => (await h.db.query(`SELECT 1 FROM outbox WHERE idempotency_key LIKE $1 AND status <> 'sent'`, [`concern:${c.concernId}:%`])).length === 0, 10_000, "the concern's outbox delivered");
+    await awaitConcernDelivered(h, c.concernId);
     expect(h.fake.findByText(c.reference).filter((m) => m.conversationId === reporterChat(h) && cardText(cardOf(m)).includes('Update on your concern'))).toHaveLength(1);
   });
 

@@ -2,7 +2,7 @@ import { REPORT_VERBS } from '../../src/cards/report-card';
 import { TRIAGE_VERBS } from '../../src/cards/triage-card';
 import { channelInvoke, type TestUser } from './activities';
 import { cardText, findActions } from './card-validation';
-import { eventuallySome, type Harness, SCHOOL } from './harness';
+import { eventually, eventuallySome, type Harness, SCHOOL } from './harness';
 
 /** Helpers for driving triage over HTTP like Teams does: from the card in the DSL channel. */
 
@@ -30,6 +30,12 @@ export async function reportAndAwaitCard(h: Harness, who: TestUser, overrides: R
   if (overrides.about && overrides.about !== 'pupil') return { reference, concernId: row.concern_id, activityId: '' };
   const [posted] = await eventuallySome(() => channelPosts(h, reference), 10_000, `channel card of ${reference}`);
   return { reference, concernId: row.concern_id, activityId: posted.activityId };
+}
+
+/** Waits until everything queued for a concern (its outbox rows) has been delivered to Teams. */
+export async function awaitConcernDelivered(h: Harness, concernId: string): Promise<void> {
+  const pending = () => h.db.query(`SELECT 1 FROM outbox WHERE idempotency_key LIKE $1 AND status <> 'sent'`, [`concern:${concernId}:%`]);
+  await eventually(async () => (await pending()).length === 0, 10_000, "the concern's outbox delivered");
 }
 
 export function channelPosts(h: Harness, reference: string) {
