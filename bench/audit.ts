@@ -52,9 +52,9 @@ interface ChildResult {
   output: string;
 }
 
-function runAuditProcess(argv: string[], env: Record<string, string>): Promise<ChildResult> {
+function runAuditProcess(argv: string[], env: Record<string, string>, script = 'audit-child.ts'): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'audit-child.ts'), ...argv], {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, script), ...argv], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -239,6 +239,13 @@ async function main(): Promise<void> {
   try {
     say(`Sharing audit benchmark — ${n(items)} items in ${t.drives.length} drives (${t.users.filter((u) => u.drive >= 0).length} OneDrives, ${t.sites.length} site libraries), latency ${latencyMs} ms, budget ${n(ruPerMinute)} RU/min, store: ${store.label}, ${n(require('node:os').cpus().length)} CPU(s)`);
     say(`Sharing roots: ${n(uniqueRoots)} items with unique permissions (${((uniqueRoots / items) * 100).toFixed(2)} %), ${n(rootsWithLinks)} of them with links (the ones whose permissions must be read)`);
+    say();
+
+    // ---- the store, created first as the server's first start does in a deployment: the audit
+    // then runs against an existing store and its peak RSS is the audit's own.
+    const created = await runAuditProcess([], env, 'create-store-child.ts');
+    if (created.code !== 0) throw new Error(`creating the store failed:\n${created.output}`);
+    say(`Store created first, in its own process, as the server's first start does: peak RSS ${n(created.maxRssMb)} MB (${(created.wallMs / 1000).toFixed(1)} s)`);
     say();
 
     // ---- full run
