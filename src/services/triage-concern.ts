@@ -21,6 +21,7 @@ import type { Person, RecipientRole } from '../domain/concerns/concern';
 import { decideTriage, type TriageCommand, type TriageState } from '../domain/concerns/triage';
 import { DSL_CHANNEL_TARGET, OUTBOX_KINDS, userTarget } from './report-concern';
 import { type PatternSettings, raisePatternAlerts } from './pattern-alerts';
+import { checkTriageAccess } from './triage-access';
 
 /** Outbox kinds triage adds; each is rendered from the store at send time (no narrative in the outbox). */
 export const TRIAGE_OUTBOX_KINDS = {
@@ -68,7 +69,10 @@ export async function applyTriageAction(
       let participantName: string | undefined;
       let alreadyParticipant = false;
       if (command.kind === 'link' && command.references.length) {
-        const found = (await findConcernsByReference(tx, input.tenantId, command.references)).filter((c) => sameAudience(c.recipient, row.recipient));
+        const found: Awaited<ReturnType<typeof findConcernsByReference>> = [];
+        for (const c of await findConcernsByReference(tx, input.tenantId, command.references)) {
+          if (await canLinkTo(tx, input.tenantId, c, row.recipient, input.actor)) found.push(c);
+        }
         const missing = command.references.filter((r) => !found.some((f) => f.reference === r));
         if (missing.length) return { kind: 'rejected', row, code: 'unknown-reference', reason: `No concern ${missing[0]} that you can link to was found.` };
         linkedIds = found.filter((f) => f.concernId !== row.concernId).map((f) => f.concernId);
@@ -137,9 +141,15 @@ async function lockConcernForTriageOutside(db: Db, tenantId: string, concernId: 
   return db.transaction((tx) => lockConcernForTriage(tx, tenantId, concernId));
 }
 
-/** Links never cross from the DSL team's concerns to the private ones about adults, or back. */
-function sameAudience(a: RecipientRole, b: RecipientRole): boolean {
-  return a === 'dsl-team' ? b === 'dsl-team' : b !== 'dsl-team';
+/**
+ * A concern can be linked only to one with the same recipient that the actor may open
+ * themselves. Links never cross from the DSL team's concerns to the private ones about adults,
+ * or back, nor between the headteacher's and the chair's: the headteacher linking a reference
+ * held by the chair (a concern about the headteacher) would learn that it exists.
+ */
+async function canLinkTo(tx: Db, tenantId: string, target: { concernId: string; recipient: RecipientRole }, recipient: RecipientRole, actor: Person): Promise<boolean> {
+  if (target.recipient !== recipient) return false;
+  return (await checkTriageAccess(tx, tenantId, target, actor)).allowed;
 }
 
 /**
