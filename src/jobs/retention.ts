@@ -101,8 +101,8 @@ export async function applyRetention(db: Db, plan: RetentionPlan, options: { pur
     for (const c of t.concerns) {
       await db.transaction(async (tx) => {
         await allowPurgeInTransaction(tx);
-        const counts = await deleteConcern(tx, t.tenantId, c.concernId);
-        if (!counts.concerns) return; // already gone (a concurrent run)
+        const counts = await deleteConcern(tx, t.tenantId, c.concernId, t.cutoffs.concerns);
+        if (!counts.concerns) return; // already gone (a concurrent run), or reopened since the plan
         await recordPurge(tx, { ...record, recordKind: 'concern', recordRef: c.reference, cutoff: t.cutoffs.concerns, counts });
         summary.concerns++;
         tally(counts);

@@ -98,13 +98,44 @@ async function deleteSteps(tx: Db, steps: readonly { table: string; where: strin
   }
 }
 
-/** Deletes one concern and everything that belongs to it; returns rows deleted per table. Call in a transaction after allowPurgeInTransaction. */
-export async function deleteConcern(tx: Db, tenantId: string, concernId: string): Promise<Record<string, number>> {
+/**
+ * Deletes one concern and everything that belongs to it; returns rows deleted per table (empty
+ * when the concern is gone, or no longer closed and recorded before `cutoff`: reopened since the
+ * plan was made). Call in a transaction after allowPurgeInTransaction.
+ *
+ * A pupil named by no remaining concern of the tenant leaves no trace of their name (the pupil
+ * key is the normalised name): their file-transfer records are deleted, and the tab's access-log
+ * entries are kept (who, what, when, the reference) without the key.
+ */
+export async function deleteConcern(tx: Db, tenantId: string, concernId: string, cutoff: Date): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
+  // Locks the row so a reopen waits for the purge (or the purge sees the reopen).
+  const [still] = await tx.query(
+    "SELECT 1 FROM concerns WHERE tenant_id = $1 AND concern_id = $2::uuid AND status = 'closed' AND created_at < $3 FOR UPDATE",
+    [tenantId, concernId, cutoff],
+  );
+  if (!still) return counts;
+  const pupilKeys = (await tx.query<{ pupil_key: string }>('SELECT DISTINCT pupil_key FROM concern_pupils WHERE tenant_id = $1 AND concern_id = $2::uuid', [tenantId, concernId])).map((r) => r.pupil_key);
   await deleteSteps(tx, CONCERN_CHILD_TABLES, tenantId, concernId, counts);
   const rows = await tx.query('DELETE FROM concerns WHERE tenant_id = $1 AND concern_id = $2::uuid RETURNING 1', [tenantId, concernId]);
   counts.concerns = rows.length;
   await deleteSteps(tx, CONCERN_AFTER_TABLES, tenantId, concernId, counts);
+  const orphaned = pupilKeys.length
+    ? (await tx.query<{ pupil_key: string }>(
+        'SELECT k AS pupil_key FROM unnest($2::text[]) AS k WHERE NOT EXISTS (SELECT 1 FROM concern_pupils p WHERE p.tenant_id = $1 AND p.pupil_key = k)',
+        [tenantId, pupilKeys],
+      )).map((r) => r.pupil_key)
+    : [];
+  if (orphaned.length) {
+    if (await tableExists(tx, 'pupil_file_transfers')) {
+      const n = (await tx.query('DELETE FROM pupil_file_transfers WHERE tenant_id = $1 AND pupil_key = ANY($2::text[]) RETURNING 1', [tenantId, orphaned])).length;
+      if (n) counts.pupil_file_transfers = n;
+    }
+    if (await tableExists(tx, 'tab_access_log')) {
+      const n = (await tx.query('UPDATE tab_access_log SET pupil_key = NULL WHERE tenant_id = $1 AND pupil_key = ANY($2::text[]) RETURNING 1', [tenantId, orphaned])).length;
+      if (n) counts.tab_access_log_pupil_keys_removed = n;
+    }
+  }
   return counts;
 }
 
