@@ -1,5 +1,5 @@
 import type { Db } from '../store/db';
-import { type AupSend, getAupBroadcast, getAupVersion, getLatestAupVersion, listAcknowledgementsOfPerson, listAupSendsForPerson, listOutstandingForVersion } from '../store/aup.repo';
+import { type AupSend, getAupBroadcast, getAupVersion, getLatestAupVersion, listAcknowledgementsOfPerson, listAupSendsForPerson, listOutstandingForVersion, isAudienceMember, IN_VERSION_AUDIENCE } from '../store/aup.repo';
 import { getTenant } from '../store/tenant.repo';
 import { buildAupCard, buildAupOutstandingCard, type AupCardView } from '../cards/aup-card';
 import { formatDay, formatLocal } from '../domain/clock';
@@ -110,6 +110,8 @@ export async function planAupDelivery(deps: AupDeliveryDeps, row: AupSend): Prom
 
   const latestId = deps.cache ? await deps.cache.latestVersionId(db, row.tenantId, version.audience) : (await getLatestAupVersion(db, row.tenantId, version.audience))?.versionId;
   if (latestId && latestId !== version.versionId) return { kind: 'skip', reason: 'replaced by a newer version' };
+  // Someone taken out of the audience since the row was queued (left, a corrected list) is asked no more.
+  if (!(await isAudienceMember(db, row.tenantId, version.audience, row.personId))) return { kind: 'skip', reason: 'no longer in the audience' };
   const askedAt = row.purpose.includes('/r') ? await askSentAt(db, row, version) : undefined;
   if (validAck && (!askedAt || validAck.acknowledgedAt >= askedAt)) return { kind: 'skip', reason: 'already acknowledged' };
   if (!row.aadObjectId) return { kind: 'skip', reason: 'no Teams account' };
@@ -127,7 +129,7 @@ export async function planAupDelivery(deps: AupDeliveryDeps, row: AupSend): Prom
 }
 
 async function countAsked(db: Db, tenantId: string, versionId: string): Promise<number> {
-  const [row] = await db.query<{ n: string | number }>(`SELECT count(*) AS n FROM aup_sends WHERE tenant_id = $1 AND version_id = $2 AND purpose = 'ask'`, [tenantId, versionId]);
+  const [row] = await db.query<{ n: string | number }>(`SELECT count(*) AS n FROM aup_sends s WHERE s.tenant_id = $1 AND s.version_id = $2 AND s.purpose = 'ask' AND ${IN_VERSION_AUDIENCE('s')}`, [tenantId, versionId]);
   return Number(row?.n ?? 0);
 }
 

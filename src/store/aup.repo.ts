@@ -277,9 +277,20 @@ export async function countAupSends(db: Db, tenantId: string, versionId: string)
   return c;
 }
 
+/** SQL: the send row `alias` is for someone still in its version's audience (people who left are asked no more). */
+export const IN_VERSION_AUDIENCE = (alias: string) =>
+  `EXISTS (SELECT 1 FROM aup_versions av JOIN aup_audience_members am ON am.tenant_id = av.tenant_id AND am.audience = av.audience
+           WHERE av.tenant_id = ${alias}.tenant_id AND av.version_id = ${alias}.version_id AND am.person_id = ${alias}.person_id)`;
+
+/** Whether a person is (still) a member of an audience. */
+export async function isAudienceMember(db: Db, tenantId: string, audience: Audience, personId: string): Promise<boolean> {
+  const rows = await db.query('SELECT 1 FROM aup_audience_members WHERE tenant_id = $1 AND audience = $2 AND person_id = $3', [tenantId, audience, personId]);
+  return rows.length > 0;
+}
+
 /**
  * Asks (first cards and renewals) that were delivered, are still unanswered, and may need a
- * reminder: with the reminders already sent for each.
+ * reminder: with the reminders already sent for each. Only people still in the audience.
  */
 export async function listUnansweredAsks(db: Db, tenantId: string, versionId: string): Promise<{ personId: string; aadObjectId?: string; purpose: string; sentAt: Date; remindersSent: number }[]> {
   const rows = await db.query<R>(
@@ -289,7 +300,8 @@ export async function listUnansweredAsks(db: Db, tenantId: string, versionId: st
      WHERE a.tenant_id = $1 AND a.version_id = $2 AND a.status IN ('sent', 'uncertain') AND a.purpose NOT LIKE '%/r%' AND a.purpose NOT LIKE 'refresh:%' AND a.purpose NOT LIKE 'report:%'
        AND NOT EXISTS (SELECT 1 FROM aup_acknowledgements k WHERE k.tenant_id = a.tenant_id AND k.version_id = a.version_id AND k.person_id = a.person_id AND k.acknowledged_at >= a.created_at)
        AND NOT EXISTS (SELECT 1 FROM aup_sends later WHERE later.tenant_id = a.tenant_id AND later.version_id = a.version_id AND later.person_id = a.person_id
-                       AND later.purpose NOT LIKE '%/r%' AND later.purpose NOT LIKE 'refresh:%' AND later.purpose NOT LIKE 'report:%' AND later.created_at > a.created_at)`,
+                       AND later.purpose NOT LIKE '%/r%' AND later.purpose NOT LIKE 'refresh:%' AND later.purpose NOT LIKE 'report:%' AND later.created_at > a.created_at)
+       AND ${IN_VERSION_AUDIENCE('a')}`,
     [tenantId, versionId],
   );
   return rows.map((r) => ({ personId: String(r.person_id), aadObjectId: optText(r.aad_object_id), purpose: String(r.purpose), sentAt: date(r.sent_at), remindersSent: Number(r.reminders) }));
@@ -419,13 +431,13 @@ export async function listAskedPeople(db: Db, tenantId: string, versionId: strin
   return new Set(rows.map((r) => r.person_id));
 }
 
-/** People asked for a version (first ask) who have not acknowledged it: the deadline report. */
+/** People asked for a version (first ask), still in its audience, who have not acknowledged it: the deadline report. */
 export async function listOutstandingForVersion(db: Db, tenantId: string, versionId: string): Promise<{ personId: string; displayName: string; sentAt: Date; teams: boolean }[]> {
   const rows = await db.query<R>(
     `SELECT s.person_id, coalesce(m.display_name, s.person_id) AS display_name, coalesce(s.sent_at, s.created_at) AS sent_at, s.status
      FROM aup_sends s
      JOIN aup_versions v ON v.tenant_id = s.tenant_id AND v.version_id = s.version_id
-     LEFT JOIN aup_audience_members m ON m.tenant_id = s.tenant_id AND m.audience = v.audience AND m.person_id = s.person_id
+     JOIN aup_audience_members m ON m.tenant_id = s.tenant_id AND m.audience = v.audience AND m.person_id = s.person_id
      WHERE s.tenant_id = $1 AND s.version_id = $2 AND s.purpose = 'ask'
        AND NOT EXISTS (SELECT 1 FROM aup_acknowledgements k WHERE k.tenant_id = s.tenant_id AND k.version_id = s.version_id AND k.person_id = s.person_id)
      ORDER BY 2, 1`,
