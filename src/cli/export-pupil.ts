@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { closeSync, openSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { CliCommand } from '../cli';
 import { resolveCipher } from '../store/master-keys';
 import { ConcernRepository } from '../store/concern.repo';
@@ -34,14 +34,30 @@ export const exportPupilCommand: CliCommand = {
     }
     const { config } = context;
     const cipher = resolveCipher({ keys: config.encryption.keys, activeKeyId: config.encryption.activeKeyId, mode: config.mode, dataDir: config.store.databaseUrl ? undefined : config.store.dataDir });
-    const result = await exportPupil({ db: await context.db(), concerns: new ConcernRepository(cipher), now: new Date(), actor: { aadObjectId: 'cli', name: 'jigsaw export-pupil' } }, { pupil, tenantId });
+    // The file is created (never overwritten) before anything is read, so an export that cannot
+    // be written is not recorded in the access log as made; it is removed if the export fails.
+    const fd = out === undefined ? undefined : openSync(out, 'wx', 0o600);
+    let result: Awaited<ReturnType<typeof exportPupil>>;
+    try {
+      result = await exportPupil({ db: await context.db(), concerns: new ConcernRepository(cipher), now: new Date(), actor: { aadObjectId: 'cli', name: 'jigsaw export-pupil' } }, { pupil, tenantId });
+    } catch (err) {
+      if (fd !== undefined) {
+        closeSync(fd);
+        unlinkSync(out!);
+      }
+      throw err;
+    }
     const json = `${JSON.stringify(result, null, 2)}\n`;
-    if (out) {
-      writeFileSync(out, json, { mode: 0o600, flag: 'wx' });
-      context.err.write(`Wrote ${result.concerns.length} concern(s) and ${result.aupAcknowledgements.length} AUP record(s) to ${out}\n`);
+    if (fd !== undefined) {
+      try {
+        writeFileSync(fd, json);
+      } finally {
+        closeSync(fd);
+      }
+      context.err.write(`Wrote ${result.concerns.length} concern(s), ${result.fileTransfers.length} file transfer(s) and ${result.aupAcknowledgements.length} AUP record(s) to ${out}\n`);
     } else {
       context.out.write(json);
     }
-    return result.concerns.length || result.aupAcknowledgements.length ? 0 : 1;
+    return result.concerns.length || result.fileTransfers.length || result.aupAcknowledgements.length ? 0 : 1;
   },
 };

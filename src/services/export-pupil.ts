@@ -1,18 +1,20 @@
 import type { Db } from '../store/db';
 import type { ConcernRepository } from '../store/concern.repo';
 import { logAccess } from '../store/access-log.repo';
-import { listAupAcknowledgementsByName, listConcernIdsForPupil } from '../store/subject-access.repo';
+import { listAupAcknowledgementsByName, listConcernIdsForPupil, listFileTransfersForPupil } from '../store/subject-access.repo';
 import { normalisePupilKey } from '../domain/people/pupil-key';
 
 /**
  * A subject access export for the Data Protection Officer: every concern that names the pupil
- * (decrypted), each with its chronology, and AUP acknowledgements recorded under the name.
+ * (decrypted), each with its chronology, the transfers of the pupil's file to a new school, and
+ * AUP acknowledgements recorded under the name.
  * Each concern exported is written to the access log, like any other view of it.
  */
 export interface PupilExport {
   exportedAt: string;
   pupil: { query: string; key: string };
   concerns: Record<string, unknown>[];
+  fileTransfers: Record<string, unknown>[];
   aupAcknowledgements: Record<string, unknown>[];
   notes: string[];
 }
@@ -55,6 +57,7 @@ export async function exportPupil(
     exportedAt: deps.now.toISOString(),
     pupil: { query: query.pupil, key },
     concerns,
+    fileTransfers: await listFileTransfersForPupil(deps.db, key, query.tenantId),
     aupAcknowledgements: byName.map((r) => ({ ...r, acknowledged_at: new Date(r.acknowledged_at as string).toISOString() })),
     notes: [
       'Concerns are matched by the normalised pupil name (case, accents, punctuation and word order ignored; a class suffix such as "(6B)" dropped). Check for other spellings and for pupils with the same name before disclosure.',

@@ -23,3 +23,24 @@ export async function listAupAcknowledgementsByName(db: Db, displayName: string,
     [displayName, tenantId ?? null],
   );
 }
+
+/** Records of the pupil's safeguarding file being transferred to a new school (by normalised key), oldest first. */
+export async function listFileTransfersForPupil(db: Db, pupilKey: string, tenantId?: string): Promise<Record<string, unknown>[]> {
+  if (!(await tableExists(db, 'pupil_file_transfers'))) return [];
+  const rows = await db.query<Record<string, unknown>>(
+    `SELECT tenant_id, transfer_id::text AS transfer_id, destination_school, concern_count, exported_by_name, exported_at, receipt_confirmed_at, receipt_note
+     FROM pupil_file_transfers WHERE pupil_key = $1 AND ($2::text IS NULL OR tenant_id = $2) ORDER BY exported_at, transfer_id`,
+    [pupilKey, tenantId ?? null],
+  );
+  const iso = (v: unknown) => (v === null || v === undefined ? undefined : new Date(v as string).toISOString());
+  return rows.map((r) => ({
+    tenantId: r.tenant_id,
+    transferId: r.transfer_id,
+    destinationSchool: r.destination_school,
+    concernCount: Number(r.concern_count),
+    exportedByName: r.exported_by_name,
+    exportedAt: iso(r.exported_at),
+    receiptConfirmedAt: iso(r.receipt_confirmed_at),
+    receiptNote: (r.receipt_note as string | null) ?? undefined,
+  }));
+}
