@@ -175,7 +175,8 @@ export async function getAupRegister(deps: TabAdminDeps, user: TabUser) {
 export async function getAccessLog(deps: TabAdminDeps, user: TabUser) {
   if (!user.roles.has('dsl') && !user.roles.has('dpo')) throw new TabRefusal(403, 'forbidden', 'Only the DSL team and the Data Protection Officer can read the access log.');
   await writeTabAccess(deps.db, { tenantId: user.tenantId, actorAadId: user.aadObjectId, actorName: user.name, action: 'access-log.view', outcome: 'allowed', at: deps.now() });
-  const entries = await listTabAccess(deps.db, user.tenantId, { limit: 500 });
+  // The DPO audits every access; the DSL team does not see entries about concerns about adults.
+  const entries = await listTabAccess(deps.db, user.tenantId, { limit: 500, dslTeamConcernsOnly: !user.roles.has('dpo') });
   return {
     entries: entries.map((e) => ({ at: e.at.toISOString(), actorName: e.actorName ?? e.actorAadId, action: e.action, reference: e.reference, pupil: e.pupilKey ? e.pupilKey.replace(/^name:/, '') : undefined, outcome: e.outcome })),
   };

@@ -1,0 +1,56 @@
+import { SCHOOL, PEOPLE, startHarness, type Harness } from '../support/harness';
+import { reportAndAwaitCard } from '../support/triage';
+import { startTestIdentityProvider, type TestIdentityProvider } from '../support/test-identity-provider';
+
+// Review of the tab's role boundaries: what each role's API answers must not reveal.
+let h: Harness;
+let idp: TestIdentityProvider;
+let pupilConcern: { reference: string; concernId: string };
+let adultConcern: { reference: string; concernId: string };
+
+async function call(token: string | undefined, path: string, init: { method?: string; body?: unknown; rawBody?: string } = {}) {
+  const res = await fetch(`${h.url}/api/tab/${path}`, {
+    method: init.method ?? 'GET',
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(init.body || init.rawBody ? { 'content-type': 'application/json' } : {}) },
+    body: init.rawBody ?? (init.body ? JSON.stringify(init.body) : undefined),
+  });
+  const text = await res.text();
+  let body: any;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = undefined;
+  }
+  return { status: res.status, body, text };
+}
+const as = (who: { aadObjectId: string; name: string }) => idp.mint(who);
+
+beforeAll(async () => {
+  idp = await startTestIdentityProvider(SCHOOL.tenantId);
+  h = await startHarness({ env: idp.env });
+  pupilConcern = await reportAndAwaitCard(h, PEOPLE.teacher);
+  adultConcern = await reportAndAwaitCard(h, PEOPLE.teacher, { about: 'adult', adultName: 'Mr Example', category: 'concern-about-adult', pupils: '', whatHappened: 'A member of staff messaged a pupil on social media.' });
+}, 60_000);
+
+afterAll(async () => {
+  await h?.stop();
+  await idp?.stop();
+});
+
+describe('the access log', () => {
+  it("does not tell the DSL team of a concern about an adult (the headteacher's views of it); the DPO sees every entry", async () => {
+    expect((await call(await as(PEOPLE.head), `concerns/${adultConcern.concernId}`)).status).toBe(200);
+    expect((await call(await as(PEOPLE.dsl1), `concerns/${adultConcern.concernId}`)).status).toBe(404);
+    expect((await call(await as(PEOPLE.dsl1), `concerns/${pupilConcern.concernId}`)).status).toBe(200);
+
+    const dsl = await call(await as(PEOPLE.dsl2), 'access-log');
+    expect(dsl.status).toBe(200);
+    expect(dsl.body.entries.some((e: { reference?: string }) => e.reference === pupilConcern.reference)).toBe(true);
+    expect(dsl.text).not.toContain(adultConcern.reference);
+    expect(dsl.body.entries.some((e: { actorName: string; action: string }) => e.actorName === PEOPLE.head.name && e.action === 'concern.view')).toBe(false);
+
+    const dpo = await call(await as(PEOPLE.dpo), 'access-log');
+    expect(dpo.status).toBe(200);
+    expect(dpo.body.entries.some((e: { reference?: string; actorName: string }) => e.reference === adultConcern.reference && e.actorName === PEOPLE.head.name)).toBe(true);
+  });
+});
