@@ -101,7 +101,9 @@ export async function submitConcernReport(
       // The same card submitted again (a retry, a double click): the unique index kept the first.
       if (input.submissionId && isUniqueViolation(err)) {
         const existing = await deps.concerns.findBySubmission(deps.db, input.tenantId, input.reporter.aadObjectId, input.submissionId);
-        if (existing) return { kind: 'accepted', concern: existing, problems: [], duplicate: true };
+        // Its receipt must warn as the first one did (a double click shows this one): the
+        // routing problems as they stand now, without alerting the admins again.
+        if (existing) return { kind: 'accepted', concern: existing, problems: routeConcern(existing, (await readRouting(true)).directory).problems, duplicate: true };
       }
       throw err;
     }
