@@ -16,16 +16,34 @@ const STYLE = {
   small: { font: 'F1', size: 8, leading: 11 },
 } as const;
 
-// WinAnsi bytes for the punctuation people type; anything else outside Latin-1 becomes "?".
-const WIN_ANSI: Record<string, number> = { '‘': 0x91, '’': 0x92, '“': 0x93, '”': 0x94, '–': 0x96, '—': 0x97, '…': 0x85, '•': 0x95, '€': 0x80 };
+// WinAnsi's bytes 0x80–0x9F (the rest of it is Latin-1): punctuation people type and letters such as Š, ž, Œ.
+const WIN_ANSI: Record<string, number> = {
+  '€': 0x80, '‚': 0x82, 'ƒ': 0x83, '„': 0x84, '…': 0x85, '†': 0x86, '‡': 0x87, 'ˆ': 0x88, '‰': 0x89, 'Š': 0x8a, '‹': 0x8b, 'Œ': 0x8c, 'Ž': 0x8e,
+  '‘': 0x91, '’': 0x92, '“': 0x93, '”': 0x94, '•': 0x95, '–': 0x96, '—': 0x97, '˜': 0x98, '™': 0x99, 'š': 0x9a, '›': 0x9b, 'œ': 0x9c, 'ž': 0x9e, 'Ÿ': 0x9f,
+};
+// Letters with no decomposition to a base letter.
+const BASE_LETTER: Record<string, string> = { Ł: 'L', ł: 'l', Đ: 'D', đ: 'd', Ħ: 'H', ħ: 'h', ı: 'i', Ŀ: 'L', ŀ: 'l', Ŧ: 'T', ŧ: 't' };
+
+function encodeChar(ch: string): number | undefined {
+  const code = ch.codePointAt(0)!;
+  if (WIN_ANSI[ch] !== undefined) return WIN_ANSI[ch];
+  if (code >= 0x20 && code <= 0xff && !(code >= 0x7f && code < 0xa0)) return code;
+  if (ch === '\t') return 0x20;
+  return undefined;
+}
 
 function encode(text: string): number[] {
   const out: number[] = [];
   for (const ch of text.normalize('NFC')) {
-    const code = ch.codePointAt(0)!;
-    if (WIN_ANSI[ch] !== undefined) out.push(WIN_ANSI[ch]!);
-    else if (code >= 0x20 && code <= 0xff && !(code >= 0x7f && code < 0xa0)) out.push(code);
-    else if (ch === '\t') out.push(0x20);
+    const direct = encodeChar(ch);
+    if (direct !== undefined) {
+      out.push(direct);
+      continue;
+    }
+    // A letter the standard fonts cannot show (ś, ř, ı, Ł in a pupil's name): its base letter, not "?".
+    const base = BASE_LETTER[ch] ?? ch.normalize('NFD').replace(/[\u0300-\u036f]/g, '');
+    const bytes = base && base !== ch ? [...base].map(encodeChar) : [undefined];
+    if (bytes.every((b) => b !== undefined)) out.push(...(bytes as number[]));
     else out.push(0x3f);
   }
   return out;
