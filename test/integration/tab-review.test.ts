@@ -54,3 +54,11 @@ describe('the access log', () => {
     expect(dpo.body.entries.some((e: { reference?: string; actorName: string }) => e.reference === adultConcern.reference && e.actorName === PEOPLE.head.name)).toBe(true);
   });
 });
+
+describe('bad input', () => {
+  it('an AUP effective on a day that does not exist is a 400 with the problem, not a 500', async () => {
+    const res = await call(await as(PEOPLE.admin), 'admin/aup/publish', { method: 'POST', body: { audience: 'staff', title: 'Staff AUP', effectiveOn: '2027-02-29', body: 'I will use school systems responsibly.' } });
+    expect(res.status).toBe(400);
+    expect(res.body.problems).toEqual(['effective must be a date, YYYY-MM-DD']);
+  });
+});

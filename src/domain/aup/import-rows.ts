@@ -1,4 +1,5 @@
 import { parseCsvRecords } from './csv';
+import { isCalendarDate } from './dates';
 import { type AckMethod, type Audience, type AudienceMember, isAudience } from './types';
 
 /** One paper or online-form acknowledgement to import. */
@@ -24,7 +25,7 @@ export const ACK_IMPORT_HEADER = ['person_id', 'name', 'audience', 'version', 'a
  * Every bad line is reported; nothing is imported from a file with problems.
  */
 export function parseAckImport(text: string, today: string): { rows: AckImportRow[]; problems: string[] } {
-  const { header, records } = parseCsvRecords(text);
+  const { header, records, lines } = parseCsvRecords(text);
   const problems: string[] = [];
   for (const required of ['person_id', 'name', 'audience', 'acknowledged_on', 'method']) {
     if (!header.includes(required)) problems.push(`the header has no "${required}" column`);
@@ -33,7 +34,7 @@ export function parseAckImport(text: string, today: string): { rows: AckImportRo
   const rows: AckImportRow[] = [];
   const seen = new Set<string>();
   records.forEach((r, i) => {
-    const line = i + 2;
+    const line = lines[i]!;
     const bad = (msg: string) => problems.push(`line ${line}: ${msg}`);
     const personId = toPersonId(r.person_id ?? '');
     if (!personId) return bad('person_id is empty');
@@ -41,7 +42,7 @@ export function parseAckImport(text: string, today: string): { rows: AckImportRo
     if (r.name.length > 200) return bad('name is over 200 characters');
     if (!isAudience(r.audience ?? '')) return bad(`unknown audience "${(r.audience ?? '').slice(0, 40)}"`);
     const date = r.acknowledged_on ?? '';
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) return bad('acknowledged_on must be YYYY-MM-DD');
+    if (!isCalendarDate(date)) return bad('acknowledged_on must be YYYY-MM-DD');
     if (date > today) return bad('acknowledged_on is in the future');
     const method = (r.method ?? '').toLowerCase();
     if (method !== 'paper' && method !== 'online-form') return bad('method must be paper or online-form');
@@ -72,7 +73,7 @@ export function toPersonId(raw: string): string {
  * shape as a group export, for schools that keep volunteers or pupils outside Entra groups.
  */
 export function parseAudienceCsv(text: string): { members: AudienceMember[]; problems: string[] } {
-  const { header, records } = parseCsvRecords(text);
+  const { header, records, lines } = parseCsvRecords(text);
   const idColumn = header.includes('aad_object_id') ? 'aad_object_id' : header.includes('person_id') ? 'person_id' : undefined;
   if (!idColumn || !header.includes('name')) return { members: [], problems: ['the header needs person_id (or aad_object_id) and name columns'] };
   const problems: string[] = [];
@@ -80,7 +81,7 @@ export function parseAudienceCsv(text: string): { members: AudienceMember[]; pro
   records.forEach((r, i) => {
     const personId = toPersonId(r[idColumn] ?? '');
     if (!personId || !r.name) {
-      problems.push(`line ${i + 2}: ${!personId ? idColumn : 'name'} is empty`);
+      problems.push(`line ${lines[i]}: ${!personId ? idColumn : 'name'} is empty`);
       return;
     }
     members.set(personId, { personId, ...(personId.startsWith('ext:') ? {} : { aadObjectId: personId }), displayName: r.name.slice(0, 200), ...(r.email ? { email: r.email } : {}) });

@@ -1,4 +1,5 @@
 import { type AupVersionDraft, AUDIENCES, isAudience } from './types';
+import { isCalendarDate } from './dates';
 
 /**
  * The file `jigsaw aup publish FILE` reads: a front-matter block of `key: value` lines between
@@ -31,7 +32,7 @@ export function validateDraft(raw: { audience: string; title: string; effectiveO
   if (!isAudience(raw.audience)) problems.push(`audience must be one of ${AUDIENCES.join(', ')}`);
   const title = raw.title.trim();
   if (!title || title.length > 200) problems.push('title is required (at most 200 characters)');
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(raw.effectiveOn) || Number.isNaN(Date.parse(`${raw.effectiveOn}T00:00:00Z`))) problems.push('effective must be a date, YYYY-MM-DD');
+  if (!isCalendarDate(raw.effectiveOn)) problems.push('effective must be a date, YYYY-MM-DD');
   if (raw.linkUrl && !/^https:\/\/[^\s]+$/.test(raw.linkUrl)) problems.push('link must be an https:// address');
   if (!raw.body && !raw.linkUrl) problems.push('give the policy text below the settings, or a link to the full document');
   if (raw.body && raw.body.length > 20_000) problems.push('the policy text is over 20,000 characters: publish a link to the full document and a short summary instead');
