@@ -1,10 +1,23 @@
 import { REPORT_VERBS } from '../../src/cards/report-card';
 import { TRIAGE_VERBS } from '../../src/cards/triage-card';
-import { cardText } from '../support/card-validation';
+import { cardText, findInput } from '../support/card-validation';
 import { eventuallySome, type Harness, PEOPLE, startHarness } from '../support/harness';
 import { storeKind } from '../support/test-db';
 import type { TestUser } from '../support/activities';
-import { buttonData, reportAndAwaitCard } from '../support/triage';
+import { act, buttonData, openActions, pressInChannel, reportAndAwaitCard } from '../support/triage';
+import { buildHelpCard } from '../../src/cards/help-card';
+
+/** Every TextBlock text in a card (TextBlocks are markdown; user text belongs in TextRuns). */
+function markdownTexts(node: unknown, out: string[] = []): string[] {
+  if (Array.isArray(node)) node.forEach((n) => markdownTexts(n, out));
+  else if (node && typeof node === 'object') {
+    const n = node as Record<string, unknown>;
+    if (n.type === 'TextBlock' && typeof n.text === 'string') out.push(n.text);
+    Object.values(n).forEach((v) => typeof v === 'object' && markdownTexts(v, out));
+  }
+  return out;
+}
+const EVIL = '[Dana Lead](https://evil.example/login)';
 
 /** Findings of an adversarial review of the report and triage journeys. */
 describe(`triage review findings (${storeKind()})`, () => {
@@ -31,6 +44,35 @@ describe(`triage review findings (${storeKind()})`, () => {
     expect(cardText(attempt)).toContain(`No concern ${aboutHead.reference} that you can link to was found.`);
     const links = await h.db.query('SELECT 1 FROM concern_links WHERE concern_id = $1 OR linked_concern_id = $1', [aboutHead.concernId]);
     expect(links).toEqual([]);
+  });
+
+  it('shows display names and typed references on triage cards literally, never as markdown', async () => {
+    const c = await reportAndAwaitCard(h, PEOPLE.teacher);
+    // Priya has the card open; a DSL whose Teams display name is a markdown link takes ownership first.
+    const stale = await openActions(h, PEOPLE.dsl2, c.concernId, c.activityId);
+    await act(h, { ...PEOPLE.dsl1, name: EVIL }, c, TRIAGE_VERBS.takeOwnership);
+    const refused = (await pressInChannel(h, PEOPLE.dsl2, c.activityId, TRIAGE_VERBS.takeOwnership, buttonData(stale, TRIAGE_VERBS.takeOwnership))).body.value;
+    expect(cardText(refused)).toContain('Already owned by');
+    expect(markdownTexts(refused).filter((t) => t.includes('evil.example'))).toEqual([]);
+    // A reference typed with markdown comes back in the error under the field, literally.
+    const badLink = await act(h, PEOPLE.dsl2, c, TRIAGE_VERBS.link, { linkReferences: '[C-2026-00001](https://evil.example/x)' });
+    expect(cardText(badLink)).toContain('Give references like C-2026-00012');
+    expect(markdownTexts(badLink).filter((t) => t.includes('evil.example'))).toEqual([]);
+  });
+
+  it('shows the DSL team\'s names on the help card literally', () => {
+    const help = buildHelpCard({ schoolName: 'Halley', dslNames: [EVIL, 'Priya Deputy'] });
+    expect(cardText(help)).toContain(EVIL);
+    expect(markdownTexts(help).filter((t) => t.includes('evil.example'))).toEqual([]);
+  });
+
+  it('asks who the concern is about before the details when "Concern about an adult" is chosen for a pupil', async () => {
+    const res = await h.invoke(PEOPLE.teacher, REPORT_VERBS.chooseCategory, { category: 'concern-about-adult', about: 'pupil', submissionId: '00000000-0000-4000-9000-00000000c0c1', kept: { whatHappened: 'Typed before changing the kind.' } });
+    const card = res.body.value;
+    expect(findInput(card, 'about')).toBeDefined();
+    expect(findInput(card, 'pupils')).toBeUndefined();
+    expect(cardText(card)).toContain('say whether it is about a member of staff');
+    expect(JSON.stringify(card)).toContain('Typed before changing the kind.');
   });
 });
 
