@@ -167,6 +167,10 @@ export class JigsawBot extends TeamsActivityHandler {
         const errors = {
           ...(values.category ? {} : { category: 'Choose the kind of concern.' }),
           ...(values.about ? {} : { about: 'Say who the concern is about.' }),
+          // Caught here, before the details are typed (the form would ask for a pupil's name).
+          ...(values.category === 'concern-about-adult' && values.about === 'pupil'
+            ? { about: 'You chose "Concern about an adult": say whether it is about a member of staff, volunteer or contractor, or the headteacher.' }
+            : {}),
         };
         if (Object.keys(errors).length) return cardResponse(buildReportStartCard({ submissionId, schoolName: tenant.schoolName, values, errors }));
         return cardResponse(buildReportFormCard({ submissionId, values, today }));
