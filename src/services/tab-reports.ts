@@ -53,7 +53,7 @@ export async function buildGovernorReport(deps: { db: Db; tabConcerns: TabConcer
   const aup = await governorAupCounts({ db: deps.db, now: deps.now, rules: { validityMonths: deps.aupValidityMonths } }, tenantId).catch((): AupCounts[] => []);
 
   const min = deps.minCount;
-  const shown = (cells: CountCell[]) => suppressSmallCounts(cells, min);
+  const shown = (cells: CountCell[]) => protectHiddenSum(cells, suppressSmallCounts(cells, min), min);
   const enoughAcknowledged = minutes.length >= min;
   return {
     periodStart: start.toISOString().slice(0, 10),
@@ -73,4 +73,27 @@ export async function buildGovernorReport(deps: { db: Db; tabConcerns: TabConcer
     },
     aup: aup.map((a) => ({ ...a, audienceTitle: AUDIENCE_LABELS[a.audience as Audience] ?? a.audience })),
   };
+}
+
+/**
+ * Suppression by cell is not enough when the dimension's total is known (it is the report's
+ * total, or another shown count): what is missing from the total is the sum of the hidden cells,
+ * and when that sum is the number of hidden cells they are all 1 (or, all shown as "fewer than
+ * min", all min - 1). Until the sum says nothing about each cell, one more cell is hidden: the
+ * smallest shown non-zero count, or, when none is left, a zero.
+ */
+export function protectHiddenSum(cells: readonly CountCell[], shown: ShownCell[], min: number): ShownCell[] {
+  const out = shown.map((c) => ({ ...c }));
+  const revealing = () => {
+    const hidden = cells.filter((_, i) => out[i]!.count === null);
+    const sum = hidden.reduce((t, c) => t + c.count, 0);
+    return hidden.length > 0 && (sum === hidden.length || sum === hidden.length * (min - 1));
+  };
+  while (revealing()) {
+    const visible = cells.map((c, i) => ({ c, i })).filter(({ i }) => out[i]!.count !== null);
+    const next = visible.filter(({ c }) => c.count > 0).sort((a, b) => a.c.count - b.c.count)[0] ?? visible[0];
+    if (!next) break;
+    out[next.i]!.count = null;
+  }
+  return out;
 }

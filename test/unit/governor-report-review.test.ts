@@ -1,0 +1,51 @@
+import { buildGovernorReport } from '../../src/services/tab-reports';
+import type { ConcernFact, TabConcernRepository } from '../../src/store/tab-concerns.repo';
+import type { Db } from '../../src/store/db';
+
+// The governors' report hides counts from 1 to minCount - 1. A hidden count must not be
+// recoverable from the total: two hidden cells whose sum is 2 are both 1.
+const NOW = new Date('2026-11-20T12:00:00Z');
+const noDb = { query: async () => { throw new Error('no AUP data in this test'); } } as unknown as Db;
+
+function reportOf(categories: string[], statuses: ConcernFact['status'][] = categories.map(() => 'new')) {
+  const facts: ConcernFact[] = categories.map((category, i) => ({ concernId: `c${i}`, category, status: statuses[i]!, createdAt: new Date('2026-11-02T10:00:00Z') }));
+  const repo = { listConcernFacts: async () => facts, listClosingOutcomes: async () => [] } as unknown as TabConcernRepository;
+  return buildGovernorReport({ db: noDb, tabConcerns: repo, now: () => NOW, aupValidityMonths: 12, minCount: 3 }, 'tenant');
+}
+
+/** Every assignment of 1..min-1 (or any n ≥ 1 for secondary cells) to the hidden cells that adds up to what is missing. */
+function recoverable(cells: { count: number | null }[], total: number, min: number): boolean {
+  const hidden = cells.filter((c) => c.count === null).length;
+  if (!hidden) return false;
+  const missing = total - cells.reduce((s, c) => s + (c.count ?? 0), 0);
+  // Each hidden cell is at least 1 (zeros are shown): when what is missing equals the number of hidden cells, all are 1.
+  return missing === hidden || missing === hidden * (min - 1);
+}
+
+describe("governors' report: hidden counts cannot be worked out from the total", () => {
+  it('two categories with one concern each, next to a larger one', async () => {
+    const r = await reportOf(['online-bullying', 'online-bullying', 'online-bullying', 'online-bullying', 'online-bullying', 'grooming', 'nudes-sharing']);
+    expect(r.total).toBe(7);
+    expect(r.byCategory.find((c) => c.key === 'grooming')!.count).toBeNull();
+    expect(r.byCategory.find((c) => c.key === 'nudes-sharing')!.count).toBeNull();
+    expect(recoverable(r.byCategory, 7, 3)).toBe(false);
+  });
+
+  it('two categories with two concerns each, shown as "fewer than 3"', async () => {
+    const r = await reportOf(['online-bullying', 'online-bullying', 'online-bullying', 'online-bullying', 'online-bullying', 'grooming', 'grooming', 'commerce', 'commerce']);
+    expect(recoverable(r.byCategory, 9, 3)).toBe(false);
+  });
+
+  it('three concerns in three categories: the total alone would say each is 1', async () => {
+    const r = await reportOf(['online-bullying', 'grooming', 'commerce']);
+    expect(r.total).toBe(3);
+    expect(recoverable(r.byCategory, 3, 3)).toBe(false);
+    expect(r.byCategory.filter((c) => c.count !== null && c.count > 0)).toEqual([]);
+  });
+
+  it('every dimension, for a spread of small counts', async () => {
+    const cats = ['online-bullying', 'online-bullying', 'online-bullying', 'online-bullying', 'grooming', 'upskirting', 'commerce', 'data-breach', 'data-breach', 'data-breach'];
+    const r = await reportOf(cats, ['new', 'new', 'new', 'new', 'closed', 'acknowledged', 'new', 'new', 'new', 'new']);
+    for (const dim of [r.byCategory, r.byFourC, r.byStatus, r.byMonth]) expect(recoverable(dim, 10, 3)).toBe(false);
+  });
+});
