@@ -80,7 +80,7 @@ export async function buildGovernorReport(deps: { db: Db; tabConcerns: TabConcer
  * total, or another shown count): what is missing from the total is the sum of the hidden cells,
  * and when that sum is the number of hidden cells they are all 1 (or, all shown as "fewer than
  * min", all min - 1). Until the sum says nothing about each cell, one more cell is hidden: the
- * smallest shown non-zero count, or, when none is left, a zero.
+ * smallest shown non-zero count, or, when none is left, the last zero.
  */
 export function protectHiddenSum(cells: readonly CountCell[], shown: ShownCell[], min: number): ShownCell[] {
   const out = shown.map((c) => ({ ...c }));
@@ -91,7 +91,7 @@ export function protectHiddenSum(cells: readonly CountCell[], shown: ShownCell[]
   };
   while (revealing()) {
     const visible = cells.map((c, i) => ({ c, i })).filter(({ i }) => out[i]!.count !== null);
-    const next = visible.filter(({ c }) => c.count > 0).sort((a, b) => a.c.count - b.c.count)[0] ?? visible[0];
+    const next = visible.filter(({ c }) => c.count > 0).sort((a, b) => a.c.count - b.c.count)[0] ?? visible.at(-1);
     if (!next) break;
     out[next.i]!.count = null;
   }
