@@ -1,6 +1,6 @@
 import { REPORT_VERBS } from '../../src/cards/report-card';
 import { TRIAGE_VERBS } from '../../src/cards/triage-card';
-import { cardText, findInput } from '../support/card-validation';
+import { adaptiveCardProblems, cardText, findInput } from '../support/card-validation';
 import { eventuallySome, type Harness, PEOPLE, startHarness } from '../support/harness';
 import { storeKind } from '../support/test-db';
 import type { TestUser } from '../support/activities';
@@ -73,6 +73,21 @@ describe(`triage review findings (${storeKind()})`, () => {
     expect(findInput(card, 'pupils')).toBeUndefined();
     expect(cardText(card)).toContain('say whether it is about a member of staff');
     expect(JSON.stringify(card)).toContain('Typed before changing the kind.');
+  });
+
+  it('keeps a note typed on a stale card when the concern was closed meanwhile (nothing recorded, nothing lost)', async () => {
+    const c = await reportAndAwaitCard(h, PEOPLE.teacher);
+    await act(h, PEOPLE.dsl1, c, TRIAGE_VERBS.takeOwnership);
+    const stale = await openActions(h, PEOPLE.dsl2, c.concernId, c.activityId);
+    await act(h, PEOPLE.dsl1, c, TRIAGE_VERBS.close, { closeOutcome: 'monitor', closeRationale: 'Parents informed; monitoring.' });
+    const note = 'Amelia came back at lunch and said the messages started again last night, from an older pupil.';
+    const res = await pressInChannel(h, PEOPLE.dsl2, c.activityId, TRIAGE_VERBS.addNote, { ...buttonData(stale, TRIAGE_VERBS.addNote), note });
+    const card = res.body.value;
+    expect(cardText(card)).toContain('This concern is closed');
+    expect(findInput(card, 'note')?.value).toBe(note);
+    expect(adaptiveCardProblems(card)).toEqual([]);
+    const events = await h.db.query<{ event_type: string }>('SELECT event_type FROM concern_events WHERE concern_id = $1 ORDER BY seq', [c.concernId]);
+    expect(events.map((e) => e.event_type)).toEqual(['reported', 'acknowledged', 'closed']);
   });
 });
 

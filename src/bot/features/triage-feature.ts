@@ -7,7 +7,7 @@ import { getTriageRow, isDslMember, listConcernsByPupilKey } from '../../store/t
 import { getDslChannel } from '../../store/conversation.repo';
 import { type AdaptiveCard, CARD_CONTENT_TYPE } from '../../cards/card-kit';
 import { buildConcernUnavailableCard, buildPupilConcernsCard, buildReadOnlyConcernCard, buildTriageActionCard, COMMAND_OF_VERB, TRIAGE_VERBS, type TriageActionView } from '../../cards/triage-card';
-import { describeEvent, parseTriageCommand, TRIAGE_EVENT_TYPES } from '../../domain/concerns/triage';
+import { describeEvent, parseTriageCommand, TRIAGE_EVENT_TYPES, TRIAGE_FIELDS, type TriageField } from '../../domain/concerns/triage';
 import type { Concern, Person } from '../../domain/concerns/concern';
 import { normalisePupilKey } from '../../domain/people/pupil-key';
 import { cleanLine } from '../../domain/text';
@@ -157,6 +157,11 @@ export class TriageFeature implements BotFeature {
           const field = kind === 'link' ? 'linkReferences' : 'participant';
           return render({ form: { kind, values: command.values, errors: { [field]: result.reason } } });
         }
+        // Refused by the concern's state (closed meanwhile, not yet acknowledged, unchanged):
+        // what was typed comes back in the form, so a note written on a stale card is not lost.
+        const typed = Object.values(command.values).some(Boolean);
+        const [first] = TRIAGE_FIELDS[kind] as readonly TriageField[];
+        if (typed && first) return render({ flash: { style: 'attention', title: result.reason }, form: { kind, values: command.values, errors: { [first]: result.reason } } });
         return render({ flash: { style: 'attention', title: result.reason } });
       }
       case 'applied':
