@@ -25,7 +25,18 @@ async function pupilOf(deps: TabConcernDeps, user: TabUser, concernId: string, p
  * export is written to the access log; the file itself is not kept.
  */
 export async function exportPupilFile(deps: TabConcernDeps, user: TabUser, concernId: string, position: number, destinationSchool: string) {
-  const { pupilKey, reference } = await pupilOf(deps, user, concernId, position);
+  let pupil: { pupilKey: string; reference: string };
+  try {
+    pupil = await pupilOf(deps, user, concernId, position);
+  } catch (err) {
+    // A refused export is an attempt to take a pupil's file: recorded like a refused view.
+    if (err instanceof TabRefusal) {
+      const routing = await deps.tabConcerns.getRouting(deps.db, user.tenantId, concernId);
+      await writeTabAccess(deps.db, { tenantId: user.tenantId, actorAadId: user.aadObjectId, actorName: user.name, action: 'pupil.file.export', concernId: routing?.concernId, reference: routing?.reference, outcome: 'refused', at: deps.now() });
+    }
+    throw err;
+  }
+  const { pupilKey, reference } = pupil;
   const destination = destinationSchool.replace(/[\u0000-\u001F\u007F]/g, ' ').trim().slice(0, 200);
   if (destination.length < 2) throw new TabRefusal(400, 'invalid', 'Name the school the file is going to.', { errors: { destinationSchool: 'Name the school the file is going to.' } });
   const now = deps.now();

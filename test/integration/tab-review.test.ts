@@ -62,3 +62,12 @@ describe('bad input', () => {
     expect(res.body.problems).toEqual(['effective must be a date, YYYY-MM-DD']);
   });
 });
+
+describe('refused exports', () => {
+  it("an attempt by someone outside the DSL team to export a pupil's file is written to the access log", async () => {
+    const res = await call(await as(PEOPLE.teacher), `concerns/${pupilConcern.concernId}/pupils/0/transfers`, { method: 'POST', body: { destinationSchool: 'Avenue House School' } });
+    expect(res.status).toBe(403);
+    const rows = await h.db.query<Record<string, unknown>>("SELECT * FROM tab_access_log WHERE tenant_id = $1 AND action = 'pupil.file.export' AND actor_aad_id = $2", [SCHOOL.tenantId, PEOPLE.teacher.aadObjectId]);
+    expect(rows).toEqual([expect.objectContaining({ outcome: 'refused', concern_id: pupilConcern.concernId, pupil_key: null })]);
+  });
+});
