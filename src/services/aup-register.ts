@@ -56,9 +56,12 @@ export async function buildAupRegister(deps: RegisterDeps, tenantId: string, aud
 
 export const REGISTER_CSV_HEADER = ['audience', 'person_id', 'name', 'status', 'latest_version', 'acknowledged_version', 'acknowledged_at', 'expires_at', 'method', 'signed_by', 'expired_because', 'history'];
 
-/** The register as CSV (docs/aup.md): one line per person and policy; history as "v1 2026-01-02 paper; v2 …". */
+/**
+ * The register as CSV (docs/aup.md): one line per person and policy; history as "v1 2026-01-02 paper; v2 …".
+ * It starts with a UTF-8 byte order mark: without one, Excel reads the file as ANSI and shows "Zoë" as "ZoÃ«".
+ */
 export function registerToCsv(entries: readonly RegisterEntry[]): string {
-  return formatCsv(
+  return '\uFEFF' + formatCsv(
     REGISTER_CSV_HEADER,
     entries.map((e) => [
       e.audience,
