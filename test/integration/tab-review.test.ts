@@ -71,3 +71,31 @@ describe('refused exports', () => {
     expect(rows).toEqual([expect.objectContaining({ outcome: 'refused', concern_id: pupilConcern.concernId, pupil_key: null })]);
   });
 });
+
+describe('odd requests get a clear 4xx, never a 500 or a stack', () => {
+  it.each([
+    ['GET', 'concerns?q=' + 'x'.repeat(300), undefined, undefined],
+    ['GET', 'concerns?status=open&status=nonsense', undefined, undefined],
+    ['GET', 'concerns/not-a-uuid', undefined, undefined],
+    ['GET', 'concerns/{pupil}/pupils/999/chronology', undefined, undefined],
+    ['GET', 'concerns/{pupil}/pupils/-1/chronology', undefined, undefined],
+    ['POST', 'concerns/{pupil}/actions', undefined, '{"kind":'],
+    ['POST', 'concerns/{pupil}/actions', undefined, '[1,2,3]'],
+    ['POST', 'concerns/{pupil}/actions', { kind: 'add-note', values: { note: { nested: true } } }, undefined],
+    ['POST', 'concerns/{pupil}/actions', { kind: 'constructor' }, undefined],
+    ['POST', 'concerns/{pupil}/actions', { kind: 'add-note', actionId: 'not-a-uuid', values: { note: 'x' } }, undefined],
+    ['POST', 'concerns/{pupil}/pupils/0/transfers', { destinationSchool: 42 }, undefined],
+    ['POST', 'transfers/00000000-0000-4000-8000-000000000000/receipt', { note: 'x' }, undefined],
+    ['POST', 'admin/aup/publish', { audience: '__proto__', title: 'x', effectiveOn: '2026-12-01', body: 'y' }, undefined],
+    ['POST', 'admin/aup/publish', { audience: 'staff', title: 'x', effectiveOn: '2026-12-01', linkUrl: 'javascript:alert(1)' }, undefined],
+    ['POST', 'admin/roles', { action: 'assign', role: 'governor', aadObjectId: 'me' }, undefined],
+    ['GET', 'admin/sharing?severity=everything', undefined, undefined],
+  ])('%s %s', async (method, rawPath, body, rawBody) => {
+    const path = rawPath.replace('{pupil}', pupilConcern.concernId);
+    const who = path.startsWith('admin') ? PEOPLE.admin : PEOPLE.dsl1;
+    const res = await call(await as(who), path, { method, body, rawBody });
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    expect(res.text).not.toMatch(/at \w+ \(|node_modules|SELECT|\.ts:\d+/);
+  });
+});
