@@ -7,7 +7,8 @@ import { exportPupil } from '../services/export-pupil';
 /**
  * `jigsaw export-pupil --pupil NAME|KEY [--tenant ID] [--out FILE]`: the DPO's subject access
  * export as JSON (to a file created readable by its owner only, or to stdout). Each concern
- * exported is recorded in the access log. Exit code 0, 1 when nothing was found, 2 for usage.
+ * exported is recorded in the access log. With more than one school in the store, --tenant is
+ * required. Exit code 0, 1 when nothing was found or the file cannot be created, 2 for usage.
  */
 export const exportPupilCommand: CliCommand = {
   name: 'export-pupil',
@@ -33,13 +34,32 @@ export const exportPupilCommand: CliCommand = {
       return 2;
     }
     const { config } = context;
+    const db = await context.db();
+    if (!tenantId) {
+      // A pupil of the same name at another school of the deployment (a trust) is another child:
+      // their records must never reach this request. With more than one school, name it.
+      const schools = await db.query<{ tenant_id: string; school_name: string }>('SELECT tenant_id, school_name FROM tenants ORDER BY school_name, tenant_id');
+      if (schools.length > 1) {
+        context.err.write(
+          `This deployment holds ${schools.length} schools: name the pupil's school with --tenant ID (a pupil of the same name at another school is a different child).\n${schools.map((s) => `  --tenant ${s.tenant_id}   ${s.school_name}`).join('\n')}\n`,
+        );
+        return 2;
+      }
+    }
     const cipher = resolveCipher({ keys: config.encryption.keys, activeKeyId: config.encryption.activeKeyId, mode: config.mode, dataDir: config.store.databaseUrl ? undefined : config.store.dataDir });
     // The file is created (never overwritten) before anything is read, so an export that cannot
     // be written is not recorded in the access log as made; it is removed if the export fails.
-    const fd = out === undefined ? undefined : openSync(out, 'wx', 0o600);
+    let fd: number | undefined;
+    try {
+      fd = out === undefined ? undefined : openSync(out, 'wx', 0o600);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      context.err.write(code === 'EEXIST' ? `${out} already exists: an export never overwrites a file. Choose another --out path.\n` : `Cannot create ${out} (${code ?? 'error'}): choose a folder you can write to.\n`);
+      return 1;
+    }
     let result: Awaited<ReturnType<typeof exportPupil>>;
     try {
-      result = await exportPupil({ db: await context.db(), concerns: new ConcernRepository(cipher), now: new Date(), actor: { aadObjectId: 'cli', name: 'jigsaw export-pupil' } }, { pupil, tenantId });
+      result = await exportPupil({ db, concerns: new ConcernRepository(cipher), now: new Date(), actor: { aadObjectId: 'cli', name: 'jigsaw export-pupil' } }, { pupil, tenantId });
     } catch (err) {
       if (fd !== undefined) {
         closeSync(fd);

@@ -67,7 +67,7 @@ describe('subject access export (jigsaw export-pupil)', () => {
     const file = join(dir, 'amelia.json');
     const err = sink();
     expect(await runCli(['export-pupil', '--pupil', 'Amelia Okonkwo', '--out', file], env, sink().stream as never, err.stream as never)).toBe(1);
-    expect(err.text()).toContain('EEXIST');
+    expect(err.text()).toContain('already exists: an export never overwrites a file. Choose another --out path.');
     expect(await runCli(['export-pupil', '--pupil', 'Nobody Known'], env, sink().stream as never, sink().stream as never)).toBe(1);
     expect(await runCli(['export-pupil'], env, sink().stream as never, sink().stream as never)).toBe(2);
   });
