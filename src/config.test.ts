@@ -12,6 +12,23 @@ describe('loadConfig', () => {
     expect(config.store.databaseUrl).toBeUndefined();
   });
 
+  it('keeps tenant and people ids in lower case, as Teams and Entra send them (one pasted in capitals would never match)', () => {
+    const upper = 'A1B2C3D4-0000-4000-8000-00000000ABCD';
+    const config = loadConfig({ ALLOWED_TENANT_IDS: upper, BOOTSTRAP_TENANT_ID: upper, ADMIN_AAD_IDS: upper, HEADTEACHER_AAD_ID: upper, CHAIR_AAD_ID: upper, DPO_AAD_ID: upper, IT_MANAGER_AAD_ID: upper, ONLINE_SAFETY_LEAD_AAD_ID: upper });
+    const lower = upper.toLowerCase();
+    expect(config.allowedTenantIds).toEqual([lower]);
+    expect(config.bootstrap.tenantId).toBe(lower);
+    const { adminAadIds, headteacherAadId, chairAadId, dpoAadId, itManagerAadId, onlineSafetyLeadAadId } = config.bootstrap;
+    expect({ adminAadIds, headteacherAadId, chairAadId, dpoAadId, itManagerAadId, onlineSafetyLeadAadId }).toEqual({
+      adminAadIds: [lower],
+      headteacherAadId: lower,
+      chairAadId: lower,
+      dpoAadId: lower,
+      itManagerAadId: lower,
+      onlineSafetyLeadAadId: lower,
+    });
+  });
+
   it('refuses local mode on a non-loopback host, naming the setting', () => {
     expect(() => loadConfig({ HOST: '0.0.0.0' })).toThrow(/HOST local mode .*binds 127\.0\.0\.1 only/);
   });

@@ -10,6 +10,8 @@ const csv = z
   .string()
   .optional()
   .transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+/** Entra ids (tenants, people) compared with what Teams and Entra send: lower case. */
+const idCsv = csv.transform((ids) => ids.map((id) => id.toLowerCase()));
 const optionalText = z
   .string()
   .optional()
@@ -17,6 +19,9 @@ const optionalText = z
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
 const guidLike = /^[0-9a-zA-Z-]{8,64}$/;
 const aadId = optionalText.refine((v) => v === undefined || guidLike.test(v), 'must be an Entra object id');
+// A person's object id is compared with the ids Teams and Entra send (lower case): one pasted
+// in capitals would otherwise never hold its role.
+const personAadId = aadId.transform((v) => v?.toLowerCase());
 const httpsUrl = optionalText.refine((v) => v === undefined || /^https:\/\/[^\s/]+/.test(v), 'must be an https URL');
 const flag = (def: boolean) =>
   optionalText
@@ -52,14 +57,14 @@ export const ConfigSchema = z
     BOT_TYPE: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('SingleTenant'),
     BOT_TENANT_ID: optionalText,
     BOT_OPENID_METADATA_URL: optionalText.refine((v) => v === undefined || /^https:\/\//.test(v), 'must be an https URL'),
-    ALLOWED_TENANT_IDS: csv,
+    ALLOWED_TENANT_IDS: idCsv,
 
     DATABASE_URL: optionalText.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// URL'),
     // The schema owner, for migrations only; DATABASE_URL is then the app's own non-owner role.
     DATABASE_OWNER_URL: optionalText.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// URL'),
     DATA_DIR: z.string().default('./data'),
 
-    BOOTSTRAP_TENANT_ID: optionalText,
+    BOOTSTRAP_TENANT_ID: optionalText.transform((v) => v?.toLowerCase()),
     SCHOOL_NAME: z.string().default('Our school'),
     SCHOOL_TIMEZONE: z
       .string()
@@ -72,12 +77,12 @@ export const ConfigSchema = z
           return false;
         }
       }, 'must be an IANA time zone such as Europe/London'),
-    ADMIN_AAD_IDS: csv.refine((ids) => ids.every((id) => guidLike.test(id)), 'must be a comma-separated list of Entra object ids'),
-    HEADTEACHER_AAD_ID: aadId,
-    CHAIR_AAD_ID: aadId,
-    DPO_AAD_ID: aadId,
-    IT_MANAGER_AAD_ID: aadId,
-    ONLINE_SAFETY_LEAD_AAD_ID: aadId,
+    ADMIN_AAD_IDS: idCsv.refine((ids) => ids.every((id) => guidLike.test(id)), 'must be a comma-separated list of Entra object ids'),
+    HEADTEACHER_AAD_ID: personAadId,
+    CHAIR_AAD_ID: personAadId,
+    DPO_AAD_ID: personAadId,
+    IT_MANAGER_AAD_ID: personAadId,
+    ONLINE_SAFETY_LEAD_AAD_ID: personAadId,
 
     ENCRYPTION_KEYS: optionalText,
     ENCRYPTION_ACTIVE_KEY_ID: optionalText,
