@@ -41,6 +41,7 @@ describe('every card is a valid Adaptive Card 1.5', () => {
     ['concern, minimal', buildConcernCard({ concern: concern(), view: 'full', receivedAt: 'x', occurredAt: 'y' })],
     ['concern, urgent and complete', buildConcernCard({ concern: concern({ urgency: 'urgent', childWords: 'w', actionTaken: 'a' }), view: 'full', receivedAt: 'x', occurredAt: 'y' })],
     ['concern about an adult', buildConcernCard({ concern: concern({ about: 'adult', adultName: 'J. Smith', pupils: [] }), view: 'full', receivedAt: 'x', occurredAt: 'y' })],
+    ['data breach about an adult', buildConcernCard({ concern: concern({ category: 'data-breach', about: 'adult', adultName: 'J. Smith', pupils: [] }), view: 'full', receivedAt: 'x', occurredAt: 'y' })],
     ['concern notice', buildConcernCard({ concern: concern({ category: 'filtering-failure' }), view: 'notice', receivedAt: 'x', occurredAt: 'y' })],
     ['admin alert', buildAdminAlertCard({ title: 't', message: 'm', reference: 'C-2026-00001' })],
     ['not yet delivered', buildNotYetDeliveredCard('C-2026-00001')],
@@ -66,6 +67,18 @@ describe('report cards', () => {
   it('has no file upload input at all', () => {
     const json = JSON.stringify(buildReportFormCard({ submissionId: SUBMISSION, values: { category: 'nudes-sharing', about: 'pupil' }, today: '2026-11-22' }));
     expect(json).not.toMatch(/"type":"(Input\.File|Action\.OpenUrl)"/);
+  });
+
+  it("tells the recipient of a data breach about an adult that the DPO was not told, and the ICO's 72 hours", () => {
+    const DPO_NOT_TOLD = 'Personal data breach: the Data Protection Officer has not been told';
+    for (const about of ['adult', 'headteacher'] as const) {
+      const text = cardText(buildConcernCard({ concern: concern({ category: 'data-breach', about, adultName: about === 'adult' ? 'J. Smith' : undefined, pupils: [] }), view: 'full', receivedAt: 'x', occurredAt: 'y' }));
+      expect(text).toContain(DPO_NOT_TOLD);
+      expect(text).toContain('within 72 hours');
+    }
+    // About a pupil the DPO gets their own copy (routing), so the card says nothing of the kind.
+    expect(cardText(buildConcernCard({ concern: concern({ category: 'data-breach' }), view: 'full', receivedAt: 'x', occurredAt: 'y' }))).not.toContain(DPO_NOT_TOLD);
+    expect(cardText(buildConcernCard({ concern: concern({ category: 'online-bullying', about: 'adult', adultName: 'J. Smith', pupils: [] }), view: 'full', receivedAt: 'x', occurredAt: 'y' }))).not.toContain(DPO_NOT_TOLD);
   });
 
   it('the notice view hides pupils and narrative', () => {

@@ -33,6 +33,17 @@ export function buildConcernCard(input: ConcernCardView): AdaptiveCard {
     );
     return card(body);
   }
+  if (concern.category === 'data-breach' && concern.about !== 'pupil') {
+    // Concerns about adults go to their recipient alone, so the DPO (a data breach's other
+    // recipient) is not sent this one: the recipient must decide, and the ICO's clock is running.
+    body.push(
+      notice(
+        'Personal data breach: the Data Protection Officer has not been told',
+        'Concerns about adults go to you alone, so Jigsaw has not sent this one to the DPO. Tell the DPO yourself, unless they are the adult concerned: a breach that must be reported has to reach the ICO within 72 hours of the school becoming aware of it.',
+        'warning',
+      ),
+    );
+  }
   if (concern.about === 'adult' && concern.adultName) body.push(field('Adult concerned', concern.adultName));
   if (concern.about === 'headteacher') body.push(field('Adult concerned', 'The headteacher'));
   if (concern.pupils.length) body.push(field(concern.pupils.length === 1 ? 'Pupil' : 'Pupils', concern.pupils.join(', ')));
