@@ -5,11 +5,10 @@ import { publishAupVersion } from '../../src/services/aup-publish';
 import { acknowledgeAup } from '../../src/services/aup-acknowledge';
 import { AupSender } from '../../src/jobs/aup-sender';
 import { AupScheduler } from '../../src/jobs/aup-scheduler';
-import type { OutgoingMessage, PersonTarget, SentMessage, TeamsGateway } from '../../src/jobs/teams-gateway';
 import { DEFAULT_AUP_RULES } from '../../src/domain/aup/status';
 import { silentLogger } from '../../src/logging';
-import { cardText } from '../support/card-validation';
 import { createTestDb, storeKind } from '../support/test-db';
+import { RecordingGateway } from '../support/recording-gateway';
 import { personId, STAFF_DRAFT } from '../support/aup-fixtures';
 
 // People taken out of an audience (left the school, a corrected volunteer list, a governor who
@@ -20,32 +19,13 @@ const [A, B, C, OSL, ADMIN] = [personId(1), personId(2), personId(3), personId(5
 const NAMES: Record<string, string> = { [A]: 'Alice Able', [B]: 'Bob Baker', [C]: 'Carol Cole' };
 const DAY = 86_400_000;
 
-class RecordingGateway implements TeamsGateway {
-  readonly sent: { to: string; text: string }[] = [];
-  private n = 0;
-  async postToChannel(): Promise<SentMessage> {
-    throw new Error('not used');
-  }
-  async replyInThread(): Promise<SentMessage> {
-    throw new Error('not used');
-  }
-  async sendToPerson(target: PersonTarget, message: OutgoingMessage): Promise<SentMessage> {
-    this.sent.push({ to: target.aadObjectId, text: cardText(message.card) });
-    return { conversationId: `chat-${target.aadObjectId}`, activityId: String(++this.n), serviceUrl: target.serviceUrl };
-  }
-  async updateMessage(): Promise<void> {}
-  take(): { to: string; text: string }[] {
-    return this.sent.splice(0).filter((s) => s.to !== ADMIN);
-  }
-}
-
 describe(`AUP: people removed from an audience (${storeKind()})`, () => {
   let db: Db;
   const start = new Date('2026-12-01T08:00:00Z');
   let clock = start;
   const now = () => clock;
   const at = (days: number) => (clock = new Date(start.getTime() + days * DAY));
-  const gateway = new RecordingGateway();
+  const gateway = new RecordingGateway(ADMIN);
   let sender: AupSender;
   let scheduler: AupScheduler;
   const members = (ids: string[]) => replaceAudienceMembers(db, TENANT, 'staff', ids.map((id) => ({ personId: id, aadObjectId: id, displayName: NAMES[id]! })), 'group', clock);

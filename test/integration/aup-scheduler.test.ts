@@ -6,39 +6,16 @@ import { publishAupVersion } from '../../src/services/aup-publish';
 import { acknowledgeAup } from '../../src/services/aup-acknowledge';
 import { AupSender } from '../../src/jobs/aup-sender';
 import { AupScheduler } from '../../src/jobs/aup-scheduler';
-import type { OutgoingMessage, PersonTarget, SentMessage, TeamsGateway } from '../../src/jobs/teams-gateway';
 import { DEFAULT_AUP_RULES } from '../../src/domain/aup/status';
 import { silentLogger } from '../../src/logging';
-import { adaptiveCardProblems, cardText } from '../support/card-validation';
+import { adaptiveCardProblems } from '../support/card-validation';
 import { createTestDb, storeKind } from '../support/test-db';
+import { RecordingGateway } from '../support/recording-gateway';
 import { personId, STAFF_DRAFT } from '../support/aup-fixtures';
 
 const TENANT = 'aup-scheduler-tenant';
 const [A, B, C, OSL, ADMIN] = [personId(1), personId(2), personId(3), personId(50), personId(60)];
 const DAY = 86_400_000;
-
-/** Records what would reach Teams; every call succeeds. */
-class RecordingGateway implements TeamsGateway {
-  readonly sent: { to: string; text: string; card: unknown }[] = [];
-  readonly updated: { activityId: string; text: string }[] = [];
-  private n = 0;
-  async postToChannel(): Promise<SentMessage> {
-    throw new Error('not used');
-  }
-  async replyInThread(): Promise<SentMessage> {
-    throw new Error('not used');
-  }
-  async sendToPerson(target: PersonTarget, message: OutgoingMessage): Promise<SentMessage> {
-    this.sent.push({ to: target.aadObjectId, text: cardText(message.card), card: message.card });
-    return { conversationId: `chat-${target.aadObjectId}`, activityId: String(++this.n), serviceUrl: target.serviceUrl };
-  }
-  async updateMessage(sent: SentMessage, message: OutgoingMessage): Promise<void> {
-    this.updated.push({ activityId: sent.activityId, text: cardText(message.card) });
-  }
-  take(): { to: string; text: string; card: unknown }[] {
-    return this.sent.splice(0).filter((s) => s.to !== ADMIN); // progress cards aside
-  }
-}
 
 describe(`AUP reminders, deadline report and renewal (${storeKind()})`, () => {
   let db: Db;
@@ -46,7 +23,7 @@ describe(`AUP reminders, deadline report and renewal (${storeKind()})`, () => {
   let clock = start;
   const now = () => clock;
   const at = (days: number) => (clock = new Date(start.getTime() + days * DAY));
-  const gateway = new RecordingGateway();
+  const gateway = new RecordingGateway(ADMIN);
   let sender: AupSender;
   let scheduler: AupScheduler;
 
