@@ -13,13 +13,39 @@ function reportOf(categories: string[], statuses: ConcernFact['status'][] = cate
   return buildGovernorReport({ db: noDb, tabConcerns: repo, now: () => NOW, aupValidityMonths: 12, minCount: 3 }, 'tenant');
 }
 
-/** Every assignment of 1..min-1 (or any n ≥ 1 for secondary cells) to the hidden cells that adds up to what is missing. */
+/**
+ * Whether some hidden cell can be worked out from the total, by a reader who knows the rules and
+ * tries the likeliest reading first: hidden cells are 1 to min - 1 (zeros are normally shown);
+ * failing that, 0 to min - 1 (a zero hidden to protect the others); failing that, any size (a
+ * larger cell hidden beside a small one). A cell is recoverable when every way of filling the
+ * hidden cells that adds up to what is missing gives it the same value. Brute force, independent
+ * of how the report chooses the cells to hide.
+ */
 function recoverable(cells: { count: number | null }[], total: number, min: number): boolean {
   const hidden = cells.filter((c) => c.count === null).length;
   if (!hidden) return false;
   const missing = total - cells.reduce((s, c) => s + (c.count ?? 0), 0);
-  // Each hidden cell is at least 1 (zeros are shown): when what is missing equals the number of hidden cells, all are 1.
-  return missing === hidden || missing === hidden * (min - 1);
+  for (const [lo, hi] of [[1, min - 1], [0, min - 1], [1, missing], [0, missing]] as const) {
+    const seen: Set<number>[] = Array.from({ length: hidden }, () => new Set<number>());
+    const values: number[] = [];
+    let solutions = 0;
+    const walk = (i: number, left: number): void => {
+      if (i === hidden) {
+        if (left === 0) {
+          solutions++;
+          values.forEach((v, k) => seen[k]!.add(v));
+        }
+        return;
+      }
+      for (let v = lo; v <= Math.min(hi, left); v++) {
+        values[i] = v;
+        walk(i + 1, left - v);
+      }
+    };
+    walk(0, missing);
+    if (solutions) return seen.some((s) => s.size === 1);
+  }
+  return false;
 }
 
 describe("governors' report: hidden counts cannot be worked out from the total", () => {
