@@ -5,7 +5,7 @@
 import type { FakeGraphTenant } from '../fakes/graph-tenant';
 import { getFinding } from '../../src/store/sharing-findings.repo';
 import { listRemediations } from '../../src/store/sharing-remediations.repo';
-import { startRemediationScene, type OpenRootFinding, type RemediationScene } from '../support/audit-scene';
+import { linkInPlace, startRemediationScene, type OpenRootFinding, type RemediationScene } from '../support/audit-scene';
 import { SCHOOL, type Harness } from '../support/harness';
 
 // Consented for reading only: Graph refuses it the DELETE of a permission.
@@ -42,7 +42,7 @@ describe('removing a link from the tab when Microsoft 365 refuses, or the file i
     expect(deletes().slice(before).map((l) => l.status)).toEqual([403]);
     expect((await getFinding(h.db, SCHOOL.tenantId, c.finding_id))!.status).toBe('open');
     expect((await listRemediations(h.db, SCHOOL.tenantId, c.finding_id)).map((r) => r.outcome)).toEqual(['failed']);
-    expect(graph.tenant.ownPermissions(graph.tenant.itemIndex(c.item_id)).some((p) => p.id === c.permission_id)).toBe(true);
+    expect(linkInPlace(graph, c)).toBe(true);
   });
 
   it('says the file is already gone when Graph no longer has it, and marks the finding remediated', async () => {

@@ -13,7 +13,7 @@ import { adaptiveCardProblems, cardText, findActions } from '../support/card-val
 import { eventually, PEOPLE, SCHOOL, startHarness, type Harness } from '../support/harness';
 import type { TestUser } from '../support/activities';
 import { startTestIdentityProvider, type TestIdentityProvider } from '../support/test-identity-provider';
-import { auditAsTheCliDoes, openRootFindings, withOneExposingLink } from '../support/audit-scene';
+import { auditAsTheCliDoes, linkInPlace, openRootFindings, withOneExposingLink } from '../support/audit-scene';
 import { fakeGraphEnv } from '../support/graph-env';
 
 const REMEDIATOR = { clientId: 'dddddddd-4444-4c2a-9d3e-5f6a7b8c9d0e', secrets: ['rw'], roles: ['Files.ReadWrite.All'] };
@@ -120,12 +120,12 @@ describe('sharing audit cards in Teams', () => {
 
     const refused = await tab(PEOPLE.teacher, `admin/sharing/findings/${row!.finding_id}/remove-link`, 'POST');
     expect(refused.status).toBe(403);
-    expect(graph.tenant.ownPermissions(graph.tenant.itemIndex(row!.item_id)).some((p) => p.id === row!.permission_id)).toBe(true);
+    expect(linkInPlace(graph, row!)).toBe(true);
 
     const removed = await tab(PEOPLE.admin, `admin/sharing/findings/${row!.finding_id}/remove-link`, 'POST');
     expect(removed.status).toBe(200);
     expect(removed.body).toMatchObject({ title: 'Link removed', style: 'good', status: 'remediated' });
-    expect(graph.tenant.ownPermissions(graph.tenant.itemIndex(row!.item_id)).some((p) => p.id === row!.permission_id)).toBe(false);
+    expect(linkInPlace(graph, row!)).toBe(false);
     expect((await listRemediations(h.db, SCHOOL.tenantId, row!.finding_id)).at(-1)).toMatchObject({ outcome: 'removed', actor: { id: PEOPLE.admin.aadObjectId, name: PEOPLE.admin.name } });
     const again = await tab(PEOPLE.admin, `admin/sharing/findings/${row!.finding_id}/remove-link`, 'POST');
     expect(again.body).toMatchObject({ title: 'Nothing to do', status: 'remediated' });
@@ -186,7 +186,7 @@ describe('sharing audit cards in Teams', () => {
     const res = await h.invoke(owner, SHARING_AUDIT_VERBS.ownerRemove, { notificationId: row.notification_id, findingId: row.finding_id });
     expect(adaptiveCardProblems(res.body.value)).toEqual([]);
     expect(cardText(res.body.value)).toMatch(/Link removed/);
-    expect(graph.tenant.ownPermissions(graph.tenant.itemIndex(row.item_id)).some((p) => p.id === row.permission_id)).toBe(false);
+    expect(linkInPlace(graph, row)).toBe(false);
     expect((await listRemediations(h.db, SCHOOL.tenantId, row.finding_id)).at(-1)).toMatchObject({ outcome: 'removed', actor: { id: owner.aadObjectId } });
   });
 

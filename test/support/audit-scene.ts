@@ -4,6 +4,8 @@ import { loadConfig } from '../../src/config';
 import { runSharingAudit } from '../../src/jobs/sharing-audit/run-sharing-audit';
 import { connectSharingAudit } from '../../src/services/sharing-audit-connection';
 import type { Db } from '../../src/store/db';
+import { getFinding } from '../../src/store/sharing-findings.repo';
+import { listRemediations } from '../../src/store/sharing-remediations.repo';
 import { fakeGraphEnv } from './graph-env';
 import type { TestUser } from './activities';
 import { PEOPLE, SCHOOL, startHarness, type Harness } from './harness';
@@ -55,6 +57,18 @@ export function openRootFindings(db: Db): Promise<OpenRootFinding[]> {
 export function withOneExposingLink(graph: FakeGraphTenant, findings: OpenRootFinding[]): OpenRootFinding[] {
   const exposing = (itemId: string) => graph.tenant.ownPermissions(graph.tenant.itemIndex(itemId)).filter((p) => (p.link && p.link.scope !== 'users') || p.grantees.some((g) => g.kind === 'external'));
   return findings.filter((f) => exposing(f.item_id).length === 1);
+}
+
+/** Whether the finding's link is still on its sharing root in the fake tenant. */
+export function linkInPlace(graph: FakeGraphTenant, c: { item_id: string; permission_id: string }): boolean {
+  return graph.tenant.ownPermissions(graph.tenant.itemIndex(c.item_id)).some((p) => p.id === c.permission_id);
+}
+
+/** A press that changed nothing: the finding open, no removal recorded, the link in place. */
+export async function expectNothingRemoved(db: Db, graph: FakeGraphTenant, c: { finding_id: string; item_id: string; permission_id: string }): Promise<void> {
+  expect((await getFinding(db, SCHOOL.tenantId, c.finding_id))!.status).toBe('open');
+  expect((await listRemediations(db, SCHOOL.tenantId, c.finding_id)).filter((r) => r.outcome === 'removed')).toEqual([]);
+  expect(linkInPlace(graph, c)).toBe(true);
 }
 
 export interface RemediationScene {
