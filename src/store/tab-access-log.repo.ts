@@ -25,15 +25,16 @@ export async function writeTabAccess(db: Db, e: TabAccessEntry): Promise<void> {
 
 /**
  * The newest entries first, one tenant only; `concernId` narrows to one concern.
- * `dslTeamConcernsOnly` leaves out every entry about a concern that is not the DSL team's (a
- * concern about an adult, whose existence the DSL team must not learn from who opened it).
+ * `dslTeamConcernsOnly` keeps only entries about the DSL team's concerns (or about none): not a
+ * concern about an adult, whose existence the DSL team must not learn from who opened it, nor
+ * one purged since, whose recipient can no longer be checked.
  */
 export async function listTabAccess(db: Db, tenantId: string, options: { concernId?: string; limit?: number; dslTeamConcernsOnly?: boolean } = {}): Promise<TabAccessEntry[]> {
   const rows = await db.query<Record<string, unknown>>(
     `SELECT l.actor_aad_id, l.actor_name, l.action, l.concern_id, l.reference, l.pupil_key, l.outcome, l.at FROM tab_access_log l
      WHERE l.tenant_id = $1 AND ($2::uuid IS NULL OR l.concern_id = $2)
-       AND (NOT $4::boolean OR l.concern_id IS NULL OR NOT EXISTS (
-         SELECT 1 FROM concerns c WHERE c.tenant_id = l.tenant_id AND c.concern_id = l.concern_id AND c.recipient <> 'dsl-team'))
+       AND (NOT $4::boolean OR l.concern_id IS NULL OR EXISTS (
+         SELECT 1 FROM concerns c WHERE c.tenant_id = l.tenant_id AND c.concern_id = l.concern_id AND c.recipient = 'dsl-team'))
      ORDER BY l.at DESC, l.log_id DESC LIMIT $3`,
     [tenantId, options.concernId ?? null, options.limit ?? 500, options.dslTeamConcernsOnly === true],
   );
