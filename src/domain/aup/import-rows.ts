@@ -1,5 +1,5 @@
 import { parseCsvRecords } from './csv';
-import { isCalendarDate } from './dates';
+import { isCalendarDate } from '../clock';
 import { type AckMethod, type Audience, type AudienceMember, isAudience } from './types';
 
 /** One paper or online-form acknowledgement to import. */

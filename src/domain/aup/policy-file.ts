@@ -1,5 +1,5 @@
 import { type AupVersionDraft, AUDIENCES, isAudience } from './types';
-import { isCalendarDate } from './dates';
+import { isCalendarDate } from '../clock';
 
 /**
  * The file `jigsaw aup publish FILE` reads: a front-matter block of `key: value` lines between

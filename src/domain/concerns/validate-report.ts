@@ -1,4 +1,4 @@
-import { localDateTime } from '../clock';
+import { isCalendarDate, localDateTime } from '../clock';
 import { cleanLine, cleanText } from '../text';
 import { isCategoryId } from './categories';
 import { CONCERN_ABOUT, type ConcernAbout, type ConcernReport, type Urgency } from './concern';
@@ -101,7 +101,7 @@ export function validateReport(raw: Record<string, unknown>, now: Date, timeZone
   const occurredOn = values.occurredOn ?? '';
   const occurredTime = values.occurredTime ?? '';
   if (!occurredOn) errors.occurredOn = 'Enter the date it happened (or when you heard about it).';
-  else if (!isValidIsoDate(occurredOn)) errors.occurredOn = 'Enter a real date, as day, month and year.';
+  else if (!isCalendarDate(occurredOn)) errors.occurredOn = 'Enter a real date, as day, month and year.';
   else if (occurredOn > today.date) errors.occurredOn = 'The date cannot be in the future.';
   else if (Number(occurredOn.slice(0, 4)) < Number(today.date.slice(0, 4)) - L.oldestYears) {
     errors.occurredOn = `Enter a date within the last ${L.oldestYears} years.`;
@@ -140,12 +140,4 @@ export function validateReport(raw: Record<string, unknown>, now: Date, timeZone
       urgency: urgency as Urgency,
     },
   };
-}
-
-function isValidIsoDate(value: string): boolean {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-  if (!match) return false;
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const date = new Date(Date.UTC(year, month - 1, day));
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
