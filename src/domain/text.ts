@@ -14,3 +14,16 @@ export function cleanText(value: unknown): string {
 export function cleanLine(value: unknown): string {
   return cleanText(value).replace(/\s+/g, ' ');
 }
+
+// Letters that compatibility decomposition leaves whole (they are letters of their own, not a
+// base letter with a mark), written as the Latin letters people type for them.
+const UNDECOMPOSED: Record<string, string> = { ø: 'o', Ø: 'O', ß: 'ss', æ: 'ae', Æ: 'AE', ł: 'l', Ł: 'L', đ: 'd', Đ: 'D', ħ: 'h', Ħ: 'H', ı: 'i', ŀ: 'l', Ŀ: 'L', ŧ: 't', Ŧ: 'T' };
+const UNDECOMPOSED_LETTER = new RegExp(`[${Object.keys(UNDECOMPOSED).join('')}]`, 'g');
+
+/** Text with its letters folded to plain Latin ones: "Łucja Wiśniewska" → "Lucja Wisniewska". */
+export function foldToBaseLetters(text: string): string {
+  return text
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .replace(UNDECOMPOSED_LETTER, (ch) => UNDECOMPOSED[ch]!);
+}

@@ -1,3 +1,5 @@
+import { foldToBaseLetters } from '../domain/text';
+
 /**
  * A minimal PDF writer for plain text documents (a pupil's safeguarding file for transfer):
  * A4 pages, Helvetica (one of the PDF standard fonts, so nothing is embedded), headings in bold,
@@ -21,8 +23,6 @@ const WIN_ANSI: Record<string, number> = {
   '€': 0x80, '‚': 0x82, 'ƒ': 0x83, '„': 0x84, '…': 0x85, '†': 0x86, '‡': 0x87, 'ˆ': 0x88, '‰': 0x89, 'Š': 0x8a, '‹': 0x8b, 'Œ': 0x8c, 'Ž': 0x8e,
   '‘': 0x91, '’': 0x92, '“': 0x93, '”': 0x94, '•': 0x95, '–': 0x96, '—': 0x97, '˜': 0x98, '™': 0x99, 'š': 0x9a, '›': 0x9b, 'œ': 0x9c, 'ž': 0x9e, 'Ÿ': 0x9f,
 };
-// Letters with no decomposition to a base letter.
-const BASE_LETTER: Record<string, string> = { Ł: 'L', ł: 'l', Đ: 'D', đ: 'd', Ħ: 'H', ħ: 'h', ı: 'i', Ŀ: 'L', ŀ: 'l', Ŧ: 'T', ŧ: 't' };
 
 function encodeChar(ch: string): number | undefined {
   const code = ch.codePointAt(0)!;
@@ -41,7 +41,7 @@ function encode(text: string): number[] {
       continue;
     }
     // A letter the standard fonts cannot show (ś, ř, ı, Ł in a pupil's name): its base letter, not "?".
-    const base = BASE_LETTER[ch] ?? ch.normalize('NFD').replace(/[\u0300-\u036f]/g, '');
+    const base = foldToBaseLetters(ch);
     const bytes = base && base !== ch ? [...base].map(encodeChar) : [undefined];
     if (bytes.every((b) => b !== undefined)) out.push(...(bytes as number[]));
     else out.push(0x3f);

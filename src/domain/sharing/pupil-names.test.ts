@@ -17,6 +17,9 @@ describe('normaliseName', () => {
     ['AmeliaOkonkwo', 'amelia okonkwo'],
     ['Zoë Brontë-Smith', 'zoe bronte smith'],
     ["Seán O'Brien", 'sean obrien'],
+    ['Łucja Wiśniewska', 'lucja wisniewska'],
+    ['Yıldız Đorđević', 'yildiz dordevic'],
+    ['Søren Æbelø Straße', 'soren aebelo strasse'],
     ['SENRegister2026.xlsx', 'sen register2026 xlsx'],
     ['  --  ', ''],
   ])('%s → %s', (input, expected) => expect(normaliseName(input)).toBe(expected));

@@ -1,3 +1,4 @@
+import { foldToBaseLetters } from '../text';
 import type { RosterPupil } from './types';
 
 /**
@@ -23,20 +24,12 @@ export function tokeniseName(text: string): string[] {
 
 /** The same tokens as `tokeniseName`, in their original case (to tell "SEND" from "Send"). */
 export function tokeniseKeepingCase(text: string): string[] {
-  const split = text
-    // AmeliaOkonkwo → Amelia Okonkwo; SENRegister → SEN Register; but UPNs stays one word.
-    .replace(/([\p{Ll}\d])(\p{Lu})/gu, '$1 $2')
-    .replace(/(\p{Lu})(\p{Lu}\p{Ll}{2})/gu, '$1 $2')
-    .normalize('NFKD')
-    .replace(/\p{M}+/gu, '')
-    // Letters that NFKD does not decompose.
-    .replace(/ø/g, 'o')
-    .replace(/Ø/g, 'O')
-    .replace(/ß/g, 'ss')
-    .replace(/æ/g, 'ae')
-    .replace(/Æ/g, 'AE')
-    .replace(/ł/g, 'l')
-    .replace(/Ł/g, 'L');
+  const split = foldToBaseLetters(
+    text
+      // AmeliaOkonkwo → Amelia Okonkwo; SENRegister → SEN Register; but UPNs stays one word.
+      .replace(/([\p{Ll}\d])(\p{Lu})/gu, '$1 $2')
+      .replace(/(\p{Lu})(\p{Lu}\p{Ll}{2})/gu, '$1 $2'),
+  );
   // Apostrophes inside a name join it: O'Brien → obrien, as "OBrien" would be typed.
   return split
     .replace(/(\p{L})['’](\p{L})/gu, '$1$2')
