@@ -1,5 +1,5 @@
 import { AUDIENCE_LABELS, type Audience } from '../domain/aup/types';
-import { type AdaptiveCard, type CardElement, card, execute, field, heading, literal, notice, text } from './card-kit';
+import { type AdaptiveCard, type CardElement, card, execute, field, heading, literal, notice, strongLiteral, text } from './card-kit';
 
 /** Card verbs of the AUP capability (routed to src/bot/features/aup-feature.ts by the "aup." prefix). */
 export const AUP_VERBS = {
@@ -30,10 +30,6 @@ export interface AupCardView {
 
 const isPupil = (a: Audience) => a.startsWith('pupils-');
 
-/** Admin text in bold, still a literal TextRun (never parsed as markdown). */
-function strong(value: string): CardElement {
-  return { type: 'RichTextBlock', inlines: [{ type: 'TextRun', text: value, weight: 'Bolder' }] };
-}
 
 /**
  * The personal AUP card. Admin text (title, summary, body) only through literal()/field(), so
@@ -47,7 +43,7 @@ export function buildAupCard(view: AupCardView): AdaptiveCard {
   if (state.kind === 'reminder') body.push(notice(pupil ? 'A reminder' : `Reminder ${state.number}: please read and agree`, pupil ? 'Please read the rules below and press the button when you have read them. Ask your teacher if anything is not clear.' : `You have not yet confirmed this policy.${state.deadline ? ` Please do so by ${state.deadline}.` : ''}`, 'warning'));
   if (state.kind === 'renewal') body.push(notice(pupil ? 'Time to read the rules again' : 'Yearly renewal', pupil ? 'It has been a year: please read the rules again and press the button.' : 'Your last agreement to this policy was over a year ago. Please read it again and confirm.', 'accent'));
   body.push(heading(pupil ? 'Keeping safe: stop, think, before you click!' : 'Acceptable Use Policy', { size: 'Medium' }));
-  body.push(strong(view.title));
+  body.push(strongLiteral(view.title));
   body.push(text(`${AUDIENCE_LABELS[view.audience]} · version ${view.versionNumber} · from ${view.effectiveOn}`, { isSubtle: true, spacing: 'None', size: 'Small' }));
   if (view.summary) body.push(field(pupil ? 'In short' : 'Summary', view.summary));
   if (view.changeSummary && view.versionNumber > 1) body.push(field(pupil ? 'What is new' : 'What changed', view.changeSummary));
@@ -112,7 +108,7 @@ export function buildMyAupCard(lines: readonly MyAupLine[], history: readonly { 
         : l.status === 'expired'
           ? `⚠ Needs agreeing again: you agreed to version ${l.acknowledgedVersion} on ${l.acknowledgedAt}${l.acknowledgedVersion === l.versionNumber ? ', over a year ago' : ', and it has changed since'}`
           : '⚠ Not agreed yet';
-    body.push({ type: 'Container', separator: true, items: [strong(l.title), text(`${AUDIENCE_LABELS[l.audience]} · version ${l.versionNumber}`, { isSubtle: true, size: 'Small', spacing: 'None' }), text(state, { spacing: 'Small' })] });
+    body.push({ type: 'Container', separator: true, items: [strongLiteral(l.title), text(`${AUDIENCE_LABELS[l.audience]} · version ${l.versionNumber}`, { isSubtle: true, size: 'Small', spacing: 'None' }), text(state, { spacing: 'Small' })] });
     if (l.status !== 'current' && actions.length < 5) actions.push(execute(`Read and agree: ${l.audience}`, AUP_VERBS.refresh, { versionId: l.versionId }));
   }
   if (history.length) {
@@ -144,7 +140,7 @@ export function buildAupProgressCard(v: AupProgressView): AdaptiveCard {
   const pct = (n: number) => (v.total ? `${Math.round((100 * n) / v.total)}%` : '0%');
   const body: CardElement[] = [
     heading(v.done ? 'AUP broadcast finished' : 'AUP broadcast in progress', { size: 'Medium' }),
-    strong(`${v.title} (version ${v.versionNumber})`),
+    strongLiteral(`${v.title} (version ${v.versionNumber})`),
     text(AUDIENCE_LABELS[v.audience], { isSubtle: true, spacing: 'None' }),
     {
       type: 'FactSet',
@@ -170,7 +166,7 @@ export function buildAupOutstandingCard(v: { title: string; audience: Audience; 
   const shown = v.people.slice(0, 50);
   return card([
     heading('Acceptable Use Policy: still outstanding', { size: 'Medium' }),
-    strong(`${v.title} (version ${v.versionNumber})`),
+    strongLiteral(`${v.title} (version ${v.versionNumber})`),
     text(`${AUDIENCE_LABELS[v.audience]}. The deadline (${v.deadline}) has passed and ${v.people.length} of ${v.total} people have not agreed, after two reminders.`),
     ...shown.map((p) => field(`Sent ${p.sentOn}`, p.name)),
     ...(v.people.length > shown.length ? [text(`…and ${v.people.length - shown.length} more: run "jigsaw aup status --csv FILE" for the full list.`, { isSubtle: true })] : []),

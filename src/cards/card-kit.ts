@@ -52,8 +52,14 @@ export function field(label: string, value: string): CardElement {
   };
 }
 
+/** User text in bold (a name, an admin's title), still shown literally. */
+export function strongLiteral(value: string): CardElement {
+  return { type: 'RichTextBlock', inlines: [{ type: 'TextRun', text: value, weight: 'Bolder' }] };
+}
+
+/** A message next to a field at fault. It may quote what was typed, so it is shown literally. */
 export function errorText(message: string, id?: string): CardElement {
-  return text(`⚠ ${message}`, { color: 'Attention', spacing: 'None', size: 'Small', ...(id ? { id } : {}) });
+  return { type: 'RichTextBlock', spacing: 'None', ...(id ? { id } : {}), inlines: [{ type: 'TextRun', text: `⚠ ${message}`, color: 'Attention', size: 'Small' }] };
 }
 
 export function notice(title: string, body: string, style: 'attention' | 'warning' | 'good' | 'accent' = 'warning'): CardElement {

@@ -12,7 +12,7 @@ import {
   type TriageField,
   type TriageValues,
 } from '../domain/concerns/triage';
-import { type AdaptiveCard, card, type CardElement, errorText, execute, field, heading, literal, notice, text } from './card-kit';
+import { type AdaptiveCard, card, type CardElement, errorText, execute, field, heading, literal, notice, strongLiteral, text } from './card-kit';
 import { buildConcernCard, describeStatus } from './concern-card';
 
 /** Action.Execute verbs of triage (docs/cards-triage.md lists their inputs and data). */
@@ -135,7 +135,7 @@ export function buildTriageActionCard(view: TriageActionView): AdaptiveCard {
   if (view.flash) {
     const f = view.flash;
     // The title may name people ("Already owned by <display name>"): shown literally.
-    body.push({ type: 'Container', style: f.style, items: [boldLiteral(f.title), ...(f.text ? [text(f.text, { spacing: 'Small' })] : [])] });
+    body.push({ type: 'Container', style: f.style, items: [strongLiteral(f.title), ...(f.text ? [text(f.text, { spacing: 'Small' })] : [])] });
   }
   body.push(...base.body, ...summaryElements(view.triage));
   if (view.samePupil.length) {
@@ -250,7 +250,7 @@ const OUTCOME_CHOICES = TRIAGE_OUTCOMES.map((o) => ({ title: o.external ? `${o.t
 /** The inputs of one form. Required-ness is checked again on the server (clients may skip it). */
 function formInputs(kind: TriageCommandKind, values: TriageValues, errors: TriageErrors, candidates: { aadObjectId: string; name: string }[]): CardElement[] {
   const L = TRIAGE_LIMITS;
-  const withError = (id: TriageField, element: CardElement): CardElement[] => (errors[id] ? [element, literalError(errors[id]!, `${id}Error`)] : [element]);
+  const withError = (id: TriageField, element: CardElement): CardElement[] => (errors[id] ? [element, errorText(errors[id]!, `${id}Error`)] : [element]);
   const textInput = (id: TriageField, label: string, options: CardElement = {}) =>
     withError(id, { type: 'Input.Text', id, label, value: values[id] ?? '', ...options });
   switch (kind) {
@@ -313,16 +313,6 @@ function formInputs(kind: TriageCommandKind, values: TriageValues, errors: Triag
           })
         : [text('Nobody else can be added yet: people appear here once they have chatted with Jigsaw.', { isSubtle: true })];
   }
-}
-
-/** A bold line that may carry user text (a display name), shown literally. */
-function boldLiteral(value: string): CardElement {
-  return { type: 'RichTextBlock', inlines: [{ type: 'TextRun', text: value, weight: 'Bolder' }] };
-}
-
-/** A field's error, which may quote what was typed: shown literally, styled as errorText(). */
-function literalError(message: string, id: string): CardElement {
-  return { type: 'RichTextBlock', id, spacing: 'None', inlines: [{ type: 'TextRun', text: `⚠ ${message}`, color: 'Attention', size: 'Small' }] };
 }
 
 /** The chronology as the DSL reads it: who, when, what, and the recorded words shown literally. */
