@@ -1,4 +1,5 @@
-import { parseRetryAfter, toDeliveryError } from './botbuilder-gateway';
+import { parseRetryAfter, toActivity, toDeliveryError } from './botbuilder-gateway';
+import { teamsMention } from '../jobs/teams-text';
 
 describe('toDeliveryError', () => {
   it('reads status and Retry-After the way botbuilder RestErrors carry them', () => {
@@ -29,5 +30,21 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter('Sun, 22 Nov 2026 10:00:10 GMT', Date.parse('Sun, 22 Nov 2026 10:00:00 GMT'))).toBe(10_000);
     expect(parseRetryAfter('soon')).toBeUndefined();
     expect(parseRetryAfter(undefined)).toBeUndefined();
+  });
+});
+
+describe('toActivity', () => {
+  it('sends each mention entity as teamsMention built it, its text found in the message text', () => {
+    const names = ['[click](https://evil.example)', 'Eve</at> <at>Dana', '<script>x</script>', 'Tom &amp; Jerry'];
+    const mentions = names.map((name, i) => teamsMention(`29:user${i}`, name));
+    const activity = toActivity({ text: `Hello ${mentions.map((m) => m.text).join(' ')}.`, mentions: mentions.map((m) => m.entity) });
+    const text = String(activity.text);
+    expect(text.match(/<at>/g)).toHaveLength(names.length);
+    expect(text).not.toMatch(/\[[^\]]*\]\([^)]*\)/);
+    expect(activity.entities).toHaveLength(names.length);
+    activity.entities!.forEach((entity, i) => {
+      expect(entity).toEqual({ type: 'mention', text: mentions[i]!.text, mentioned: { id: `29:user${i}`, name: names[i] } });
+      expect(text).toContain(String(entity.text));
+    });
   });
 });

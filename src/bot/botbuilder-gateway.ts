@@ -113,11 +113,8 @@ export function toActivity(message: OutgoingMessage): Partial<Activity> {
     text: message.text,
     summary: message.summary,
     attachments: message.card ? [{ contentType: CARD_CONTENT_TYPE, content: message.card }] : [],
-    entities: (message.mentions ?? []).map((m) => ({
-      type: 'mention',
-      text: `<at>${m.name}</at>`,
-      mentioned: { id: m.teamsUserId, name: m.name },
-    })),
+    // The entities exactly as teamsMention built them: their text is in `text`, escaped the same way.
+    entities: (message.mentions ?? []).map((m) => ({ ...m, mentioned: { ...m.mentioned } })),
   };
 }
 

@@ -24,6 +24,7 @@ import { describeError, type Logger } from '../logging';
 import { formValues, parseCardAction, ReportDataSchema } from './parse';
 import type { BotFeature } from './bot-feature';
 import { loadChannelMembers } from './dsl-roster';
+import { teamsTextLiteral } from '../jobs/teams-text';
 
 export interface JigsawBotDeps {
   db: Db;
@@ -248,7 +249,8 @@ export class JigsawBot extends TeamsActivityHandler {
     if (released) this.deps.onOutboxChanged();
     this.deps.logger.info({ tenantId: tenant.tenantId, dslMembers: members.length, released }, 'DSL channel registered');
     await context.sendActivity(
-      `This channel is now the DSL channel for ${tenant.schoolName}. ${members.length} member(s) can triage concerns here: ${members.map((m) => m.displayName).join(', ')}.` +
+      // A text message, read by Teams as Markdown: the names (from the roster) and the school's name are escaped.
+      `This channel is now the DSL channel for ${teamsTextLiteral(tenant.schoolName)}. ${members.length} member(s) can triage concerns here: ${members.map((m) => teamsTextLiteral(m.displayName)).join(', ')}.` +
         (released ? ` ${released} waiting concern(s) will be posted now.` : ''),
     );
   }

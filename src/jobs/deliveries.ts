@@ -13,6 +13,7 @@ import { ADMIN_ALERT_KIND } from '../services/admin-alerts';
 import { SHARING_AUDIT_OUTBOX_KINDS } from '../services/sharing-audit-notices';
 import { renderSharingAuditNotice } from './sharing-audit/render-notice';
 import { DeliveryError, type SentMessage, type TeamsGateway } from './teams-gateway';
+import { teamsMention } from './teams-text';
 import { deliverTriageMessage, possibleRepeatText, TRIAGE_DELIVERY_KINDS } from './triage-deliveries';
 import { buildConcernBaseCard } from '../cards/triage-card';
 import { loadBaseView, refreshUserIdsFor } from '../services/concern-views';
@@ -47,9 +48,11 @@ export async function deliverOutboxMessage(deps: DeliveryDeps, message: OutboxMe
       if (post?.status !== 'sent' || !post.result) throw new DeliveryError('the concern card has not been posted yet', 409);
       const reference = (await deps.concerns.getReference(deps.db, tenantId, String(payload.concernId))) ?? '';
       const dsls = await listDslMembers(deps.db, tenantId);
+      // Display names come from Teams' roster: escaped, with entities matching the text (teams-text.ts).
+      const mentions = dsls.map((d) => teamsMention(d.teamsUserId, d.displayName));
       return deps.gateway.replyInThread(post.result as unknown as SentMessage, {
-        text: `URGENT concern ${reference}: ${dsls.map((d) => `<at>${d.displayName}</at>`).join(' ')} please acknowledge now.`,
-        mentions: dsls.map((d) => ({ teamsUserId: d.teamsUserId, name: d.displayName })),
+        text: `URGENT concern ${reference}: ${mentions.map((m) => m.text).join(' ')} please acknowledge now.`,
+        mentions: mentions.map((m) => m.entity),
         summary: `URGENT concern ${reference}`,
       });
     }

@@ -1,5 +1,6 @@
 import type { AdaptiveCard } from '../cards/card-kit';
 import type { DslChannel } from '../store/conversation.repo';
+import type { TeamsMentionEntity } from './teams-text';
 
 /**
  * What the jobs need from Teams, as plain data. `src/bot/` implements it with botbuilder;
@@ -7,9 +8,13 @@ import type { DslChannel } from '../store/conversation.repo';
  */
 export interface OutgoingMessage {
   card?: AdaptiveCard;
-  /** Plain text shown with the card; may contain <at>Name</at> for each mention. */
+  /**
+   * Text shown with the card, read by Teams as Markdown: a name in it goes through
+   * `teamsTextLiteral`, and each mention's `<at>…</at>` is the `text` of its entity.
+   */
   text?: string;
-  mentions?: { teamsUserId: string; name: string }[];
+  /** Built with `teamsMention`, whose `text` is also in `text` above. */
+  mentions?: TeamsMentionEntity[];
   /** Notification preview text (no personal data). */
   summary?: string;
 }
