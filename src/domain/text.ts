@@ -17,7 +17,7 @@ export function cleanLine(value: unknown): string {
 
 // Letters that compatibility decomposition leaves whole (they are letters of their own, not a
 // base letter with a mark), written as the Latin letters people type for them.
-const UNDECOMPOSED: Record<string, string> = { ø: 'o', Ø: 'O', ß: 'ss', æ: 'ae', Æ: 'AE', ł: 'l', Ł: 'L', đ: 'd', Đ: 'D', ħ: 'h', Ħ: 'H', ı: 'i', ŀ: 'l', Ŀ: 'L', ŧ: 't', Ŧ: 'T' };
+const UNDECOMPOSED: Record<string, string> = { ø: 'o', Ø: 'O', ß: 'ss', æ: 'ae', Æ: 'AE', ł: 'l', Ł: 'L', đ: 'd', Đ: 'D', ħ: 'h', Ħ: 'H', ı: 'i', ŀ: 'l', Ŀ: 'L', ŧ: 't', Ŧ: 'T', ð: 'd', Ð: 'D', þ: 'th', Þ: 'Th' };
 const UNDECOMPOSED_LETTER = new RegExp(`[${Object.keys(UNDECOMPOSED).join('')}]`, 'g');
 
 /** Text with its letters folded to plain Latin ones: "Łucja Wiśniewska" → "Lucja Wisniewska". */

@@ -1,7 +1,7 @@
 import type { Db } from '../store/db';
 import { listAupPeople } from '../store/aup.repo';
 import type { Concern } from '../domain/concerns/concern';
-import { normalisePupilKey } from '../domain/people/pupil-key';
+import { pupilNameKey } from '../domain/people/pupil-key';
 import { formatLocal } from '../domain/clock';
 import { getAupStatusForPerson } from './aup-register';
 
@@ -26,12 +26,14 @@ export async function aupStatusOfConcernSubjects(deps: { db: Db; now: () => Date
   const people = await listAupPeople(deps.db, concern.tenantId);
   const byKey = new Map<string, string[]>();
   for (const p of people) {
-    const key = normalisePupilKey(p.displayName);
-    byKey.set(key, [...new Set([...(byKey.get(key) ?? []), p.personId])]);
+    const key = pupilNameKey(p.displayName);
+    if (key) byKey.set(key, [...new Set([...(byKey.get(key) ?? []), p.personId])]);
   }
   const out: SubjectAupStatus[] = [];
   for (const name of names) {
-    const ids = byKey.get(normalisePupilKey(name)) ?? [];
+    // A name with no letters ("???") matches nobody's record.
+    const key = pupilNameKey(name);
+    const ids = (key && byKey.get(key)) || [];
     const lines: string[] = [];
     for (const personId of ids) {
       const policies = await getAupStatusForPerson({ db: deps.db, now: deps.now, rules: { validityMonths: deps.validityMonths } }, concern.tenantId, personId);

@@ -2,7 +2,7 @@ import type { Db } from '../store/db';
 import type { ConcernRepository } from '../store/concern.repo';
 import { logAccess } from '../store/access-log.repo';
 import { listAupAcknowledgementsByName, listConcernIdsForPupil, listFileTransfersForPupil } from '../store/subject-access.repo';
-import { normalisePupilKey } from '../domain/people/pupil-key';
+import { isPupilKey, normalisePupilKey } from '../domain/people/pupil-key';
 
 /**
  * A subject access export for the Data Protection Officer: every concern that names the pupil
@@ -23,7 +23,8 @@ export async function exportPupil(
   deps: { db: Db; concerns: ConcernRepository; now: Date; actor: { aadObjectId: string; name: string } },
   query: { pupil: string; tenantId?: string },
 ): Promise<PupilExport> {
-  const key = query.pupil.startsWith('name:') ? query.pupil : normalisePupilKey(query.pupil);
+  const byKey = isPupilKey(query.pupil);
+  const key = byKey ? query.pupil : normalisePupilKey(query.pupil);
   const ids = await listConcernIdsForPupil(deps.db, key, query.tenantId);
   const concerns: Record<string, unknown>[] = [];
   for (const { tenantId, concernId } of ids) {
@@ -52,7 +53,7 @@ export async function exportPupil(
     });
     await logAccess(deps.db, { tenantId, actorAadId: deps.actor.aadObjectId, actorName: deps.actor.name, concernId, verb: 'subject-access.export', outcome: 'allowed', at: deps.now });
   }
-  const byName = query.pupil.startsWith('name:') ? [] : await listAupAcknowledgementsByName(deps.db, query.pupil.trim(), query.tenantId);
+  const byName = byKey ? [] : await listAupAcknowledgementsByName(deps.db, query.pupil.trim(), query.tenantId);
   return {
     exportedAt: deps.now.toISOString(),
     pupil: { query: query.pupil, key },
@@ -60,7 +61,8 @@ export async function exportPupil(
     fileTransfers: await listFileTransfersForPupil(deps.db, key, query.tenantId),
     aupAcknowledgements: byName.map((r) => ({ ...r, acknowledged_at: new Date(r.acknowledged_at as string).toISOString() })),
     notes: [
-      'Concerns are matched by the normalised pupil name (case, accents, punctuation and word order ignored; a class suffix such as "(6B)" dropped). Check for other spellings and for pupils with the same name before disclosure.',
+      'Concerns are matched by the normalised pupil name (case, accents, punctuation and word order ignored; a class suffix such as "(6B)" dropped; the letters of every script kept). Check for other spellings and for pupils with the same name before disclosure.',
+      'A pupil recorded under a name with no letters or digits (such as "???") is not found by name: each such record has a key of its own, unlinked:<concern id>:<position>, which can be exported by that key.',
       'Other people named in a concern (other pupils, staff, family) are third parties: redact them before disclosure where the law requires.',
       'AUP acknowledgements are matched by exact display name.',
     ],

@@ -2,7 +2,7 @@ import type { Db } from './db';
 import type { NarrativeCipher } from './narrative-cipher';
 import { GENESIS_HASH, type HashedEventFields, hashEvent, type StoredEvent } from '../domain/concerns/chronology';
 import { type Concern, type ConcernReport, type ConcernStatus, type Person, type RecipientRole } from '../domain/concerns/concern';
-import { normalisePupilKey } from '../domain/people/pupil-key';
+import { storedPupilKey } from '../domain/people/pupil-key';
 import { type NewOutboxMessage, outboxInsertCte } from './outbox.repo';
 import { routingInputsSql, StaleRoutingError } from './tenant.repo';
 
@@ -65,7 +65,7 @@ export class ConcernRepository {
       c.tenantId, c.concernId, c.now.getUTCFullYear(), c.reporter.aadObjectId, c.reporter.name, r.about, r.category, r.urgency,
       r.occurredOn, r.occurredTime ?? null, seal(r.location), seal(r.whatHappened), seal(r.childWords), seal(r.actionTaken),
       seal(r.adultName), c.recipient, c.submissionId ?? null, c.now, masterKeyId, wrapped, hash,
-      r.pupils.map(normalisePupilKey), r.pupils.map((name) => seal(name)),
+      r.pupils.map((name, i) => storedPupilKey(name, c.concernId, i)), r.pupils.map((name) => seal(name)),
       event.type, event.actorAadId, event.actorName, event.occurredAt, event.detailsSealed, GENESIS_HASH,
     ];
     let check = 'true';
@@ -287,7 +287,7 @@ export class ConcernRepository {
     let position = existing.reduce((max, r) => Math.max(max, Number(r.position)), -1);
     const added: string[] = [];
     for (const name of names) {
-      const key = normalisePupilKey(name);
+      const key = storedPupilKey(name, concernId, position + 1);
       if (keys.has(key)) continue;
       keys.add(key);
       position += 1;
