@@ -5,6 +5,7 @@ import {
   buildConcernBaseCard,
   buildConcernUnavailableCard,
   buildEscalationNoticeCard,
+  buildOwnershipTakenOverCard,
   buildPatternAlertCard,
   buildPupilConcernsCard,
   buildReadOnlyConcernCard,
@@ -88,7 +89,7 @@ describe('triage cards', () => {
   it.each(TRIAGE_COMMAND_KINDS.filter((k) => k !== 'take-ownership'))('re-shows the %s form open with its errors, still valid', (kind) => {
     const card = buildTriageActionCard(
       view(kind === 'reopen' ? 'closed' : 'acknowledged', {
-        form: { kind, values: {}, errors: { note: 'x', outcome: 'x', shareWith: 'x', riskLevel: 'x', linkPupils: 'x', closeRationale: 'x', reopenReason: 'x', participant: 'x' } },
+        form: { kind, values: {}, errors: { note: 'x', outcome: 'x', shareWith: 'x', riskLevel: 'x', linkPupils: 'x', closeRationale: 'x', reopenReason: 'x', participant: 'x', takeOverReason: 'x' } },
         access: kind === 'add-participant' ? { participants: [], candidates: [{ aadObjectId: 'aad-dpo', name: 'Dee DPO' }] } : undefined,
         concern: { ...concern, about: kind === 'add-participant' ? 'adult' : 'pupil' },
       }),
@@ -103,6 +104,64 @@ describe('triage cards', () => {
     expect(findInput(card, 'participant')?.choices).toEqual([{ title: 'Hana HR', value: 'aad-hr' }]);
     expect(cardText(card)).toContain('Dee DPO');
     expect((card.actions ?? []).length).toBeLessThanOrEqual(6);
+  });
+
+  it('offers "Take over" only when the view allows it: a required reason, and the owner the card showed', () => {
+    expect(findActions(buildTriageActionCard(view('acknowledged'))).map((a) => a.verb)).not.toContain(TRIAGE_VERBS.takeOver);
+    const card = buildTriageActionCard(view('in-progress', { canTakeOver: true, ownerAadId: 'aad-dana' }));
+    expect(adaptiveCardProblems(card)).toEqual([]);
+    // Under "Owner" in the body: the card's own actions stay within the 5 the parser allows.
+    expect(primaryVerbs(card)).toEqual(['Add note', 'Record action', 'Information sharing', 'Risk and links', 'Close']);
+    const takeOver = card.body.find((e) => e.type === 'ActionSet') as { actions: { type: string; title: string }[] } | undefined;
+    expect(takeOver?.actions.map((a) => [a.type, a.title])).toEqual([['Action.ShowCard', 'Take over']]);
+    expect(findInput(card, 'takeOverReason')).toMatchObject({ type: 'Input.Text', isRequired: true, maxLength: 300 });
+    const button = findActions(card).find((a) => a.verb === TRIAGE_VERBS.takeOver);
+    expect(button?.data).toEqual({ verb: TRIAGE_VERBS.takeOver, concernId: concern.concernId, actionId: expect.stringMatching(/^0{8}-/), fromOwner: 'aad-dana' });
+    expect(cardText(card)).toContain('Dana Lead');
+    // Never on a new or closed concern, whatever the view says.
+    for (const status of ['new', 'closed'] as ConcernStatus[]) {
+      expect(findActions(buildTriageActionCard(view(status, { canTakeOver: true, ownerAadId: 'aad-dana' }))).map((a) => a.verb)).not.toContain(TRIAGE_VERBS.takeOver);
+    }
+  });
+
+  it('offers "Take over" to the recipient of a concern about an adult, the card still valid', () => {
+    const card = buildTriageActionCard(
+      view('acknowledged', {
+        concern: { ...concern, about: 'adult', recipient: 'headteacher', pupils: [], adultName: 'Mr X' },
+        access: { participants: [], candidates: [] },
+        canTakeOver: true,
+        ownerAadId: 'aad-old-head',
+      }),
+    );
+    expect(adaptiveCardProblems(card)).toEqual([]);
+    expect(primaryVerbs(card)).toEqual(['Add note', 'Record action', 'Information sharing', 'Risk, links, access', 'Close']);
+    expect(findActions(card).map((a) => a.verb)).toContain(TRIAGE_VERBS.takeOver);
+  });
+
+  it('re-shows the take-over form open with what was typed, carrying the owner now shown', () => {
+    const card = buildTriageActionCard(
+      view('acknowledged', { form: { kind: 'take-over', values: { takeOverReason: 'Dana is on leave' }, errors: { takeOverReason: 'The owner has changed…' } }, canTakeOver: true, ownerAadId: 'aad-priya' }),
+    );
+    expect(adaptiveCardProblems(card)).toEqual([]);
+    expect(findInput(card, 'takeOverReason')?.value).toBe('Dana is on leave');
+    // The open form replaces its closed twin (input ids are unique in a card).
+    expect(card.body.some((e) => e.type === 'ActionSet' && JSON.stringify(e).includes('Take over'))).toBe(false);
+    const submit = findActions(card).filter((a) => a.verb === TRIAGE_VERBS.takeOver);
+    expect(submit).toHaveLength(1);
+    expect(submit[0]!.data).toMatchObject({ fromOwner: 'aad-priya' });
+  });
+
+  it('tells the previous owner who took over and why, names shown literally', () => {
+    const card = buildOwnershipTakenOverCard({ concernId: concern.concernId, reference: concern.reference, newOwnerName: HOSTILE, reason: HOSTILE, at: '22 Nov 2026, 10:00' });
+    expect(adaptiveCardProblems(card)).toEqual([]);
+    expect(cardText(card)).toContain(concern.reference);
+    const json = JSON.stringify(card);
+    expect(json).toContain(JSON.stringify({ type: 'TextRun', text: HOSTILE }));
+    const textBlocks = json.match(/"type":"TextBlock","text":"[^"]*"/g) ?? [];
+    expect(textBlocks.some((t) => t.includes('evil.example') || t.includes('<at>'))).toBe(false);
+    expect(cardText(card)).not.toContain('Amelia');
+    // One button: open the concern (access is checked again when pressed).
+    expect(findActions(card).map((a) => ({ verb: a.verb, data: a.data }))).toEqual([{ verb: TRIAGE_VERBS.refresh, data: { verb: TRIAGE_VERBS.refresh, concernId: concern.concernId } }]);
   });
 
   it('the shared card refreshes for at most 60 users and carries no changing action', () => {

@@ -27,6 +27,7 @@ export const TRIAGE_VERBS = {
   close: 'concern.close',
   reopen: 'concern.reopen',
   addParticipant: 'concern.add-participant',
+  takeOver: 'concern.take-over',
 } as const;
 
 /** Which command each verb carries (refresh carries none: it only renders). */
@@ -40,6 +41,7 @@ export const COMMAND_OF_VERB: Readonly<Record<string, TriageCommandKind>> = {
   [TRIAGE_VERBS.close]: 'close',
   [TRIAGE_VERBS.reopen]: 'reopen',
   [TRIAGE_VERBS.addParticipant]: 'add-participant',
+  [TRIAGE_VERBS.takeOver]: 'take-over',
 };
 const VERB_OF_COMMAND = Object.fromEntries(Object.entries(COMMAND_OF_VERB).map(([verb, kind]) => [kind, verb])) as Record<TriageCommandKind, string>;
 
@@ -86,6 +88,10 @@ export interface TriageActionView extends ConcernBaseView {
   access?: { participants: string[]; candidates: { aadObjectId: string; name: string }[] };
   /** Misuse of technology: the AUP status of the people the concern names. */
   aupStatus?: { name: string; lines: string[] }[];
+  /** The current owner's Entra object id: what a take-over button says it takes over from. */
+  ownerAadId?: string;
+  /** Offer "Take over" (someone else owns it and this viewer may take it over: `offersTakeOver`). */
+  canTakeOver?: boolean;
 }
 
 /** Automatic refresh for the listed users only; none listed, none (the manual button remains). */
@@ -130,6 +136,17 @@ export function buildTriageActionCard(view: TriageActionView): AdaptiveCard {
   const { concern } = view;
   const concernId = concern.concernId;
   const data = () => ({ concernId, actionId: view.newActionId() });
+  // A take-over names the owner the card showed: refused if someone else has taken it over since.
+  const dataFor = (kind: TriageCommandKind) => (kind === 'take-over' ? { ...data(), fromOwner: view.ownerAadId ?? '' } : data());
+  const showCard = (kind: TriageCommandKind, title: string, extra: CardElement[] = []) => ({
+    type: 'Action.ShowCard',
+    title,
+    card: {
+      type: 'AdaptiveCard',
+      body: formInputs(kind, {}, {}, view.access?.candidates ?? []),
+      actions: [execute(FORM_SUBMIT[kind], VERB_OF_COMMAND[kind], dataFor(kind), { style: 'positive' }), ...extra],
+    },
+  });
   const base = buildConcernCard({ concern: { ...concern, status: view.triage.status }, view: 'full', receivedAt: view.receivedAt, occurredAt: view.occurredAt });
   const body: CardElement[] = [];
   if (view.flash) {
@@ -138,6 +155,12 @@ export function buildTriageActionCard(view: TriageActionView): AdaptiveCard {
     body.push({ type: 'Container', style: f.style, items: [strongLiteral(f.title), ...(f.text ? [text(f.text, { spacing: 'Small' })] : [])] });
   }
   body.push(...base.body, ...summaryElements(view.triage));
+  // Someone else owns it and this viewer may take it over: the button sits under "Owner", in the
+  // body (the card's own actions are full). Never on a new or closed concern.
+  const openStatus = view.triage.status !== 'new' && view.triage.status !== 'closed';
+  if (view.canTakeOver && openStatus && view.form?.kind !== 'take-over') {
+    body.push({ type: 'ActionSet', spacing: 'Small', actions: [showCard('take-over', 'Take over')] });
+  }
   if (view.samePupil.length) {
     body.push(
       notice(
@@ -169,7 +192,7 @@ export function buildTriageActionCard(view: TriageActionView): AdaptiveCard {
         ...formInputs(view.form.kind, view.form.values, view.form.errors, view.access?.candidates ?? []),
         {
           type: 'ActionSet',
-          actions: [execute(FORM_SUBMIT[view.form.kind], VERB_OF_COMMAND[view.form.kind], data(), { style: 'positive' }), execute('Cancel', TRIAGE_VERBS.refresh, { concernId })],
+          actions: [execute(FORM_SUBMIT[view.form.kind], VERB_OF_COMMAND[view.form.kind], dataFor(view.form.kind), { style: 'positive' }), execute('Cancel', TRIAGE_VERBS.refresh, { concernId })],
         },
       ],
     });
@@ -177,15 +200,6 @@ export function buildTriageActionCard(view: TriageActionView): AdaptiveCard {
 
   const actions: CardElement[] = [];
   const open = view.form?.kind;
-  const showCard = (kind: TriageCommandKind, title: string, extra: CardElement[] = []) => ({
-    type: 'Action.ShowCard',
-    title,
-    card: {
-      type: 'AdaptiveCard',
-      body: formInputs(kind, {}, {}, view.access?.candidates ?? []),
-      actions: [execute(FORM_SUBMIT[kind], VERB_OF_COMMAND[kind], data(), { style: 'positive' }), ...extra],
-    },
-  });
   if (view.triage.status === 'new') {
     actions.push(execute('Take ownership', TRIAGE_VERBS.takeOwnership, data(), { style: 'positive' }));
   } else if (view.triage.status === 'closed') {
@@ -231,6 +245,7 @@ const FORM_TITLES: Record<TriageCommandKind, string> = {
   close: 'Close the concern',
   reopen: 'Reopen the concern',
   'add-participant': 'Give someone access',
+  'take-over': 'Take over ownership',
 };
 
 const FORM_SUBMIT: Record<TriageCommandKind, string> = {
@@ -243,6 +258,7 @@ const FORM_SUBMIT: Record<TriageCommandKind, string> = {
   close: 'Close concern',
   reopen: 'Reopen',
   'add-participant': 'Give access',
+  'take-over': 'Take over',
 };
 
 const OUTCOME_CHOICES = TRIAGE_OUTCOMES.map((o) => ({ title: o.external ? `${o.title} (external)` : o.title, value: o.id }));
@@ -312,6 +328,15 @@ function formInputs(kind: TriageCommandKind, values: TriageValues, errors: Triag
             choices: candidates.map((c) => ({ title: c.name, value: c.aadObjectId })),
           })
         : [text('Nobody else can be added yet: people appear here once they have chatted with Jigsaw.', { isSubtle: true })];
+    case 'take-over':
+      return [
+        text('You become the owner instead of the person named above. The reason goes in the chronology, and they are told privately while they can still see the concern.', { isSubtle: true, size: 'Small' }),
+        ...textInput('takeOverReason', 'Why are you taking it over? (for example, on leave, off sick, left the DSL team)', {
+          isRequired: true,
+          errorMessage: 'Say why you are taking it over.',
+          maxLength: L.takeOverReasonMax,
+        }),
+      ];
   }
 }
 
@@ -370,6 +395,10 @@ function detailLines(type: string, d: Record<string, unknown>): CardElement[] {
     case 'participant-added':
       add('Given to', d.participantName);
       break;
+    case 'ownership-taken-over':
+      add('From', d.previousOwner);
+      add('Reason', d.reason);
+      break;
     default:
       break;
   }
@@ -410,6 +439,24 @@ export function buildReporterFeedbackCard(view: { reference: string; status: 'ac
     text(message),
     text('If you learn anything more, report it as a new concern and mention this reference.', { isSubtle: true }),
   ]);
+}
+
+/**
+ * To the previous owner, privately, when someone takes a concern over: who and why (names and
+ * the reason shown literally); nothing of the case. "Open the concern" renders their own view
+ * if they may still see it (checked again when pressed).
+ */
+export function buildOwnershipTakenOverCard(view: { concernId: string; reference: string; newOwnerName: string; reason: string; at: string }): AdaptiveCard {
+  return card(
+    [
+      heading(`Concern ${view.reference} has a new owner`, { size: 'Medium' }),
+      field('Taken over by', view.newOwnerName),
+      field('Reason', view.reason),
+      field('When', view.at),
+      text('You are no longer its owner. Nothing else has changed: what you recorded stays in its chronology.', { isSubtle: true }),
+    ],
+    [execute('Open the concern', TRIAGE_VERBS.refresh, { concernId: view.concernId })],
+  );
 }
 
 /** To the headteacher when an urgent concern is still unacknowledged: no pupils, no narrative. */

@@ -4,11 +4,13 @@ import { getDslChannel, getPersonalConversation, listDslMembers } from '../store
 import type { OutboxMessage } from '../store/outbox.repo';
 import { hasNewerPendingUpdate, listSentDeliveries } from '../store/concern-delivery.repo';
 import { listReferences } from '../store/triage.repo';
-import { buildConcernBaseCard, buildEscalationNoticeCard, buildPatternAlertCard, buildReporterFeedbackCard } from '../cards/triage-card';
+import { buildConcernBaseCard, buildEscalationNoticeCard, buildOwnershipTakenOverCard, buildPatternAlertCard, buildReporterFeedbackCard } from '../cards/triage-card';
 import { OUTBOX_KINDS } from '../services/report-concern';
 import { TRIAGE_OUTBOX_KINDS } from '../services/triage-concern';
 import { PATTERN_ALERT_KIND } from '../services/pattern-alerts';
 import { loadBaseView } from '../services/concern-views';
+import { checkTriageAccess } from '../services/triage-access';
+import { formatLocal } from '../domain/clock';
 import { personTarget } from './person-target';
 import { DeliveryError, type SentMessage, type TeamsGateway } from './teams-gateway';
 
@@ -129,6 +131,25 @@ export async function deliverTriageMessage(deps: TriageDeliveryDeps, message: Ou
         card: buildConcernBaseCard({ ...base, refreshUserIds: await teamsIdsOf(deps.db, tenantId, [aadObjectId]) }),
         text: personalMessageText(message.kind, payload, base.concern.reference),
         summary: `Concern ${base.concern.reference}`,
+      });
+    }
+    case TRIAGE_OUTBOX_KINDS.takenOverNotice: {
+      const aadObjectId = String(payload.aadObjectId);
+      const base = await loadBaseView(deps, tenantId, concernId);
+      if (!base) throw new DeliveryError('concern not found', 404);
+      // Access is checked again now: someone who has left the DSL team since is not told.
+      if (!(await checkTriageAccess(deps.db, tenantId, base.concern, { aadObjectId, name: '' })).allowed) return NOTHING_SENT;
+      const event = (await deps.concerns.listEvents(deps.db, tenantId, concernId)).find((e) => e.seq === Number(payload.seq));
+      if (!event) throw new DeliveryError('chronology event not found', 404);
+      return deps.gateway.sendToPerson(await personTarget(deps, tenantId, aadObjectId), {
+        card: buildOwnershipTakenOverCard({
+          concernId,
+          reference: base.concern.reference,
+          newOwnerName: event.actor.name,
+          reason: typeof event.details.reason === 'string' ? event.details.reason : '',
+          at: formatLocal(event.occurredAt, base.timeZone),
+        }),
+        summary: `Concern ${base.concern.reference} has a new owner`,
       });
     }
     case PATTERN_ALERT_KIND: {

@@ -5,6 +5,7 @@ import { getPersonalConversation, listDslMembers } from '../store/conversation.r
 import { listRoleHolders } from '../store/tenant.repo';
 import { listConcernsSharingPupils, listLinkedConcerns, listParticipantCandidates, listParticipants, toTriageRow } from '../store/triage.repo';
 import type { Concern } from '../domain/concerns/concern';
+import { offersTakeOver, type TriageState } from '../domain/concerns/triage';
 import { formatLocal, formatOccurred } from '../domain/clock';
 import type { ConcernBaseView, TriageActionView, TriageSummaryView } from '../cards/triage-card';
 import { MAX_REFRESH_USERS } from '../cards/triage-card';
@@ -27,7 +28,7 @@ export async function loadBaseView(
   tenantId: string,
   concernId: string,
   options: { eventLimit?: number } = {},
-): Promise<(ConcernBaseView & { timeZone: string; eventCount: number; recentEvents: ChronologyEvent[] }) | undefined> {
+): Promise<(ConcernBaseView & { timeZone: string; eventCount: number; recentEvents: ChronologyEvent[]; triageState: TriageState }) | undefined> {
   // One round trip: the concern, its triage state, the school's time zone, the newest events
   // (one read serves both the "last action" line and the chronology) and the DSL roster.
   const source = await deps.concerns.getForCard(deps.db, tenantId, concernId, options.eventLimit ?? 1);
@@ -50,6 +51,7 @@ export async function loadBaseView(
     timeZone,
     eventCount: row.eventCount,
     recentEvents,
+    triageState: row.state,
   };
 }
 
@@ -74,11 +76,18 @@ export async function loadActionView(
   deps: ViewDeps,
   tenantId: string,
   concernId: string,
-  options: { flash?: TriageActionView['flash']; form?: TriageActionView['form']; canGrantAccess?: boolean; newActionId?: () => string } = {},
+  options: {
+    flash?: TriageActionView['flash'];
+    form?: TriageActionView['form'];
+    canGrantAccess?: boolean;
+    newActionId?: () => string;
+    /** Who is looking, and whether they may take over a concern someone else owns (`mayTakeOver`). */
+    viewer?: { aadObjectId: string; mayTakeOver: boolean };
+  } = {},
 ): Promise<TriageActionView | undefined> {
   const base = await loadBaseView(deps, tenantId, concernId, { eventLimit: CARD_EVENT_LIMIT });
   if (!base) return undefined;
-  const { timeZone, eventCount, recentEvents: events, ...view } = base;
+  const { timeZone, eventCount, recentEvents: events, triageState, ...view } = base;
   const recipient = view.concern.recipient;
   const samePupil = recipient === 'dsl-team' ? await listConcernsSharingPupils(deps.db, tenantId, concernId) : [];
   let access: TriageActionView['access'];
@@ -99,6 +108,8 @@ export async function loadActionView(
     flash: options.flash,
     form: options.form,
     access,
+    ownerAadId: triageState.owner?.aadObjectId,
+    canTakeOver: options.viewer ? offersTakeOver(triageState, options.viewer.aadObjectId, options.viewer.mayTakeOver) : false,
     aupStatus: await aupStatusOfConcernSubjects({ db: deps.db, now: deps.now ?? (() => new Date()), validityMonths: deps.aupValidityMonths ?? 12 }, view.concern, timeZone),
   };
 }

@@ -9,7 +9,7 @@ import { renderPdf, type PdfLine } from './pdf-text-document';
 import { TabRefusal, type TabConcernDeps } from './tab-concerns';
 import type { TabUser } from './tab-identity';
 
-const DETAIL_LABELS: Record<string, string> = { note: 'Note', rationale: 'Rationale', reason: 'Reason', withWhom: 'Shared with', what: 'What', why: 'Why', noConsentReason: 'Consent not sought because' };
+const DETAIL_LABELS: Record<string, string> = { note: 'Note', rationale: 'Rationale', reason: 'Reason', withWhom: 'Shared with', what: 'What', why: 'Why', noConsentReason: 'Consent not sought because', previousOwner: 'Taken over from' };
 
 async function pupilOf(deps: TabConcernDeps, user: TabUser, concernId: string, position: number): Promise<{ pupilKey: string; reference: string }> {
   if (!user.roles.has('dsl')) throw new TabRefusal(403, 'forbidden', "Only members of the DSL team can transfer a pupil's file.");

@@ -24,3 +24,14 @@ export async function checkTriageAccess(db: Db, tenantId: string, concern: { con
   if (await isParticipant(db, tenantId, concern.concernId, person.aadObjectId)) return { allowed: true, as: 'participant' };
   return { allowed: false, visible: false, reason: 'This concern is not available to you. Your attempt has been recorded.' };
 }
+
+/**
+ * Who may take over a concern someone else owns (its owner away, off sick, or gone): for the DSL
+ * team's concerns, any member of the DSL team; for a concern about an adult, its current
+ * recipient (the headteacher, or the chair), not the people they added, who were given access
+ * to help, not the recipient's responsibility.
+ */
+export function mayTakeOver(access: TriageAccess, recipient: RecipientRole): boolean {
+  if (!access.allowed) return false;
+  return recipient === 'dsl-team' ? access.as === 'dsl' : access.as === 'recipient';
+}

@@ -21,7 +21,7 @@ import type { Person, RecipientRole } from '../domain/concerns/concern';
 import { decideTriage, type TriageCommand, type TriageState } from '../domain/concerns/triage';
 import { DSL_CHANNEL_TARGET, OUTBOX_KINDS, userTarget } from './report-concern';
 import { type PatternSettings, raisePatternAlerts } from './pattern-alerts';
-import { checkTriageAccess } from './triage-access';
+import { checkTriageAccess, mayTakeOver } from './triage-access';
 
 /** Outbox kinds triage adds; each is rendered from the store at send time (no narrative in the outbox). */
 export const TRIAGE_OUTBOX_KINDS = {
@@ -31,6 +31,8 @@ export const TRIAGE_OUTBOX_KINDS = {
   escalationRepost: 'concern.escalation-repost',
   escalationToPerson: 'concern.escalation-to-person',
   participantCopy: 'concern.participant-copy',
+  /** To the previous owner, privately, when someone takes the concern over (if they can still see it). */
+  takenOverNotice: 'concern.taken-over-notice',
 } as const;
 
 export interface TriageDeps {
@@ -84,7 +86,10 @@ export async function applyTriageAction(
         alreadyParticipant = await isParticipant(tx, input.tenantId, row.concernId, person.aadObjectId);
       }
 
-      const decision = decideTriage(row.state, command, input.actor, { reference: row.reference, about: row.about, participantName, alreadyParticipant });
+      // Who may take over is decided here, under the concern's lock, from the server's records.
+      const takeOverAllowed = command.kind === 'take-over' && mayTakeOver(await checkTriageAccess(tx, input.tenantId, row, input.actor), row.recipient);
+
+      const decision = decideTriage(row.state, command, input.actor, { reference: row.reference, about: row.about, participantName, alreadyParticipant, mayTakeOver: takeOverAllowed });
       if (!decision.ok) return { kind: 'rejected', row, reason: decision.reason, code: decision.code };
 
       const dataKey = await deps.concerns.dataKey(tx, input.tenantId, row.concernId);
@@ -111,6 +116,21 @@ export async function applyTriageAction(
           targetKey: userTarget(command.aadObjectId),
           payload: { concernId: row.concernId, aadObjectId: command.aadObjectId },
         });
+      }
+      const previousOwner = row.state.owner;
+      if (command.kind === 'take-over' && previousOwner) {
+        // Told privately only while they may still see the concern (still in the DSL team; for a
+        // concern about an adult, still its recipient or given access): nothing goes to someone
+        // who has left. Rendered from the store at send time, where access is checked again.
+        if ((await checkTriageAccess(tx, input.tenantId, row, previousOwner)).allowed) {
+          await enqueueOutbox(tx, {
+            tenantId: input.tenantId,
+            idempotencyKey: `concern:${row.concernId}:taken-over:${event.seq}`,
+            kind: TRIAGE_OUTBOX_KINDS.takenOverNotice,
+            targetKey: userTarget(previousOwner.aadObjectId),
+            payload: { concernId: row.concernId, aadObjectId: previousOwner.aadObjectId, seq: event.seq },
+          });
+        }
       }
       if (decision.cancelsEscalation) await cancelConcernTimers(tx, input.tenantId, row.concernId, now);
       await enqueueCardUpdate(tx, input.tenantId, row.concernId, row.recipient, `event:${event.seq}`);

@@ -12,7 +12,7 @@ import type { Concern, Person } from '../../domain/concerns/concern';
 import { normalisePupilKey } from '../../domain/people/pupil-key';
 import { cleanLine } from '../../domain/text';
 import { formatLocal } from '../../domain/clock';
-import { checkTriageAccess } from '../../services/triage-access';
+import { checkTriageAccess, mayTakeOver } from '../../services/triage-access';
 import { applyTriageAction } from '../../services/triage-concern';
 import { loadActionView, loadBaseView } from '../../services/concern-views';
 import type { PatternSettings } from '../../services/pattern-alerts';
@@ -123,8 +123,10 @@ export class TriageFeature implements BotFeature {
       return buildReadOnlyConcernCard({ reference: base.concern.reference, category: base.concern.category, triage: base.triage, reason: access.reason });
     }
     const canGrantAccess = access.as === 'recipient';
+    // "Take over" is offered from the same records the service checks again under the lock.
+    const viewer = { aadObjectId: person.aadObjectId, mayTakeOver: mayTakeOver(access, row.recipient) };
     const render = async (options: { flash?: TriageActionView['flash']; form?: TriageActionView['form'] } = {}) => {
-      const view = await loadActionView(this.deps, tenantId, concernId, { ...options, canGrantAccess });
+      const view = await loadActionView(this.deps, tenantId, concernId, { ...options, canGrantAccess, viewer });
       return view ? buildTriageActionCard(view) : buildConcernUnavailableCard('This concern is no longer available.');
     };
 

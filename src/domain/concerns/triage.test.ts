@@ -1,5 +1,5 @@
 import type { ConcernStatus, Person } from './concern';
-import { decideTriage, describeEvent, parseTriageCommand, TRIAGE_COMMAND_KINDS, TRIAGE_OUTCOMES, type TriageCommand, type TriageCommandKind, type TriageState } from './triage';
+import { decideTriage, describeEvent, offersTakeOver, parseTriageCommand, TRIAGE_COMMAND_KINDS, TRIAGE_OUTCOMES, type TriageCommand, type TriageCommandKind, type TriageState } from './triage';
 
 const dana: Person = { aadObjectId: 'aad-dana', name: 'Dana Lead' };
 const priya: Person = { aadObjectId: 'aad-priya', name: 'Priya Deputy' };
@@ -14,6 +14,7 @@ const COMMANDS: Record<TriageCommandKind, TriageCommand> = {
   close: { kind: 'close', outcome: 'monitor', rationale: 'Parents engaged; monitored for 4 weeks.' },
   reopen: { kind: 'reopen', reason: 'New messages found.' },
   'add-participant': { kind: 'add-participant', aadObjectId: 'aad-hr' },
+  'take-over': { kind: 'take-over', reason: 'Dana is on long-term sick leave.', fromOwner: 'aad-dana' },
 };
 
 const STATES: Record<ConcernStatus, TriageState> = {
@@ -23,7 +24,8 @@ const STATES: Record<ConcernStatus, TriageState> = {
   closed: { status: 'closed', owner: dana },
 };
 
-// Expected result of every (state, command) pair, acted on by Dana (the owner where there is one).
+// Expected result of every (state, command) pair, acted on by Dana (the owner where there is one),
+// who may take over (a DSL): taking over from herself changes nothing.
 // A status means accepted with that next status; otherwise the refusal code.
 const EXPECTED: Record<ConcernStatus, Record<TriageCommandKind, string>> = {
   new: {
@@ -36,6 +38,7 @@ const EXPECTED: Record<ConcernStatus, Record<TriageCommandKind, string>> = {
     close: 'not-acknowledged',
     reopen: 'not-closed',
     'add-participant': 'not-acknowledged',
+    'take-over': 'not-owned',
   },
   acknowledged: {
     'take-ownership': 'unchanged',
@@ -47,6 +50,7 @@ const EXPECTED: Record<ConcernStatus, Record<TriageCommandKind, string>> = {
     close: 'closed',
     reopen: 'not-closed',
     'add-participant': 'acknowledged',
+    'take-over': 'unchanged',
   },
   'in-progress': {
     'take-ownership': 'unchanged',
@@ -58,6 +62,7 @@ const EXPECTED: Record<ConcernStatus, Record<TriageCommandKind, string>> = {
     close: 'closed',
     reopen: 'not-closed',
     'add-participant': 'in-progress',
+    'take-over': 'unchanged',
   },
   closed: {
     'take-ownership': 'closed',
@@ -69,6 +74,7 @@ const EXPECTED: Record<ConcernStatus, Record<TriageCommandKind, string>> = {
     close: 'closed',
     reopen: 'in-progress',
     'add-participant': 'closed',
+    'take-over': 'closed',
   },
 };
 
@@ -79,7 +85,7 @@ describe('decideTriage: every transition', () => {
     TRIAGE_COMMAND_KINDS.map((kind) => [status, kind, EXPECTED[status][kind]] as const),
   );
   it.each(cases)('%s + %s → %s', (status, kind, expected) => {
-    const decision = decideTriage(STATES[status], COMMANDS[kind], dana, { reference: 'C-2026-00009', about: 'adult' });
+    const decision = decideTriage(STATES[status], COMMANDS[kind], dana, { reference: 'C-2026-00009', about: 'adult', mayTakeOver: true });
     // "closed" is both a status (close accepted) and a refusal code (anything else on a closed concern).
     const accepted = ACCEPTED_STATUSES.has(expected) || (expected === 'closed' && status !== 'closed');
     if (accepted) {
@@ -149,7 +155,48 @@ describe('decideTriage: rules', () => {
     expect(d.ok && d.event.details).toEqual({ withWhom: 'Police', what: 'Screenshots', why: 'Crime', consentSought: false, noConsentReason: 'Would alert the abuser' });
   });
 
+  it('lets another DSL take over a concern someone else owns, with the reason, recording from whom', () => {
+    const decision = decideTriage(STATES['in-progress'], { kind: 'take-over', reason: 'Dana is on long-term sick leave.', fromOwner: 'aad-dana' }, priya, { about: 'pupil', mayTakeOver: true });
+    expect(decision).toEqual({
+      ok: true,
+      // Only the owner changes: status and risk stay as they were.
+      next: { status: 'in-progress', owner: priya, riskLevel: 'medium' },
+      event: { type: 'ownership-taken-over', details: { previousOwner: 'Dana Lead', previousOwnerAadId: 'aad-dana', owner: 'Priya Deputy', reason: 'Dana is on long-term sick leave.' } },
+      cancelsEscalation: false,
+    });
+    // An acknowledged concern stays acknowledged: nothing about the case was recorded.
+    const acknowledged = decideTriage(STATES.acknowledged, COMMANDS['take-over'], priya, { mayTakeOver: true });
+    expect(acknowledged.ok && acknowledged.next).toEqual({ status: 'acknowledged', owner: priya });
+  });
+
+  it('refuses a take-over by someone who may not, of an unowned or closed concern, and from a card gone stale', () => {
+    const take = (state: TriageState, fromOwner: string, context: Parameters<typeof decideTriage>[3]) => decideTriage(state, { kind: 'take-over', reason: 'On leave', fromOwner }, priya, context);
+    expect(take(STATES.acknowledged, 'aad-dana', { about: 'pupil', mayTakeOver: false })).toEqual({ ok: false, code: 'not-allowed', reason: 'Only a member of the DSL team can take over a concern.' });
+    expect(take(STATES.acknowledged, 'aad-dana', { about: 'adult' })).toEqual({ ok: false, code: 'not-allowed', reason: 'Only the recipient of this concern can take it over.' });
+    expect(take(STATES.new, '', { mayTakeOver: true })).toMatchObject({ ok: false, code: 'not-owned', reason: expect.stringContaining('Take ownership') });
+    expect(take({ status: 'acknowledged' }, '', { mayTakeOver: true })).toMatchObject({ ok: false, code: 'not-owned' });
+    expect(take(STATES.closed, 'aad-dana', { mayTakeOver: true })).toMatchObject({ ok: false, code: 'closed' });
+    // The card showed another owner (someone took it over meanwhile): the first committed change wins.
+    expect(take(STATES.acknowledged, 'aad-someone-else', { mayTakeOver: true })).toEqual({
+      ok: false,
+      code: 'owner-changed',
+      reason: 'The owner has changed since your card was shown: Dana Lead owns this concern now. Nothing was recorded.',
+    });
+    expect(take({ status: 'acknowledged', owner: priya }, 'aad-dana', { mayTakeOver: true })).toEqual({ ok: false, code: 'unchanged', reason: 'You already own this concern.' });
+  });
+
+  it('offers "take over" only to someone who may, when another person owns an open concern', () => {
+    expect(offersTakeOver(STATES.acknowledged, priya.aadObjectId, true)).toBe(true);
+    expect(offersTakeOver(STATES['in-progress'], priya.aadObjectId, true)).toBe(true);
+    expect(offersTakeOver(STATES.acknowledged, priya.aadObjectId, false)).toBe(false);
+    expect(offersTakeOver(STATES.acknowledged, dana.aadObjectId, true)).toBe(false);
+    expect(offersTakeOver(STATES.new, priya.aadObjectId, true)).toBe(false);
+    expect(offersTakeOver(STATES.closed, priya.aadObjectId, true)).toBe(false);
+  });
+
   it('describes events without narrative', () => {
+    // A take-over names nobody in its description (names are shown literally, next to it).
+    expect(describeEvent('ownership-taken-over', { previousOwner: '**Dana**', owner: 'Priya', reason: 'secret' })).toBe('Ownership taken over');
     expect(describeEvent('closed', { outcome: 'no-further-action', rationale: 'secret' })).toBe('Closed: No further action');
     expect(describeEvent('note-added', { note: 'secret' })).toBe('Note added');
     expect(describeEvent('action-recorded', { outcome: 'police' })).toBe('Action recorded: Police');
@@ -163,6 +210,15 @@ describe('parseTriageCommand', () => {
     if (!parsed.ok) expect(Object.keys(parsed.errors).sort()).toEqual(['closeOutcome', 'closeRationale']);
     expect(parseTriageCommand('close', { closeOutcome: 'escape-hatch', closeRationale: 'x' })).toMatchObject({ ok: false, errors: { closeOutcome: 'Choose one of the outcomes listed.' } });
     expect(parseTriageCommand('close', { closeOutcome: 'monitor', closeRationale: 'Why' })).toMatchObject({ ok: true, command: { kind: 'close', outcome: 'monitor', rationale: 'Why' } });
+  });
+
+  it('requires a short reason to take over, and reads which owner the card showed', () => {
+    expect(parseTriageCommand('take-over', { fromOwner: 'aad-dana' })).toMatchObject({ ok: false, errors: { takeOverReason: expect.stringContaining('why') } });
+    expect(parseTriageCommand('take-over', { takeOverReason: 'x'.repeat(301), fromOwner: 'aad-dana' })).toMatchObject({ ok: false, errors: { takeOverReason: expect.stringContaining('300') } });
+    const parsed = parseTriageCommand('take-over', { takeOverReason: ' Dana\u202E is on leave ', fromOwner: 'aad-dana' });
+    expect(parsed).toEqual({ ok: true, command: { kind: 'take-over', reason: 'Dana is on leave', fromOwner: 'aad-dana' }, values: { takeOverReason: 'Dana is on leave' } });
+    // A card without the owner it showed (an old or hand-made one) takes over from nobody in particular: refused as stale.
+    expect(parseTriageCommand('take-over', { takeOverReason: 'On leave' })).toMatchObject({ ok: true, command: { fromOwner: '' } });
   });
 
   it('requires a reason to reopen', () => {

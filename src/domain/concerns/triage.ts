@@ -36,6 +36,8 @@ export type RiskLevel = (typeof RISK_LEVELS)[number]['id'];
 export const TRIAGE_LIMITS = {
   noteMax: 4000,
   shortTextMax: 300,
+  /** "Dana is on long-term sick leave": short, but required. */
+  takeOverReasonMax: 300,
   reasonMax: 2000,
   linkPupilsMax: 10,
   linkConcernsMax: 10,
@@ -70,7 +72,12 @@ export type TriageCommand =
   | { kind: 'close'; outcome: TriageOutcome; rationale: string }
   | { kind: 'reopen'; reason: string }
   /** Concerns about adults only: give one more person access (the recipient decides who). */
-  | { kind: 'add-participant'; aadObjectId: string };
+  | { kind: 'add-participant'; aadObjectId: string }
+  /**
+   * Take ownership from someone else (away, off sick, gone). `fromOwner` is the owner the card
+   * showed (their Entra object id): a precondition checked against the locked row, never who acts.
+   */
+  | { kind: 'take-over'; reason: string; fromOwner: string };
 export type TriageCommandKind = TriageCommand['kind'];
 
 export const TRIAGE_COMMAND_KINDS: readonly TriageCommandKind[] = [
@@ -83,6 +90,7 @@ export const TRIAGE_COMMAND_KINDS: readonly TriageCommandKind[] = [
   'close',
   'reopen',
   'add-participant',
+  'take-over',
 ];
 
 /** The form fields each command reads; the card's input ids are these names. */
@@ -96,6 +104,7 @@ export const TRIAGE_FIELDS = {
   close: ['closeOutcome', 'closeRationale'],
   reopen: ['reopenReason'],
   'add-participant': ['participant'],
+  'take-over': ['takeOverReason'],
 } as const satisfies Record<TriageCommandKind, readonly string[]>;
 export type TriageField = (typeof TRIAGE_FIELDS)[TriageCommandKind][number];
 export type TriageValues = Partial<Record<TriageField, string>>;
@@ -193,6 +202,15 @@ export function parseTriageCommand(kind: TriageCommandKind, raw: Record<string, 
     case 'add-participant':
       command = { kind, aadObjectId: required('participant', 'Choose the person to give access to.', 64) };
       break;
+    case 'take-over':
+      command = {
+        kind,
+        reason: required('takeOverReason', 'Say why you are taking it over (for example, the owner is on leave or has left the DSL team).', L.takeOverReasonMax),
+        // Not a form field: which owner the card showed. Missing on an old or hand-made card,
+        // which then matches no owner and is refused as out of date.
+        fromOwner: cleanLine(raw.fromOwner).slice(0, 64),
+      };
+      break;
   }
   if (Object.keys(errors).length) return { ok: false, errors, values };
   return { ok: true, command, values };
@@ -213,10 +231,11 @@ export const TRIAGE_EVENT_TYPES: Record<TriageCommandKind, string> = {
   close: 'closed',
   reopen: 'reopened',
   'add-participant': 'participant-added',
+  'take-over': 'ownership-taken-over',
 };
 
 export type TriageDecision =
-  | { ok: false; reason: string; code: 'not-acknowledged' | 'already-owned' | 'closed' | 'not-closed' | 'unchanged' | 'self-link' | 'not-allowed' }
+  | { ok: false; reason: string; code: 'not-acknowledged' | 'already-owned' | 'closed' | 'not-closed' | 'unchanged' | 'self-link' | 'not-allowed' | 'not-owned' | 'owner-changed' }
   | {
       ok: true;
       next: TriageState;
@@ -234,13 +253,16 @@ export type TriageDecision =
  *   acknowledged concern to in progress. Any DSL may record; ownership is not exclusive work.
  * - take-ownership of a concern someone else owns is refused ("already owned by X"): the first
  *   committed claim wins. Taking it again yourself changes nothing.
+ * - take-over moves ownership from someone else to the actor, with a reason, when the actor may
+ *   (`mayTakeOver`: a DSL, or the recipient of a concern about an adult, decided by the caller
+ *   from the server's records) and the card showed the current owner; only the owner changes.
  * - `closed` accepts only reopen (with a reason), which returns it to in progress.
  */
 export function decideTriage(
   state: TriageState,
   command: TriageCommand,
   actor: Person,
-  context: { reference?: string; about?: 'pupil' | 'adult' | 'headteacher'; participantName?: string; alreadyParticipant?: boolean } = {},
+  context: { reference?: string; about?: 'pupil' | 'adult' | 'headteacher'; participantName?: string; alreadyParticipant?: boolean; mayTakeOver?: boolean } = {},
 ): TriageDecision {
   const type = TRIAGE_EVENT_TYPES[command.kind];
   if (state.status === 'closed' && command.kind !== 'reopen') {
@@ -258,6 +280,24 @@ export function decideTriage(
         event: { type, details: { owner: actor.name } },
         tellReporter: state.status === 'new' ? 'acknowledged' : undefined,
         cancelsEscalation: true,
+      };
+    }
+    case 'take-over': {
+      if (!context.mayTakeOver) {
+        const aboutAdult = context.about === 'adult' || context.about === 'headteacher';
+        return { ok: false, code: 'not-allowed', reason: aboutAdult ? 'Only the recipient of this concern can take it over.' : 'Only a member of the DSL team can take over a concern.' };
+      }
+      const owner = state.owner;
+      if (!owner) return { ok: false, code: 'not-owned', reason: 'Nobody owns this concern yet: use Take ownership instead.' };
+      if (owner.aadObjectId === actor.aadObjectId) return { ok: false, code: 'unchanged', reason: 'You already own this concern.' };
+      if (owner.aadObjectId !== command.fromOwner) {
+        return { ok: false, code: 'owner-changed', reason: `The owner has changed since your card was shown: ${owner.name} owns this concern now. Nothing was recorded.` };
+      }
+      return {
+        ok: true,
+        next: { ...state, owner: actor },
+        event: { type, details: { previousOwner: owner.name, previousOwnerAadId: owner.aadObjectId, owner: actor.name, reason: command.reason } },
+        cancelsEscalation: false,
       };
     }
     case 'reopen':
@@ -331,6 +371,14 @@ export function decideTriage(
   }
 }
 
+/**
+ * Whether to offer "Take over" to a viewer: another person owns an open concern and the viewer
+ * may take it over (decided from the server's records). `decideTriage` refuses the same cases.
+ */
+export function offersTakeOver(state: TriageState, viewerAadId: string, mayTakeOver: boolean): boolean {
+  return mayTakeOver && state.status !== 'closed' && state.owner !== undefined && state.owner.aadObjectId !== viewerAadId;
+}
+
 /** One line describing an event for the card's "last action" (our words plus outcome titles; no narrative). */
 export function describeEvent(type: string, details: Record<string, unknown>): string {
   switch (type) {
@@ -356,6 +404,9 @@ export function describeEvent(type: string, details: Record<string, unknown>): s
       return details.stage === 'headteacher' ? 'Escalated to the headteacher' : 'Escalated: every DSL alerted';
     case 'participant-added':
       return 'Someone was given access';
+    case 'ownership-taken-over':
+      // Who from and who to are names: shown literally beside this, never in it (it may be markdown).
+      return 'Ownership taken over';
     default:
       return type;
   }

@@ -138,6 +138,8 @@ const DETAIL_LABELS: Record<string, string> = {
   what: 'What',
   why: 'Why',
   noConsentReason: 'Consent not sought because',
+  // An ownership-taken-over event: "Ownership taken over by <new owner>", then from whom and why.
+  previousOwner: 'Taken over from',
 };
 
 function EventDetails({ details }: { details: Record<string, unknown> }) {
