@@ -3,6 +3,8 @@ import type { Db } from './store/db';
 import { openStore } from './store/open-store';
 import { ConcernRepository } from './store/concern.repo';
 import { resolveCipher } from './store/master-keys';
+import { rekeyPupils } from './store/pupil-rekey';
+import { PUPIL_KEY_VERSION } from './domain/people/pupil-key';
 import { assignRole, clearConfiguredRole, clearRole, type Role, upsertTenant } from './store/tenant.repo';
 import { outboxLagSeconds } from './store/outbox.repo';
 import { createCloudAdapter } from './bot/adapter';
@@ -76,6 +78,9 @@ export async function createJigsaw(config: Config, options: JigsawOptions): Prom
   const db = options.db ?? (await openStore({ databaseUrl: config.store.databaseUrl, ownerUrl: config.store.ownerUrl, dataDir: config.store.dataDir }));
   const cipher = resolveCipher({ keys: config.encryption.keys, activeKeyId: config.encryption.activeKeyId, mode: config.mode, dataDir: ownsDb && !config.store.databaseUrl ? config.store.dataDir : undefined });
   const concerns = new ConcernRepository(cipher);
+  // Before anything reads a pupil key: keys stored by an older version are brought up to date (once per store).
+  const rekeyed = await rekeyPupils(db, cipher);
+  if (rekeyed) logger.info({ pupilKeyVersion: PUPIL_KEY_VERSION, ...rekeyed }, 'pupil keys brought up to date');
   await bootstrapTenant(db, config);
 
   const adapter = createCloudAdapter(config, logger.child({ component: 'bot' }));

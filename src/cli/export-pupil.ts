@@ -2,6 +2,7 @@ import { closeSync, openSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { CliCommand } from '../cli';
 import { resolveCipher } from '../store/master-keys';
 import { ConcernRepository } from '../store/concern.repo';
+import { rekeyPupils } from '../store/pupil-rekey';
 import { exportPupil } from '../services/export-pupil';
 
 /**
@@ -47,6 +48,9 @@ export const exportPupilCommand: CliCommand = {
       }
     }
     const cipher = resolveCipher({ keys: config.encryption.keys, activeKeyId: config.encryption.activeKeyId, mode: config.mode, dataDir: config.store.databaseUrl ? undefined : config.store.dataDir });
+    // Keys stored by an older version are brought up to date first, as the app does at start-up:
+    // the pupil is looked up by the current key.
+    await rekeyPupils(db, cipher);
     // The file is created (never overwritten) before anything is read, so an export that cannot
     // be written is not recorded in the access log as made; it is removed if the export fails.
     let fd: number | undefined;

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { pupilKeyHash } from '../domain/people/pupil-key';
 import type { Db } from '../store/db';
 import { enqueueOutbox } from '../store/outbox.repo';
 import { isDslChannelRegistered, findPupilPatterns, recordPatternAlert } from '../store/triage.repo';
@@ -22,7 +22,7 @@ export async function raisePatternAlerts(tx: Db, tenantId: string, pupilKeys: re
   const patterns = await findPupilPatterns(tx, tenantId, pupilKeys, since, settings.threshold);
   let raised = 0;
   for (const p of patterns) {
-    const pupilHash = createHash('sha256').update(`${tenantId}\u0000${p.pupilKey}`).digest('hex');
+    const pupilHash = pupilKeyHash(tenantId, p.pupilKey);
     if (!(await recordPatternAlert(tx, tenantId, pupilHash, p.newestConcernId, p.concernIds.length, now))) continue;
     const registered = await isDslChannelRegistered(tx, tenantId);
     await enqueueOutbox(tx, {

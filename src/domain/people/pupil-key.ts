@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { foldToBaseLetters } from '../text';
 
 /**
@@ -64,4 +65,9 @@ export function storedPupilKey(name: string, concernId: string, position: number
 /** Whether `value` is already a pupil key (a subject access export may be asked for one). */
 export function isPupilKey(value: string): boolean {
   return /^name:./.test(value) || /^unlinked:[0-9a-f-]{36}:\d+$/.test(value);
+}
+
+/** How pattern_alerts remembers a pupil without holding the name: a hash of the school and the key. */
+export function pupilKeyHash(tenantId: string, key: string): string {
+  return createHash('sha256').update(`${tenantId}\u0000${key}`).digest('hex');
 }
