@@ -5,10 +5,19 @@ import type { Db } from './db';
 /** How often the embedded store looks for tables that have grown since they were last analysed. */
 const ANALYZE_CHECK_MS = 5_000;
 
+/**
+ * PostgreSQL's buffer pool inside PGlite's WebAssembly memory. That memory is never given back
+ * to the system, so every page ever cached stays resident in the bot's (or the CLI's) process:
+ * PostgreSQL's default of 128 MB held a 1,000,000-item sharing audit well above 500 MB. The
+ * embedded store reads its files through Node's fs, so pages beyond this pool come from the
+ * operating system's page cache, which the system can reclaim. (bench:audit --million shows it.)
+ */
+const PGLITE_SHARED_BUFFERS = '32MB';
+
 /** Embedded PostgreSQL (WASM). `dataDir` undefined keeps it in memory (tests). */
 export async function openPgliteDb(dataDir?: string): Promise<Db> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const pg = new PGlite(dataDir);
+  const pg = new PGlite({ dataDir, startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`] });
   await pg.waitReady;
   return wrapPglite(pg);
 }

@@ -28,6 +28,12 @@ describe(`store (${storeKind()})`, () => {
     expect(rows.map((r) => r.table_name)).toEqual([]);
   });
 
+  // PGlite's WebAssembly memory is never returned, so its buffer pool is kept small (pglite-db.ts).
+  (storeKind() === 'pglite' ? it : it.skip)('keeps the embedded store\'s buffer pool at 32 MB, not PostgreSQL\'s 128 MB default', async () => {
+    const [row] = await db.query<{ shared_buffers: string }>('SHOW shared_buffers');
+    expect(row.shared_buffers).toBe('32MB');
+  });
+
   it('rolls back a failed transaction', async () => {
     await db.query(`INSERT INTO tenants (tenant_id, school_name) VALUES ('t-roll', 'Roll')`).catch(() => undefined);
     await expect(
