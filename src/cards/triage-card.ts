@@ -48,6 +48,16 @@ const VERB_OF_COMMAND = Object.fromEntries(Object.entries(COMMAND_OF_VERB).map((
 /** Teams refreshes a card automatically for at most 60 users (platform limit). */
 export const MAX_REFRESH_USERS = 60;
 
+/**
+ * The most actions the action card's own action bar holds. The `adaptivecards` parser the tests
+ * validate with (default host configuration, `maxActions`) refuses a sixth; Teams documents no
+ * limit of its own. The bar has exactly this many slots (`PrimarySlots`): anything else a viewer
+ * may do sits in the body (ownership, under "Owner") or inside one of the slots' ShowCards.
+ */
+export const MAX_PRIMARY_ACTIONS = 5;
+/** A tuple of MAX_PRIMARY_ACTIONS slots, so a sixth primary action does not type-check. */
+type PrimarySlots = [CardElement | undefined, CardElement | undefined, CardElement | undefined, CardElement | undefined, CardElement | undefined];
+
 export interface TriageSummaryView {
   status: ConcernStatus;
   ownerName?: string;
@@ -155,10 +165,15 @@ export function buildTriageActionCard(view: TriageActionView): AdaptiveCard {
     body.push({ type: 'Container', style: f.style, items: [strongLiteral(f.title), ...(f.text ? [text(f.text, { spacing: 'Small' })] : [])] });
   }
   body.push(...base.body, ...summaryElements(view.triage));
-  // Someone else owns it and this viewer may take it over: the button sits under "Owner", in the
-  // body (the card's own actions are full). Never on a new or closed concern.
+  // Ownership of an open concern is changed under "Owner", in the body, never in the action bar
+  // (its slots are the five things done most): "Take ownership" while nobody owns it (no command
+  // leaves an acknowledged or in-progress concern unowned today, but the card does not rely on
+  // that), or "Take over" when someone else owns it and this viewer may take it over. A new
+  // concern's only action, "Take ownership", stays in the bar; nothing here on a closed one.
   const openStatus = view.triage.status !== 'new' && view.triage.status !== 'closed';
-  if (view.canTakeOver && openStatus && view.form?.kind !== 'take-over') {
+  if (openStatus && !view.triage.ownerName) {
+    body.push({ type: 'ActionSet', spacing: 'Small', actions: [execute('Take ownership', TRIAGE_VERBS.takeOwnership, data(), { style: 'positive' })] });
+  } else if (view.canTakeOver && openStatus && view.form?.kind !== 'take-over') {
     body.push({ type: 'ActionSet', spacing: 'Small', actions: [showCard('take-over', 'Take over')] });
   }
   if (view.samePupil.length) {
@@ -198,19 +213,15 @@ export function buildTriageActionCard(view: TriageActionView): AdaptiveCard {
     });
   }
 
-  const actions: CardElement[] = [];
   const open = view.form?.kind;
+  let slots: PrimarySlots;
   if (view.triage.status === 'new') {
-    actions.push(execute('Take ownership', TRIAGE_VERBS.takeOwnership, data(), { style: 'positive' }));
+    slots = [execute('Take ownership', TRIAGE_VERBS.takeOwnership, data(), { style: 'positive' }), undefined, undefined, undefined, undefined];
   } else if (view.triage.status === 'closed') {
-    if (open !== 'reopen') actions.push(showCard('reopen', 'Reopen'));
+    slots = [open !== 'reopen' ? showCard('reopen', 'Reopen') : undefined, undefined, undefined, undefined, undefined];
   } else {
-    if (!view.triage.ownerName) actions.push(execute('Take ownership', TRIAGE_VERBS.takeOwnership, data(), { style: 'positive' }));
     // A form shown open (with its errors) replaces its closed twin: input ids must be unique in a card.
-    if (open !== 'add-note') actions.push(showCard('add-note', 'Add note'));
-    if (open !== 'record-action') actions.push(showCard('record-action', 'Record action'));
-    if (open !== 'record-sharing') actions.push(showCard('record-sharing', 'Information sharing'));
-    // Risk, links (and, for concerns about adults, access) share one card: Teams shows at most 6 primary actions.
+    // Risk, links (and, for concerns about adults, access) share one slot's card.
     const more: CardElement[] = [];
     if (open !== 'set-risk') {
       more.push(text('Risk level', { weight: 'Bolder' }), ...formInputs('set-risk', {}, {}, []), { type: 'ActionSet', actions: [execute(FORM_SUBMIT['set-risk'], TRIAGE_VERBS.setRisk, data())] });
@@ -229,9 +240,15 @@ export function buildTriageActionCard(view: TriageActionView): AdaptiveCard {
         { type: 'ActionSet', actions: [execute(FORM_SUBMIT['add-participant'], TRIAGE_VERBS.addParticipant, data())] },
       );
     }
-    if (more.length) actions.push({ type: 'Action.ShowCard', title: view.access ? 'Risk, links, access' : 'Risk and links', card: { type: 'AdaptiveCard', body: more } });
-    if (open !== 'close') actions.push(showCard('close', 'Close'));
+    slots = [
+      open !== 'add-note' ? showCard('add-note', 'Add note') : undefined,
+      open !== 'record-action' ? showCard('record-action', 'Record action') : undefined,
+      open !== 'record-sharing' ? showCard('record-sharing', 'Information sharing') : undefined,
+      more.length ? { type: 'Action.ShowCard', title: view.access ? 'Risk, links, access' : 'Risk and links', card: { type: 'AdaptiveCard', body: more } } : undefined,
+      open !== 'close' ? showCard('close', 'Close') : undefined,
+    ];
   }
+  const actions = slots.filter((a): a is CardElement => a !== undefined);
   return card(body, actions, withRefresh(concernId, view.refreshUserIds));
 }
 

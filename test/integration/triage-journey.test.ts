@@ -1,4 +1,4 @@
-import { TRIAGE_VERBS } from '../../src/cards/triage-card';
+import { MAX_PRIMARY_ACTIONS, TRIAGE_VERBS } from '../../src/cards/triage-card';
 import { listAccessLog } from '../../src/store/access-log.repo';
 import { adaptiveCardProblems, cardText, findActions, findInput } from '../support/card-validation';
 import { eventually, eventuallySome, type Harness, PEOPLE, SCHOOL, startHarness } from '../support/harness';
@@ -72,7 +72,7 @@ describe(`triage in the DSL channel (${storeKind()})`, () => {
     expect(cardText(card)).toContain('Recorded: Acknowledged');
     expect(findActions(card).map((a) => a.verb)).toEqual(expect.arrayContaining([TRIAGE_VERBS.addNote, TRIAGE_VERBS.recordAction, TRIAGE_VERBS.recordSharing, TRIAGE_VERBS.setRisk, TRIAGE_VERBS.link, TRIAGE_VERBS.close]));
     const primary = (card.actions as unknown[]).length;
-    expect(primary).toBeLessThanOrEqual(6);
+    expect(primary).toBeLessThanOrEqual(MAX_PRIMARY_ACTIONS);
 
     const [row] = await h.db.query<Record<string, unknown>>('SELECT status, owner_aad_id, owner_name FROM concerns WHERE concern_id = $1', [c.concernId]);
     expect(row).toEqual({ status: 'acknowledged', owner_aad_id: PEOPLE.dsl1.aadObjectId, owner_name: 'Dana Lead' });

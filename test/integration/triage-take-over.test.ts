@@ -1,4 +1,4 @@
-import { TRIAGE_VERBS } from '../../src/cards/triage-card';
+import { MAX_PRIMARY_ACTIONS, TRIAGE_VERBS } from '../../src/cards/triage-card';
 import { listAccessLog } from '../../src/store/access-log.repo';
 import { assignRole, clearRole } from '../../src/store/tenant.repo';
 import { adaptiveCardProblems, cardText, findActions, findInput } from '../support/card-validation';
@@ -45,7 +45,7 @@ describe(`taking over a concern (${storeKind()})`, () => {
     const priyaView = await openActions(h, PEOPLE.dsl2, c.concernId, c.activityId);
     expect(adaptiveCardProblems(priyaView)).toEqual([]);
     expect(verbsOf(priyaView)).toContain(TRIAGE_VERBS.takeOver);
-    expect((priyaView.actions as unknown[]).length).toBeLessThanOrEqual(6);
+    expect((priyaView.actions as unknown[]).length).toBeLessThanOrEqual(MAX_PRIMARY_ACTIONS);
 
     // The reason is required: the form comes back open and nothing changes.
     const noReason = await pressInChannel(h, PEOPLE.dsl2, c.activityId, TRIAGE_VERBS.takeOver, { ...buttonData(priyaView, TRIAGE_VERBS.takeOver), takeOverReason: '  ' });

@@ -1,5 +1,6 @@
 import type { ConcernStatus, Person } from './concern';
 import { decideTriage, describeEvent, offersTakeOver, parseTriageCommand, TRIAGE_COMMAND_KINDS, TRIAGE_OUTCOMES, type TriageCommand, type TriageCommandKind, type TriageState } from './triage';
+import { reachableTriageStates } from '../../../test/support/triage-states';
 
 const dana: Person = { aadObjectId: 'aad-dana', name: 'Dana Lead' };
 const priya: Person = { aadObjectId: 'aad-priya', name: 'Priya Deputy' };
@@ -102,6 +103,22 @@ describe('decideTriage: every transition', () => {
 
   it('covers every command kind', () => {
     for (const status of Object.keys(EXPECTED) as ConcernStatus[]) expect(Object.keys(EXPECTED[status]).sort()).toEqual([...TRIAGE_COMMAND_KINDS].sort());
+  });
+});
+
+describe('decideTriage: reachable states', () => {
+  // Every state any sequence of commands can lead to (test/support/triage-states.ts).
+  const states = reachableTriageStates();
+
+  it('never leaves an acknowledged, in-progress or closed concern without an owner, and a new one has none', () => {
+    const shape = (s: TriageState) => `${s.status}/${s.owner ? 'owned' : 'unowned'}`;
+    expect(new Set(states.map(shape))).toEqual(new Set(['new/unowned', 'acknowledged/owned', 'in-progress/owned', 'closed/owned']));
+  });
+
+  it('explores ownership moving between people, reopening and every risk level', () => {
+    const owners = new Set(states.map((s) => s.owner?.aadObjectId));
+    expect(owners).toEqual(new Set([undefined, 'aad-dana', 'aad-priya']));
+    expect(new Set(states.filter((s) => s.status === 'closed').map((s) => s.riskLevel))).toEqual(new Set([undefined, 'low', 'medium', 'high']));
   });
 });
 
