@@ -9,9 +9,9 @@ import { listParticipantCandidates } from '../store/triage.repo';
 import { getTenant } from '../store/tenant.repo';
 import { CATEGORIES, type FourC, getCategory, isCategoryId } from '../domain/concerns/categories';
 import type { ConcernStatus, RecipientRole } from '../domain/concerns/concern';
-import { describeEvent, parseTriageCommand, RISK_LEVELS, TRIAGE_COMMAND_KINDS, TRIAGE_EVENT_TYPES, TRIAGE_OUTCOMES, type TriageCommandKind } from '../domain/concerns/triage';
+import { describeEvent, offersTakeOver, parseTriageCommand, RISK_LEVELS, TRIAGE_COMMAND_KINDS, TRIAGE_EVENT_TYPES, TRIAGE_OUTCOMES, type TriageCommandKind } from '../domain/concerns/triage';
 import { normalisePupilKey } from '../domain/people/pupil-key';
-import { checkTriageAccess } from './triage-access';
+import { checkTriageAccess, mayTakeOver, type TriageAccess } from './triage-access';
 import { applyTriageAction } from './triage-concern';
 import type { PatternSettings } from './pattern-alerts';
 import type { TabUser } from './tab-identity';
@@ -132,10 +132,12 @@ export async function getConcernDetail(deps: TabConcernDeps, user: TabUser, conc
   const pupils = await deps.tabConcerns.listPupilPositions(deps.db, user.tenantId, concernId);
   const timeZone = (await getTenant(deps.db, user.tenantId))?.timeZone ?? 'Europe/London';
   const category = isCategoryId(concern.category) ? getCategory(concern.category) : undefined;
-  const actions = allowedActions(concern.recipient, access.as, row.status);
+  const actions = allowedActions(concern.recipient, access, row, user.aadObjectId);
   return {
     concern: {
       ...presentRow(row),
+      // Who owns it now: what a take-over says it takes over from (`fromOwner`), refused if it has changed.
+      ownerAadId: row.ownerAadId,
       about: concern.about,
       adultName: concern.adultName,
       occurredOn: concern.occurredOn,
@@ -161,13 +163,22 @@ export async function getConcernDetail(deps: TabConcernDeps, user: TabUser, conc
   };
 }
 
-/** The buttons the card would show for this state (the state machine still decides). */
-function allowedActions(recipient: RecipientRole, as: string, status: ConcernStatus): TriageCommandKind[] {
+/**
+ * The buttons the card would show this viewer for this state (the state machine still decides):
+ * take ownership while nobody owns it; take over when someone else owns it and the viewer may
+ * (`mayTakeOver`, from the server's records: a DSL, or the recipient of a concern about an adult),
+ * listed last so it is never the action a DSL finds chosen.
+ */
+function allowedActions(recipient: RecipientRole, access: Extract<TriageAccess, { allowed: true }>, row: { status: ConcernStatus; ownerAadId?: string; ownerName?: string }, viewerAadId: string): TriageCommandKind[] {
+  const { as } = access;
   const grant: TriageCommandKind[] = recipient !== 'dsl-team' && as === 'recipient' ? ['add-participant'] : [];
-  if (status === 'closed') return ['reopen'];
-  if (status === 'new') return ['take-ownership'];
+  if (row.status === 'closed') return ['reopen'];
+  if (row.status === 'new') return ['take-ownership'];
   const all: TriageCommandKind[] = ['add-note', 'record-action', 'record-sharing', 'set-risk', 'link', 'close', ...grant];
-  return recipient === 'dsl-team' || as !== 'participant' ? ['take-ownership', ...all] : all;
+  const owner = row.ownerAadId ? { aadObjectId: row.ownerAadId, name: row.ownerName ?? '' } : undefined;
+  const take: TriageCommandKind[] = !owner && (recipient === 'dsl-team' || as !== 'participant') ? ['take-ownership'] : [];
+  const takeOver: TriageCommandKind[] = offersTakeOver({ status: row.status, owner }, viewerAadId, mayTakeOver(access, recipient)) ? ['take-over'] : [];
+  return [...take, ...all, ...takeOver];
 }
 
 async function participantCandidates(db: Db, tenantId: string, concernId: string): Promise<{ id: string; title: string }[]> {
@@ -227,6 +238,12 @@ export async function applyTabAction(deps: TabConcernDeps, user: TabUser, concer
   if (kind === 'add-participant' && access.as !== 'recipient') {
     await log('rejected', 'only the recipient gives access');
     throw new TabRefusal(403, 'forbidden', 'Only the recipient of this concern can give others access.');
+  }
+  // Someone given access to a concern about an adult helps; only its recipient takes it over.
+  // (The service decides again under the concern's lock.)
+  if (kind === 'take-over' && !mayTakeOver(access, routing.recipient)) {
+    await log('rejected', 'only the recipient takes over');
+    throw new TabRefusal(403, 'forbidden', 'Only the recipient of this concern can take it over.');
   }
   const parsed = parseTriageCommand(kind, input.values);
   if (!parsed.ok) throw new TabRefusal(400, 'invalid', 'Some answers need attention.', { errors: parsed.errors });

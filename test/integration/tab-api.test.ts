@@ -1,7 +1,7 @@
 import { SCHOOL, PEOPLE, startHarness, type Harness } from '../support/harness';
 import { reportAndAwaitCard } from '../support/triage';
 import { startTestIdentityProvider, type TestIdentityProvider } from '../support/test-identity-provider';
-import { assignRole, upsertTenant } from '../../src/store/tenant.repo';
+import { assignRole, clearRole, upsertTenant } from '../../src/store/tenant.repo';
 import { seedSharingAudit } from '../support/tab-sharing-fixtures';
 
 // The tab API with tokens from a test identity provider the server is configured to trust:
@@ -244,6 +244,79 @@ describe('DSL', () => {
     const rows = await h.db.query<Record<string, unknown>>("SELECT * FROM tab_access_log WHERE tenant_id = $1 AND actor_aad_id = $2 AND concern_id = $3", [SCHOOL.tenantId, PEOPLE.teacher.aadObjectId, urgentConcern.concernId]);
     expect(rows[0]).toMatchObject({ outcome: 'refused', action: 'concern.view' });
   });
+
+  it('takes over a concern another DSL owns: offered to the others, a reason required, a stale page and a closed concern refused', async () => {
+    const c = await reportAndAwaitCard(h, PEOPLE.teacher, { pupils: 'Sami Noor (4C)', whatHappened: 'Sami was sent unkind messages about his family in a class chat.' });
+    const detail = `concerns/${c.concernId}`;
+    const path = `${detail}/actions`;
+    const [dana, priya, ari] = [await as(PEOPLE.dsl1), await as(PEOPLE.dsl2), await as(PEOPLE.admin)];
+    const takeOver = (token: string, fromOwner: string | undefined, reason: string) => call(token, path, { method: 'POST', body: { kind: 'take-over', values: { takeOverReason: reason, ...(fromOwner ? { fromOwner } : {}) } } });
+
+    // Nobody owns a new concern: taken, not taken over.
+    expect((await call(priya, detail)).body.actions).toEqual(['take-ownership']);
+    expect((await takeOver(priya, undefined, 'x')).body).toMatchObject({ error: 'not-owned' });
+    expect((await call(dana, path, { method: 'POST', body: { kind: 'take-ownership' } })).status).toBe(200);
+
+    // The owner is offered nothing about ownership; another DSL is offered "take over", last, with the owner's id.
+    const own = (await call(dana, detail)).body;
+    expect(own.actions[0]).toBe('add-note');
+    expect(own.actions).not.toEqual(expect.arrayContaining(['take-over']));
+    expect(own.actions).not.toContain('take-ownership');
+    const seen = (await call(priya, detail)).body;
+    expect(seen.actions.at(-1)).toBe('take-over');
+    expect(seen.actions).not.toContain('take-ownership');
+    expect(seen.concern).toMatchObject({ ownerName: PEOPLE.dsl1.name, ownerAadId: PEOPLE.dsl1.aadObjectId });
+    // The owner themselves, from a forged request: refused, nothing changes.
+    expect((await takeOver(dana, PEOPLE.dsl1.aadObjectId, 'mine')).body).toMatchObject({ error: 'unchanged', message: 'You already own this concern.' });
+
+    // A reason is required (the form keeps its place: a 400 names the field).
+    const noReason = await takeOver(priya, seen.concern.ownerAadId, '  ');
+    expect(noReason.status).toBe(400);
+    expect(noReason.body.errors.takeOverReason).toMatch(/^Say why you are taking it over/);
+
+    // Ari takes over first; Priya's page still shows Dana: refused with who owns it now, nothing recorded.
+    expect((await takeOver(ari, PEOPLE.dsl1.aadObjectId, 'Dana is on a course this week.')).status).toBe(200);
+    const stale = await takeOver(priya, seen.concern.ownerAadId, 'Dana is on leave.');
+    expect(stale.status).toBe(409);
+    expect(stale.body).toMatchObject({ error: 'owner-changed', message: `The owner has changed since your card was shown: ${PEOPLE.admin.name} owns this concern now. Nothing was recorded.` });
+
+    // From the owner the page now shows, it is recorded: only the owner changes.
+    const reread = (await call(priya, detail)).body;
+    expect(reread.concern.ownerAadId).toBe(PEOPLE.admin.aadObjectId);
+    const taken = await takeOver(priya, reread.concern.ownerAadId, 'Ari is covering another school until Friday.');
+    expect(taken.status).toBe(200);
+    expect(taken.body).toEqual({ recorded: true, message: 'Ownership taken over', status: 'acknowledged' });
+    const after = (await call(priya, detail)).body;
+    expect(after.concern).toMatchObject({ ownerName: PEOPLE.dsl2.name, ownerAadId: PEOPLE.dsl2.aadObjectId, status: 'acknowledged' });
+    expect(after.actions).not.toContain('take-over');
+    expect(after.chronology.map((e: { type: string }) => e.type)).toEqual(['reported', 'acknowledged', 'ownership-taken-over', 'ownership-taken-over']);
+    expect(after.chronology.at(-1)).toMatchObject({ summary: 'Ownership taken over', actorName: PEOPLE.dsl2.name, details: { previousOwner: PEOPLE.admin.name, reason: 'Ari is covering another school until Friday.' } });
+    expect((await call(dana, detail)).body.actions.at(-1)).toBe('take-over');
+
+    // Closed meanwhile: refused, and nothing about ownership is offered on a closed concern.
+    expect((await call(priya, path, { method: 'POST', body: { kind: 'close', values: { closeOutcome: 'monitor', closeRationale: 'Resolved with the family.' } } })).status).toBe(200);
+    const closed = await takeOver(dana, PEOPLE.dsl2.aadObjectId, 'Priya is on leave.');
+    expect(closed.status).toBe(409);
+    expect(closed.body).toMatchObject({ error: 'closed', message: expect.stringContaining('This concern is closed') });
+    expect((await call(dana, detail)).body.actions).toEqual(['reopen']);
+    // Reopened (the owner stays): offered again. (Left open: the governors' test below expects no closed concern.)
+    expect((await call(dana, path, { method: 'POST', body: { kind: 'reopen', values: { reopenReason: 'New messages found.' } } })).status).toBe(200);
+    expect((await call(dana, detail)).body.actions.at(-1)).toBe('take-over');
+
+    // Every attempt that reached the service is in triage's access log, as the card's are.
+    const rows = await h.db.query<{ actor_aad_id: string; outcome: string; reason: string }>(
+      "SELECT actor_aad_id, outcome, reason FROM access_log WHERE tenant_id = $1 AND concern_id = $2 AND verb = 'concern.take-over' ORDER BY log_id",
+      [SCHOOL.tenantId, c.concernId],
+    );
+    expect(rows.map((r) => [r.actor_aad_id, r.outcome, r.reason])).toEqual([
+      [PEOPLE.dsl2.aadObjectId, 'rejected', 'tab: not-owned'],
+      [PEOPLE.dsl1.aadObjectId, 'rejected', 'tab: unchanged'],
+      [PEOPLE.admin.aadObjectId, 'allowed', 'tab'],
+      [PEOPLE.dsl2.aadObjectId, 'rejected', 'tab: owner-changed'],
+      [PEOPLE.dsl2.aadObjectId, 'allowed', 'tab'],
+      [PEOPLE.dsl1.aadObjectId, 'rejected', 'tab: closed'],
+    ]);
+  });
 });
 
 describe('access log', () => {
@@ -296,6 +369,34 @@ describe('headteacher and chair', () => {
     expect(refused.status).toBe(403);
     expect((await call(await as(PEOPLE.dsl1), path, { method: 'POST', body: { kind: 'add-participant', values: { participant: PEOPLE.dsl1.aadObjectId } } })).status).toBe(404);
     expect((await call(head, `concerns/${adultConcern.concernId}`)).body.choices.people.map((p: { id: string }) => p.id)).not.toContain(PEOPLE.dpo.aadObjectId);
+  });
+
+  it('only the current recipient takes over a concern about an adult, not the people they added', async () => {
+    // After the test above: Helen owns it and gave the DPO access.
+    const path = `concerns/${adultConcern.concernId}/actions`;
+    const dpo = await as(PEOPLE.dpo);
+    const seen = (await call(dpo, `concerns/${adultConcern.concernId}`)).body;
+    expect(seen.concern.ownerAadId).toBe(PEOPLE.head.aadObjectId);
+    expect(seen.actions).not.toContain('take-over');
+    expect((await call(await as(PEOPLE.head), `concerns/${adultConcern.concernId}`)).body.actions).not.toContain('take-over');
+    const refused = await call(dpo, path, { method: 'POST', body: { kind: 'take-over', values: { takeOverReason: 'Helen is away.', fromOwner: PEOPLE.head.aadObjectId } } });
+    expect(refused.status).toBe(403);
+    expect(refused.body.message).toBe('Only the recipient of this concern can take it over.');
+
+    // A new headteacher (the role, from the store) may take it over.
+    await clearRole(h.db, SCHOOL.tenantId, 'headteacher');
+    await assignRole(h.db, SCHOOL.tenantId, 'headteacher', PEOPLE.admin.aadObjectId);
+    try {
+      const newHead = await as(PEOPLE.admin);
+      const detail = (await call(newHead, `concerns/${adultConcern.concernId}`)).body;
+      expect(detail.actions.at(-1)).toBe('take-over');
+      const taken = await call(newHead, path, { method: 'POST', body: { kind: 'take-over', values: { takeOverReason: 'Helen has left; I am the new headteacher.', fromOwner: detail.concern.ownerAadId } } });
+      expect(taken.status).toBe(200);
+      expect((await call(newHead, `concerns/${adultConcern.concernId}`)).body.concern.ownerAadId).toBe(PEOPLE.admin.aadObjectId);
+    } finally {
+      await clearRole(h.db, SCHOOL.tenantId, 'headteacher');
+      await assignRole(h.db, SCHOOL.tenantId, 'headteacher', PEOPLE.head.aadObjectId);
+    }
   });
 
   it('the chair does not see a concern addressed to the headteacher', async () => {
