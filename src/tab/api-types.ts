@@ -50,6 +50,8 @@ export interface ConcernDetail {
     actionTaken?: string;
     reporterName: string;
     pupils: { name: string; position: number }[];
+    /** The owner's Entra object id: sent back as `fromOwner` when taking the concern over. */
+    ownerAadId?: string;
   };
   timeZone: string;
   access: string;

@@ -1,5 +1,6 @@
 // The DSL's tab in Chromium: the queue with filters, a concern with its chronology and an action,
-// a pupil's chronology, the access log; light, dark and high-contrast themes; axe on each view.
+// a pupil's chronology, the access log, taking over a colleague's concern; light, dark and
+// high-contrast themes; axe on each view.
 import { readFileSync } from 'node:fs';
 import { PEOPLE } from '../support/harness';
 import { seriousAxeViolations, shoot, startTabWorld, type TabWorld } from './support/tab-world';
@@ -90,6 +91,63 @@ describe('the DSL', () => {
     expect(await page.getByRole('cell', { name: "Opened a concern's details" }).count()).toBeGreaterThan(0);
     expect(await seriousAxeViolations(page)).toEqual([]);
     await shoot(page, 'dsl-6-access-log');
+    await page.close();
+  }, 90_000);
+
+  it('takes over a concern from a DSL who is away: a stale page and a closed concern refused, the reason kept', async () => {
+    const { breach } = world.concerns;
+    // What other DSLs do meanwhile, through the same API.
+    const elsewhere = async (who: { aadObjectId: string; name: string }, kind: string, values: Record<string, string>) => {
+      const res = await fetch(`${world.h.url}/api/tab/concerns/${breach.concernId}/actions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${await world.idp.mint(who)}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ kind, values }),
+      });
+      expect(res.status).toBe(200);
+    };
+    const page = await world.open(PEOPLE.dsl1);
+    await page.getByRole('button', { name: `Open concern ${breach.reference}` }).click();
+    await page.getByRole('heading', { level: 1, name: new RegExp(breach.reference) }).waitFor();
+    const owner = page.locator('dt:text-is("Owner") + dd');
+    expect(await owner.innerText()).toBe(PEOPLE.dsl2.name);
+    // Offered last: the action chosen on opening is still "Add a note".
+    const action = page.getByLabel('Action', { exact: true });
+    expect(await action.inputValue()).toBe('add-note');
+    expect((await action.locator('option').allInnerTexts()).at(-1)).toBe('Take over');
+    await action.selectOption('take-over');
+    await page.getByText(`You become the owner instead of ${PEOPLE.dsl2.name}.`, { exact: false }).waitFor();
+    const reason = page.getByLabel(/^Why you are taking it over/);
+    await reason.fill('Priya is on leave until Monday.');
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await shoot(page, 'dsl-7-take-over');
+
+    // Ari took it over while the page was open: refused, the reason kept, and the page now shows Ari.
+    await elsewhere(PEOPLE.admin, 'take-over', { takeOverReason: 'Covering for Priya.', fromOwner: PEOPLE.dsl2.aadObjectId });
+    await page.getByRole('button', { name: 'Take over' }).click();
+    await page.getByText(`The owner has changed since your card was shown: ${PEOPLE.admin.name} owns this concern now. Nothing was recorded.`).waitFor();
+    await page.getByText(`You become the owner instead of ${PEOPLE.admin.name}.`, { exact: false }).waitFor();
+    expect(await owner.innerText()).toBe(PEOPLE.admin.name);
+    expect(await reason.inputValue()).toBe('Priya is on leave until Monday.');
+    await shoot(page, 'dsl-7b-take-over-stale');
+
+    // Closed meanwhile: refused, the reason kept.
+    await elsewhere(PEOPLE.admin, 'close', { closeOutcome: 'no-further-action', closeRationale: 'Link removed; nobody outside the school opened it.' });
+    await page.getByRole('button', { name: 'Take over' }).click();
+    await page.getByText('This concern is closed. Reopen it (with the reason) to record anything more.').waitFor();
+    expect(await reason.inputValue()).toBe('Priya is on leave until Monday.');
+
+    // Reopened (Ari still owns it): pressing again takes it over from Ari, as the page shows.
+    await elsewhere(PEOPLE.admin, 'reopen', { reopenReason: 'The link was shared again.' });
+    await page.getByRole('button', { name: 'Take over' }).click();
+    await page.getByText('Recorded: Ownership taken over').waitFor();
+    await owner.filter({ hasText: PEOPLE.dsl1.name }).waitFor();
+    await page.getByText('Priya is on leave until Monday.').waitFor();
+    expect(await page.locator('dt:text-is("Taken over from") + dd').allInnerTexts()).toEqual([PEOPLE.dsl2.name, PEOPLE.admin.name]);
+    // Dana owns it now: no "Take over", and the form is back on an action that is offered.
+    expect(await action.locator('option').allInnerTexts()).not.toContain('Take over');
+    expect(await action.inputValue()).toBe('add-note');
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await shoot(page, 'dsl-7c-taken-over');
     await page.close();
   }, 90_000);
 

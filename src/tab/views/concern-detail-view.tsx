@@ -15,6 +15,7 @@ const ACTION_TITLES: Record<string, string> = {
   'add-participant': 'Give someone access',
   close: 'Close the concern',
   reopen: 'Reopen',
+  'take-over': 'Take over',
 };
 
 const CONSENT_CHOICES = [
@@ -161,7 +162,9 @@ function EventDetails({ details }: { details: Record<string, unknown> }) {
 function ActionsPanel({ api, detail, onDone }: { api: Api; detail: ConcernDetail; onDone: () => void }) {
   const s = useStyles();
   const available = detail.actions.filter((a) => ACTION_TITLES[a]);
-  const [kind, setKind] = useState(available[0] ?? '');
+  const [chosen, setKind] = useState(available[0] ?? '');
+  // After a reload the action chosen may no longer be offered (taken over, closed): the first one that is.
+  const kind = available.includes(chosen) ? chosen : (available[0] ?? '');
   const [values, setValues] = useState<Record<string, string>>({});
   const [result, setResult] = useState<{ intent: 'success' | 'error'; text: string; errors?: Record<string, string> }>();
   const [busy, setBusy] = useState(false);
@@ -172,7 +175,9 @@ function ActionsPanel({ api, detail, onDone }: { api: Api; detail: ConcernDetail
   const submit = async () => {
     setBusy(true);
     try {
-      const res = await api<{ message: string }>(`concerns/${detail.concern.concernId}/actions`, { method: 'POST', body: { kind, actionId: actionId.current, values } });
+      // A take-over names the owner this page shows: refused if someone else has taken it over since.
+      const sent = kind === 'take-over' ? { ...values, fromOwner: detail.concern.ownerAadId ?? '' } : values;
+      const res = await api<{ message: string }>(`concerns/${detail.concern.concernId}/actions`, { method: 'POST', body: { kind, actionId: actionId.current, values: sent } });
       setResult({ intent: 'success', text: `Recorded: ${res.message}` });
       setValues({});
       actionId.current = crypto.randomUUID();
@@ -181,6 +186,9 @@ function ActionsPanel({ api, detail, onDone }: { api: Api; detail: ConcernDetail
       const body = e instanceof ApiError ? e.body : {};
       setResult({ intent: 'error', text: (e as Error).message, errors: body.errors as Record<string, string> | undefined });
       if (!(e instanceof ApiError && e.status === 400)) actionId.current = crypto.randomUUID();
+      // Someone else became the owner meanwhile: show who owns it now (what was typed stays), so
+      // pressing again takes over from them, as the card's form does.
+      if (e instanceof ApiError && (e.code === 'owner-changed' || e.code === 'already-owned')) onDone();
     } finally {
       setBusy(false);
     }
@@ -251,6 +259,15 @@ function ActionsPanel({ api, detail, onDone }: { api: Api; detail: ConcernDetail
         </>
       )}
       {kind === 'reopen' && <TextField label="Why it is reopened" required {...field('reopenReason')} />}
+      {kind === 'take-over' && (
+        <TextField
+          label="Why you are taking it over (for example, on leave, off sick, left the DSL team)"
+          required
+          line
+          hint={`You become the owner instead of ${detail.concern.ownerName ?? 'the owner shown above'}. The reason goes in the chronology, and they are told privately while they can still see the concern.`}
+          {...field('takeOverReason')}
+        />
+      )}
       <div className={s.row}>
         <Button type="submit" appearance="primary" disabled={busy}>
           {ACTION_TITLES[kind] ?? 'Record'}
