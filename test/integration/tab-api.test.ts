@@ -299,7 +299,7 @@ describe('DSL', () => {
     expect(closed.status).toBe(409);
     expect(closed.body).toMatchObject({ error: 'closed', message: expect.stringContaining('This concern is closed') });
     expect((await call(dana, detail)).body.actions).toEqual(['reopen']);
-    // Reopened (the owner stays): offered again. (Left open: the governors' test below expects no closed concern.)
+    // Reopened (the owner stays): offered again.
     expect((await call(dana, path, { method: 'POST', body: { kind: 'reopen', values: { reopenReason: 'New messages found.' } } })).status).toBe(200);
     expect((await call(dana, detail)).body.actions.at(-1)).toBe('take-over');
 
@@ -420,7 +420,9 @@ describe('governors', () => {
     for (const dimension of ['byCategory', 'byFourC', 'byMonth', 'byStatus', 'outcomes']) {
       const counts = res.body[dimension].map((r: { count: number | null }) => r.count);
       expect(counts.filter((c: number | null) => c === 1 || c === 2)).toEqual([]);
-      expect(counts.filter((c: number | null) => c === null).length).not.toBe(1); // never one hidden cell alone
+      // Never one hidden cell alone beside other non-zero cells (it could be recovered by subtraction);
+      // alone among zeros it is the whole dimension, whose total is itself hidden.
+      if (counts.filter((c: number | null) => c === null).length === 1) expect(counts.filter((c: number | null) => c !== null && c > 0)).toEqual([]);
     }
     // A time to acknowledge is shown only once at least 3 concerns were acknowledged.
     if (res.body.acknowledgement.acknowledged === null) expect(res.body.acknowledgement.medianMinutes).toBeUndefined();
