@@ -67,7 +67,10 @@ export async function exportPupilFile(deps: TabConcernDeps, user: TabUser, conce
       for (const [k, v] of Object.entries(e.details)) if (DETAIL_LABELS[k] && typeof v === 'string' && v) lines.push({ text: `    ${DETAIL_LABELS[k]}: ${v}` });
     }
   }
-  const pdf = renderPdf(lines, `Child protection file: ${name} — CONFIDENTIAL`);
+  // A character the PDF's font lacks is drawn as a replacement (and listed at the end): the sending school's records keep it as written.
+  const pdf = renderPdf(lines, `Child protection file: ${name} — CONFIDENTIAL`, {
+    unshownNote: `${tenant?.schoolName ?? 'The sending school'}'s safeguarding records keep the exact text: ask its DSL if any of it matters.`,
+  });
   await deps.db.transaction(async (tx) => {
     await insertTransfer(tx, { tenantId: user.tenantId, transferId, pupilKey, destinationSchool: destination, concernCount: ids.length, exportedBy: user.aadObjectId, exportedByName: user.name, at: now });
     await writeTabAccess(tx, { tenantId: user.tenantId, actorAadId: user.aadObjectId, actorName: user.name, action: 'pupil.file.export', concernId, reference, pupilKey, outcome: 'allowed', at: now });
