@@ -14,7 +14,8 @@ export interface ImportResult {
  * Imports paper and online-form acknowledgements (parents, KS1 pupils whose parents sign, anyone
  * without Teams) so one register holds everyone, marked by how they were given. All or nothing:
  * a file with any problem imports nothing. The hash recorded is the version's, from the store.
- * A date-only acknowledgement is stored at 12:00 UTC that day.
+ * A date-only acknowledgement is stored at 12:00 UTC that day. The version column may be empty
+ * only while the audience's policy has a single version.
  */
 export async function importAupAcknowledgements(deps: { db: Db; now: () => Date; timeZone: string }, input: { tenantId: string; csv: string; importedBy: string }): Promise<ImportResult> {
   const now = deps.now();
@@ -26,7 +27,11 @@ export async function importAupAcknowledgements(deps: { db: Db; now: () => Date;
     for (const r of rows) {
       const version = r.versionNumber ? await getAupVersionByNumber(tx, input.tenantId, r.audience, r.versionNumber) : await getLatestAupVersion(tx, input.tenantId, r.audience);
       if (!version) found.problems.push(`line ${r.line}: no ${r.versionNumber ? `version ${r.versionNumber} of the ` : ''}${r.audience} policy has been published`);
-      else resolved.push({ r, version });
+      // An empty version means "the only one": once there are several, "the latest" would record
+      // a signature from before version N was written as agreement to version N.
+      else if (!r.versionNumber && version.versionNumber > 1) {
+        found.problems.push(`line ${r.line}: the ${r.audience} policy has ${version.versionNumber} versions: put the version that was signed in the version column`);
+      } else resolved.push({ r, version });
     }
     if (found.problems.length) return found;
     for (const { r, version } of resolved) {

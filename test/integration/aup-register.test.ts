@@ -96,6 +96,10 @@ describe(`AUP versions, register, import and export (${storeKind()})`, () => {
     const bad = await importAupAcknowledgements({ db, now, timeZone: 'Europe/London' }, { tenantId: TENANT, csv: 'person_id,name,audience,acknowledged_on,method\nX,Y,parents,2026-11-01,paper', importedBy: ADMIN });
     expect(bad.problems).toEqual(['line 2: no parents policy has been published']);
 
+    // The staff policy has two versions by now: an empty version column cannot say which was signed.
+    const ambiguous = await importAupAcknowledgements({ db, now, timeZone: 'Europe/London' }, { tenantId: TENANT, csv: `person_id,name,audience,version,acknowledged_on,method\n${BOB},Bob Baker,staff,,2026-12-01,paper`, importedBy: ADMIN });
+    expect(ambiguous).toEqual({ imported: 0, alreadyRecorded: 0, problems: ['line 2: the staff policy has 2 versions: put the version that was signed in the version column'] });
+
     const csv = `person_id,name,audience,version,acknowledged_on,method,signed_by\nMIS-3001,Oliver O'Neil,pupils-ks2,,2026-12-01,paper,\n${BOB},Bob Baker,staff,2,2026-12-01,online-form,`;
     expect(await importAupAcknowledgements({ db, now, timeZone: 'Europe/London' }, { tenantId: TENANT, csv, importedBy: ADMIN })).toEqual({ imported: 2, alreadyRecorded: 0, problems: [] });
     expect(await importAupAcknowledgements({ db, now, timeZone: 'Europe/London' }, { tenantId: TENANT, csv, importedBy: ADMIN })).toEqual({ imported: 0, alreadyRecorded: 2, problems: [] });
