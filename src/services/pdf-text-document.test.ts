@@ -120,6 +120,14 @@ describe('renderPdf: right-to-left text', () => {
     expect(new Set(glyphs).size).toBe(4);
   });
 
+  it('writes lam-alef as one glyph, and a right-to-left line read back in reverse is the text as written', () => {
+    const line = parsePdf(renderPdf([{ text: 'لا' }], 'f')).pages[0]!.lines[0]!;
+    expect(line.runs[0]!.codes).toHaveLength(1);
+    for (const text of ['لا أريد الذهاب إلى البيت', 'שָׁלוֹם עולם', 'نمی\u200Cخواهم']) {
+      expect([...pdfText(renderPdf([{ text }], 'f'))[0]!].reverse().join('')).toBe(text);
+    }
+  });
+
   it('keeps a class in brackets after an Arabic name in its place', () => {
     expect(pdfText(renderPdf([{ text: 'Pupils named: محمد علي (7C), Łucja' }], 'f'))[0]).toBe('Pupils named: يلع دمحم (7C), Łucja');
   });

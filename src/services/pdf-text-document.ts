@@ -176,7 +176,11 @@ class FontUse {
 const hex4 = (n: number) => n.toString(16).toUpperCase().padStart(4, '0');
 const utf16Hex = (text: string) => Buffer.from(text, 'utf16le').swap16().toString('hex').toUpperCase();
 
-/** Content-stream operators that show one line at (x, y). */
+/**
+ * Content-stream operators that show one line at (x, y), glyphs in display order. A right-to-left
+ * glyph that stands for several characters (lam-alef) maps to them in display order too, as
+ * readers put right-to-left text back in reading order character by character.
+ */
 function showLine(text: string, face: Face, size: number, x: number, y: number, uses: Record<Face, FontUse>, resource: Record<Face, string>): string {
   const laid = layoutLine(text, (form) => fonts()[face].glyphOf(form.codePointAt(0)!) !== 0 || fonts()[CHAIN[face][1]!].glyphOf(form.codePointAt(0)!) !== 0);
   const ops: string[] = [`BT ${x} ${y} Td`];
@@ -190,9 +194,9 @@ function showLine(text: string, face: Face, size: number, x: number, y: number, 
     run = undefined;
   };
   for (const cluster of laid) {
-    // Right-to-left: a letter's marks come before it in display order, as the font's Hebrew and Arabic marks are drawn from the letter's origin.
     const pieces = piecesOf(cluster.shown, cluster.text, face);
-    if (cluster.level % 2 === 1) pieces.reverse();
+    // Right to left, a letter's marks come before it in display order: the font's Hebrew and Arabic marks are drawn from the letter's origin.
+    if (cluster.level % 2 === 1) for (const piece of pieces.reverse()) piece.text = [...piece.text].reverse().join('');
     for (const piece of pieces) {
       if (run && run.face !== piece.face) flush();
       run ??= { face: piece.face, codes: [] };
