@@ -127,19 +127,23 @@ function wrap(text: string, face: Face, size: number): { text: string; indent: n
     let width = 0;
     for (const word of paragraph.split(/\s+/)) {
       if (!word) continue;
-      // A word longer than a line is cut between characters.
-      const chunks: string[] = [];
-      let chunk = '';
-      for (const { segment } of segmenter.segment(word)) {
-        if (chunk && measure(chunk + segment, face, size) > max) {
-          chunks.push(chunk);
-          chunk = '';
+      // A word longer than a line is cut between characters (graphemes).
+      const chunks: { text: string; width: number }[] = [];
+      const whole = measure(word, face, size);
+      if (whole <= max) chunks.push({ text: word, width: whole });
+      else {
+        let chunk = { text: '', width: 0 };
+        for (const { segment } of segmenter.segment(word)) {
+          const w = measure(segment, face, size);
+          if (chunk.text && chunk.width + w > max) {
+            chunks.push(chunk);
+            chunk = { text: '', width: 0 };
+          }
+          chunk = { text: chunk.text + segment, width: chunk.width + w };
         }
-        chunk += segment;
+        chunks.push(chunk);
       }
-      chunks.push(chunk);
-      for (const c of chunks) {
-        const w = measure(c, face, size);
+      for (const { text: c, width: w } of chunks) {
         if (line && width + space + w > max) {
           lines.push({ text: line, indent });
           line = c;
