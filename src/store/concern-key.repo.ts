@@ -34,9 +34,9 @@ export async function countKeysByMasterKey(db: Db): Promise<Record<string, numbe
 export async function listChronologyHeads(
   db: Db,
   filter: { tenantId?: string; reference?: string } = {},
-): Promise<{ tenantId: string; concernId: string; reference: string; eventCount: number; headHash: string }[]> {
+): Promise<{ tenantId: string; concernId: string; reference: string; eventCount: number; headHash: string; headKeyId: string | null; headTag: string | null }[]> {
   const rows = await db.query<Record<string, unknown>>(
-    `SELECT tenant_id, concern_id, reference, event_count, head_hash FROM concerns
+    `SELECT tenant_id, concern_id, reference, event_count, head_hash, head_key_id, head_tag FROM concerns
      WHERE ($1::text IS NULL OR tenant_id = $1) AND ($2::text IS NULL OR reference = $2)
      ORDER BY tenant_id, created_at, reference`,
     [filter.tenantId ?? null, filter.reference ?? null],
@@ -47,5 +47,7 @@ export async function listChronologyHeads(
     reference: r.reference as string,
     eventCount: Number(r.event_count),
     headHash: r.head_hash as string,
+    headKeyId: (r.head_key_id as string | null) ?? null,
+    headTag: (r.head_tag as string | null) ?? null,
   }));
 }

@@ -1,6 +1,6 @@
 import type { Db } from './db';
 import type { NarrativeCipher } from './narrative-cipher';
-import { GENESIS_HASH, type HashedEventFields, hashEvent, type StoredEvent } from '../domain/concerns/chronology';
+import { type ChainLink, GENESIS_HASH, type HashedEventFields, linkEvent, sealHead, type StoredEvent } from '../domain/concerns/chronology';
 import { type Concern, type ConcernReport, type ConcernStatus, type Person, type RecipientRole } from '../domain/concerns/concern';
 import { storedPupilKey } from '../domain/people/pupil-key';
 import { type NewOutboxMessage, outboxInsertCte } from './outbox.repo';
@@ -55,7 +55,9 @@ export class ConcernRepository {
     const { dataKey, wrapped, masterKeyId } = this.cipher.newDataKey(c.tenantId);
     const seal = (v: string | undefined) => (v === undefined ? null : this.cipher.encrypt(dataKey, v, c.tenantId));
     const event = this.sealEvent(c.tenantId, c.concernId, 1, dataKey, { ...firstEvent, occurredAt: c.now });
-    const hash = hashEvent(GENESIS_HASH, event);
+    const chronologyKeys = this.cipher.chronologyKeys();
+    const { hash, hashVersion, keyId } = linkEvent(chronologyKeys, GENESIS_HASH, event);
+    const headSeal = sealHead(chronologyKeys, { tenantId: c.tenantId, concernId: c.concernId, count: 1, headHash: hash });
     const r = c.report;
     // ONE statement (the intake's hot path): the reference counter, the data key, the concern,
     // its pupils, its first chronology event and its outbox rows, each written only if `ok`
@@ -67,6 +69,7 @@ export class ConcernRepository {
       seal(r.adultName), c.recipient, c.submissionId ?? null, c.now, masterKeyId, wrapped, hash,
       r.pupils.map((name, i) => storedPupilKey(name, c.concernId, i)), r.pupils.map((name) => seal(name)),
       event.type, event.actorAadId, event.actorName, event.occurredAt, event.detailsSealed, GENESIS_HASH,
+      hashVersion, keyId, headSeal.keyId, headSeal.tag,
     ];
     let check = 'true';
     if (writes.routingInputs !== undefined) {
@@ -91,13 +94,13 @@ export class ConcernRepository {
          SELECT $1, $2, p.position - 1, p.pupil_key, p.name_enc
          FROM unnest($22::text[], $23::text[]) WITH ORDINALITY AS p(pupil_key, name_enc, position) CROSS JOIN ok
        ), event AS (
-         INSERT INTO concern_events (tenant_id, concern_id, seq, event_type, actor_aad_id, actor_name, occurred_at, details_enc, prev_hash, hash)
-         SELECT $1, $2, 1, $24, $25, $26, $27, $28, $29, $21 FROM ok
+         INSERT INTO concern_events (tenant_id, concern_id, seq, event_type, actor_aad_id, actor_name, occurred_at, details_enc, prev_hash, hash, hash_version, hash_key_id)
+         SELECT $1, $2, 1, $24, $25, $26, $27, $28, $29, $21, $30, $31 FROM ok
        )${outboxRows}
        INSERT INTO concerns (tenant_id, concern_id, reference, reporter_aad_id, reporter_name, about, category, urgency,
          occurred_on, occurred_time, location_enc, what_happened_enc, child_words_enc, action_taken_enc, adult_subject_enc,
-         recipient, status, client_submission_id, created_at, updated_at, event_count, head_hash)
-       SELECT $1,$2,ref.reference,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,'new',$17,$18,$18,1,$21 FROM ref
+         recipient, status, client_submission_id, created_at, updated_at, event_count, head_hash, head_key_id, head_tag)
+       SELECT $1,$2,ref.reference,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,'new',$17,$18,$18,1,$21,$32,$33 FROM ref
        RETURNING reference`,
       params,
     );
@@ -220,8 +223,9 @@ export class ConcernRepository {
   }
 
   /**
-   * Appends one chronology event, chained to the previous one. Locks the concern row so two
-   * writers cannot fork the chain; the database refuses any later update or delete of events.
+   * Appends one chronology event, chained to the previous one (keyed: the active master key's
+   * chronology key) and seals the concern's new count and head hash. Locks the concern row so
+   * two writers cannot fork the chain; the database refuses any later update or delete of events.
    */
   async appendEvent(tx: Db, tenantId: string, concernId: string, dataKey: Buffer, entry: ChronologyEntry): Promise<StoredEvent> {
     const [head] = await tx.query<{ event_count: number; head_hash: string }>(
@@ -231,12 +235,14 @@ export class ConcernRepository {
     if (!head) throw new Error('concern not found');
     const fields = this.sealEvent(tenantId, concernId, head.event_count + 1, dataKey, entry);
     const prevHash = head.event_count === 0 ? GENESIS_HASH : head.head_hash;
-    const hash = hashEvent(prevHash, fields);
-    await this.insertEventRow(tx, fields, prevHash, hash);
-    await tx.query('UPDATE concerns SET event_count = $3, head_hash = $4, updated_at = now() WHERE tenant_id = $1 AND concern_id = $2', [
-      tenantId, concernId, fields.seq, hash,
+    const chronologyKeys = this.cipher.chronologyKeys();
+    const link = linkEvent(chronologyKeys, prevHash, fields);
+    const seal = sealHead(chronologyKeys, { tenantId, concernId, count: fields.seq, headHash: link.hash });
+    await this.insertEventRow(tx, fields, prevHash, link);
+    await tx.query('UPDATE concerns SET event_count = $3, head_hash = $4, head_key_id = $5, head_tag = $6, updated_at = now() WHERE tenant_id = $1 AND concern_id = $2', [
+      tenantId, concernId, fields.seq, link.hash, seal.keyId, seal.tag,
     ]);
-    return { ...fields, prevHash, hash };
+    return { ...fields, prevHash, hash: link.hash, hashVersion: link.hashVersion, keyId: link.keyId };
   }
 
   private sealEvent(tenantId: string, concernId: string, seq: number, dataKey: Buffer, entry: ChronologyEntry): HashedEventFields {
@@ -253,11 +259,11 @@ export class ConcernRepository {
     };
   }
 
-  private async insertEventRow(tx: Db, e: HashedEventFields, prevHash: string, hash: string): Promise<void> {
+  private async insertEventRow(tx: Db, e: HashedEventFields, prevHash: string, link: ChainLink): Promise<void> {
     await tx.query(
-      `INSERT INTO concern_events (tenant_id, concern_id, seq, event_type, actor_aad_id, actor_name, occurred_at, details_enc, prev_hash, hash)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`,
-      [e.tenantId, e.concernId, e.seq, e.type, e.actorAadId, e.actorName, e.occurredAt, e.detailsSealed, prevHash, hash],
+      `INSERT INTO concern_events (tenant_id, concern_id, seq, event_type, actor_aad_id, actor_name, occurred_at, details_enc, prev_hash, hash, hash_version, hash_key_id)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)`,
+      [e.tenantId, e.concernId, e.seq, e.type, e.actorAadId, e.actorName, e.occurredAt, e.detailsSealed, prevHash, link.hash, link.hashVersion, link.keyId],
     );
   }
 
@@ -308,7 +314,7 @@ export class ConcernRepository {
   }
 }
 
-/** A concern's chronology as stored (details sealed): what the hash chain covers, so no key is needed. */
+/** A concern's chronology as stored (details sealed): what the hash chain covers (no decryption). */
 export async function listStoredEvents(db: Db, tenantId: string, concernId: string): Promise<StoredEvent[]> {
   const rows = await db.query<Record<string, unknown>>('SELECT * FROM concern_events WHERE tenant_id = $1 AND concern_id = $2 ORDER BY seq', [tenantId, concernId]);
   return rows.map((r) => ({
@@ -322,5 +328,8 @@ export async function listStoredEvents(db: Db, tenantId: string, concernId: stri
     detailsSealed: r.details_enc as string,
     prevHash: r.prev_hash as string,
     hash: r.hash as string,
+    // NULL: written before keyed chronology (version 1).
+    hashVersion: r.hash_version === null || r.hash_version === undefined ? 1 : Number(r.hash_version),
+    keyId: (r.hash_key_id as string | null | undefined) ?? null,
   }));
 }

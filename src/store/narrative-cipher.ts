@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { ChronologyKeys } from '../domain/concerns/chronology';
 
 /**
  * Encryption at rest for what a child said. Envelope scheme: a random 256-bit data key per
@@ -21,6 +22,17 @@ export class NarrativeCipher {
     }
     if (!masterKeys.has(activeKeyId)) throw new Error(`active master key ${activeKeyId} is not configured`);
     this.masterKeys = masterKeys;
+  }
+
+  private chronology?: ChronologyKeys;
+
+  /**
+   * The keys that sign chronology links: derived from each master key (HKDF with the chronology
+   * label), never the master keys themselves; the active one signs new links.
+   */
+  chronologyKeys(): ChronologyKeys {
+    this.chronology ??= ChronologyKeys.fromMasterKeys(this.masterKeys, this.activeKeyId);
+    return this.chronology;
   }
 
   /** Parses `keyId:base64,keyId:base64`; the active key defaults to the last one listed. */

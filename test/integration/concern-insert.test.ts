@@ -10,7 +10,8 @@ import { createTestDb, storeKind } from '../support/test-db';
 // pupils and its first event are written together, and the reference is formatted in SQL.
 describe(`concern insert (${storeKind()})`, () => {
   let db: Db;
-  const concerns = new ConcernRepository(new NarrativeCipher(new Map([['k1', randomBytes(32)]]), 'k1'));
+  const cipher = new NarrativeCipher(new Map([['k1', randomBytes(32)]]), 'k1');
+  const concerns = new ConcernRepository(cipher);
   const report: ConcernReport = {
     pupils: ['Amelia Okonkwo', 'Zoë Brown'],
     about: 'pupil',
@@ -47,15 +48,18 @@ describe(`concern insert (${storeKind()})`, () => {
     expect((await insert('t-insert-b', now)).reference).toBe(formatReference(2026, 100000));
   });
 
-  it('stores the pupils in order and a first event that verifies', async () => {
+  it('stores the pupils in order and a first event that verifies, keyed and sealed', async () => {
     const concernId = randomUUID();
     await insert('t-insert-a', new Date('2026-11-20T11:00:00Z'), concernId);
     const stored = await concerns.get(db, 't-insert-a', concernId);
     expect(stored?.pupils).toEqual(['Amelia Okonkwo', 'Zoë Brown']);
     expect(stored?.childWords).toBe('Nobody wants me there.');
-    const [row] = await db.query<{ event_count: number; head_hash: string }>('SELECT event_count, head_hash FROM concerns WHERE concern_id = $1', [concernId]);
+    const [row] = await db.query<{ event_count: number; head_hash: string; head_key_id: string; head_tag: string }>('SELECT event_count, head_hash, head_key_id, head_tag FROM concerns WHERE concern_id = $1', [concernId]);
     const events = await concerns.listStoredEvents(db, 't-insert-a', concernId);
-    expect(verifyChain(events, { count: row.event_count, headHash: row.head_hash })).toEqual({ ok: true, events: 1, headHash: row.head_hash });
+    expect(events).toMatchObject([{ seq: 1, hashVersion: 2, keyId: 'k1', hash: row.head_hash }]);
+    expect(row.head_key_id).toBe('k1');
+    const recorded = { tenantId: 't-insert-a', concernId, count: row.event_count, headHash: row.head_hash, sealKeyId: row.head_key_id, sealTag: row.head_tag };
+    expect(verifyChain(events, recorded, cipher.chronologyKeys())).toEqual({ ok: true, events: 1, headHash: row.head_hash, unkeyedEvents: 0 });
   });
 
   it('writes nothing, not even a reference number, when any part fails', async () => {
