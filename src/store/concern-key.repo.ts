@@ -30,6 +30,21 @@ export async function countKeysByMasterKey(db: Db): Promise<Record<string, numbe
   return Object.fromEntries(rows.map((r) => [r.master_key_id, Number(r.n)]));
 }
 
+/**
+ * Chronology links by the master key whose derived key made them (`unkeyed`: version 1 links).
+ * Links are never re-keyed (append-only), so each of these keys is needed to verify them.
+ */
+export async function countChronologyLinksByKey(db: Db): Promise<{ byKey: Record<string, number>; unkeyed: number }> {
+  const rows = await db.query<{ hash_key_id: string | null; n: string | number }>('SELECT hash_key_id, count(*) AS n FROM concern_events GROUP BY hash_key_id ORDER BY hash_key_id');
+  const byKey: Record<string, number> = {};
+  let unkeyed = 0;
+  for (const r of rows) {
+    if (r.hash_key_id === null) unkeyed = Number(r.n);
+    else byKey[r.hash_key_id] = Number(r.n);
+  }
+  return { byKey, unkeyed };
+}
+
 /** Concerns whose chronology to verify: one by reference, or all (optionally of one tenant). */
 export async function listChronologyHeads(
   db: Db,

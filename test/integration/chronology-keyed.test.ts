@@ -299,11 +299,13 @@ describe(`keyed chronology through the store and verify-chronology (${storeKind(
       await db.transaction((tx) => after.appendEvent(tx, TENANT, rotated.concernId, dataKey, { type: 'note-added', actor: dsl, occurredAt: new Date(), details: { note: 'After the rotation' } }));
     });
 
-    it('links new events with the new key', async () => {
+    it('links new events with the new key, and says which keys the chronology still needs', async () => {
       const events = await db.query<{ seq: number; hash_key_id: string }>('SELECT seq, hash_key_id FROM concern_events WHERE concern_id = $1 ORDER BY seq', [rotated.concernId]);
       expect(events.map((e) => e.hash_key_id)).toEqual(['k1', 'k1', 'k1', 'k2']);
       const [head] = await db.query<{ head_key_id: string }>('SELECT head_key_id FROM concerns WHERE concern_id = $1', [rotated.concernId]);
       expect(head.head_key_id).toBe('k2');
+      const again = await runCommand(rotateKeyCommand, ['--dry-run'], db, BOTH);
+      expect(again.out).toMatch(/Chronology links by master key: k1: \d+, k2: 1 \(and \d+ unkeyed\)\. Keep these master keys configured/);
       expect((await verify(db, BOTH, rotated.reference)).out).toContain(`OK ${rotated.reference}: 4 events, fully keyed`);
     });
 
