@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { renderPdf, type PdfLine } from './pdf-text-document';
 import { parseTrueType } from './truetype';
+import { hasRightToLeft } from './pdf-text-shaping';
 import { parsePdf, pdfText } from '../../test/support/pdf-text';
 
 /** The document's text without the page footers, lines joined by spaces (wrapping splits at spaces). */
@@ -177,6 +179,21 @@ describe('renderPdf: a valid, compact file', () => {
 
   it('is the same for the same input (no time or randomness inside)', () => {
     expect(renderPdf(typical(), 'f').equals(renderPdf(typical(), 'f'))).toBe(true);
+  });
+});
+
+describe('renderPdf: any text', () => {
+  it('gives a valid file for any string, every visible character of left-to-right text coming back in order', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 60 }), fc.constantFrom<PdfLine['style']>('title', 'heading', 'body', 'small'), (text, style) => {
+        const pdf = renderPdf([{ text, style }], text);
+        const copied = textOf(pdf);
+        if (hasRightToLeft(text)) return;
+        const visible = (s: string) => [...s.normalize('NFC')].filter((ch) => !/[\s\p{Cc}\p{Default_Ignorable_Code_Point}]/u.test(ch)).join('');
+        expect(visible(copied).startsWith(visible(text))).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
 
