@@ -136,6 +136,7 @@ export async function createJigsaw(config: Config, options: JigsawOptions): Prom
     onOutboxChanged: () => worker.poke(),
     onAupQueued: () => aup.sender.poke(),
     sharingGraph: sharingGraph.get,
+    aupGraph: aup.graph,
     ...triageSettings,
   });
   // Compiled, this file is dist/app.js and the tab is dist/tab; run from source (tests), the built tab is still in dist/tab.

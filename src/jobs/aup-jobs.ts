@@ -15,6 +15,11 @@ export interface AupJobs {
   sender: AupSender;
   scheduler: AupScheduler;
   rules: AupRules;
+  /**
+   * The capability's one Graph connection (one token cache and RU budget for the installer, the
+   * tab's publish and the audience sync), opened on first use; undefined without GRAPH_*.
+   */
+  graph: () => AupGraph | undefined;
   start(): void;
   stop(): Promise<void>;
 }
@@ -42,11 +47,8 @@ export function createAupJobs(deps: {
   const { config, db, logger } = deps;
   const rules = aupRulesFrom(config);
   let graph: AupGraph | undefined;
-  let installer = deps.installer;
-  if (!installer && config.aup.teamsAppId) {
-    graph = connectAupGraph(config);
-    installer = graph?.installer;
-  }
+  const openGraph = (): AupGraph | undefined => (graph ??= connectAupGraph(config));
+  const installer = deps.installer ?? (config.aup.teamsAppId ? openGraph()?.installer : undefined);
   const sender = new AupSender(
     { db, gateway: deps.gateway, logger: logger.child({ component: 'aup-sender' }), rules, defaultServiceUrl: deps.defaultServiceUrl, botId: config.bot.appId, installer, now: deps.now },
     {
@@ -67,6 +69,7 @@ export function createAupJobs(deps: {
     sender,
     scheduler,
     rules,
+    graph: openGraph,
     start() {
       sender.start();
       scheduler.start();
@@ -75,6 +78,7 @@ export function createAupJobs(deps: {
       await scheduler.stop();
       await sender.stop();
       graph?.close();
+      graph = undefined;
     },
   };
 }

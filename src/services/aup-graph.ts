@@ -5,7 +5,15 @@ import { createGraphAppInstaller, createGraphAudienceDirectory, type GraphAppIns
 import type { AudienceDirectory } from '../domain/aup/ports';
 
 export interface AupGraph {
+  /** The Entra tenant the groups are read in (GRAPH_TENANT_ID). */
+  tenantId: string;
+  /** Group membership on the patient edge (the daily audience sync, the CLI). */
   directory: AudienceDirectory;
+  /**
+   * The same app, token cache and RU budget with the short retry policy, for a publish from the
+   * tab: the admin waits on it, so an outage or throttling is answered in seconds.
+   */
+  interactiveDirectory: AudienceDirectory;
   /** Present when AUP_TEAMS_APP_ID is set. */
   installer?: GraphAppInstaller;
   close(): void;
@@ -17,7 +25,9 @@ export function connectAupGraph(config: Config): AupGraph | undefined {
   if (!g) return undefined;
   const connection = createGraph(graphSettingsFromConfig(g));
   return {
+    tenantId: g.tenantId,
     directory: createGraphAudienceDirectory(connection.edge),
+    interactiveDirectory: createGraphAudienceDirectory(connection.interactiveEdge),
     ...(config.aup.teamsAppId ? { installer: createGraphAppInstaller(connection.edge, config.aup.teamsAppId) } : {}),
     close: () => connection.close(),
   };

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../store/db';
-import { createAupBroadcast, enqueueAupSends, getLatestAupVersion, insertAupVersion, listAudienceMembers } from '../store/aup.repo';
+import { type AudienceSource, countAudienceMembersBySource, createAupBroadcast, enqueueAupSends, getLatestAupVersion, insertAupVersion, listAudienceMembers } from '../store/aup.repo';
 import { contentHash } from '../domain/aup/content-hash';
-import { type AupVersion, type AupVersionDraft, OFFLINE_AUDIENCES } from '../domain/aup/types';
+import { type AudienceMember, type AupVersion, type AupVersionDraft, OFFLINE_AUDIENCES } from '../domain/aup/types';
 
 export interface PublishResult {
   version: AupVersion;
@@ -12,6 +12,8 @@ export interface PublishResult {
   offline: number;
   /** The previous version, whose acknowledgements now count as expired. */
   replaced?: AupVersion;
+  /** Who the audience held when the version was published, by where they came from. */
+  sources: Record<AudienceSource, number>;
 }
 
 /**
@@ -34,13 +36,25 @@ export async function publishAupVersion(deps: { db: Db; now: () => Date }, input
       publishedAt: now,
     });
     const members = await listAudienceMembers(tx, input.tenantId, input.draft.audience);
-    const offlineAudience = OFFLINE_AUDIENCES.includes(input.draft.audience);
-    const online = offlineAudience ? [] : members.filter((m) => m.aadObjectId);
-    const offline = offlineAudience ? members : members.filter((m) => !m.aadObjectId);
+    const sources = await countAudienceMembersBySource(tx, input.tenantId, input.draft.audience);
     await createAupBroadcast(tx, input.tenantId, version.versionId, input.publishedBy, now);
-    const queued = await enqueueAupSends(tx, input.tenantId, version.versionId, 'ask', online, now);
-    // Offline people are asked on paper or by form: recorded as asked, nothing to send.
-    await enqueueAupSends(tx, input.tenantId, version.versionId, 'ask', offline, now, 'skipped');
-    return { version, queued, offline: offline.length, ...(replaced ? { replaced } : {}) };
+    const { queued, offline } = await queueAupAsks(tx, version, members, now);
+    return { version, queued, offline, sources, ...(replaced ? { replaced } : {}) };
   });
+}
+
+/**
+ * Asks people to agree to a version: one 'ask' row each in the durable queue the sender works
+ * from (a publish, and later the audience sync for people who joined since). The row's key
+ * (version, person, purpose) makes asking someone twice a no-op, so nobody gets two cards.
+ * Offline people (offline audiences, CSV references without Teams) are recorded as asked
+ * ('skipped': nothing to send); they sign on paper or by form.
+ */
+export async function queueAupAsks(db: Db, version: AupVersion, people: readonly AudienceMember[], now: Date): Promise<{ queued: number; offline: number }> {
+  const offlineAudience = OFFLINE_AUDIENCES.includes(version.audience);
+  const online = offlineAudience ? [] : people.filter((m) => m.aadObjectId);
+  const offline = offlineAudience ? people : people.filter((m) => !m.aadObjectId);
+  const queued = await enqueueAupSends(db, version.tenantId, version.versionId, 'ask', online, now);
+  const recorded = await enqueueAupSends(db, version.tenantId, version.versionId, 'ask', offline, now, 'skipped');
+  return { queued, offline: recorded };
 }

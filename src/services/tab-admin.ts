@@ -13,13 +13,15 @@ import { listLatestAupVersions, countAupSends } from '../store/aup.repo';
 import { AUDIENCE_LABELS } from '../domain/aup/types';
 import { buildAupRegister } from './aup-register';
 import { publishAupVersion } from './aup-publish';
+import { syncAudienceFromGroups } from './aup-audience';
+import type { AupGraph } from './aup-graph';
 import { validateDraft } from '../domain/aup/policy-file';
 import { TabRefusal } from './tab-concerns';
 import type { SharingAuditConnection } from './sharing-audit-connection';
 import { remediateFindings, type RemediationResult } from '../jobs/sharing-audit/remediate';
 import { describeGraphError, describeGraphFailure, describeRemediation, failureKindOfActions } from '../jobs/sharing-audit/describe-remediation';
 import type { GraphFailureKind } from '../jobs/sharing-audit/ports';
-import { graphFailureKind } from '../graph/graph-errors';
+import { graphFailureKind, graphFailureStatus } from '../graph/graph-errors';
 import { describeError, type Logger } from '../logging';
 import type { TabUser } from './tab-identity';
 
@@ -32,6 +34,8 @@ export interface TabAdminDeps {
   onAupQueued: () => void;
   /** The sharing audit's Graph connection (link removal). */
   sharingGraph: () => SharingAuditConnection;
+  /** The AUP capability's Graph connection (audiences from Entra groups); undefined without GRAPH_*. */
+  aupGraph: () => AupGraph | undefined;
 }
 
 function requireAdmin(user: TabUser): void {
@@ -247,7 +251,7 @@ export async function removeFindingLink(deps: TabAdminDeps & { logger: Logger },
  * app, trying again will not help) or the file or link is gone; 502 with its own code (and no
  * "try again") for anything else.
  */
-function graphFailureRefusal(kind: GraphFailureKind, body = describeGraphFailure(kind).body): TabRefusal {
+function graphFailureRefusal(kind: GraphFailureKind, body = describeGraphFailure(kind).body, codes: { notFound: string; error: string } = { notFound: 'link_gone', error: 'remediation_failed' }): TabRefusal {
   switch (kind) {
     case 'unreachable':
       return new TabRefusal(502, 'graph_unavailable', body);
@@ -256,9 +260,9 @@ function graphFailureRefusal(kind: GraphFailureKind, body = describeGraphFailure
     case 'refused':
       return new TabRefusal(409, 'graph_refused', body);
     case 'not-found':
-      return new TabRefusal(409, 'link_gone', body);
+      return new TabRefusal(409, codes.notFound, body);
     case 'error':
-      return new TabRefusal(502, 'remediation_failed', body);
+      return new TabRefusal(502, codes.error, body);
   }
 }
 
@@ -271,23 +275,80 @@ export async function notifyRunOwners(deps: TabAdminDeps, user: TabUser, runId: 
   return { ...result, message: `Queued a message to ${result.owners} owner${result.owners === 1 ? '' : 's'} about ${result.findings} finding${result.findings === 1 ? '' : 's'}.` };
 }
 
+/** Why an audience's Entra groups could not be read before a publish, by kind of Graph failure, and what to do. */
+function groupReadFailure(kind: GraphFailureKind): string {
+  const nothing = 'Nothing was published and nobody was asked; what you typed is kept.';
+  switch (kind) {
+    case 'unreachable':
+      return `Jigsaw could not reach Microsoft 365 to read who is in this audience’s Entra group(s). ${nothing} Please try again in a moment.`;
+    case 'busy':
+      return `Microsoft 365 has asked Jigsaw to slow down (it limits how much each app may ask of it per minute), so this audience’s Entra group(s) could not be read. ${nothing} Please try again in a few minutes.`;
+    case 'refused':
+      return `Microsoft 365 refused to let Jigsaw read this audience’s Entra group(s). ${nothing} IT must give Jigsaw’s Graph app the GroupMember.Read.All application permission with admin consent and check its secret or certificate (docs/permissions.md).`;
+    case 'not-found':
+      return `Microsoft 365 does not know one of the Entra groups set for this audience in AUP_AUDIENCE_GROUPS (it may have been deleted). ${nothing} Ask IT to correct the setting.`;
+    case 'error':
+      return `Jigsaw could not read this audience’s Entra group(s) because of an unexpected error. ${nothing} IT can find the details in Jigsaw’s logs.`;
+  }
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** "The audience had 6 people: 4 from 1 Entra group (read just now) and 2 from a CSV list." */
+function describeAudience(sources: Record<'group' | 'csv' | 'import', number>, groups: number, audience: string): string {
+  const total = sources.group + sources.csv + sources.import;
+  if (total === 0) return `The audience had nobody in it, so nobody was asked: give it Entra groups (AUP_AUDIENCE_GROUPS) or a list (“jigsaw aup audience ${audience} --csv FILE”), then publish a new version.`;
+  const parts: [number, string][] = [];
+  if (sources.group) parts.push([sources.group, groups ? `from ${plural(groups, 'Entra group')} (read just now)` : 'from Entra groups (as last read)']);
+  if (sources.csv) parts.push([sources.csv, 'from a CSV list']);
+  if (sources.import) parts.push([sources.import, 'added by an import of paper or form acknowledgements']);
+  const had = `The audience had ${plural(total, 'person', 'people')}`;
+  if (parts.length === 1) return `${had}, ${total === 1 ? '' : 'all '}${parts[0]![1]}.`;
+  const list = parts.map(([n, from]) => `${n} ${from}`);
+  return `${had}: ${list.slice(0, -1).join(', ')} and ${list.at(-1)!}.`;
+}
+
 /**
  * Publishes a new AUP version from the tab through the same service as `jigsaw aup publish`:
  * the immutable, hash-checked version and one queued card per member of the audience.
  */
-export async function publishAup(deps: TabAdminDeps, user: TabUser, raw: { audience: string; title: string; effectiveOn: string; linkUrl?: string; summary?: string; changeSummary?: string; body?: string }) {
+export async function publishAup(deps: TabAdminDeps & { logger: Logger }, user: TabUser, raw: { audience: string; title: string; effectiveOn: string; linkUrl?: string; summary?: string; changeSummary?: string; body?: string }) {
   requireAdmin(user);
   const clean = (v?: string) => (v && v.trim() ? v.trim() : undefined);
   const checked = validateDraft({ ...raw, linkUrl: clean(raw.linkUrl), summary: clean(raw.summary), changeSummary: clean(raw.changeSummary), body: clean(raw.body) });
   if ('problems' in checked) throw new TabRefusal(400, 'invalid', `Please check: ${checked.problems.join('; ')}.`, { problems: checked.problems });
+  const { audience } = checked.draft;
+  // An audience with Entra groups is read now, so the version goes to who is in them today.
+  const groupIds = deps.config.aup.audienceGroups[audience] ?? [];
+  if (groupIds.length) {
+    const graph = deps.aupGraph();
+    if (!graph || graph.tenantId !== user.tenantId) {
+      throw new TabRefusal(
+        409,
+        'graph_not_configured',
+        'AUP_AUDIENCE_GROUPS names Entra groups for this audience, but Jigsaw is not connected to Microsoft Graph for this school (GRAPH_CLIENT_ID…), so it cannot read who is in them. Nothing was published and nobody was asked; what you typed is kept. Ask IT to connect Graph (docs/permissions.md), or to take this audience out of AUP_AUDIENCE_GROUPS and load it with “jigsaw aup audience”.',
+      );
+    }
+    try {
+      await syncAudienceFromGroups({ db: deps.db, now: deps.now, directory: graph.interactiveDirectory }, { tenantId: user.tenantId, audience, groupIds });
+    } catch (err) {
+      const kind = graphFailureKind(err);
+      deps.logger.warn({ tenantId: user.tenantId, audience, failure: kind, status: graphFailureStatus(err) }, 'AUP: publish from the tab refused, the audience’s Entra groups could not be read');
+      throw graphFailureRefusal(kind, groupReadFailure(kind), { notFound: 'group_not_found', error: 'audience_not_read' });
+    }
+  }
   const result = await publishAupVersion({ db: deps.db, now: deps.now }, { tenantId: user.tenantId, draft: checked.draft, publishedBy: user.aadObjectId });
   deps.onAupQueued();
   const v = result.version;
+  const s = result.sources;
   return {
     versionId: v.versionId,
     versionNumber: v.versionNumber,
     queued: result.queued,
     offline: result.offline,
-    message: `Published version ${v.versionNumber} of “${v.title}”: ${result.queued} card${result.queued === 1 ? '' : 's'} queued for Teams${result.offline ? `, ${result.offline} to ask on paper or by form` : ''}.`,
+    audience: { members: s.group + s.csv + s.import, fromGroups: s.group, fromCsv: s.csv, imported: s.import, groups: groupIds.length },
+    message:
+      `Published version ${v.versionNumber} of “${v.title}”: ${plural(result.queued, 'card')} queued for Teams${result.offline ? `, ${result.offline} to ask on paper or by form` : ''}. ` +
+      describeAudience(s, groupIds.length, audience),
   };
 }

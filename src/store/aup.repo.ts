@@ -96,9 +96,22 @@ export async function upsertAudienceMembers(db: Db, tenantId: string, audience: 
   }
 }
 
-export async function listAudienceMembers(db: Db, tenantId: string, audience: Audience): Promise<AudienceMember[]> {
-  const rows = await db.query<R>('SELECT person_id, aad_object_id, display_name, email FROM aup_audience_members WHERE tenant_id = $1 AND audience = $2 ORDER BY display_name, person_id', [tenantId, audience]);
+/** An audience's members, or only those from one source (the group sync asks the people its groups brought in). */
+export async function listAudienceMembers(db: Db, tenantId: string, audience: Audience, source?: AudienceSource): Promise<AudienceMember[]> {
+  const rows = await db.query<R>(
+    'SELECT person_id, aad_object_id, display_name, email FROM aup_audience_members WHERE tenant_id = $1 AND audience = $2 AND ($3::text IS NULL OR source = $3) ORDER BY display_name, person_id',
+    [tenantId, audience, source ?? null],
+  );
   return rows.map((r) => ({ personId: String(r.person_id), ...(r.aad_object_id ? { aadObjectId: String(r.aad_object_id) } : {}), displayName: String(r.display_name), ...(r.email ? { email: String(r.email) } : {}) }));
+}
+
+export type AudienceSource = 'group' | 'csv' | 'import';
+
+/** How many members an audience has from each source (what the admin is told after a publish). */
+export async function countAudienceMembersBySource(db: Db, tenantId: string, audience: Audience): Promise<Record<AudienceSource, number>> {
+  const rows = await db.query<{ source: AudienceSource; n: string | number }>('SELECT source, count(*) AS n FROM aup_audience_members WHERE tenant_id = $1 AND audience = $2 GROUP BY source', [tenantId, audience]);
+  const get = (s: AudienceSource) => Number(rows.find((r) => r.source === s)?.n ?? 0);
+  return { group: get('group'), csv: get('csv'), import: get('import') };
 }
 
 /** Everyone the AUP register knows (audience members and anyone who ever acknowledged), by id and name. */
