@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { NarrativeCipher } from './narrative-cipher';
 
@@ -33,5 +34,17 @@ describe('NarrativeCipher', () => {
     const onlyNew = new NarrativeCipher(new Map([['k2', k2]]), 'k2');
     expect(onlyNew.decrypt(onlyNew.unwrapDataKey(rewrapped.wrapped, 't1'), sealed, 't1')).toBe('kept');
     expect(() => onlyNew.unwrapDataKey(wrapped, 't1')).toThrow(/k1 is not configured/);
+  });
+  it('never shows its master keys when logged, inspected or serialised', () => {
+    const cipher = new NarrativeCipher(new Map([['k1', k1], ['k2', k2]]), 'k2');
+    cipher.chronologyKeys();
+    const shown = [inspect(cipher, { depth: 10, showHidden: true }), JSON.stringify(cipher), String(Object.values(cipher))];
+    for (const key of [k1, k2]) {
+      for (const text of shown) {
+        expect(text).not.toContain(key.toString('hex'));
+        expect(text).not.toContain(key.toString('base64'));
+        expect(text).not.toContain(inspect(key));
+      }
+    }
   });
 });

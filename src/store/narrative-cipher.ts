@@ -11,7 +11,10 @@ import { ChronologyKeys } from '../domain/concerns/chronology';
  * bound as additional authenticated data so a value cannot be moved to another tenant.
  */
 export class NarrativeCipher {
-  private readonly masterKeys: Map<string, Buffer>;
+  // A JavaScript private field (not TypeScript's `private`): logging or inspecting the cipher
+  // must never print the master keys.
+  readonly #masterKeys: Map<string, Buffer>;
+  #chronology?: ChronologyKeys;
 
   constructor(
     masterKeys: Map<string, Buffer>,
@@ -21,18 +24,16 @@ export class NarrativeCipher {
       if (key.length !== 32) throw new Error(`master key ${id} must be 32 bytes`);
     }
     if (!masterKeys.has(activeKeyId)) throw new Error(`active master key ${activeKeyId} is not configured`);
-    this.masterKeys = masterKeys;
+    this.#masterKeys = masterKeys;
   }
-
-  private chronology?: ChronologyKeys;
 
   /**
    * The keys that sign chronology links: derived from each master key (HKDF with the chronology
    * label), never the master keys themselves; the active one signs new links.
    */
   chronologyKeys(): ChronologyKeys {
-    this.chronology ??= ChronologyKeys.fromMasterKeys(this.masterKeys, this.activeKeyId);
-    return this.chronology;
+    this.#chronology ??= ChronologyKeys.fromMasterKeys(this.#masterKeys, this.activeKeyId);
+    return this.#chronology;
   }
 
   /** Parses `keyId:base64,keyId:base64`; the active key defaults to the last one listed. */
@@ -72,7 +73,7 @@ export class NarrativeCipher {
   }
 
   private master(keyId: string): Buffer {
-    const key = this.masterKeys.get(keyId);
+    const key = this.#masterKeys.get(keyId);
     if (!key) throw new Error(`master key ${keyId} is not configured (needed to decrypt)`);
     return key;
   }
