@@ -1,6 +1,6 @@
 import { closeSync, openSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { CliCommand } from '../cli';
-import { resolveCipher } from '../store/master-keys';
+import { cipherFromConfig } from '../store/master-keys';
 import { ConcernRepository } from '../store/concern.repo';
 import { rekeyPupils } from '../store/pupil-rekey';
 import { exportPupil } from '../services/export-pupil';
@@ -47,7 +47,7 @@ export const exportPupilCommand: CliCommand = {
         return 2;
       }
     }
-    const cipher = resolveCipher({ keys: config.encryption.keys, activeKeyId: config.encryption.activeKeyId, mode: config.mode, dataDir: config.store.databaseUrl ? undefined : config.store.dataDir });
+    const cipher = cipherFromConfig(config);
     // Keys stored by an older version are brought up to date first, as the app does at start-up:
     // the pupil is looked up by the current key.
     await rekeyPupils(db, cipher);

@@ -1,5 +1,5 @@
 import type { CliCommand } from '../cli';
-import { resolveCipher } from '../store/master-keys';
+import { cipherFromConfig } from '../store/master-keys';
 import { countChronologyLinksByKey, countKeysByMasterKey, listKeysNotWrappedBy, replaceWrappedKey } from '../store/concern-key.repo';
 import { describeError } from '../logging';
 
@@ -22,12 +22,7 @@ export const rotateKeyCommand: CliCommand = {
       return 2;
     }
     const { config } = context;
-    const cipher = resolveCipher({
-      keys: config.encryption.keys,
-      activeKeyId: config.encryption.activeKeyId,
-      mode: config.mode,
-      dataDir: config.store.databaseUrl ? undefined : config.store.dataDir,
-    });
+    const cipher = cipherFromConfig(config);
     const db = await context.db();
     const pending = await listKeysNotWrappedBy(db, cipher.activeKeyId, 1_000_000);
     let rewrapped = 0;

@@ -1,5 +1,5 @@
 import type { CliCommand } from '../cli';
-import { resolveCipher } from '../store/master-keys';
+import { cipherFromConfig } from '../store/master-keys';
 import { type ChronologyCheck, verifyChronologies } from '../services/verify-chronology';
 
 /**
@@ -29,12 +29,7 @@ export const verifyChronologyCommand: CliCommand = {
     }
     // Keyed links need the master keys (HKDF-derived chronology keys); nothing is decrypted.
     const { config } = context;
-    const cipher = resolveCipher({
-      keys: config.encryption.keys,
-      activeKeyId: config.encryption.activeKeyId,
-      mode: config.mode,
-      dataDir: config.store.databaseUrl ? undefined : config.store.dataDir,
-    });
+    const cipher = cipherFromConfig(config);
     const checks = await verifyChronologies(await context.db(), cipher.chronologyKeys(), options);
     if (options.reference && checks.length === 0) {
       context.err.write(`No concern ${options.reference} was found.\n`);

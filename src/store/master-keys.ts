@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import type { Config } from '../config';
 import { NarrativeCipher } from './narrative-cipher';
 
 /**
@@ -16,4 +17,9 @@ export function resolveCipher(options: { keys?: string; activeKeyId?: string; mo
   const file = join(options.dataDir, 'dev-master.key');
   if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600 });
   return new NarrativeCipher(new Map([['dev', Buffer.from(readFileSync(file, 'utf8').trim(), 'base64')]]), 'dev');
+}
+
+/** The cipher a CLI command uses: the configured keys, or the development key beside the embedded store. */
+export function cipherFromConfig(config: Pick<Config, 'encryption' | 'mode' | 'store'>): NarrativeCipher {
+  return resolveCipher({ keys: config.encryption.keys, activeKeyId: config.encryption.activeKeyId, mode: config.mode, dataDir: config.store.databaseUrl ? undefined : config.store.dataDir });
 }
