@@ -113,7 +113,7 @@ export async function createJigsaw(config: Config, options: JigsawOptions): Prom
         })
       : undefined;
   const scheduler = new Scheduler(
-    { db, concerns, logger: logger.child({ component: 'scheduler' }), now, onOutboxChanged: () => worker.poke(), escalation: { firstMinutes: config.triage.escalationFirstMinutes, secondMinutes: config.triage.escalationSecondMinutes }, periodicJobs: scheduledAudit ? [scheduledAudit] : [], ...triageSettings },
+    { db, concerns, logger: logger.child({ component: 'scheduler' }), now, onOutboxChanged: () => worker.poke(), escalation: { firstMinutes: config.triage.escalationFirstMinutes, secondMinutes: config.triage.escalationSecondMinutes }, periodicJobs: [...(scheduledAudit ? [scheduledAudit] : []), ...aup.periodicJobs], ...triageSettings },
     { pollMs: config.triage.schedulerPollMs },
   );
   const maxLag = options.maxOutboxLagSeconds ?? config.readyMaxOutboxLagSeconds;

@@ -7,6 +7,8 @@ import type { AppInstaller } from '../domain/aup/ports';
 import type { AupRules } from '../domain/aup/status';
 import type { Logger } from '../logging';
 import { AupScheduler } from './aup-scheduler';
+import { AupAudienceSync } from './aup-audience-sync';
+import type { PeriodicJob } from './scheduler';
 import { AupSender, type AupSenderOptions } from './aup-sender';
 import type { TeamsGateway } from './teams-gateway';
 
@@ -20,6 +22,10 @@ export interface AupJobs {
    * tab's publish and the audience sync), opened on first use; undefined without GRAPH_*.
    */
   graph: () => AupGraph | undefined;
+  /** The daily re-reading of audiences with Entra groups, when AUP_AUDIENCE_GROUPS is set. */
+  audienceSync?: AupAudienceSync;
+  /** For the app's scheduler (the audience sync). */
+  periodicJobs: PeriodicJob[];
   start(): void;
   stop(): Promise<void>;
 }
@@ -63,6 +69,22 @@ export function createAupJobs(deps: {
     },
   );
   const scheduler = new AupScheduler({ db, logger: logger.child({ component: 'aup-scheduler' }), rules, now: deps.now, onQueued: () => sender.poke() }, config.aup.schedulerIntervalSeconds * 1000);
+  // The groups are read in Graph's tenant (GRAPH_TENANT_ID, by default the bootstrap tenant);
+  // without Graph the sync still runs, to record (and alert) that it cannot read them.
+  const syncTenantId = config.graph?.tenantId ?? config.bootstrap.tenantId;
+  const audienceSync =
+    syncTenantId && Object.values(config.aup.audienceGroups).some((ids) => ids.length)
+      ? new AupAudienceSync({
+          db,
+          tenantId: syncTenantId,
+          audienceGroups: config.aup.audienceGroups,
+          graph: openGraph,
+          defaultTimeZone: config.bootstrap.timeZone,
+          logger: logger.child({ component: 'aup-audience-sync' }),
+          now: deps.now,
+          onQueued: () => sender.poke(),
+        })
+      : undefined;
   const feature = createAupFeature({ db, now: deps.now, rules, logger: logger.child({ component: 'aup' }), onQueued: () => sender.poke() });
   return {
     feature,
@@ -70,11 +92,14 @@ export function createAupJobs(deps: {
     scheduler,
     rules,
     graph: openGraph,
+    audienceSync,
+    periodicJobs: audienceSync ? [audienceSync] : [],
     start() {
       sender.start();
       scheduler.start();
     },
     async stop() {
+      await audienceSync?.stop();
       await scheduler.stop();
       await sender.stop();
       graph?.close();

@@ -1,14 +1,65 @@
 import type { Db } from '../store/db';
-import { replaceAudienceMembers } from '../store/aup.repo';
+import { getLatestAupVersion, listAcknowledgedPeople, listAskedPeople, listAudienceMembers, recordAudienceSync, replaceAudienceMembers } from '../store/aup.repo';
 import { parseAudienceCsv } from '../domain/aup/import-rows';
 import type { AudienceDirectory } from '../domain/aup/ports';
 import type { Audience } from '../domain/aup/types';
+import { graphFailureKind, graphFailureStatus } from '../graph/graph-errors';
+import { queueAupAsks } from './aup-publish';
 
-/** Replaces an audience's group-sourced members with the groups' current (transitive) members. */
+/**
+ * Replaces an audience's group-sourced members with the groups' current (transitive) members,
+ * and records the reading (when, how many). People who left are taken out: nothing more is sent
+ * to them for this audience (see planAupDelivery), and their history stays in the register.
+ */
 export async function syncAudienceFromGroups(deps: { db: Db; now: () => Date; directory: AudienceDirectory }, input: { tenantId: string; audience: Audience; groupIds: readonly string[] }): Promise<number> {
   const members = await deps.directory.membersOfGroups(input.groupIds);
-  await replaceAudienceMembers(deps.db, input.tenantId, input.audience, members, 'group', deps.now());
+  const at = deps.now();
+  await deps.db.transaction(async (tx) => {
+    await replaceAudienceMembers(tx, input.tenantId, input.audience, members, 'group', at);
+    await recordAudienceSync(tx, input.tenantId, input.audience, { at, members: members.length, groups: input.groupIds.length });
+  });
   return members.length;
+}
+
+/**
+ * Asks the people an audience's groups brought in since its current version was published
+ * (new staff, a new governor) to agree to that version: each one not yet asked for it and who
+ * has not agreed to it gets an 'ask' row in the same durable queue a publish fills, so the
+ * sender delivers their card, and reminders and the deadline list follow as for everyone else.
+ * The queue's key (version, person, purpose) makes a second run, a restart or a second instance
+ * a no-op: nobody gets two cards for one version.
+ */
+export async function askNewGroupMembers(deps: { db: Db; now: () => Date }, input: { tenantId: string; audience: Audience }): Promise<{ queued: number; offline: number }> {
+  return deps.db.transaction(async (tx) => {
+    const version = await getLatestAupVersion(tx, input.tenantId, input.audience);
+    if (!version) return { queued: 0, offline: 0 };
+    const asked = await listAskedPeople(tx, input.tenantId, version.versionId);
+    const agreed = await listAcknowledgedPeople(tx, input.tenantId, version.versionId);
+    const newcomers = (await listAudienceMembers(tx, input.tenantId, input.audience, 'group')).filter((m) => !asked.has(m.personId) && !agreed.has(m.personId));
+    if (!newcomers.length) return { queued: 0, offline: 0 };
+    return queueAupAsks(tx, version, newcomers, deps.now());
+  });
+}
+
+/**
+ * A failed reading of an audience's groups as the admins read it (the tab, an alert) and the
+ * store keeps it: the kind of failure and the HTTP status only, never a message from Graph.
+ */
+export function describeAudienceSyncFailure(err: unknown): string {
+  const status = graphFailureStatus(err);
+  const code = status ? ` (${status})` : '';
+  switch (graphFailureKind(err)) {
+    case 'unreachable':
+      return `Microsoft Graph could not be reached${code}`;
+    case 'busy':
+      return `Microsoft Graph kept throttling Jigsaw${code}`;
+    case 'refused':
+      return `Microsoft Graph refused to let Jigsaw read the groups${code}: IT should check the GroupMember.Read.All permission and the app's credential (docs/permissions.md)`;
+    case 'not-found':
+      return `Microsoft Graph does not know one of the groups${code}: IT should check AUP_AUDIENCE_GROUPS`;
+    case 'error':
+      return 'An unexpected error; the details are in the app’s logs';
+  }
 }
 
 /** Replaces an audience's CSV-sourced members (volunteers, contractors, pupils outside Entra groups). */

@@ -131,6 +131,54 @@ export async function audiencesOfPerson(db: Db, tenantId: string, personId: stri
   return rows.map((r) => ({ audience: r.audience as Audience, displayName: String(r.display_name) }));
 }
 
+// ---------------------------------------------------------------- audience syncs (Entra groups)
+
+export interface AudienceSyncState {
+  audience: Audience;
+  syncedAt?: Date;
+  members?: number;
+  groups?: number;
+  failedAt?: Date;
+  /** Safe words: the kind of failure and the HTTP status, never a message from Graph. */
+  error?: string;
+  /** Failed sync runs in a row (0 once a reading succeeds). */
+  failedAttempts: number;
+}
+
+/** A successful reading of an audience's groups: when, how many people and groups; clears the failures. */
+export async function recordAudienceSync(db: Db, tenantId: string, audience: Audience, sync: { at: Date; members: number; groups: number }): Promise<void> {
+  await db.query(
+    `INSERT INTO aup_audience_syncs (tenant_id, audience, synced_at, members, groups) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (tenant_id, audience) DO UPDATE SET synced_at = EXCLUDED.synced_at, members = EXCLUDED.members, groups = EXCLUDED.groups,
+       failed_at = NULL, error = NULL, failed_attempts = 0`,
+    [tenantId, audience, sync.at, sync.members, sync.groups],
+  );
+}
+
+/** A failed sync run for an audience; returns how many runs in a row have now failed. */
+export async function recordAudienceSyncFailure(db: Db, tenantId: string, audience: Audience, failure: { at: Date; error: string }): Promise<number> {
+  const [row] = await db.query<{ failed_attempts: number }>(
+    `INSERT INTO aup_audience_syncs (tenant_id, audience, failed_at, error, failed_attempts) VALUES ($1, $2, $3, $4, 1)
+     ON CONFLICT (tenant_id, audience) DO UPDATE SET failed_at = EXCLUDED.failed_at, error = EXCLUDED.error, failed_attempts = aup_audience_syncs.failed_attempts + 1
+     RETURNING failed_attempts`,
+    [tenantId, audience, failure.at, failure.error.slice(0, 500)],
+  );
+  return Number(row?.failed_attempts ?? 1);
+}
+
+export async function listAudienceSyncs(db: Db, tenantId: string): Promise<AudienceSyncState[]> {
+  const rows = await db.query<R>('SELECT * FROM aup_audience_syncs WHERE tenant_id = $1 ORDER BY audience', [tenantId]);
+  return rows.map((r) => ({
+    audience: r.audience as Audience,
+    syncedAt: optDate(r.synced_at),
+    members: r.members === null ? undefined : Number(r.members),
+    groups: r.groups === null ? undefined : Number(r.groups),
+    failedAt: optDate(r.failed_at),
+    error: optText(r.error),
+    failedAttempts: Number(r.failed_attempts),
+  }));
+}
+
 // ---------------------------------------------------------------- the send queue
 
 export type AupSendStatus = 'queued' | 'claimed' | 'in_flight' | 'sent' | 'uncertain' | 'failed' | 'skipped';
@@ -441,6 +489,12 @@ export async function listAskedPeople(db: Db, tenantId: string, versionId: strin
     `SELECT DISTINCT person_id FROM aup_sends WHERE tenant_id = $1 AND version_id = $2 AND purpose NOT LIKE '%/r%' AND purpose NOT LIKE 'refresh:%' AND purpose NOT LIKE 'report:%'`,
     [tenantId, versionId],
   );
+  return new Set(rows.map((r) => r.person_id));
+}
+
+/** People who ever acknowledged a version (in Teams, on paper or by form). */
+export async function listAcknowledgedPeople(db: Db, tenantId: string, versionId: string): Promise<Set<string>> {
+  const rows = await db.query<{ person_id: string }>('SELECT DISTINCT person_id FROM aup_acknowledgements WHERE tenant_id = $1 AND version_id = $2', [tenantId, versionId]);
   return new Set(rows.map((r) => r.person_id));
 }
 

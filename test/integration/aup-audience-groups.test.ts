@@ -1,24 +1,46 @@
 // AUP audiences from Entra groups (AUP_AUDIENCE_GROUPS) in the running server, against the fake
 // Entra + Graph tenant: publishing from the tab reads the groups first and publishes to who is in
-// them now; when they cannot be read, nothing is published and the admin is told why and what to do.
+// them now; when they cannot be read, nothing is published and the admin is told why and what to
+// do. Then the daily audience sync, driven through the app's scheduler with the app's clock moved
+// by the test: joiners are asked once, leavers are not chased, failures are recorded and retried.
+import { Writable } from 'node:stream';
 import type { FakeGraphTenant, FakeUser } from '../fakes/graph-tenant';
 import { startFakeGraphTenant } from '../fakes/graph-tenant';
 import { fakeGraphEnv } from '../support/graph-env';
 import { PEOPLE, SCHOOL, startHarness, type Harness } from '../support/harness';
 import { startTestIdentityProvider, type TestIdentityProvider } from '../support/test-identity-provider';
-import { listAudienceMembers } from '../../src/store/aup.repo';
+import { listAudienceMembers, listAudienceSyncs } from '../../src/store/aup.repo';
+import { AUP_AUDIENCE_SYNC_FAILING_ALERT, AUP_AUDIENCE_SYNC_JOB } from '../../src/jobs/aup-audience-sync';
+import { createLogger } from '../../src/logging';
+import { importAupAcknowledgements } from '../../src/services/aup-import';
 
 const AUP_APP = { clientId: '7a2d4b63-9e1f-4c8b-8d66-1b2c3d4e5f62', displayName: 'Jigsaw', secrets: ['aup-s3cret'], roles: ['GroupMember.Read.All'] };
 const STAFF_GROUP = '33333333-0000-4000-8000-000000000001';
 const GOVERNORS_GROUP = '33333333-0000-4000-8000-000000000002';
 const DRAFT = { audience: 'staff', title: 'Staff Acceptable Use Policy 2026', effectiveOn: '2026-12-01', body: 'I will only use school systems for professional purposes.' };
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const START = new Date('2026-12-01T08:00:00Z').getTime();
 
 describe('AUP audiences from Entra groups in the server', () => {
   let graph: FakeGraphTenant;
   let idp: TestIdentityProvider;
   let h: Harness;
   let teachers: FakeUser[];
-  const clock = new Date('2026-12-01T08:00:00Z');
+  let clock = new Date(START);
+  const at = (ms: number) => (clock = new Date(START + ms));
+  const logLines: string[] = [];
+  const cardsTo = (u: FakeUser) => h.fake.activitiesIn(h.fake.personalConversationId(u.id.toLowerCase())).filter((m) => !m.deleted && JSON.stringify(m.body.attachments ?? '').includes(DRAFT.title));
+  /** A scheduler pass of our own at the current clock, and whatever sync it (or the app's loop) started. */
+  const settle = async () => {
+    await h.app.scheduler.tickOnce();
+    return h.app.aup.audienceSync!.running;
+  };
+  const lastRunOn = async () => (await h.db.query<{ d: string | null }>('SELECT last_run_on::text AS d FROM scheduled_jobs WHERE tenant_id = $1 AND job = $2', [SCHOOL.tenantId, AUP_AUDIENCE_SYNC_JOB]))[0]?.d ?? null;
+  const delivered = async () => {
+    h.app.aup.sender.poke();
+    await h.app.aup.sender.idle(20_000);
+  };
   const staffGroup = (people: FakeUser[]) => graph.api.addGroup({ id: STAFF_GROUP, displayName: 'All staff', memberUserIds: people.map((u) => u.id) });
   const publish = async (body: Record<string, unknown>) => {
     const res = await fetch(`${h.url}/api/tab/admin/aup/publish`, { method: 'POST', headers: { authorization: `Bearer ${await idp.mint(PEOPLE.admin)}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -42,13 +64,26 @@ describe('AUP audiences from Entra groups in the server', () => {
     idp = await startTestIdentityProvider(SCHOOL.tenantId);
     h = await startHarness({
       now: () => clock,
+      // The group's members can be reached in Teams, so their cards are delivered (and reminded).
+      connector: { rateLimits: false, users: [...Object.values(PEOPLE).map((p) => ({ aadObjectId: p.aadObjectId, name: p.name, id: p.teamsId })), ...teachers.map((u) => ({ aadObjectId: u.id.toLowerCase(), name: u.displayName }))] },
       env: {
         ...idp.env,
         ...fakeGraphEnv(graph, { clientId: AUP_APP.clientId, secret: 'aup-s3cret' }),
         // The governors' group does not exist in the tenant (yet).
         AUP_AUDIENCE_GROUPS: `staff:${STAFF_GROUP},governors:${GOVERNORS_GROUP}`,
+        // The app's own loop passes once at start; the test drives the rest.
+        SCHEDULER_POLL_MS: '600000',
       },
+      jigsaw: { logger: createLogger('debug', new Writable({ write: (chunk, _enc, cb) => (logLines.push(String(chunk)), cb()) })) },
     });
+    // The sync at start: the staff group is read; the governors' group is not found.
+    const first = await settle();
+    expect(first?.audiences).toEqual([
+      { audience: 'staff', members: 5, queued: 0, offline: 0 },
+      { audience: 'governors', failure: expect.stringContaining('does not know one of the groups (404)') },
+    ]);
+    expect((await listAudienceMembers(h.db, SCHOOL.tenantId, 'staff')).map((m) => m.personId).sort()).toEqual(ids(teachers.slice(0, 5)));
+    expect(await lastRunOn()).toBeNull();
   }, 60_000);
   afterAll(async () => {
     await h?.stop();
@@ -103,6 +138,98 @@ describe('AUP audiences from Entra groups in the server', () => {
     const published = await publish({ ...DRAFT, audience: 'volunteers', title: 'Volunteers’ AUP' });
     expect(published.status).toBe(200);
     expect(published.body.message).toBe('Published version 1 of “Volunteers’ AUP”: 0 cards queued for Teams. The audience had nobody in it, so nobody was asked: give it Entra groups (AUP_AUDIENCE_GROUPS) or a list (“jigsaw aup audience volunteers --csv FILE”), then publish a new version.');
+  });
+
+  it('records an audience whose groups cannot be read and tries again later, not at every pass', async () => {
+    expect((await listAudienceSyncs(h.db, SCHOOL.tenantId)).find((x) => x.audience === 'governors')).toMatchObject({ failedAttempts: 1, error: expect.stringContaining('AUP_AUDIENCE_GROUPS') });
+    graph.api.addGroup({ id: GOVERNORS_GROUP, displayName: 'Governors', memberUserIds: [teachers[8]!.id] });
+    at(30 * 60_000);
+    expect(await settle()).toBeUndefined(); // the retry is not due yet
+    expect(await listAudienceMembers(h.db, SCHOOL.tenantId, 'governors')).toEqual([]);
+    at(HOUR + 60_000);
+    const retried = await settle();
+    expect(retried?.audiences).toEqual([
+      { audience: 'staff', members: 6, queued: 0, offline: 0 },
+      { audience: 'governors', members: 1, queued: 0, offline: 0 },
+    ]);
+    expect(await lastRunOn()).toBe('2026-12-01');
+    expect((await listAudienceSyncs(h.db, SCHOOL.tenantId)).find((x) => x.audience === 'governors')).toMatchObject({ failedAttempts: 0, members: 1, groups: 1, error: undefined });
+    // Once a day: later passes that day do nothing.
+    at(10 * HOUR);
+    expect(await settle()).toBeUndefined();
+  });
+
+  it('asks someone who joined a group since the publish, once, and nobody else', async () => {
+    await delivered();
+    const published = teachers.slice(1, 7);
+    for (const u of published) expect(cardsTo(u)).toHaveLength(1);
+    const joiner = teachers[7]!;
+    staffGroup([...published, joiner]);
+    at(DAY);
+    const run = await settle();
+    expect(run?.audiences.find((a) => a.audience === 'staff')).toEqual({ audience: 'staff', members: 7, queued: 1, offline: 0 });
+    expect(await asked()).toEqual(ids([...published, joiner]));
+    await delivered();
+    expect(cardsTo(joiner)).toHaveLength(1);
+    for (const u of published) expect(cardsTo(u)).toHaveLength(1);
+    // The next day's sync (as after a restart, or on another instance) queues nothing new.
+    at(2 * DAY);
+    expect((await settle())?.audiences.find((a) => a.audience === 'staff')).toEqual({ audience: 'staff', members: 7, queued: 0, offline: 0 });
+    await delivered();
+    expect(cardsTo(joiner)).toHaveLength(1);
+    expect(await asked()).toEqual(ids([...published, joiner]));
+  });
+
+  it('does not ask someone who joined but has already agreed on paper', async () => {
+    const signedOnPaper = teachers[9]!;
+    const imported = await importAupAcknowledgements(
+      { db: h.db, now: () => clock, timeZone: 'Europe/London' },
+      { tenantId: SCHOOL.tenantId, csv: `person_id,name,audience,version,acknowledged_on,method\n${signedOnPaper.id},Signed On Paper,staff,1,2026-12-03,paper\n`, importedBy: PEOPLE.admin.aadObjectId },
+    );
+    expect(imported).toMatchObject({ imported: 1, problems: [] });
+    staffGroup([...teachers.slice(1, 8), signedOnPaper]);
+    at(3 * DAY);
+    expect((await settle())?.audiences.find((a) => a.audience === 'staff')).toEqual({ audience: 'staff', members: 8, queued: 0, offline: 0 });
+    expect(await asked()).not.toContain(signedOnPaper.id.toLowerCase());
+  });
+
+  it('does not chase someone who left the group: no reminder for them, reminders for the others', async () => {
+    const leaver = teachers[1]!;
+    const stayers = [...teachers.slice(2, 8)];
+    staffGroup([...stayers, teachers[9]!]);
+    at(4 * DAY);
+    expect((await settle())?.audiences.find((a) => a.audience === 'staff')).toMatchObject({ members: 7, queued: 0 });
+    at(8 * DAY + HOUR); // 7 days after every card, the joiner's included
+    const run = await h.app.aup.scheduler.runOnce();
+    expect(run.reminders).toBe(stayers.length);
+    await delivered();
+    expect(cardsTo(leaver)).toHaveLength(1);
+    for (const u of stayers) expect(cardsTo(u)).toHaveLength(2);
+  });
+
+  it('alerts the admins once when an audience has failed two runs in a row, and logs no people', async () => {
+    graph.api.groups.delete(GOVERNORS_GROUP);
+    at(9 * DAY);
+    expect((await settle())?.audiences.find((a) => a.audience === 'governors')).toMatchObject({ failure: expect.any(String) });
+    at(9 * DAY + HOUR + 60_000);
+    expect((await settle())?.audiences.find((a) => a.audience === 'governors')).toMatchObject({ failure: expect.any(String) });
+    at(9 * DAY + 2 * HOUR + 2 * 60_000);
+    await settle();
+    const alerts = await h.db.query<{ message: string }>('SELECT message FROM admin_alerts WHERE tenant_id = $1 AND kind = $2', [SCHOOL.tenantId, AUP_AUDIENCE_SYNC_FAILING_ALERT]);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]!.message).toMatch(/"governors".*2 times in a row.*AUP_AUDIENCE_GROUPS/);
+    expect((await listAudienceSyncs(h.db, SCHOOL.tenantId)).find((x) => x.audience === 'governors')).toMatchObject({ failedAttempts: 3 });
+    expect(await lastRunOn()).toBe('2026-12-05'); // the failing days are not recorded as run
+
+    const log = logLines.join('');
+    expect(log).toContain('AUP audience sync');
+    for (const u of teachers) {
+      expect(log).not.toContain(u.displayName);
+      expect(log).not.toContain(u.mail);
+    }
+    for (const line of logLines.filter((l) => l.includes('"component":"aup-audience-sync"'))) {
+      for (const u of teachers) expect(line).not.toContain(u.id.toLowerCase());
+    }
   });
 });
 
