@@ -9,8 +9,8 @@ import { getFinding, listFindingsByStatus, setFindingStatus, type FindingStatus 
 import { getAuditRun } from '../store/sharing-runs.repo';
 import { notifyOwners } from './sharing-audit-notices';
 import { listTabAccess, writeTabAccess } from '../store/tab-access-log.repo';
-import { listLatestAupVersions, countAupSends } from '../store/aup.repo';
-import { AUDIENCE_LABELS } from '../domain/aup/types';
+import { listLatestAupVersions, countAupSends, listAudienceSyncs } from '../store/aup.repo';
+import { AUDIENCE_LABELS, isAudience } from '../domain/aup/types';
 import { buildAupRegister } from './aup-register';
 import { publishAupVersion } from './aup-publish';
 import { syncAudienceFromGroups } from './aup-audience';
@@ -158,8 +158,26 @@ export async function getAupRegister(deps: TabAdminDeps, user: TabUser) {
     progress.push({ audience: v.audience, audienceTitle: AUDIENCE_LABELS[v.audience], title: v.title, versionNumber: v.versionNumber, publishedAt: v.publishedAt.toISOString(), sends: await countAupSends(deps.db, user.tenantId, v.versionId) });
   }
   const register = await buildAupRegister({ db: deps.db, now: deps.now, rules: { validityMonths: deps.config.aup.validityMonths } }, user.tenantId);
+  // Audiences kept from Entra groups: when they were last read (daily, and at each publish) and how it went.
+  const syncs = await listAudienceSyncs(deps.db, user.tenantId);
+  const groupAudiences = Object.entries(deps.config.aup.audienceGroups)
+    .filter((entry): entry is [keyof typeof AUDIENCE_LABELS, string[]] => isAudience(entry[0]) && entry[1].length > 0)
+    .map(([audience, groupIds]) => {
+      const sync = syncs.find((x) => x.audience === audience);
+      return {
+        audience,
+        audienceTitle: AUDIENCE_LABELS[audience],
+        groups: groupIds.length,
+        syncedAt: sync?.syncedAt?.toISOString(),
+        members: sync?.members,
+        failedAt: sync?.failedAt?.toISOString(),
+        error: sync?.error,
+        failedAttempts: sync?.failedAttempts ?? 0,
+      };
+    });
   return {
     audienceChoices: Object.entries(AUDIENCE_LABELS).map(([id, title]) => ({ id, title })),
+    groupAudiences,
     versions: progress,
     register: register.map((e) => ({
       audience: e.audience,

@@ -116,6 +116,8 @@ export interface SharingAudit {
 
 export interface AupRegister {
   audienceChoices: { id: string; title: string }[];
+  /** Audiences kept from Entra groups (AUP_AUDIENCE_GROUPS): their last reading. */
+  groupAudiences: { audience: string; audienceTitle: string; groups: number; syncedAt?: string; members?: number; failedAt?: string; error?: string; failedAttempts: number }[];
   versions: { audience: string; audienceTitle: string; title: string; versionNumber: number; publishedAt: string; sends: Record<string, number> }[];
   register: { audience: string; audienceTitle: string; name: string; status: string; latestVersionNumber: number; acknowledgedVersion?: number; acknowledgedAt?: string; expiresAt?: string; method?: string }[];
 }

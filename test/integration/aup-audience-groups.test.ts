@@ -142,6 +142,12 @@ describe('AUP audiences from Entra groups in the server', () => {
 
   it('records an audience whose groups cannot be read and tries again later, not at every pass', async () => {
     expect((await listAudienceSyncs(h.db, SCHOOL.tenantId)).find((x) => x.audience === 'governors')).toMatchObject({ failedAttempts: 1, error: expect.stringContaining('AUP_AUDIENCE_GROUPS') });
+    // The admins see it on the tab's AUP page, beside when each audience was last read.
+    const page = await fetch(`${h.url}/api/tab/admin/aup`, { headers: { authorization: `Bearer ${await idp.mint(PEOPLE.admin)}` } });
+    expect(((await page.json()) as { groupAudiences: unknown[] }).groupAudiences).toEqual([
+      { audience: 'staff', audienceTitle: 'Staff', groups: 1, syncedAt: clock.toISOString(), members: 6, failedAttempts: 0 },
+      { audience: 'governors', audienceTitle: 'Governors', groups: 1, failedAt: clock.toISOString(), error: expect.stringMatching(/does not know one of the groups \(404\)/), failedAttempts: 1 },
+    ]);
     graph.api.addGroup({ id: GOVERNORS_GROUP, displayName: 'Governors', memberUserIds: [teachers[8]!.id] });
     at(30 * 60_000);
     expect(await settle()).toBeUndefined(); // the retry is not due yet

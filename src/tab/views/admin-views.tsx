@@ -452,8 +452,25 @@ export function AupRegisterView({ api }: { api: Api }) {
               />
             )}
           </Section>
+          {data.groupAudiences.length > 0 && (
+            <Section title="Audiences from Entra groups" id="aup-groups">
+              <Text className={s.muted}>Jigsaw reads these groups every day and when you publish: people who join are asked to agree to the current version, people who leave are asked no more.</Text>
+              <DataTable
+                label="Audiences from Entra groups"
+                rows={data.groupAudiences}
+                rowKey={(g) => g.audience}
+                columns={[
+                  { header: 'Audience', cell: (g) => g.audienceTitle },
+                  { header: 'Groups', cell: (g) => g.groups },
+                  { header: 'Last read', cell: (g) => formatDateTime(g.syncedAt) },
+                  { header: 'People', cell: (g) => g.members ?? '—' },
+                  { header: 'Problem', cell: (g) => (g.failedAttempts > 0 ? `${g.error ?? 'Could not be read'} (${formatDateTime(g.failedAt)}; tried again hourly)` : '—') },
+                ]}
+              />
+            </Section>
+          )}
           <Section title="Publish a new version" id="aup-publish">
-            <Text className={s.muted}>Publishing sends the policy to everyone in the audience in Teams (paced, with reminders). A published version never changes: publish a new one instead.</Text>
+            <Text className={s.muted}>Publishing sends the policy to everyone in the audience in Teams (paced, with reminders); an audience with Entra groups is read from them first. A published version never changes: publish a new one instead.</Text>
             {result && (
               <MessageBar intent={result.intent}>
                 <MessageBarBody>{result.text}</MessageBarBody>
