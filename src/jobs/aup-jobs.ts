@@ -53,7 +53,9 @@ export function createAupJobs(deps: {
   const { config, db, logger } = deps;
   const rules = aupRulesFrom(config);
   let graph: AupGraph | undefined;
-  const openGraph = (): AupGraph | undefined => (graph ??= connectAupGraph(config));
+  let stopped = false;
+  // Not reopened once stopped: a request still being answered must not leave sockets open.
+  const openGraph = (): AupGraph | undefined => (stopped ? undefined : (graph ??= connectAupGraph(config)));
   const installer = deps.installer ?? (config.aup.teamsAppId ? openGraph()?.installer : undefined);
   const sender = new AupSender(
     { db, gateway: deps.gateway, logger: logger.child({ component: 'aup-sender' }), rules, defaultServiceUrl: deps.defaultServiceUrl, botId: config.bot.appId, installer, now: deps.now },
@@ -99,11 +101,11 @@ export function createAupJobs(deps: {
       scheduler.start();
     },
     async stop() {
+      stopped = true;
       await audienceSync?.stop();
       await scheduler.stop();
       await sender.stop();
       graph?.close();
-      graph = undefined;
     },
   };
 }

@@ -257,4 +257,10 @@ describe('AUP audiences from Entra groups when Graph is not configured', () => {
     expect(await res.json()).toMatchObject({ error: 'graph_not_configured', message: expect.stringMatching(/not connected to Microsoft Graph.*Nothing was published.*docs\/permissions\.md/s) });
     expect(await h.db.query('SELECT 1 FROM aup_versions WHERE tenant_id = $1', [SCHOOL.tenantId])).toEqual([]);
   });
+
+  it('records, at the daily sync, that the groups cannot be read without Graph', async () => {
+    await h.app.scheduler.tickOnce();
+    await h.app.aup.audienceSync!.running;
+    expect(await listAudienceSyncs(h.db, SCHOOL.tenantId)).toEqual([expect.objectContaining({ audience: 'staff', failedAttempts: 1, error: expect.stringContaining('Microsoft Graph is not configured') })]);
+  });
 });
