@@ -84,6 +84,16 @@ export function graphFailureStatus(err: unknown): number | null {
   return null;
 }
 
+/**
+ * A Graph failure as admins read it (the tab, an alert, a stored run): the caller's wording for
+ * its kind, with the HTTP status where `{status}` stands, never Graph's own message (it can
+ * echo file names or URLs).
+ */
+export function describeGraphFailure(err: unknown, wording: Readonly<Record<GraphFailureKind, string>>): string {
+  const status = graphFailureStatus(err);
+  return wording[graphFailureKind(err)].replace('{status}', status ? ` (${status})` : '');
+}
+
 /** Wraps any failure of the edge as the port's GraphCallFailed (kind and status; the original as cause). */
 export function toGraphCallFailed(err: unknown): GraphCallFailed {
   if (err instanceof GraphCallFailed) return err;

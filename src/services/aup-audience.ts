@@ -3,7 +3,7 @@ import { getLatestAupVersion, listAcknowledgedPeople, listAskedPeople, listAudie
 import { parseAudienceCsv } from '../domain/aup/import-rows';
 import type { AudienceDirectory } from '../domain/aup/ports';
 import type { Audience } from '../domain/aup/types';
-import { graphFailureKind, graphFailureStatus } from '../graph/graph-errors';
+import { describeGraphFailure } from '../graph/graph-errors';
 import { queueAupAsks } from './aup-publish';
 
 /**
@@ -46,20 +46,13 @@ export async function askNewGroupMembers(deps: { db: Db; now: () => Date }, inpu
  * store keeps it: the kind of failure and the HTTP status only, never a message from Graph.
  */
 export function describeAudienceSyncFailure(err: unknown): string {
-  const status = graphFailureStatus(err);
-  const code = status ? ` (${status})` : '';
-  switch (graphFailureKind(err)) {
-    case 'unreachable':
-      return `Microsoft Graph could not be reached${code}`;
-    case 'busy':
-      return `Microsoft Graph kept throttling Jigsaw${code}`;
-    case 'refused':
-      return `Microsoft Graph refused to let Jigsaw read the groups${code}: IT should check the GroupMember.Read.All permission and the app's credential (docs/permissions.md)`;
-    case 'not-found':
-      return `Microsoft Graph does not know one of the groups${code}: IT should check AUP_AUDIENCE_GROUPS`;
-    case 'error':
-      return 'An unexpected error; the details are in the app’s logs';
-  }
+  return describeGraphFailure(err, {
+    unreachable: 'Microsoft Graph could not be reached{status}',
+    busy: 'Microsoft Graph kept throttling Jigsaw{status}',
+    refused: "Microsoft Graph refused to let Jigsaw read the groups{status}: IT should check the GroupMember.Read.All permission and the app's credential (docs/permissions.md)",
+    'not-found': 'Microsoft Graph does not know one of the groups{status}: IT should check AUP_AUDIENCE_GROUPS',
+    error: 'An unexpected error; the details are in the app’s logs',
+  });
 }
 
 /** Replaces an audience's CSV-sourced members (volunteers, contractors, pupils outside Entra groups). */

@@ -8,7 +8,7 @@ import type { Db } from '../../store/db';
 import { acquireJobLease, lastJobRunOn, releaseJobLease } from '../../store/scheduled-jobs.repo';
 import { leaseKeeper } from '../job-lease';
 import { type AuditMode, hasCompletedAuditRun, recordAuditRunFailure } from '../../store/sharing-runs.repo';
-import { graphFailureKind, graphFailureStatus } from '../../graph/graph-errors';
+import { describeGraphFailure } from '../../graph/graph-errors';
 import { alertAdmins } from '../../services/admin-alerts';
 import { getTenant } from '../../store/tenant.repo';
 import { AuditStopped, runSharingAudit } from './run-sharing-audit';
@@ -24,20 +24,13 @@ export const SHARING_AUDIT_FAILING_ALERT = 'sharing-audit-failing';
  * the HTTP status only, never a message from Graph (it can echo file names or URLs).
  */
 export function describeAuditFailure(err: unknown): string {
-  const status = graphFailureStatus(err);
-  const code = status ? ` (${status})` : '';
-  switch (graphFailureKind(err)) {
-    case 'unreachable':
-      return `Microsoft Graph could not be reached${code}`;
-    case 'busy':
-      return `Microsoft Graph kept throttling the audit${code}`;
-    case 'refused':
-      return `Microsoft Graph refused the audit app${code}: IT should check its permissions and credential (docs/permissions.md)`;
-    case 'not-found':
-      return `Microsoft Graph answered that something was not found${code}`;
-    case 'error':
-      return 'The audit stopped on an unexpected error; the details are in the app’s logs';
-  }
+  return describeGraphFailure(err, {
+    unreachable: 'Microsoft Graph could not be reached{status}',
+    busy: 'Microsoft Graph kept throttling the audit{status}',
+    refused: 'Microsoft Graph refused the audit app{status}: IT should check its permissions and credential (docs/permissions.md)',
+    'not-found': 'Microsoft Graph answered that something was not found{status}',
+    error: 'The audit stopped on an unexpected error; the details are in the app’s logs',
+  });
 }
 
 export interface ScheduledSharingAuditDeps {
