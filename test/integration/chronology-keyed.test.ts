@@ -2,12 +2,10 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import type { CliContext, CliCommand } from '../../src/cli';
-import { loadConfig } from '../../src/config';
+import type { CliCommand } from '../../src/cli';
+import { runCliCommand } from '../support/run-cli-command';
 import { verifyChronologyCommand } from '../../src/cli/verify-chronology';
 import { rotateKeyCommand } from '../../src/cli/rotate-key';
-import { silentLogger } from '../../src/logging';
 import type { Db } from '../../src/store/db';
 import { MIGRATIONS_DIR, migrate } from '../../src/store/migrate';
 import { openPgliteDb } from '../../src/store/pglite-db';
@@ -35,20 +33,7 @@ const KEYED_SINCE = '20261125090000';
 const reporter = { aadObjectId: 'aaaaaaaa-0000-4000-8000-0000000000d1', name: 'Sam Teacher' };
 const dsl = { aadObjectId: 'bbbbbbbb-0000-4000-8000-0000000000d2', name: 'Dana Lead' };
 
-function runCommand(command: CliCommand, args: string[], db: Db, keys: string) {
-  let out = '';
-  let err = '';
-  const sink = (append: (s: string) => void) => new Writable({ write: (chunk, _enc, cb) => (append(String(chunk)), cb()) });
-  const context: CliContext = {
-    config: loadConfig({ ENCRYPTION_KEYS: keys }),
-    db: async () => db,
-    logger: silentLogger,
-    out: sink((s) => (out += s)),
-    err: sink((s) => (err += s)),
-    isTTY: false,
-  };
-  return command.run(args, context).then((code) => ({ code, out, err }));
-}
+const runCommand = (command: CliCommand, args: string[], db: Db, keys: string) => runCliCommand(command, args, db, { ENCRYPTION_KEYS: keys });
 const verify = (db: Db, keys: string, reference?: string) => runCommand(verifyChronologyCommand, reference ? ['--concern', reference] : [], db, keys);
 
 /** A store migrated up to (not including) keyed chronology: what the previous version ran on. */

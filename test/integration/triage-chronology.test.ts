@@ -1,9 +1,5 @@
-import { Writable } from 'node:stream';
-import type { CliContext } from '../../src/cli';
-import { loadConfig } from '../../src/config';
 import { verifyChronologyCommand } from '../../src/cli/verify-chronology';
 import { rotateKeyCommand } from '../../src/cli/rotate-key';
-import { silentLogger } from '../../src/logging';
 import type { Db } from '../../src/store/db';
 import { ConcernRepository } from '../../src/store/concern.repo';
 import { NarrativeCipher } from '../../src/store/narrative-cipher';
@@ -11,6 +7,7 @@ import { upsertTenant } from '../../src/store/tenant.repo';
 import { submitConcernReport } from '../../src/services/report-concern';
 import { applyTriageAction } from '../../src/services/triage-concern';
 import { countKeysByMasterKey } from '../../src/store/concern-key.repo';
+import { runCliCommand } from '../support/run-cli-command';
 import { createTestDb, storeKind } from '../support/test-db';
 
 const TENANT = '6f1c2b3a-0000-4000-8000-0000000000c1';
@@ -19,20 +16,7 @@ const KEY2 = `k2:${Buffer.alloc(32, 2).toString('base64')}`;
 const reporter = { aadObjectId: 'aaaaaaaa-0000-4000-8000-00000000000a', name: 'Sam Teacher' };
 const dsl = { aadObjectId: 'bbbbbbbb-0000-4000-8000-00000000000b', name: 'Dana Lead' };
 
-function runCommand(command: typeof verifyChronologyCommand, args: string[], db: Db, env: Record<string, string> = {}) {
-  let out = '';
-  let err = '';
-  const sink = (append: (s: string) => void) => new Writable({ write: (chunk, _enc, cb) => (append(String(chunk)), cb()) });
-  const context: CliContext = {
-    config: loadConfig({ ENCRYPTION_KEYS: KEY1, ...env }),
-    db: async () => db,
-    logger: silentLogger,
-    out: sink((s) => (out += s)),
-    err: sink((s) => (err += s)),
-    isTTY: false,
-  };
-  return command.run(args, context).then((code) => ({ code, out, err }));
-}
+const runCommand = (command: typeof verifyChronologyCommand, args: string[], db: Db, env: Record<string, string> = {}) => runCliCommand(command, args, db, { ENCRYPTION_KEYS: KEY1, ...env });
 
 describe(`chronology integrity and key rotation (${storeKind()})`, () => {
   let db: Db;
