@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parsePolicyFile } from '../domain/aup/policy-file';
 import { publishAupVersion } from '../services/aup-publish';
-import { syncAudienceFromCsv, syncAudienceFromGroups } from '../services/aup-audience';
+import { describeAudienceSyncFailure, syncAudienceFromCsv, syncAudienceFromGroups } from '../services/aup-audience';
 import { connectAupGraph } from '../services/aup-graph';
 import { actingAdmin, type AupCliContext } from './aup-shared';
 
@@ -49,6 +49,10 @@ export async function runAupPublish(args: string[], ctx: AupCliContext): Promise
     try {
       const n = await syncAudienceFromGroups({ ...deps, directory: graph.directory }, { tenantId: ctx.tenantId, audience: draft.audience, groupIds: ctx.cli.config.aup.audienceGroups[draft.audience]! });
       out.write(`Audience ${draft.audience}: ${n} people from ${ctx.cli.config.aup.audienceGroups[draft.audience]!.length} Entra group(s)\n`);
+    } catch (e) {
+      // As the tab says it: what happened (never Graph's own message) and that nothing was published.
+      err.write(`The ${draft.audience} audience's Entra groups could not be read: ${describeAudienceSyncFailure(e)}. Nothing was published; try again later, or pass --audience-csv FILE or --no-groups.\n`);
+      return 1;
     } finally {
       graph.close();
     }

@@ -96,6 +96,14 @@ describe(`jigsaw aup (${storeKind()})`, () => {
     expect(rows).toHaveLength(13);
     expect(rows.find((r) => r[1] === someone.id.toLowerCase())?.slice(3, 4)).toEqual(['current']);
 
+    // Entra keeps throttling: nothing published, and the admin is told what happened and what to do.
+    fake.api.injectFailures({ count: Number.POSITIVE_INFINITY, status: 503, retryAfterSeconds: 0, pathIncludes: '/transitiveMembers' });
+    const unread = await run('publish', policy);
+    fake.api.clearFailures();
+    expect(unread.code).toBe(1);
+    expect(unread.err).toBe("The staff audience's Entra groups could not be read: Microsoft Graph could not be reached (503). Nothing was published; try again later, or pass --audience-csv FILE or --no-groups.\n");
+    expect(unread.out).not.toContain('Published');
+
     const progress = await run('progress');
     expect(progress.out).toMatch(/staff v1 [0-9a-f-]{36}: 0\/12 delivered, 12 waiting/);
     expect((await run('nonsense')).code).toBe(2);
