@@ -429,7 +429,7 @@ export function AupRegisterView({ api }: { api: Api }) {
         <>
           <Section title="Published versions" id="aup-versions">
             {data.versions.length === 0 ? (
-              <Empty>No policy has been published yet. Publish one with “jigsaw aup publish”.</Empty>
+              <Empty>No policy has been published yet: publish one below under “Publish a new version”, or with “jigsaw aup publish”.</Empty>
             ) : (
               <DataTable
                 label="Published AUP versions"
