@@ -8,6 +8,11 @@ export interface RuMeterOptions {
   limit?: number;
   /** Window length in ms. Default 60,000. */
   windowMs?: number;
+  /**
+   * Send RateLimit-* past 80 % (default true). Microsoft sends them on a best-effort basis, not
+   * for every limit: false checks that the client's own pacing keeps it under the limit alone.
+   */
+  rateLimitHeaders?: boolean;
   now?: () => number;
 }
 
@@ -20,6 +25,7 @@ export interface RuDecision {
 export class RuMeter {
   readonly limit: number;
   readonly windowMs: number;
+  private readonly rateLimitHeaders: boolean;
   private readonly now: () => number;
   private readonly windows = new Map<string, { start: number; used: number }>();
   /** Totals per app since start (for tests and the benchmark). */
@@ -28,6 +34,7 @@ export class RuMeter {
   constructor(options: RuMeterOptions = {}) {
     this.limit = options.limit ?? 1250;
     this.windowMs = options.windowMs ?? 60_000;
+    this.rateLimitHeaders = options.rateLimitHeaders ?? true;
     this.now = options.now ?? Date.now;
   }
 
@@ -47,7 +54,7 @@ export class RuMeter {
     this.totals.set(app, total);
     const resetSeconds = Math.max(1, Math.ceil((w.start + this.windowMs - now) / 1000));
     const headers: Record<string, string> = {};
-    if (w.used >= this.limit * 0.8) {
+    if (this.rateLimitHeaders && w.used >= this.limit * 0.8) {
       headers['RateLimit-Limit'] = String(this.limit);
       headers['RateLimit-Remaining'] = String(Math.max(0, this.limit - w.used));
       headers['RateLimit-Reset'] = String(resetSeconds);
@@ -60,7 +67,9 @@ export class RuMeter {
     return { throttled, headers };
   }
 
+  /** A snapshot (a copy: callers subtract one taken before from one taken after). */
   totalFor(app: string): { requests: number; ru: number; throttled: number } {
-    return this.totals.get(app) ?? { requests: 0, ru: 0, throttled: 0 };
+    const t = this.totals.get(app);
+    return t ? { ...t } : { requests: 0, ru: 0, throttled: 0 };
   }
 }
