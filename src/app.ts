@@ -16,6 +16,7 @@ import { createOutboxMetrics, OutboxWorker } from './jobs/outbox-worker';
 import { MetricsRegistry } from './metrics';
 import { registerStoreMetrics } from './jobs/store-metrics';
 import type { TeamsGateway } from './jobs/teams-gateway';
+import { GraphConnectionPool } from './graph/graph-connection-pool';
 import { type AupJobs, createAupJobs } from './jobs/aup-jobs';
 import type { AppInstaller } from './domain/aup/ports';
 import { Scheduler } from './jobs/scheduler';
@@ -90,11 +91,14 @@ export async function createJigsaw(config: Config, options: JigsawOptions): Prom
     { db, concerns, gateway, logger: logger.child({ component: 'outbox' }), now, defaultServiceUrl: options.defaultServiceUrl ?? 'https://smba.trafficmanager.net/teams/', botId: config.bot.appId, metrics: createOutboxMetrics(metrics) },
     { pollMs: config.outbox.pollMs, alertAfterAttempts: config.outbox.alertAfterAttempts, maxBackoffMs: config.outbox.maxBackoffSeconds * 1000, baseBackoffMs: config.outbox.minBackoffMs, leaseMs: config.outbox.leaseSeconds * 1000 },
   );
+  // One Graph app per registration in this process: the AUPs and the sharing audit sign in as the
+  // same app, and Microsoft throttles the app, so they spend from one RU budget and token cache.
+  const graphPool = new GraphConnectionPool();
   // Capabilities beyond reporting register here (one line each): triage, AUPs, audits.
-  const aup = createAupJobs({ config, db, gateway, logger, now, defaultServiceUrl: options.defaultServiceUrl ?? 'https://smba.trafficmanager.net/teams/', installer: options.aupInstaller });
+  const aup = createAupJobs({ config, db, gateway, logger, now, defaultServiceUrl: options.defaultServiceUrl ?? 'https://smba.trafficmanager.net/teams/', installer: options.aupInstaller, graphPool });
   const triageSettings = { patterns: { threshold: config.triage.patternThreshold, windowDays: config.triage.patternWindowDays } };
   const triage = new TriageFeature({ db, concerns, logger: logger.child({ component: 'triage' }), now, onOutboxChanged: () => worker.poke(), rosterTtlMs: config.triage.rosterTtlSeconds * 1000, aupValidityMonths: config.aup.validityMonths, ...triageSettings });
-  const sharingGraph = lazySharingAuditConnection(options.sharingAuditConnection ?? (() => connectSharingAudit(config)));
+  const sharingGraph = lazySharingAuditConnection(options.sharingAuditConnection ?? (() => connectSharingAudit(config, { pool: graphPool })));
   const features: BotFeature[] = [aup.feature, triage, createSharingAuditFeature({ db, config, logger: logger.child({ component: 'sharing-audit' }), now, onOutboxChanged: () => worker.poke(), graph: sharingGraph.get })];
   const bot = new JigsawBot({ db, concerns, logger: logger.child({ component: 'bot' }), allowedTenantIds: config.allowedTenantIds, now, onOutboxChanged: () => worker.poke(), features });
   const scheduledAudit =

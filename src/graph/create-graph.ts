@@ -39,12 +39,21 @@ export interface GraphConnection {
    */
   interactiveEdge: GraphEdge;
   credentials: AccessTokenSource;
+  /** The app's budget: shared with every other connection of the same app from the same pool. */
   budget: RuBudget;
   /** Releases keep-alive sockets (call on shutdown). */
   close(): void;
 }
 
-export function createGraph(settings: GraphSettings): GraphConnection {
+/** What one app registration shares in a process: its token cache, its RU budget and its sockets. */
+export interface GraphApp {
+  credentials: AccessTokenSource;
+  budget: RuBudget;
+  fetch?: FetchLike;
+  close(): void;
+}
+
+export function openGraphApp(settings: GraphSettings): GraphApp {
   const transport = settings.caPem ? createNodeFetch({ caPem: settings.caPem }) : undefined;
   const fetchImpl: FetchLike | undefined = transport?.fetch;
   const credentials = createCredentials({
@@ -58,7 +67,16 @@ export function createGraph(settings: GraphSettings): GraphConnection {
     log: settings.log,
   });
   const budget = new RuBudget({ ...settings.budget, ruPerMinute: settings.ruPerMinute, licenceBand: settings.licenceBand });
-  const edge = createGraphEdge({ credentials, budget, baseUrl: settings.graphBaseUrl, userAgent: settings.userAgent, fetch: fetchImpl });
-  const interactiveEdge = createGraphEdge({ credentials, budget, baseUrl: settings.graphBaseUrl, userAgent: settings.userAgent, fetch: fetchImpl, retry: interactiveRetryPolicy(budget) });
-  return { edge, interactiveEdge, credentials, budget, close: () => transport?.close() };
+  return { credentials, budget, fetch: fetchImpl, close: () => transport?.close() };
+}
+
+/**
+ * A connection of its own (new token cache, budget and sockets), or new edges over an app that
+ * is already open (a GraphConnectionPool's), whose `close` then releases the app.
+ */
+export function createGraph(settings: GraphSettings, app: GraphApp = openGraphApp(settings)): GraphConnection {
+  const { credentials, budget } = app;
+  const edge = createGraphEdge({ credentials, budget, baseUrl: settings.graphBaseUrl, userAgent: settings.userAgent, fetch: app.fetch });
+  const interactiveEdge = createGraphEdge({ credentials, budget, baseUrl: settings.graphBaseUrl, userAgent: settings.userAgent, fetch: app.fetch, retry: interactiveRetryPolicy(edge.budget) });
+  return { edge, interactiveEdge, credentials, budget, close: () => app.close() };
 }

@@ -20,13 +20,14 @@ import {
 import { CredentialsRefused, type AccessTokenSource } from './credentials';
 import { GraphRequestError, GraphThrottled, graphErrorOf } from './graph-errors';
 import { createNodeFetch, type FetchLike, type TlsOptions } from './https-transport';
-import { RuBudget, estimateRu } from './ru-budget';
+import { MeteredRuBudget, RuBudget, type RuSpender, estimateRu } from './ru-budget';
 import type { GraphCounters } from './types';
 
 export const DEFAULT_USER_AGENT = 'ISV|Jigsaw|Jigsaw/0.1';
 
 export interface GraphClientOptions {
   credentials: AccessTokenSource;
+  /** The app's budget, shared by every edge of the app in the process; the edge meters its own use. */
   budget: RuBudget;
   /** GRAPH_BASE_URL. Default https://graph.microsoft.com. */
   baseUrl?: string;
@@ -62,7 +63,7 @@ export interface RetryPolicy {
 }
 
 /** The budget's patient policy: what the background audit uses. */
-export function patientRetryPolicy(budget: RuBudget): RetryPolicy {
+export function patientRetryPolicy(budget: RuSpender): RetryPolicy {
   return { maxRetries: budget.maxRetries, backoffMs: (attempt) => budget.backoffMs(attempt) };
 }
 
@@ -73,18 +74,20 @@ export const INTERACTIVE_MAX_RETRIES = 1;
  * The policy for calls a person waits on: one quick retry (a blip is worth one more try), then
  * the failure goes back to them within a couple of seconds rather than after half a minute.
  */
-export function interactiveRetryPolicy(budget: RuBudget): RetryPolicy {
+export function interactiveRetryPolicy(budget: RuSpender): RetryPolicy {
   return { maxRetries: INTERACTIVE_MAX_RETRIES, backoffMs: (attempt) => Math.min(1_000, budget.backoffMs(attempt)), maxThrottleWaitMs: 2_000, priority: 'interactive' };
 }
 
 /** The Graph edge's handle: the SDK client plus what every module of src/graph needs. */
 export interface GraphEdge {
   readonly client: Client;
-  readonly budget: RuBudget;
+  /** The app's budget as this edge spends it: shared pacing and pauses, this edge's own counters. */
+  readonly budget: RuSpender;
   /** This edge's retries (batch.ts retries sub-requests by it too). */
   readonly retry: RetryPolicy;
   /** e.g. https://graph.microsoft.com (no trailing slash). */
   readonly baseUrl: string;
+  /** What this edge spent (not the other users of the app's budget). */
   counters(): GraphCounters;
   /** GET a path (`/users`) or absolute URL (a nextLink) and return parsed JSON; throws GraphRequestError. */
   getJson<T>(pathOrUrl: string, headers?: Record<string, string>): Promise<T>;
@@ -124,7 +127,7 @@ export class BudgetMiddleware implements Middleware {
   private next: Middleware | undefined;
 
   constructor(
-    private readonly budget: RuBudget,
+    private readonly budget: RuSpender,
     private readonly userAgent: string,
     private readonly retry: RetryPolicy = patientRetryPolicy(budget),
   ) {}
@@ -207,8 +210,9 @@ export function createGraphEdge(options: GraphClientOptions): GraphEdge {
   const owned = !options.fetch && options.tls?.caPem ? createNodeFetch({ caPem: options.tls.caPem }) : undefined;
   const fetchImpl: FetchLike = options.fetch ?? owned?.fetch ?? ((input, init) => fetch(input, init));
   const auth = new AuthenticationHandler({ getAccessToken: () => options.credentials.getAccessToken() });
-  const retry = options.retry ?? patientRetryPolicy(options.budget);
-  const budgetMiddleware = new BudgetMiddleware(options.budget, options.userAgent ?? DEFAULT_USER_AGENT, retry);
+  const budget = new MeteredRuBudget(options.budget);
+  const retry = options.retry ?? patientRetryPolicy(budget);
+  const budgetMiddleware = new BudgetMiddleware(budget, options.userAgent ?? DEFAULT_USER_AGENT, retry);
   const redirect = new RedirectHandler();
   const transport = new TransportMiddleware(fetchImpl);
   budgetMiddleware.setNext(auth);
@@ -252,10 +256,10 @@ export function createGraphEdge(options: GraphClientOptions): GraphEdge {
 
   return {
     client,
-    budget: options.budget,
+    budget,
     retry,
     baseUrl,
-    counters: () => options.budget.counters,
+    counters: () => budget.counters,
     send,
     async getJson<T>(pathOrUrl: string, headers?: Record<string, string>): Promise<T> {
       const r = await send('GET', pathOrUrl, { headers });

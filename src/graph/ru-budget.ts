@@ -81,7 +81,23 @@ function parseRetryAfterMs(value: string | null | undefined, now: number): numbe
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-export class RuBudget {
+/**
+ * What a Graph edge needs of a budget. The app's one RuBudget implements it; so does each
+ * edge's MeteredRuBudget, which spends from the app's budget and counts the edge's own usage.
+ */
+export interface RuSpender {
+  readonly maxRetries: number;
+  readonly counters: GraphCounters;
+  acquire(cost: number, requests?: number): Promise<void>;
+  spendNow(cost: number, requests?: number): void;
+  throttledForMs(cost?: number): number;
+  observe(status: number, header: HeaderGetter): { throttled: boolean; pauseMs: number };
+  noteRetry(count?: number): void;
+  backoffMs(attempt: number): number;
+  wait(ms: number): Promise<void>;
+}
+
+export class RuBudget implements RuSpender {
   readonly limit: number;
   readonly windowMs: number;
   readonly maxRetries: number;
@@ -259,5 +275,63 @@ export class RuBudget {
   /** Waits out a back-off (not a global pause: one failing request should not stop the others). */
   async wait(ms: number): Promise<void> {
     await this.sleep(ms);
+  }
+}
+
+/**
+ * One user's view of the app's budget: every request is paced, paused and counted by the shared
+ * budget (Microsoft throttles the app, not the user), while `counters` says what this user spent,
+ * so an audit's report never includes the RU an AUP sync spent at the same time.
+ */
+export class MeteredRuBudget implements RuSpender {
+  private readonly stats: GraphCounters = { httpRequests: 0, graphRequests: 0, resourceUnits: 0, throttled: 0, retries: 0 };
+
+  constructor(readonly shared: RuBudget) {}
+
+  get maxRetries(): number {
+    return this.shared.maxRetries;
+  }
+
+  get counters(): GraphCounters {
+    return { ...this.stats };
+  }
+
+  async acquire(cost: number, requests = 1): Promise<void> {
+    await this.shared.acquire(cost, requests);
+    this.count(cost, requests);
+  }
+
+  spendNow(cost: number, requests = 1): void {
+    this.shared.spendNow(cost, requests);
+    this.count(cost, requests);
+  }
+
+  throttledForMs(cost = 1): number {
+    return this.shared.throttledForMs(cost);
+  }
+
+  observe(status: number, header: HeaderGetter): { throttled: boolean; pauseMs: number } {
+    const verdict = this.shared.observe(status, header);
+    if (verdict.throttled) this.stats.throttled++;
+    return verdict;
+  }
+
+  noteRetry(count = 1): void {
+    this.shared.noteRetry(count);
+    this.stats.retries += count;
+  }
+
+  backoffMs(attempt: number): number {
+    return this.shared.backoffMs(attempt);
+  }
+
+  wait(ms: number): Promise<void> {
+    return this.shared.wait(ms);
+  }
+
+  private count(cost: number, requests: number): void {
+    this.stats.resourceUnits += cost;
+    this.stats.graphRequests += requests;
+    this.stats.httpRequests++;
   }
 }

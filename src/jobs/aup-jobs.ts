@@ -3,6 +3,7 @@ import type { Db } from '../store/db';
 import type { BotFeature } from '../bot/bot-feature';
 import { createAupFeature } from '../bot/features/aup-feature';
 import { type AupGraph, connectAupGraph } from '../services/aup-graph';
+import type { GraphConnectionPool } from '../graph/graph-connection-pool';
 import type { AppInstaller } from '../domain/aup/ports';
 import type { AupRules } from '../domain/aup/status';
 import type { Logger } from '../logging';
@@ -19,7 +20,8 @@ export interface AupJobs {
   rules: AupRules;
   /**
    * The capability's one Graph connection (one token cache and RU budget for the installer, the
-   * tab's publish and the audience sync), opened on first use; undefined without GRAPH_*.
+   * tab's publish and the audience sync, shared through the pool with the sharing audit when it
+   * signs in as the same app), opened on first use; undefined without GRAPH_*.
    */
   graph: () => AupGraph | undefined;
   /** The daily re-reading of audiences with Entra groups, when AUP_AUDIENCE_GROUPS is set. */
@@ -49,13 +51,15 @@ export function createAupJobs(deps: {
   defaultServiceUrl: string;
   installer?: AppInstaller;
   senderOptions?: Partial<AupSenderOptions>;
+  /** The process's Graph pool: the same app as the sharing audit spends from one RU budget. */
+  graphPool?: GraphConnectionPool;
 }): AupJobs {
   const { config, db, logger } = deps;
   const rules = aupRulesFrom(config);
   let graph: AupGraph | undefined;
   let stopped = false;
   // Not reopened once stopped: a request still being answered must not leave sockets open.
-  const openGraph = (): AupGraph | undefined => (stopped ? undefined : (graph ??= connectAupGraph(config)));
+  const openGraph = (): AupGraph | undefined => (stopped ? undefined : (graph ??= connectAupGraph(config, deps.graphPool)));
   const installer = deps.installer ?? (config.aup.teamsAppId ? openGraph()?.installer : undefined);
   const sender = new AupSender(
     { db, gateway: deps.gateway, logger: logger.child({ component: 'aup-sender' }), rules, defaultServiceUrl: deps.defaultServiceUrl, botId: config.bot.appId, installer, now: deps.now },

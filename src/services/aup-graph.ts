@@ -1,5 +1,6 @@
 import type { Config } from '../config';
 import { createGraph } from '../graph/create-graph';
+import type { GraphConnectionPool } from '../graph/graph-connection-pool';
 import { graphSettingsFromConfig } from './graph-settings';
 import { createGraphAppInstaller, createGraphAudienceDirectory, type GraphAppInstaller } from '../graph/aup-directory';
 import type { AudienceDirectory } from '../domain/aup/ports';
@@ -19,11 +20,15 @@ export interface AupGraph {
   close(): void;
 }
 
-/** The AUP capability's Graph connection from configuration; undefined when GRAPH_* is not set. */
-export function connectAupGraph(config: Config): AupGraph | undefined {
+/**
+ * The AUP capability's Graph connection from configuration; undefined when GRAPH_* is not set.
+ * In the server, `pool` makes it spend from the same RU budget as the sharing audit (same app).
+ */
+export function connectAupGraph(config: Config, pool?: GraphConnectionPool): AupGraph | undefined {
   const g = config.graph;
   if (!g) return undefined;
-  const connection = createGraph(graphSettingsFromConfig(g));
+  const settings = graphSettingsFromConfig(g);
+  const connection = pool ? pool.connect(settings) : createGraph(settings);
   return {
     tenantId: g.tenantId,
     directory: createGraphAudienceDirectory(connection.edge),

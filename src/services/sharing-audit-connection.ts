@@ -1,8 +1,9 @@
 import type { Config } from '../config';
 import { parseRosterCsv } from '../domain/sharing/roster-csv';
 import type { RosterPupil } from '../domain/sharing/types';
-import { createGraph, type GraphConnection } from '../graph/create-graph';
+import { createGraph, type GraphConnection, type GraphSettings } from '../graph/create-graph';
 import type { GraphEdge } from '../graph/graph-client';
+import type { GraphConnectionPool } from '../graph/graph-connection-pool';
 import { GraphRequestError } from '../graph/graph-errors';
 import { getVerifiedDomains } from '../graph/organization';
 import { listPupils } from '../graph/roster';
@@ -54,18 +55,25 @@ export interface InteractiveSharingGraph {
   verifiedDomains(): Promise<string[]>;
 }
 
-export function connectSharingAudit(config: Config, options: { includeSites?: boolean } = {}): SharingAuditConnection {
+export interface SharingAuditConnectOptions {
+  includeSites?: boolean;
+  /** The process's pool: the audit then shares its app's RU budget with the AUP audiences. */
+  pool?: GraphConnectionPool;
+}
+
+export function connectSharingAudit(config: Config, options: SharingAuditConnectOptions = {}): SharingAuditConnection {
   const graph = config.graph;
   if (!graph) throw new SharingAuditNotConfigured();
+  const connect = (settings: GraphSettings) => (options.pool ? options.pool.connect(settings) : createGraph(settings));
   const connections: GraphConnection[] = [];
-  const auditConnection = createGraph(graphSettingsFromConfig(graph));
+  const auditConnection = connect(graphSettingsFromConfig(graph));
   connections.push(auditConnection);
   const audit = createSharingAuditGraph(auditConnection.edge, { includeSites: options.includeSites ?? config.audit.includeSites });
   const interactiveAudit = createSharingAuditGraph(auditConnection.interactiveEdge);
   let remover: PermissionRemover | null = null;
   let interactiveRemover: PermissionRemover | null = null;
   if (config.remediation.enabled) {
-    const rw = createGraph(graphSettingsFromConfig(graph, config.remediation));
+    const rw = connect(graphSettingsFromConfig(graph, config.remediation));
     connections.push(rw);
     remover = createSharingAuditGraph(rw.edge);
     interactiveRemover = createSharingAuditGraph(rw.interactiveEdge);
