@@ -11,7 +11,7 @@ function recordingPool() {
   const pool = new GraphConnectionPool((s): GraphApp => {
     opened.push(s.clientId);
     return {
-      credentials: { getAccessToken: async () => 'token' },
+      credentials: { getAccessToken: async () => 'token', acquisitions: 0 },
       budget: new RuBudget({ ruPerMinute: 1_000 }),
       close: () => closed.push(s.clientId),
     };
