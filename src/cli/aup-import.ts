@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { importAupAcknowledgements } from '../services/aup-import';
-import { syncAudienceFromCsv } from '../services/aup-audience';
+import { askAudienceNewcomers, syncAudienceFromCsv } from '../services/aup-audience';
 import { isAudience } from '../domain/aup/types';
 import { getTenant } from '../store/tenant.repo';
 import { actingAdmin, type AupCliContext } from './aup-shared';
@@ -44,5 +44,10 @@ export async function runAupAudience(args: string[], ctx: AupCliContext): Promis
     return 2;
   }
   out.write(`Audience ${audience}: ${result.members} people from ${values.csv}\n`);
+  // People new to the audience are asked the published version now, not at the next publish.
+  const asked = await askAudienceNewcomers({ db: ctx.db, now: ctx.now }, { tenantId: ctx.tenantId, audience });
+  if (asked.version !== null) {
+    out.write(`Version ${asked.version}: ${asked.queued} card(s) queued for Teams to people new to the audience; ${asked.offline} person(s) without Teams (collect on paper or by form, then "jigsaw aup import")\n`);
+  }
   return 0;
 }

@@ -4,7 +4,7 @@ import { type Audience, isAudience } from '../domain/aup/types';
 import { graphFailureKind, graphFailureStatus } from '../graph/graph-errors';
 import { describeError, type Logger } from '../logging';
 import { alertAdmins } from '../services/admin-alerts';
-import { askNewGroupMembers, describeAudienceSyncFailure, syncAudienceFromGroups } from '../services/aup-audience';
+import { askAudienceNewcomers, describeAudienceSyncFailure, syncAudienceFromGroups } from '../services/aup-audience';
 import type { AupGraph } from '../services/aup-graph';
 import { recordAudienceSyncFailure } from '../store/aup.repo';
 import type { Db } from '../store/db';
@@ -152,7 +152,7 @@ export class AupAudienceSync implements PeriodicJob {
       if (failedAttempts === AUP_AUDIENCE_SYNC_ALERT_AFTER) await this.alert(audience, error, failedAttempts);
       return { audience, failure: error };
     }
-    const { queued, offline } = await askNewGroupMembers({ db: d.db, now: d.now }, { tenantId: d.tenantId, audience });
+    const { queued, offline } = await askAudienceNewcomers({ db: d.db, now: d.now }, { tenantId: d.tenantId, audience });
     return { audience, members, queued, offline };
   }
 

@@ -22,22 +22,23 @@ export async function syncAudienceFromGroups(deps: { db: Db; now: () => Date; di
 }
 
 /**
- * Asks the people an audience's groups brought in since its current version was published
- * (new staff, a new governor) to agree to that version: each one not yet asked for it and who
- * has not agreed to it gets an 'ask' row in the same durable queue a publish fills, so the
- * sender delivers their card, and reminders and the deadline list follow as for everyone else.
- * The queue's key (version, person, purpose) makes a second run, a restart or a second instance
- * a no-op: nobody gets two cards for one version.
+ * Asks the people who came into an audience since its current version was published (new staff
+ * from a group, a volunteer added by CSV, someone whose paper form was for an older version) to
+ * agree to that version, as the publish asked everyone then: each member not yet asked for it
+ * and who has not agreed to it gets an 'ask' row in the same durable queue a publish fills, so
+ * the sender delivers their card, and reminders and the deadline list follow as for everyone
+ * else. The queue's key (version, person, purpose) makes a second run, a restart or a second
+ * instance a no-op: nobody gets two cards for one version.
  */
-export async function askNewGroupMembers(deps: { db: Db; now: () => Date }, input: { tenantId: string; audience: Audience }): Promise<{ queued: number; offline: number }> {
+export async function askAudienceNewcomers(deps: { db: Db; now: () => Date }, input: { tenantId: string; audience: Audience }): Promise<{ version: number | null; queued: number; offline: number }> {
   return deps.db.transaction(async (tx) => {
     const version = await getLatestAupVersion(tx, input.tenantId, input.audience);
-    if (!version) return { queued: 0, offline: 0 };
+    if (!version) return { version: null, queued: 0, offline: 0 };
     const asked = await listAskedPeople(tx, input.tenantId, version.versionId);
     const agreed = await listAcknowledgedPeople(tx, input.tenantId, version.versionId);
-    const newcomers = (await listAudienceMembers(tx, input.tenantId, input.audience, 'group')).filter((m) => !asked.has(m.personId) && !agreed.has(m.personId));
-    if (!newcomers.length) return { queued: 0, offline: 0 };
-    return queueAupAsks(tx, version, newcomers, deps.now());
+    const newcomers = (await listAudienceMembers(tx, input.tenantId, input.audience)).filter((m) => !asked.has(m.personId) && !agreed.has(m.personId));
+    if (!newcomers.length) return { version: version.versionNumber, queued: 0, offline: 0 };
+    return { version: version.versionNumber, ...(await queueAupAsks(tx, version, newcomers, deps.now())) };
   });
 }
 

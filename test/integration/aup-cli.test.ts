@@ -108,4 +108,36 @@ describe(`jigsaw aup (${storeKind()})`, () => {
     expect(progress.out).toMatch(/staff v1 [0-9a-f-]{36}: 0\/12 delivered, 12 waiting/);
     expect((await run('nonsense')).code).toBe(2);
   });
+
+  it('asks people added to an audience by CSV after the publish at once, and only them, once', async () => {
+    const [a, b, c] = fake.tenant.users.filter((u) => u.role === 'teacher');
+    const volunteersCsv = (people: NonNullable<typeof a>[]) => {
+      const file = join(dir, `volunteers-${people.length}.csv`);
+      writeFileSync(file, `person_id,name,email\n${people.map((p) => `${p.id},${p.displayName},${p.mail}`).join('\n')}\n`);
+      return file;
+    };
+    const policy = join(dir, 'volunteers.md');
+    writeFileSync(policy, '---\naudience: volunteers\ntitle: Volunteers Acceptable Use Policy\neffective: 2026-12-01\nsummary: Using school systems as a volunteer.\n---\nI will keep what I see about children confidential.\n');
+    // Before anything is published there is nothing to ask.
+    expect(await run('audience', 'volunteers', '--csv', volunteersCsv([a!]))).toMatchObject({ code: 0, out: expect.not.stringContaining('Version') });
+    expect((await run('publish', policy, '--audience-csv', volunteersCsv([a!, b!]))).out).toContain('2 card(s) queued for Teams');
+
+    const added = await run('audience', 'volunteers', '--csv', volunteersCsv([a!, b!, c!]));
+    expect(added.code).toBe(0);
+    expect(added.out).toContain('Audience volunteers: 3 people');
+    expect(added.out).toContain('Version 1: 1 card(s) queued for Teams to people new to the audience; 0 person(s) without Teams');
+    const db = await openStore({ databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR });
+    try {
+      const asked = await db.query<{ person_id: string }>(
+        `SELECT s.person_id FROM aup_sends s JOIN aup_versions v ON v.tenant_id = s.tenant_id AND v.version_id = s.version_id
+         WHERE s.tenant_id = $1 AND v.audience = 'volunteers' AND s.purpose = 'ask' ORDER BY s.person_id`,
+        [fake.tenantId],
+      );
+      expect(asked.map((r) => r.person_id)).toEqual([a!, b!, c!].map((u) => u.id.toLowerCase()).sort());
+    } finally {
+      await db.close();
+    }
+    // The same list again asks nobody a second time.
+    expect((await run('audience', 'volunteers', '--csv', volunteersCsv([a!, b!, c!]))).out).toContain('Version 1: 0 card(s) queued');
+  });
 });
