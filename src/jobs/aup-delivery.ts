@@ -1,5 +1,5 @@
 import type { Db } from '../store/db';
-import { type AupSend, getAupBroadcast, getAupVersion, getLatestAupVersion, listAcknowledgementsOfPerson, listAupSendsForPerson, listOutstandingForVersion, isAudienceMember, IN_VERSION_AUDIENCE } from '../store/aup.repo';
+import { type AupSend, getAupBroadcast, getAupVersion, getLatestAupVersion, listAcknowledgementsOfPerson, listAupSendsForPerson, listOutstandingForVersion, isAudienceMember, IN_VERSION_AUDIENCE, SKIPPED_LEFT_AUDIENCE } from '../store/aup.repo';
 import { getTenant } from '../store/tenant.repo';
 import { buildAupCard, buildAupOutstandingCard, type AupCardView } from '../cards/aup-card';
 import { formatDay, formatLocal } from '../domain/clock';
@@ -111,7 +111,7 @@ export async function planAupDelivery(deps: AupDeliveryDeps, row: AupSend): Prom
   const latestId = deps.cache ? await deps.cache.latestVersionId(db, row.tenantId, version.audience) : (await getLatestAupVersion(db, row.tenantId, version.audience))?.versionId;
   if (latestId && latestId !== version.versionId) return { kind: 'skip', reason: 'replaced by a newer version' };
   // Someone taken out of the audience since the row was queued (left, a corrected list) is asked no more.
-  if (!(await isAudienceMember(db, row.tenantId, version.audience, row.personId))) return { kind: 'skip', reason: 'no longer in the audience' };
+  if (!(await isAudienceMember(db, row.tenantId, version.audience, row.personId))) return { kind: 'skip', reason: SKIPPED_LEFT_AUDIENCE };
   const askedAt = row.purpose.includes('/r') ? await askSentAt(db, row, version) : undefined;
   if (validAck && (!askedAt || validAck.acknowledgedAt >= askedAt)) return { kind: 'skip', reason: 'already acknowledged' };
   if (!row.aadObjectId) return { kind: 'skip', reason: 'no Teams account' };

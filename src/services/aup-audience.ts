@@ -1,5 +1,5 @@
 import type { Db } from '../store/db';
-import { getLatestAupVersion, listAcknowledgedPeople, listAskedPeople, listAudienceMembers, recordAudienceSync, replaceAudienceMembers } from '../store/aup.repo';
+import { getLatestAupVersion, listAcknowledgedPeople, listAskedPeople, listAudienceMembers, recordAudienceSync, replaceAudienceMembers, requeueAsksOfRejoiners } from '../store/aup.repo';
 import { parseAudienceCsv } from '../domain/aup/import-rows';
 import type { AudienceDirectory } from '../domain/aup/ports';
 import type { Audience } from '../domain/aup/types';
@@ -28,17 +28,19 @@ export async function syncAudienceFromGroups(deps: { db: Db; now: () => Date; di
  * and who has not agreed to it gets an 'ask' row in the same durable queue a publish fills, so
  * the sender delivers their card, and reminders and the deadline list follow as for everyone
  * else. The queue's key (version, person, purpose) makes a second run, a restart or a second
- * instance a no-op: nobody gets two cards for one version.
+ * instance a no-op: nobody gets two cards for one version. Someone whose card was never sent
+ * because they had left before it went, and who is back, is asked again (their row re-queued).
  */
 export async function askAudienceNewcomers(deps: { db: Db; now: () => Date }, input: { tenantId: string; audience: Audience }): Promise<{ version: number | null; queued: number; offline: number }> {
   return deps.db.transaction(async (tx) => {
     const version = await getLatestAupVersion(tx, input.tenantId, input.audience);
     if (!version) return { version: null, queued: 0, offline: 0 };
+    const rejoiners = await requeueAsksOfRejoiners(tx, input.tenantId, version.versionId, deps.now());
     const asked = await listAskedPeople(tx, input.tenantId, version.versionId);
     const agreed = await listAcknowledgedPeople(tx, input.tenantId, version.versionId);
     const newcomers = (await listAudienceMembers(tx, input.tenantId, input.audience)).filter((m) => !asked.has(m.personId) && !agreed.has(m.personId));
-    if (!newcomers.length) return { version: version.versionNumber, queued: 0, offline: 0 };
-    return { version: version.versionNumber, ...(await queueAupAsks(tx, version, newcomers, deps.now())) };
+    const { queued, offline } = newcomers.length ? await queueAupAsks(tx, version, newcomers, deps.now()) : { queued: 0, offline: 0 };
+    return { version: version.versionNumber, queued: queued + rejoiners.length, offline };
   });
 }
 

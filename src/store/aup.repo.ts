@@ -296,6 +296,26 @@ export async function scheduleAupSendRetry(db: Db, sendId: number, nextAttemptAt
   await db.query(`UPDATE aup_sends SET status = 'queued', next_attempt_at = $2, lease_until = NULL, send_started_at = NULL, last_error = $3 WHERE send_id = $1`, [sendId, nextAttemptAt, error.slice(0, 500)]);
 }
 
+/** Why the sender skipped an ask: its person had been taken out of the audience before it went. */
+export const SKIPPED_LEFT_AUDIENCE = 'no longer in the audience';
+
+/**
+ * Puts back in the queue the first asks of a version that were skipped because their person had
+ * left the audience, for those who are members again (a rejoiner, a corrected list) and have not
+ * agreed: the queue's key would otherwise keep them from ever being asked. Returns their ids.
+ */
+export async function requeueAsksOfRejoiners(db: Db, tenantId: string, versionId: string, now: Date): Promise<string[]> {
+  const rows = await db.query<{ person_id: string }>(
+    `UPDATE aup_sends s SET status = 'queued', attempts = 0, next_attempt_at = $3, lease_until = NULL, last_error = NULL
+     WHERE s.tenant_id = $1 AND s.version_id = $2 AND s.purpose = 'ask' AND s.status = 'skipped' AND s.last_error = $4
+       AND ${IN_VERSION_AUDIENCE('s')}
+       AND NOT EXISTS (SELECT 1 FROM aup_acknowledgements k WHERE k.tenant_id = s.tenant_id AND k.version_id = s.version_id AND k.person_id = s.person_id)
+     RETURNING s.person_id`,
+    [tenantId, versionId, now, SKIPPED_LEFT_AUDIENCE],
+  );
+  return rows.map((r) => String(r.person_id));
+}
+
 export async function finishAupSend(db: Db, sendId: number, status: 'failed' | 'skipped', reason: string): Promise<void> {
   await db.query(`UPDATE aup_sends SET status = $2, lease_until = NULL, last_error = $3 WHERE send_id = $1`, [sendId, status, reason.slice(0, 500)]);
 }
