@@ -77,6 +77,6 @@ export function openGraphApp(settings: GraphSettings): GraphApp {
 export function createGraph(settings: GraphSettings, app: GraphApp = openGraphApp(settings)): GraphConnection {
   const { credentials, budget } = app;
   const edge = createGraphEdge({ credentials, budget, baseUrl: settings.graphBaseUrl, userAgent: settings.userAgent, fetch: app.fetch });
-  const interactiveEdge = createGraphEdge({ credentials, budget, baseUrl: settings.graphBaseUrl, userAgent: settings.userAgent, fetch: app.fetch, retry: interactiveRetryPolicy(edge.budget) });
+  const interactiveEdge = createGraphEdge({ credentials, budget, baseUrl: settings.graphBaseUrl, userAgent: settings.userAgent, fetch: app.fetch, retry: interactiveRetryPolicy(budget) });
   return { edge, interactiveEdge, credentials, budget, close: () => app.close() };
 }

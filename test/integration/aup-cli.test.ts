@@ -7,6 +7,7 @@ import { Writable } from 'node:stream';
 import { runCli } from '../../src/cli';
 import { openStore } from '../../src/store/open-store';
 import { assignRole, upsertTenant } from '../../src/store/tenant.repo';
+import { getLatestAupVersion, listAskedPeople } from '../../src/store/aup.repo';
 import { parseCsv } from '../../src/domain/aup/csv';
 import { startFakeGraphTenant, type FakeGraphTenant } from '../fakes/graph-tenant';
 import { cliStoreEnv, storeKind } from '../support/test-db';
@@ -128,12 +129,8 @@ describe(`jigsaw aup (${storeKind()})`, () => {
     expect(added.out).toContain('Version 1: 1 card(s) queued for Teams to people new to the audience; 0 person(s) without Teams');
     const db = await openStore({ databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR });
     try {
-      const asked = await db.query<{ person_id: string }>(
-        `SELECT s.person_id FROM aup_sends s JOIN aup_versions v ON v.tenant_id = s.tenant_id AND v.version_id = s.version_id
-         WHERE s.tenant_id = $1 AND v.audience = 'volunteers' AND s.purpose = 'ask' ORDER BY s.person_id`,
-        [fake.tenantId],
-      );
-      expect(asked.map((r) => r.person_id)).toEqual([a!, b!, c!].map((u) => u.id.toLowerCase()).sort());
+      const version = (await getLatestAupVersion(db, fake.tenantId, 'volunteers'))!;
+      expect([...(await listAskedPeople(db, fake.tenantId, version.versionId))].sort()).toEqual([a!, b!, c!].map((u) => u.id.toLowerCase()).sort());
     } finally {
       await db.close();
     }
