@@ -124,7 +124,7 @@ describe('the DSL', () => {
     // Ari took it over while the page was open: refused, the reason kept, and the page now shows Ari.
     await elsewhere(PEOPLE.admin, 'take-over', { takeOverReason: 'Covering for Priya.', fromOwner: PEOPLE.dsl2.aadObjectId });
     await page.getByRole('button', { name: 'Take over' }).click();
-    await page.getByText(`The owner has changed since your card was shown: ${PEOPLE.admin.name} owns this concern now. Nothing was recorded.`).waitFor();
+    await page.getByText(`The owner has changed since you last saw this concern: ${PEOPLE.admin.name} owns this concern now. Nothing was recorded.`).waitFor();
     await page.getByText(`You become the owner instead of ${PEOPLE.admin.name}.`, { exact: false }).waitFor();
     expect(await owner.innerText()).toBe(PEOPLE.admin.name);
     expect(await reason.inputValue()).toBe('Priya is on leave until Monday.');

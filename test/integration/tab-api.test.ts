@@ -280,7 +280,7 @@ describe('DSL', () => {
     expect((await takeOver(ari, PEOPLE.dsl1.aadObjectId, 'Dana is on a course this week.')).status).toBe(200);
     const stale = await takeOver(priya, seen.concern.ownerAadId, 'Dana is on leave.');
     expect(stale.status).toBe(409);
-    expect(stale.body).toMatchObject({ error: 'owner-changed', message: `The owner has changed since your card was shown: ${PEOPLE.admin.name} owns this concern now. Nothing was recorded.` });
+    expect(stale.body).toMatchObject({ error: 'owner-changed', message: `The owner has changed since you last saw this concern: ${PEOPLE.admin.name} owns this concern now. Nothing was recorded.` });
 
     // From the owner the page now shows, it is recorded: only the owner changes.
     const reread = (await call(priya, detail)).body;

@@ -109,7 +109,7 @@ describe(`taking over a concern (${storeKind()})`, () => {
     // Ari's card still shows Dana as the owner: the first committed change wins, his words come back.
     const stale = (await pressInChannel(h, PEOPLE.admin, c.activityId, TRIAGE_VERBS.takeOver, { ...buttonData(ariCard, TRIAGE_VERBS.takeOver), takeOverReason: 'Dana has left.' })).body.value;
     expect(adaptiveCardProblems(stale)).toEqual([]);
-    expect(cardText(stale)).toContain('The owner has changed since your card was shown: Priya Deputy owns this concern now.');
+    expect(cardText(stale)).toContain('The owner has changed since you last saw this concern: Priya Deputy owns this concern now.');
     expect(findInput(stale, 'takeOverReason')?.value).toBe('Dana has left.');
     // Its button now takes over from Priya, if Ari still means to.
     expect(buttonData(stale, TRIAGE_VERBS.takeOver).fromOwner).toBe(PEOPLE.dsl2.aadObjectId);

@@ -197,7 +197,7 @@ describe('decideTriage: rules', () => {
     expect(take(STATES.acknowledged, 'aad-someone-else', { mayTakeOver: true })).toEqual({
       ok: false,
       code: 'owner-changed',
-      reason: 'The owner has changed since your card was shown: Dana Lead owns this concern now. Nothing was recorded.',
+      reason: 'The owner has changed since you last saw this concern: Dana Lead owns this concern now. Nothing was recorded.',
     });
     expect(take({ status: 'acknowledged', owner: priya }, 'aad-dana', { mayTakeOver: true })).toEqual({ ok: false, code: 'unchanged', reason: 'You already own this concern.' });
   });

@@ -291,7 +291,7 @@ export function decideTriage(
       if (!owner) return { ok: false, code: 'not-owned', reason: 'Nobody owns this concern yet: use Take ownership instead.' };
       if (owner.aadObjectId === actor.aadObjectId) return { ok: false, code: 'unchanged', reason: 'You already own this concern.' };
       if (owner.aadObjectId !== command.fromOwner) {
-        return { ok: false, code: 'owner-changed', reason: `The owner has changed since your card was shown: ${owner.name} owns this concern now. Nothing was recorded.` };
+        return { ok: false, code: 'owner-changed', reason: `The owner has changed since you last saw this concern: ${owner.name} owns this concern now. Nothing was recorded.` };
       }
       return {
         ok: true,
