@@ -75,9 +75,9 @@ describe('triage cards', () => {
       recipient: {
         access: { allowed: true, as: 'recipient' },
         concern: { about: 'adult', recipient: 'headteacher', pupils: [], adultName: 'Mr X' },
-        cardAccess: { participants: ['Dee DPO'], candidates: [{ aadObjectId: 'aad-hr', name: 'Hana HR' }] },
+        cardAccess: { participants: ['Dee DPO'], canGrant: true, candidates: [{ aadObjectId: 'aad-hr', name: 'Hana HR' }] },
       },
-      participant: { access: { allowed: true, as: 'participant' }, concern: { about: 'adult', recipient: 'headteacher', pupils: [], adultName: 'Mr X' }, cardAccess: { participants: ['Dee DPO'], candidates: [] } },
+      participant: { access: { allowed: true, as: 'participant' }, concern: { about: 'adult', recipient: 'headteacher', pupils: [], adultName: 'Mr X' }, cardAccess: { participants: ['Dee DPO'], canGrant: false, candidates: [] } },
     };
     const shape = (s: TriageState) => `${s.status}, owned by ${s.owner ? (s.owner.aadObjectId === DANA.aadObjectId ? 'the viewer' : 'someone else') : 'nobody'}, risk ${s.riskLevel ?? 'not set'}`;
     const states = [...reachableTriageStates().map((s) => [shape(s), s, true] as const), ...UNREACHABLE.map((s) => [`${shape(s)} (not reachable today)`, s, false] as const)];
@@ -117,6 +117,8 @@ describe('triage cards', () => {
         // Take over: only for someone who may, from someone else, on an open concern (or its own form, kept open).
         expect([context, verbs.includes(TRIAGE_VERBS.takeOver)]).toEqual([context, kind === 'take-over' || (isOpen && canTakeOver)]);
         expect([context, canTakeOver]).toEqual([context, isOpen && state.owner?.aadObjectId === 'aad-priya' && role !== 'participant']);
+        // Give access: only the recipient of a concern about an adult; the people they added only see who else can.
+        expect([context, verbs.includes(TRIAGE_VERBS.addParticipant)]).toEqual([context, role === 'recipient' && (isOpen || kind === 'add-participant')]);
       }
     });
   });
@@ -149,7 +151,7 @@ describe('triage cards', () => {
     const card = buildTriageActionCard(
       view(kind === 'reopen' ? 'closed' : 'acknowledged', {
         form: { kind, values: {}, errors: { note: 'x', outcome: 'x', shareWith: 'x', riskLevel: 'x', linkPupils: 'x', closeRationale: 'x', reopenReason: 'x', participant: 'x', takeOverReason: 'x' } },
-        access: kind === 'add-participant' ? { participants: [], candidates: [{ aadObjectId: 'aad-dpo', name: 'Dee DPO' }] } : undefined,
+        access: kind === 'add-participant' ? { participants: [], canGrant: true, candidates: [{ aadObjectId: 'aad-dpo', name: 'Dee DPO' }] } : undefined,
         concern: { ...concern, about: kind === 'add-participant' ? 'adult' : 'pupil' },
       }),
     );
@@ -158,7 +160,7 @@ describe('triage cards', () => {
   });
 
   it('adds "give access" for a concern about an adult, listing who may be added', () => {
-    const card = buildTriageActionCard(view('acknowledged', { concern: { ...concern, about: 'adult', recipient: 'headteacher', pupils: [], adultName: 'Mr X' }, access: { participants: ['Dee DPO'], candidates: [{ aadObjectId: 'aad-hr', name: 'Hana HR' }] } }));
+    const card = buildTriageActionCard(view('acknowledged', { concern: { ...concern, about: 'adult', recipient: 'headteacher', pupils: [], adultName: 'Mr X' }, access: { participants: ['Dee DPO'], canGrant: true, candidates: [{ aadObjectId: 'aad-hr', name: 'Hana HR' }] } }));
     expect(adaptiveCardProblems(card)).toEqual([]);
     expect(findInput(card, 'participant')?.choices).toEqual([{ title: 'Hana HR', value: 'aad-hr' }]);
     expect(cardText(card)).toContain('Dee DPO');
@@ -187,7 +189,7 @@ describe('triage cards', () => {
     const card = buildTriageActionCard(
       view('acknowledged', {
         concern: { ...concern, about: 'adult', recipient: 'headteacher', pupils: [], adultName: 'Mr X' },
-        access: { participants: [], candidates: [] },
+        access: { participants: [], canGrant: true, candidates: [] },
         canTakeOver: true,
         ownerAadId: 'aad-old-head',
       }),

@@ -94,8 +94,11 @@ export interface TriageActionView extends ConcernBaseView {
   flash?: { style: 'good' | 'attention' | 'warning' | 'accent'; title: string; text?: string };
   /** A form that failed validation, shown open with what was typed and why. */
   form?: { kind: TriageCommandKind; values: TriageValues; errors: TriageErrors };
-  /** Concerns about adults: who else has access, and whom the recipient may add. */
-  access?: { participants: string[]; candidates: { aadObjectId: string; name: string }[] };
+  /**
+   * Concerns about adults: who else has access and, for the recipient only (`canGrant`), whom
+   * they may add. People given access see who else can, but no "Give someone access" form.
+   */
+  access?: { participants: string[]; canGrant: boolean; candidates: { aadObjectId: string; name: string }[] };
   /** Misuse of technology: the AUP status of the people the concern names. */
   aupStatus?: { name: string; lines: string[] }[];
   /** The current owner's Entra object id: what a take-over button says it takes over from. */
@@ -196,7 +199,7 @@ export function buildTriageActionCard(view: TriageActionView): AdaptiveCard {
   }
   body.push(...chronologyElements(view.events, view.totalEvents));
 
-  if (view.form) {
+  if (view.form && (view.form.kind !== 'add-participant' || view.access?.canGrant)) {
     body.push({
       type: 'Container',
       style: 'emphasis',
@@ -233,7 +236,7 @@ export function buildTriageActionCard(view: TriageActionView): AdaptiveCard {
         { type: 'ActionSet', actions: [execute(FORM_SUBMIT.link, TRIAGE_VERBS.link, data())] },
       );
     }
-    if (view.access && open !== 'add-participant') {
+    if (view.access?.canGrant && open !== 'add-participant') {
       more.push(
         text('Give someone access', { weight: 'Bolder', separator: true }),
         ...formInputs('add-participant', {}, {}, view.access.candidates),
@@ -244,7 +247,7 @@ export function buildTriageActionCard(view: TriageActionView): AdaptiveCard {
       open !== 'add-note' ? showCard('add-note', 'Add note') : undefined,
       open !== 'record-action' ? showCard('record-action', 'Record action') : undefined,
       open !== 'record-sharing' ? showCard('record-sharing', 'Information sharing') : undefined,
-      more.length ? { type: 'Action.ShowCard', title: view.access ? 'Risk, links, access' : 'Risk and links', card: { type: 'AdaptiveCard', body: more } } : undefined,
+      more.length ? { type: 'Action.ShowCard', title: view.access?.canGrant ? 'Risk, links, access' : 'Risk and links', card: { type: 'AdaptiveCard', body: more } } : undefined,
       open !== 'close' ? showCard('close', 'Close') : undefined,
     ];
   }

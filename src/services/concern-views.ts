@@ -96,7 +96,7 @@ export async function loadActionView(
     const candidates = options.canGrantAccess
       ? (await listParticipantCandidates(deps.db, tenantId, concernId)).map((p) => ({ aadObjectId: p.aadObjectId, name: p.displayName ?? 'Member of staff' }))
       : [];
-    access = { participants: participants.map((p) => p.displayName ?? 'Member of staff'), candidates };
+    access = { participants: participants.map((p) => p.displayName ?? 'Member of staff'), canGrant: options.canGrantAccess === true, candidates };
   }
   return {
     ...view,

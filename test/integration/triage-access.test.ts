@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { TRIAGE_VERBS } from '../../src/cards/triage-card';
 import { DSL_CHANNEL_TARGET } from '../../src/services/report-concern';
 import { listAccessLog } from '../../src/store/access-log.repo';
@@ -85,8 +86,13 @@ describe(`who may see and act on a concern about an adult (${storeKind()})`, () 
     const note = await press(PEOPLE.dpo, TRIAGE_VERBS.addNote, { ...buttonData(dpoView, TRIAGE_VERBS.addNote), note: 'Spoke to the LADO, who advised a strategy meeting.' });
     expect(cardText(note)).toContain('Recorded: Note added');
     // But cannot give anyone else access.
-    expect(findActions(dpoView).map((a) => a.verb)).toContain(TRIAGE_VERBS.addParticipant);
-    const refusedAdd = await press(PEOPLE.dpo, TRIAGE_VERBS.addParticipant, { ...buttonData(dpoView, TRIAGE_VERBS.addParticipant), participant: PEOPLE.teacher.aadObjectId });
+    // Their card does not offer it (they see who else has access)…
+    expect(findActions(dpoView).map((a) => a.verb)).not.toContain(TRIAGE_VERBS.addParticipant);
+    expect(cardText(dpoView)).not.toContain('Give someone access');
+    expect(cardText(dpoView)).toContain('Who else can see this');
+    // …and a forged invoke (card data is never trusted) is refused by the server's own records.
+    const forged = { verb: TRIAGE_VERBS.addParticipant, concernId: c.concernId, actionId: randomUUID(), participant: PEOPLE.teacher.aadObjectId };
+    const refusedAdd = await press(PEOPLE.dpo, TRIAGE_VERBS.addParticipant, forged);
     expect(cardText(refusedAdd)).toContain('Only the recipient of this concern can give others access.');
     // The DSL team still cannot.
     expect(cardText(await open(PEOPLE.dsl2, c.concernId))).toContain('not available to you');
