@@ -40,6 +40,14 @@ async function analyzeGrownTables(pg: PGlite): Promise<void> {
   for (const { name } of grown.rows) await pg.exec(`ANALYZE ${name}`);
 }
 
+/**
+ * PGlite runs each query on this thread, and its promises settle without a turn of the event
+ * loop: a job's chain of queries (the sharing audit runs hundreds back to back) starved every
+ * socket until it ended, so a Teams request could wait seconds. One `setImmediate` before each
+ * statement lets pending I/O and timers run in between (microseconds per query).
+ */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 function wrapPglite(pg: PGlite): Db {
   let analyzing = false;
   const maintenance = setInterval(() => {
@@ -53,10 +61,12 @@ function wrapPglite(pg: PGlite): Db {
   const db: Db = {
     kind: 'pglite',
     async query<T>(text: string, params?: readonly unknown[]) {
+      await yieldToEventLoop();
       const result = await pg.query<T>(text, params ? [...params] : undefined);
       return result.rows;
     },
     async exec(sql: string) {
+      await yieldToEventLoop();
       await pg.exec(sql);
     },
     transaction<T>(fn: (tx: Db) => Promise<T>) {
@@ -74,10 +84,12 @@ function wrapTransaction(tx: Transaction): Db {
   const db: Db = {
     kind: 'pglite',
     async query<T>(text: string, params?: readonly unknown[]) {
+      await yieldToEventLoop();
       const result = await tx.query<T>(text, params ? [...params] : undefined);
       return result.rows;
     },
     async exec(sql: string) {
+      await yieldToEventLoop();
       await tx.exec(sql);
     },
     transaction<T>(fn: (inner: Db) => Promise<T>) {

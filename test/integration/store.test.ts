@@ -1,3 +1,5 @@
+import { createServer, get } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Db } from '../../src/store/db';
 import { migrate } from '../../src/store/migrate';
 import { createTestDb, storeKind } from '../support/test-db';
@@ -44,5 +46,46 @@ describe(`store (${storeKind()})`, () => {
     ).rejects.toThrow('boom');
     const [row] = await db.query<{ school_name: string }>(`SELECT school_name FROM tenants WHERE tenant_id = 't-roll'`);
     expect(row.school_name).toBe('Roll');
+  });
+  // The embedded store runs its queries on the app's own thread. A job's chain of queries (the
+  // sharing audit runs hundreds back to back) must not keep a Teams request waiting until it ends.
+  const CHAIN = 400;
+  const SUM = 'SELECT count(*) FROM generate_series(1, 2000)';
+  it.each([
+    ['queries', async (d: Db, onStep: () => void) => {
+      for (let i = 0; i < CHAIN; i++) {
+        await d.query(SUM);
+        onStep();
+      }
+    }],
+    ['queries in one transaction', (d: Db, onStep: () => void) =>
+      d.transaction(async (tx) => {
+        for (let i = 0; i < CHAIN; i++) {
+          await tx.query(SUM);
+          onStep();
+        }
+      })],
+  ])('answers an HTTP request that arrives during a long chain of %s, before the chain ends', async (_kind, chain) => {
+    const server = createServer((_req, res) => res.end('ok'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      let done = 0;
+      let answeredAfter: number | undefined;
+      const request = new Promise<void>((resolve, reject) => {
+        get({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
+          res.resume();
+          res.on('end', () => {
+            answeredAfter = done;
+            resolve();
+          });
+        }).on('error', reject);
+      });
+      await chain(db, () => done++);
+      await request;
+      expect(answeredAfter).toBeLessThan(CHAIN);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
