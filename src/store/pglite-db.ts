@@ -43,12 +43,24 @@ async function analyzeGrownTables(pg: PGlite): Promise<void> {
 /**
  * PGlite runs each query on this thread, and its promises settle without a turn of the event
  * loop: a job's chain of queries (the sharing audit runs hundreds back to back) starved every
- * socket until it ended, so a Teams request could wait seconds. One `setImmediate` before each
- * statement lets pending I/O and timers run in between (microseconds per query).
+ * socket until it ended, so a Teams request could wait seconds. Before a statement, once
+ * YIELD_AFTER_MS have passed since the last turn this store gave, one `setImmediate` lets
+ * pending I/O and timers run. Not before every statement: a turn costs ≈ 0.2 ms, and a triage
+ * action's 27 short queries would pay it 27 times (bench/triage.ts: p50 +6 ms).
  */
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+const YIELD_AFTER_MS = 10;
+
+function eventLoopTurns(): () => Promise<void> {
+  let lastTurn = performance.now();
+  return async () => {
+    if (performance.now() - lastTurn < YIELD_AFTER_MS) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    lastTurn = performance.now();
+  };
+}
 
 function wrapPglite(pg: PGlite): Db {
+  const yieldToEventLoop = eventLoopTurns();
   let analyzing = false;
   const maintenance = setInterval(() => {
     if (analyzing || pg.closed) return;
@@ -70,7 +82,7 @@ function wrapPglite(pg: PGlite): Db {
       await pg.exec(sql);
     },
     transaction<T>(fn: (tx: Db) => Promise<T>) {
-      return pg.transaction((tx) => fn(wrapTransaction(tx)));
+      return pg.transaction((tx) => fn(wrapTransaction(tx, yieldToEventLoop)));
     },
     async close() {
       clearInterval(maintenance);
@@ -80,7 +92,7 @@ function wrapPglite(pg: PGlite): Db {
   return db;
 }
 
-function wrapTransaction(tx: Transaction): Db {
+function wrapTransaction(tx: Transaction, yieldToEventLoop: () => Promise<void>): Db {
   const db: Db = {
     kind: 'pglite',
     async query<T>(text: string, params?: readonly unknown[]) {
