@@ -1,9 +1,30 @@
 // Preloaded (node --require) into a process the sharing audit benchmark measures: on exit it
-// prints one line `BENCH_RESULT {...}` with the exit code, the time since the process started
-// and the process's peak RSS.
+// prints one line `BENCH_RESULT {...}` with the exit code, the time since the process started,
+// the process's peak RSS and how long its event loop was held up. The server runs the scheduled
+// audit in its own process, so the longest hold-up is how long a Teams request arriving during
+// an audit could wait before Jigsaw even reads it (PGlite runs its queries on this thread).
 const { writeSync } = require('node:fs');
+const { monitorEventLoopDelay } = require('node:perf_hooks');
+
+const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+loopDelay.enable();
+// When the longest hold-up ended, in seconds since the process started (to tell the phases apart).
+let lastTick = performance.now();
+let longest = { ms: 0, endedAtS: 0 };
+setInterval(() => {
+  const now = performance.now();
+  if (now - lastTick > longest.ms) longest = { ms: Math.round(now - lastTick), endedAtS: Math.round(process.uptime() * 10) / 10 };
+  lastTick = now;
+}, 5).unref();
 
 process.on('exit', (code) => {
-  const result = { code, wallMs: Math.round(process.uptime() * 1000), maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) };
+  loopDelay.disable();
+  const ms = (ns) => Math.round(ns / 1e6);
+  const result = {
+    code,
+    wallMs: Math.round(process.uptime() * 1000),
+    maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    loopDelayMs: { p50: ms(loopDelay.percentile(50)), p99: ms(loopDelay.percentile(99)), max: ms(loopDelay.max), longestEndedAtS: longest.endedAtS },
+  };
   writeSync(1, `\nBENCH_RESULT ${JSON.stringify(result)}\n`);
 });
