@@ -202,23 +202,41 @@ export async function listExposedItemsPage(db: Db, tenantId: string, driveId: st
   }));
 }
 
-/** Exposed items beneath one folder (a descendant finding's count). */
+// Items whose children one statement reads while counting below a folder. Bounded, so a
+// large subtree is many short statements rather than one long one: on PGlite a statement runs
+// on the app's thread, and a single recursive count over 100,000 items held up Teams
+// requests for seconds (the store yields between statements, never inside one).
+const PARENTS_PER_STATEMENT = 100;
+
+/**
+ * Exposed items beneath an exposed folder (a descendant finding's count). Every live item
+ * beneath an exposed item is exposed (`computeItemExposures` walks every live child), so this
+ * counts live descendants, one level at a time: each statement counts the children of up to
+ * PARENTS_PER_STATEMENT items and returns the ids of those that have children of their own,
+ * the next level's parents (folders, and packages such as OneNote notebooks, which hold items
+ * without being folders). Each child list is read through the (tenant, drive, parent) index
+ * whatever the statistics say (the `OFFSET 0` of CHILDREN_OF).
+ */
 export async function countExposedBelow(db: Db, tenantId: string, driveId: string, folderId: string): Promise<number> {
-  const rows = await db.query<{ n: number }>(
-    `WITH RECURSIVE below AS (
-       SELECT c.item_id, 1 AS depth FROM drive_items c
-       WHERE c.tenant_id = $1 AND c.drive_id = $2 AND c.parent_id = $3 AND NOT c.deleted
-       UNION ALL
-       SELECT c.item_id, below.depth + 1 FROM below
-       CROSS JOIN LATERAL (${CHILDREN_OF('below')}) c
-       WHERE below.depth < ${MAX_DEPTH}
-     )
-     SELECT count(*)::int AS n FROM below
-     CROSS JOIN LATERAL (SELECT 1 FROM item_exposures e
-       WHERE e.tenant_id = $1 AND e.drive_id = $2 AND e.item_id = below.item_id OFFSET 0) e`,
-    [tenantId, driveId, folderId],
-  );
-  return rows[0]?.n ?? 0;
+  let count = 0;
+  let level = [folderId];
+  for (let depth = 0; level.length > 0 && depth < MAX_DEPTH; depth += 1) {
+    const next: string[] = [];
+    for (let i = 0; i < level.length; i += PARENTS_PER_STATEMENT) {
+      const [row] = await db.query<{ n: number; parents: string[] | null }>(
+        `SELECT count(*)::int AS n,
+           array_agg(c.item_id) FILTER (WHERE c.is_folder OR EXISTS (${CHILDREN_OF('c')} LIMIT 1)) AS parents
+         FROM unnest($3::text[]) AS p(item_id)
+         CROSS JOIN LATERAL (SELECT ch.item_id, ch.is_folder FROM drive_items ch
+           WHERE ch.tenant_id = $1 AND ch.drive_id = $2 AND ch.parent_id = p.item_id AND NOT ch.deleted OFFSET 0) c`,
+        [tenantId, driveId, level.slice(i, i + PARENTS_PER_STATEMENT)],
+      );
+      count += row?.n ?? 0;
+      for (const id of row?.parents ?? []) next.push(id);
+    }
+    level = next;
+  }
+  return count;
 }
 
 /** The exposure of one item, as last computed (remediation re-checks). */
