@@ -16,13 +16,7 @@ import { GraphRequestError, ResyncRequiredError } from './graph-errors';
 import type { DeltaPage } from './types';
 
 export interface DriveWalkOptions {
-  /**
-   * The drive to walk. Alternatively give `userId` to walk a user's OneDrive through
-   * `/users/{id}/drive/root/delta` (documented): that saves the 1 RU `GET /users/{id}/drive`
-   * per user, and the drive id is learned from the first page's items.
-   */
-  driveId?: string;
-  userId?: string;
+  driveId: string;
   /** A stored deltaLink (incremental run) or nextLink (resume an interrupted walk). Absent → full walk. */
   from?: string | null;
   /** `$top`. Default 1000. */
@@ -37,8 +31,7 @@ export interface DriveWalkOptions {
 
 /** Yields each delta page of a drive; the last page carries the deltaLink. */
 export async function* walkDrive(edge: GraphEdge, options: DriveWalkOptions): AsyncGenerator<DeltaPage, void, void> {
-  if (!options.driveId === !options.userId) throw new Error('walkDrive needs exactly one of driveId and userId');
-  let driveId = options.driveId ?? `user:${options.userId}`;
+  const driveId = options.driveId;
   const headers: Record<string, string> = options.hierarchicalSharing === false ? {} : { Prefer: 'hierarchicalsharing' };
   let url: string;
   if (options.from) {
@@ -47,8 +40,7 @@ export async function* walkDrive(edge: GraphEdge, options: DriveWalkOptions): As
     url = options.from;
   } else {
     const params = new URLSearchParams({ $select: (options.select ?? DRIVE_ITEM_SELECT).join(','), $top: String(options.pageSize ?? 1000) });
-    const drive = options.driveId ? `drives/${encodeURIComponent(options.driveId)}` : `users/${encodeURIComponent(options.userId!)}/drive`;
-    url = `${edge.baseUrl}/v1.0/${drive}/root/delta?${params.toString()}`;
+    url = `${edge.baseUrl}/v1.0/drives/${encodeURIComponent(driveId)}/root/delta?${params.toString()}`;
   }
   for (let pageIndex = 0; ; pageIndex++) {
     options.signal?.throwIfAborted();
@@ -61,9 +53,6 @@ export async function* walkDrive(edge: GraphEdge, options: DriveWalkOptions): As
       throw new GraphRequestError(e?.statusCode ?? 0, e?.code ?? 'unknown', e?.message ?? String(err), url, { cause: err });
     }
     const items = (body.value ?? []).map((raw) => toDriveItemRecord(raw, driveId));
-    // Walking by user: every item names its drive in parentReference.driveId.
-    if (!options.driveId && items[0] && !items[0].driveId.startsWith('user:')) driveId = items[0].driveId;
-    for (const item of items) if (item.driveId.startsWith('user:')) item.driveId = driveId;
     const nextLink = body['@odata.nextLink'] ?? null;
     const deltaLink = body['@odata.deltaLink'] ?? null;
     yield { driveId, items, pageIndex, nextLink, deltaLink };

@@ -46,23 +46,6 @@ export async function* listMemberUsers(edge: GraphEdge, signal?: AbortSignal): A
   }
 }
 
-/**
- * A member whose OneDrive can be walked by user id (`walkDrive({ userId })`) without first
- * spending 1 RU on `GET /users/{id}/drive`. A user without a OneDrive then fails the first
- * delta call with 404 (record it and move on).
- */
-export interface UserDriveTarget {
-  userId: string;
-  owner: { id: string; displayName: string | null; email: string | null };
-}
-
-/** Members as drive targets: the cheap path for large tenants (0 RU per drive). */
-export async function* listUserDriveTargets(edge: GraphEdge, options: ListDrivesOptions = {}): AsyncGenerator<UserDriveTarget, void, void> {
-  for await (const users of listMemberUsers(edge, options.signal)) {
-    for (const u of users) yield { userId: u.id, owner: { id: u.id, displayName: u.displayName ?? null, email: u.mail ?? u.userPrincipalName ?? null } };
-  }
-}
-
 /** Every member's OneDrive (1 RU per user not in `knownOneDrives`, 20 per `$batch`). */
 export async function* listUserDrives(edge: GraphEdge, options: ListDrivesOptions = {}): AsyncGenerator<DriveRecord, void, void> {
   for await (const users of listMemberUsers(edge, options.signal)) {
