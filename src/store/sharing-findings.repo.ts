@@ -181,6 +181,37 @@ export async function listFindingsSeenInRun(db: Db, tenantId: string, runId: str
   return rows.map(toFinding);
 }
 
+export interface RunFindingsSummary {
+  bySeverity: Record<Severity, number>;
+  pupilDataLikely: number;
+  /** The first `criticalShown` critical findings, in report order. */
+  critical: StoredFinding[];
+}
+
+/**
+ * Counts of a run's findings and its first critical ones, for the admins' summary card. Counted
+ * in the store: the card is rendered on every card action, and a trust's run has tens of
+ * thousands of findings, which the embedded store would read on the app's thread.
+ */
+export async function summariseFindingsSeenInRun(db: Db, tenantId: string, runId: string, criticalShown: number): Promise<RunFindingsSummary> {
+  const [counts] = await db.query<Record<Severity | 'pupil_data_likely', number>>(
+    `SELECT count(*) FILTER (WHERE severity = 'critical')::int AS critical, count(*) FILTER (WHERE severity = 'high')::int AS high,
+       count(*) FILTER (WHERE severity = 'medium')::int AS medium, count(*) FILTER (WHERE severity = 'low')::int AS low,
+       count(*) FILTER (WHERE pupil_data_likely)::int AS pupil_data_likely
+     FROM findings WHERE tenant_id = $1 AND last_seen_run_id = $2`,
+    [tenantId, runId],
+  );
+  const critical = await db.query<FindingRow>(
+    `SELECT ${COLUMNS} FROM findings WHERE tenant_id = $1 AND last_seen_run_id = $2 AND severity = 'critical' ORDER BY ${ORDER} LIMIT $3`,
+    [tenantId, runId, criticalShown],
+  );
+  return {
+    bySeverity: { critical: counts?.critical ?? 0, high: counts?.high ?? 0, medium: counts?.medium ?? 0, low: counts?.low ?? 0 },
+    pupilDataLikely: counts?.pupil_data_likely ?? 0,
+    critical: critical.map(toFinding),
+  };
+}
+
 export async function getFinding(db: Db, tenantId: string, findingId: string): Promise<StoredFinding | null> {
   const rows = await db.query<FindingRow>(`SELECT ${COLUMNS} FROM findings WHERE tenant_id = $1 AND finding_id = $2`, [tenantId, findingId]);
   return rows[0] ? toFinding(rows[0]) : null;

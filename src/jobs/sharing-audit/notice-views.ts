@@ -1,9 +1,8 @@
 import type { AuditSummaryView, CardMessage, OwnerDigestView } from '../../cards/sharing-audit-cards';
 import { formatLocal } from '../../domain/clock';
 import { severityRank } from '../../domain/sharing/severity';
-import type { Severity } from '../../domain/sharing/types';
 import type { Db } from '../../store/db';
-import { getFinding, listFindingsSeenInRun } from '../../store/sharing-findings.repo';
+import { getFinding, summariseFindingsSeenInRun } from '../../store/sharing-findings.repo';
 import { listNotificationFindings } from '../../store/sharing-remediations.repo';
 import { getAuditRun } from '../../store/sharing-runs.repo';
 import { getTenant } from '../../store/tenant.repo';
@@ -26,14 +25,7 @@ export async function loadAuditSummaryView(
   const run = await getAuditRun(db, tenantId, runId);
   if (!run) return null;
   const timeZone = (await getTenant(db, tenantId))?.timeZone ?? 'Europe/London';
-  const findings = await listFindingsSeenInRun(db, tenantId, runId);
-  const bySeverity: Record<Severity, number> = { critical: 0, high: 0, medium: 0, low: 0 };
-  let pupilDataLikely = 0;
-  for (const f of findings) {
-    bySeverity[f.severity] += 1;
-    if (f.pupilData.likely) pupilDataLikely += 1;
-  }
-  const critical = findings.filter((f) => f.severity === 'critical');
+  const { bySeverity, pupilDataLikely, critical } = await summariseFindingsSeenInRun(db, tenantId, runId, SUMMARY_CRITICAL_SHOWN);
   return {
     runId,
     mode: run.mode,
@@ -47,8 +39,8 @@ export async function loadAuditSummaryView(
     },
     bySeverity,
     pupilDataLikely,
-    critical: critical.slice(0, SUMMARY_CRITICAL_SHOWN).map((f) => ({ findingId: f.id, name: f.name, scope: f.exposure.scope, status: f.status })),
-    moreCritical: Math.max(0, critical.length - SUMMARY_CRITICAL_SHOWN),
+    critical: critical.map((f) => ({ findingId: f.id, name: f.name, scope: f.exposure.scope, status: f.status })),
+    moreCritical: Math.max(0, bySeverity.critical - critical.length),
     remediationEnabled: options.remediationEnabled,
     ownersNotified: options.ownersNotified ?? null,
     message: options.message ?? null,
