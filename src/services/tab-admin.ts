@@ -5,12 +5,13 @@ import { getTenant, type Role } from '../store/tenant.repo';
 import { assignRoleInTab, listRoleChanges, removeRoleInTab, SINGLE_HOLDER_ROLES } from '../store/role-changes.repo';
 import { listKnownPeople } from '../store/tab-admin.repo';
 import { dslRosterSummary, listAuditRuns, listRoleHoldersWithNames } from '../store/tab-admin.repo';
-import { getFinding, listFindingsByStatus, setFindingStatus, type FindingStatus } from '../store/sharing-findings.repo';
+import { getFinding, listFindingsPage, setFindingStatus, type FindingStatus } from '../store/sharing-findings.repo';
 import { getAuditRun } from '../store/sharing-runs.repo';
 import { notifyOwners } from './sharing-audit-notices';
 import { listTabAccess, writeTabAccess } from '../store/tab-access-log.repo';
 import { listLatestAupVersions, countAupSends, listAudienceSyncs } from '../store/aup.repo';
 import { AUDIENCE_LABELS, isAudience } from '../domain/aup/types';
+import type { ExposureScope, Severity } from '../domain/sharing/types';
 import { buildAupRegister } from './aup-register';
 import { publishAupVersion } from './aup-publish';
 import { syncAudienceFromGroups } from './aup-audience';
@@ -119,19 +120,27 @@ export async function getAdminSettings(deps: TabAdminDeps, user: TabUser) {
 }
 
 const FINDING_STATUSES: readonly FindingStatus[] = ['open', 'remediated', 'accepted', 'resolved'];
+const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low'];
+const SCOPES: readonly ExposureScope[] = ['anonymous', 'organization', 'external'];
+/** Findings the tab lists at once; it says how many more match. */
+export const TAB_FINDINGS_SHOWN = 500;
+
+const oneOf = <T extends string>(allowed: readonly T[], value: string | undefined): T | null => ((allowed as readonly string[]).includes(value ?? '') ? (value as T) : null);
 
 /** The sharing audit's runs and findings (filters: status, severity, pupil data, scope). */
 export async function getSharingAudit(deps: TabAdminDeps, user: TabUser, filter: { status?: string; severity?: string; pupilData?: boolean; scope?: string }) {
   requireAdmin(user);
-  const status = (FINDING_STATUSES as readonly string[]).includes(filter.status ?? '') ? (filter.status as FindingStatus) : 'open';
   const runs = await listAuditRuns(deps.db, user.tenantId);
-  const findings = (await listFindingsByStatus(deps.db, user.tenantId, status, (filter.severity as never) ?? null))
-    .filter((f) => filter.pupilData === undefined || f.pupilData.likely === filter.pupilData)
-    .filter((f) => !filter.scope || f.exposure.scope === filter.scope)
-    .slice(0, 500);
+  const { findings, total } = await listFindingsPage(
+    deps.db,
+    user.tenantId,
+    { status: oneOf(FINDING_STATUSES, filter.status) ?? 'open', severity: oneOf(SEVERITIES, filter.severity), pupilDataLikely: filter.pupilData ?? null, scope: oneOf(SCOPES, filter.scope) },
+    TAB_FINDINGS_SHOWN,
+  );
   return {
     remediationEnabled: deps.config.remediation.enabled,
     runs: runs.map((r) => ({ ...r, startedAt: r.startedAt.toISOString(), finishedAt: r.finishedAt?.toISOString(), retryAt: r.retryAt?.toISOString() })),
+    findingsTotal: total,
     findings: findings.map((f) => ({
       findingId: f.id,
       name: f.name,

@@ -225,6 +225,26 @@ export async function listFindingsByStatus(db: Db, tenantId: string, status: Fin
   return rows.map(toFinding);
 }
 
+export interface FindingFilter {
+  status: FindingStatus;
+  severity: Severity | null;
+  pupilDataLikely: boolean | null;
+  scope: ExposureScope | null;
+}
+
+/**
+ * The first `limit` findings matching a filter, most severe first, and how many match in all
+ * (the tab shows a page and says how many more there are; a trust has tens of thousands).
+ */
+export async function listFindingsPage(db: Db, tenantId: string, filter: FindingFilter, limit: number): Promise<{ findings: StoredFinding[]; total: number }> {
+  const where = `tenant_id = $1 AND status = $2 AND ($3::text IS NULL OR severity = $3)
+     AND ($4::boolean IS NULL OR pupil_data_likely = $4) AND ($5::text IS NULL OR scope = $5)`;
+  const params = [tenantId, filter.status, filter.severity, filter.pupilDataLikely, filter.scope];
+  const rows = await db.query<FindingRow>(`SELECT ${COLUMNS} FROM findings WHERE ${where} ORDER BY ${ORDER} LIMIT $6`, [...params, limit]);
+  const [count] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM findings WHERE ${where}`, params);
+  return { findings: rows.map(toFinding), total: count?.n ?? 0 };
+}
+
 /** Open findings that a root's link exposes (the root's own and its descendants'). */
 export async function listOpenFindingsViaRoot(db: Db, tenantId: string, driveId: string, rootItemId: string): Promise<StoredFinding[]> {
   const rows = await db.query<FindingRow>(

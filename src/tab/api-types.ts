@@ -111,6 +111,8 @@ export interface AdminSettings {
 export interface SharingAudit {
   remediationEnabled: boolean;
   runs: { runId: string; mode: string; status: string; startedAt: string; finishedAt?: string; error?: string; retryAt?: string; stats: Record<string, number>; failureCount: number; findingsSeen: number }[];
+  /** How many findings match the filters; `findings` holds the first (most severe) of them. */
+  findingsTotal: number;
   findings: { findingId: string; name: string; path: string; scope: string; linkType: string; severity: string; pupilDataLikely: boolean; exposedDescendants: number; ownerName: string | null; status: string; statusReason: string | null; lastSeenAt: string }[];
 }
 

@@ -3,6 +3,9 @@ import { reportAndAwaitCard } from '../support/triage';
 import { startTestIdentityProvider, type TestIdentityProvider } from '../support/test-identity-provider';
 import { assignRole, clearRole, upsertTenant } from '../../src/store/tenant.repo';
 import { seedSharingAudit } from '../support/tab-sharing-fixtures';
+import { findingIdFor, type Finding } from '../../src/domain/sharing/findings';
+import { createAuditRun } from '../../src/store/sharing-runs.repo';
+import { upsertFindings } from '../../src/store/sharing-findings.repo';
 import { pdfText } from '../support/pdf-text';
 
 // The tab API with tokens from a test identity provider the server is configured to trust:
@@ -529,6 +532,48 @@ describe('admin', () => {
     const notified = await call(token, `admin/sharing/runs/${runId}/notify`, { method: 'POST', body: {} });
     expect(notified.status).toBe(200);
     expect(notified.body).toMatchObject({ owners: 1, findings: 1 });
+  });
+
+  it("lists the first 500 matching findings, most severe first, filtered in the store, and says how many match", async () => {
+    const token = await as(PEOPLE.admin);
+    // A trust-sized run: 540 findings, 12 of them critical (pupil data), 30 external.
+    const runId = '5a5a5a5a-0000-4000-8000-000000000540';
+    await createAuditRun(h.db, SCHOOL.tenantId, runId, 'full', new Date());
+    const many: Finding[] = Array.from({ length: 540 }, (_, n) => {
+      const itemId = `bulk-${String(n).padStart(3, '0')}`;
+      const critical = n % 45 === 0;
+      return {
+        id: findingIdFor(SCHOOL.tenantId, 'drive-2', itemId),
+        driveId: 'drive-2',
+        itemId,
+        name: `${itemId}.xlsx`,
+        path: `/Documents/${itemId}.xlsx`,
+        webUrl: null,
+        isFolder: false,
+        exposure: { scope: critical ? 'anonymous' : n % 18 === 1 ? 'external' : 'organization', linkType: 'view', permissionId: `perm-${itemId}`, viaItemId: itemId, expiresAt: null, hasPassword: false },
+        exposedDescendants: 0,
+        pupilData: critical ? { likely: true, reasons: [{ kind: 'mis-header', reason: 'Columns UPN and DOB' }] } : { likely: false, reasons: [] },
+        severity: critical ? 'critical' : 'low',
+        owner: { id: PEOPLE.teacher.aadObjectId, displayName: PEOPLE.teacher.name, email: null },
+        exposureReason: 'r',
+      };
+    });
+    await upsertFindings(h.db, SCHOOL.tenantId, runId, new Date(), many);
+    const [{ n: open }] = await h.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM findings WHERE tenant_id = $1 AND status = 'open'`, [SCHOOL.tenantId]);
+    const all = (await call(token, 'admin/sharing')).body;
+    expect(all.findingsTotal).toBe(open);
+    expect(all.findings).toHaveLength(500);
+    const severities = all.findings.map((f: { severity: string }) => f.severity);
+    expect(severities.slice(0, severities.lastIndexOf('critical') + 1).every((sv: string) => sv === 'critical')).toBe(true);
+    expect(severities.filter((sv: string) => sv === 'critical').length).toBeGreaterThanOrEqual(12);
+    // Filters apply before the page is cut, so nothing matching is hidden behind the first 500.
+    const external = (await call(token, 'admin/sharing?scope=external')).body;
+    expect(external.findings.map((f: { name: string }) => f.name)).toEqual(many.filter((f) => f.exposure.scope === 'external').map((f) => f.name));
+    expect(external.findingsTotal).toBe(30);
+    const critical = (await call(token, 'admin/sharing?severity=critical&pupilData=yes')).body;
+    expect(critical.findings.every((f: { severity: string; pupilDataLikely: boolean }) => f.severity === 'critical' && f.pupilDataLikely)).toBe(true);
+    expect(critical.findings.map((f: { name: string }) => f.name)).toEqual(expect.arrayContaining(many.filter((f) => f.severity === 'critical').map((f) => f.name)));
+    expect(critical.findingsTotal).toBe(critical.findings.length);
   });
 });
 

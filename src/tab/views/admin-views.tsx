@@ -332,6 +332,11 @@ export function SharingAuditView({ api }: { api: Api }) {
                 </Select>
               </Field>
             </div>
+            {data.findingsTotal > data.findings.length && (
+              <Text className={s.muted} role="status">
+                Showing the {data.findings.length.toLocaleString('en-GB')} most severe of {data.findingsTotal.toLocaleString('en-GB')} matching findings. Narrow them with the filters above; <code>jigsaw audit-sharing --incremental --csv FILE</code> writes every finding to a CSV file.
+              </Text>
+            )}
             {data.findings.length === 0 ? (
               <Empty>No findings match.</Empty>
             ) : (
