@@ -7,7 +7,7 @@ import { formatProgressLine } from '../jobs/sharing-audit/progress-line';
 import type { AuditProgress } from '../jobs/sharing-audit/ports';
 import { buildSharingAuditCsv } from '../jobs/sharing-audit/report-csv';
 import { buildSharingAuditReport, serialiseSharingAuditReport, type SharingAuditReport } from '../jobs/sharing-audit/report-json';
-import { runSharingAudit } from '../jobs/sharing-audit/run-sharing-audit';
+import { runSharingAuditForReport } from '../jobs/sharing-audit/run-sharing-audit';
 import { connectSharingAudit, type SharingAuditConnection, SharingAuditNotConfigured } from '../services/sharing-audit-connection';
 import { SHARING_AUDIT_JOB } from '../jobs/sharing-audit/scheduled-audit';
 import { leaseKeeper } from '../jobs/job-lease';
@@ -102,7 +102,7 @@ async function auditUnderLease(
   const progress = createProgressPrinter(context);
   const lost = new AbortController();
   const keepLease = leaseKeeper({ db, tenantId, job: SHARING_AUDIT_JOB, holder, leaseMs: CLI_LEASE_MS, now: () => new Date(), logger: context.logger, onLost: () => lost.abort() });
-  const result = await runSharingAudit({
+  const result = await runSharingAuditForReport({
     db,
     tenantId,
     mode: options.incremental ? 'incremental' : 'full',

@@ -181,6 +181,11 @@ export async function listFindingsSeenInRun(db: Db, tenantId: string, runId: str
   return rows.map(toFinding);
 }
 
+export async function countFindingsSeenInRun(db: Db, tenantId: string, runId: string): Promise<number> {
+  const [row] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM findings WHERE tenant_id = $1 AND last_seen_run_id = $2`, [tenantId, runId]);
+  return row?.n ?? 0;
+}
+
 export interface RunFindingsSummary {
   bySeverity: Record<Severity, number>;
   pupilDataLikely: number;

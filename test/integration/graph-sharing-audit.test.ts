@@ -3,7 +3,7 @@
 // Checks exposure against the fake's own truth, RU accounting, and an incremental run.
 import { DEFAULT_APP, startFakeGraphTenant, type FakeGraphTenant, type FakePermission } from '../fakes/graph-tenant';
 import { connectToFake, type Connection } from '../fakes/graph-tenant/connect';
-import { remediateFindings, runSharingAudit } from '../../src/jobs/sharing-audit';
+import { remediateFindings, runSharingAuditForReport } from '../../src/jobs/sharing-audit';
 import { getVerifiedDomains } from '../../src/graph/organization';
 import { listPupils } from '../../src/graph/roster';
 import { createSharingAuditGraph } from '../../src/graph/sharing-audit-adapter';
@@ -49,7 +49,7 @@ describe('sharing audit over the Graph edge against the fake tenant', () => {
   async function audit(mode: 'full' | 'incremental') {
     const graph = createSharingAuditGraph(c.edge);
     const roster = (await listPupils(c.edge)).map((p) => ({ id: p.id, givenName: p.givenName ?? '', familyName: p.surname ?? '' }));
-    return runSharingAudit({ db, tenantId: fake.tenantId, mode, verifiedDomains: await getVerifiedDomains(c.edge), roster, delta: graph, permissions: graph, content: graph, usage: graph, now: () => NOW });
+    return runSharingAuditForReport({ db, tenantId: fake.tenantId, mode, verifiedDomains: await getVerifiedDomains(c.edge), roster, delta: graph, permissions: graph, content: graph, usage: graph, now: () => NOW });
   }
 
   it('finds every exposed sharing root and nothing unexposed, within the RU the fake charged', async () => {

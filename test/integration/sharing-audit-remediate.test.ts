@@ -1,4 +1,4 @@
-import { applyOwnerAnswer, prepareOwnerNotifications, remediateFindings, runSharingAudit } from '../../src/jobs/sharing-audit';
+import { applyOwnerAnswer, prepareOwnerNotifications, remediateFindings, runSharingAuditForReport } from '../../src/jobs/sharing-audit';
 import type { Db } from '../../src/store/db';
 import { getFinding } from '../../src/store/sharing-findings.repo';
 import { listOwnerNotifications, listRemediations } from '../../src/store/sharing-remediations.repo';
@@ -34,7 +34,7 @@ async function setUp() {
     // root (a site-level grant): real exposure, but not removable on this item.
     .share('site', organisationLink({ id: 'link-site', inheritedFrom: { id: 'site-library-root' } }));
   const run = () =>
-    runSharingAudit({ db, tenantId, mode: 'incremental', verifiedDomains, roster: [], delta: fake, permissions: fake, content: fake, now: () => now });
+    runSharingAuditForReport({ db, tenantId, mode: 'incremental', verifiedDomains, roster: [], delta: fake, permissions: fake, content: fake, now: () => now });
   const { findings } = await run();
   const idOf = (itemId: string) => findings.find((f) => f.itemId === itemId)!.id;
   const remediate = (target: { findingId: string } | { severity: 'critical' | 'high' | 'medium' | 'low' }, dryRun: boolean) =>

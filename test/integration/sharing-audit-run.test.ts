@@ -2,7 +2,7 @@ import type { Db } from '../../src/store/db';
 import { getDrive } from '../../src/store/sharing-drives.repo';
 import { getFinding, setFindingStatus } from '../../src/store/sharing-findings.repo';
 import { findRunningAuditRun, getAuditRun } from '../../src/store/sharing-runs.repo';
-import { buildSharingAuditCsv, buildSharingAuditReport, DriveUnavailable, runSharingAudit, type AuditProgress } from '../../src/jobs/sharing-audit';
+import { buildSharingAuditCsv, buildSharingAuditReport, DriveUnavailable, runSharingAuditForReport, type AuditProgress } from '../../src/jobs/sharing-audit';
 import { createTestDb, storeKind } from '../support/test-db';
 import { anyoneLink, FakeTenant, guestLink, organisationLink, peopleLink } from './sharing-audit-fakes';
 import { buildXlsx } from './sharing-audit-xlsx';
@@ -30,7 +30,7 @@ async function newTenantId(): Promise<string> {
 }
 
 function audit(tenantId: string, fake: FakeTenant, mode: 'full' | 'incremental', extra: { onProgress?: (p: AuditProgress) => void; contentEvidence?: 'always' | 'when-needed' } = {}) {
-  return runSharingAudit({
+  return runSharingAuditForReport({
     db,
     tenantId,
     mode,
@@ -105,6 +105,7 @@ describe(`sharing audit runner (${storeKind()})`, () => {
     expect(result.findings.find((f) => f.itemId === 'sen')!.pupilData.reasons.map((r) => r.kind)).toEqual(['keyword', 'mis-header', 'upn']);
     const lean = await audit(await newTenantId(), buildSchool(), 'full');
     expect(summary(result.findings)).toEqual(summary(lean.findings));
+    expect([result.findingCount, lean.findingCount]).toEqual([result.findings.length, lean.findings.length]);
   });
 
   it('finds exposed pupil data in a full audit, fetching permissions for sharing roots only', async () => {

@@ -1,7 +1,7 @@
 import { DEFAULT_APP, startFakeGraphTenant, type FakeGraphTenant } from '../fakes/graph-tenant';
 import type { AppRegistration } from '../fakes/graph-tenant/entra';
 import { loadConfig } from '../../src/config';
-import { runSharingAudit } from '../../src/jobs/sharing-audit/run-sharing-audit';
+import { runSharingAuditForReport } from '../../src/jobs/sharing-audit/run-sharing-audit';
 import { connectSharingAudit } from '../../src/services/sharing-audit-connection';
 import type { Db } from '../../src/store/db';
 import { getFinding } from '../../src/store/sharing-findings.repo';
@@ -12,10 +12,10 @@ import { PEOPLE, SCHOOL, startHarness, type Harness } from './harness';
 import { startTestIdentityProvider, type TestIdentityProvider } from './test-identity-provider';
 
 /** A full sharing audit run as `jigsaw audit-sharing` runs it: its own Graph connection, on `db`. */
-export async function auditAsTheCliDoes(db: Db, env: Record<string, string>, options: { now?: () => Date } = {}): Promise<Awaited<ReturnType<typeof runSharingAudit>>> {
+export async function auditAsTheCliDoes(db: Db, env: Record<string, string>, options: { now?: () => Date } = {}): Promise<Awaited<ReturnType<typeof runSharingAuditForReport>>> {
   const connection = connectSharingAudit(loadConfig({ BOOTSTRAP_TENANT_ID: SCHOOL.tenantId, ...env }));
   try {
-    return await runSharingAudit({
+    return await runSharingAuditForReport({
       db,
       tenantId: SCHOOL.tenantId,
       mode: 'full',

@@ -1,5 +1,5 @@
 export * from './ports';
-export { runSharingAudit, type SharingAuditOptions, type SharingAuditResult } from './run-sharing-audit';
+export { runSharingAudit, runSharingAuditForReport, type SharingAuditOptions, type SharingAuditResult } from './run-sharing-audit';
 export { remediateFindings, type RemediateOptions, type RemediationAction, type RemediationResult } from './remediate';
 export { buildSharingAuditReport, serialiseSharingAuditReport, type SharingAuditReport, type SharingAuditReportFinding } from './report-json';
 export { buildSharingAuditCsv, CSV_COLUMNS } from './report-csv';

@@ -4,7 +4,7 @@ import type { RosterPupil } from '../../domain/sharing/types';
 import { describeError, type Logger, silentLogger } from '../../logging';
 import type { Db } from '../../store/db';
 import { countDriveItems, getDrive, listDrives as listStoredDrives, startDriveScan, upsertDrive } from '../../store/sharing-drives.repo';
-import { listFindingsSeenInRun, resolveUnseenFindings, type StoredFinding } from '../../store/sharing-findings.repo';
+import { countFindingsSeenInRun, listFindingsSeenInRun, resolveUnseenFindings, type StoredFinding } from '../../store/sharing-findings.repo';
 import {
   createAuditRun,
   findRunningAuditRun,
@@ -67,7 +67,18 @@ export interface SharingAuditResult {
   run: AuditRun;
   /** True when this call picked up an interrupted run instead of starting one. */
   resumedRun: boolean;
-  findings: StoredFinding[];
+  /** How many findings the run saw (read them with `listFindingsSeenInRun`). */
+  findingCount: number;
+}
+
+/**
+ * Runs the audit, then reads back every finding it saw, for a report (the CLI's JSON and CSV).
+ * The scheduled audit does not: a trust's run has tens of thousands of findings, and the
+ * embedded store would read them on the app's thread for nothing.
+ */
+export async function runSharingAuditForReport(options: SharingAuditOptions): Promise<SharingAuditResult & { findings: StoredFinding[] }> {
+  const result = await runSharingAudit(options);
+  return { ...result, findings: await listFindingsSeenInRun(options.db, options.tenantId, result.run.runId) };
 }
 
 const ZERO_USAGE = { graphRequests: 0, resourceUnits: 0, throttled: 0 };
@@ -187,9 +198,9 @@ export async function runSharingAudit(options: SharingAuditOptions): Promise<Sha
     context.report('finish', null);
     await resolveUnseenFindings(db, tenantId, run.runId, [...driveCounts.keys()], now());
     const finished = await finishAuditRun(db, tenantId, run.runId, { status: 'completed', finishedAt: now(), stats: statsSoFar(), error: null });
-    const findings = await listFindingsSeenInRun(db, tenantId, run.runId);
-    logger.info({ runId: run.runId, mode: run.mode, ...finished.stats, findings: findings.length, failures: context.failures.length }, 'sharing audit: run completed');
-    return { run: { ...finished, failures: context.failures }, resumedRun: interrupted !== null, findings };
+    const findingCount = await countFindingsSeenInRun(db, tenantId, run.runId);
+    logger.info({ runId: run.runId, mode: run.mode, ...finished.stats, findings: findingCount, failures: context.failures.length }, 'sharing audit: run completed');
+    return { run: { ...finished, failures: context.failures }, resumedRun: interrupted !== null, findingCount };
   } catch (err) {
     // Asked to stop (the app is stopping, or the lease was lost) is the normal end of a run cut
     // short, not a fault: info, so a deploy during an audit does not raise an error alert.
