@@ -334,7 +334,7 @@ export function SharingAuditView({ api }: { api: Api }) {
             </div>
             {data.findingsTotal > data.findings.length && (
               <Text className={s.muted} role="status">
-                Showing the {data.findings.length.toLocaleString('en-GB')} most severe of {data.findingsTotal.toLocaleString('en-GB')} matching findings. Narrow them with the filters above; <code>jigsaw audit-sharing --incremental --csv FILE</code> writes every finding to a CSV file.
+                Showing the {data.findings.length.toLocaleString('en-GB')} most severe of {data.findingsTotal.toLocaleString('en-GB')} matching findings. Narrow them with the filters above; <code>jigsaw audit-sharing --incremental --csv FILE</code> runs an audit and writes all of its findings to a CSV file.
               </Text>
             )}
             {data.findings.length === 0 ? (
