@@ -119,22 +119,17 @@ export async function getAdminSettings(deps: TabAdminDeps, user: TabUser) {
   };
 }
 
-const FINDING_STATUSES: readonly FindingStatus[] = ['open', 'remediated', 'accepted', 'resolved'];
-const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low'];
-const SCOPES: readonly ExposureScope[] = ['anonymous', 'organization', 'external'];
 /** Findings the tab lists at once; it says how many more match. */
-export const TAB_FINDINGS_SHOWN = 500;
+const TAB_FINDINGS_SHOWN = 500;
 
-const oneOf = <T extends string>(allowed: readonly T[], value: string | undefined): T | null => ((allowed as readonly string[]).includes(value ?? '') ? (value as T) : null);
-
-/** The sharing audit's runs and findings (filters: status, severity, pupil data, scope). */
-export async function getSharingAudit(deps: TabAdminDeps, user: TabUser, filter: { status?: string; severity?: string; pupilData?: boolean; scope?: string }) {
+/** The sharing audit's runs and findings (filters, validated by the HTTP edge: status, severity, pupil data, scope). */
+export async function getSharingAudit(deps: TabAdminDeps, user: TabUser, filter: { status?: FindingStatus; severity?: Severity; pupilData?: boolean; scope?: ExposureScope }) {
   requireAdmin(user);
   const runs = await listAuditRuns(deps.db, user.tenantId);
   const { findings, total } = await listFindingsPage(
     deps.db,
     user.tenantId,
-    { status: oneOf(FINDING_STATUSES, filter.status) ?? 'open', severity: oneOf(SEVERITIES, filter.severity), pupilDataLikely: filter.pupilData ?? null, scope: oneOf(SCOPES, filter.scope) },
+    { status: filter.status ?? 'open', severity: filter.severity ?? null, pupilDataLikely: filter.pupilData ?? null, scope: filter.scope ?? null },
     TAB_FINDINGS_SHOWN,
   );
   return {
