@@ -27,6 +27,7 @@ export async function queueAuditSummaryToAdmins(db: Db, tenantId: string, runId:
       kind: SHARING_AUDIT_OUTBOX_KINDS.summary,
       targetKey: `user:${admin}`,
       payload: { runId, aadObjectId: admin, remediationEnabled: options.remediationEnabled },
+      bulk: true,
     });
   }
   return admins.length;
@@ -67,6 +68,7 @@ export async function notifyOwners(
       kind: SHARING_AUDIT_OUTBOX_KINDS.ownerDigest,
       targetKey: `user:${digest.owner.id}`,
       payload: { notificationId: digest.notificationId, aadObjectId: digest.owner.id, remediationEnabled: options.remediationEnabled },
+      bulk: true,
     });
     result.owners += 1;
     result.findings += digest.findings.length;

@@ -32,6 +32,11 @@ export interface NewOutboxMessage {
   targetKey: string;
   payload: Record<string, unknown>;
   held?: boolean;
+  /**
+   * A notice sent in bulk (one per file owner, one per admin): claimed only after every due
+   * safeguarding message, so a concern never waits behind a thousand digests.
+   */
+  bulk?: boolean;
 }
 
 function toMessage(r: Record<string, unknown>): OutboxMessage {
@@ -78,18 +83,22 @@ export function outboxInsertCte(tenantParam: string, messages: readonly NewOutbo
          ON CONFLICT (tenant_id, idempotency_key) DO NOTHING`;
 }
 
+/** Claim order: lower first (the column's default is safeguarding). */
+const OUTBOX_PRIORITY = { safeguarding: 0, bulk: 1 } as const;
+
 /** Enqueues a delivery; enqueueing the same idempotency key again is a no-op. */
 export async function enqueueOutbox(db: Db, m: NewOutboxMessage): Promise<void> {
   await db.query(
-    `INSERT INTO outbox (tenant_id, idempotency_key, kind, target_key, payload, status)
-     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id, idempotency_key) DO NOTHING`,
-    [m.tenantId, m.idempotencyKey, m.kind, m.targetKey, JSON.stringify(m.payload), m.held ? 'held' : 'pending'],
+    `INSERT INTO outbox (tenant_id, idempotency_key, kind, target_key, payload, status, priority)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (tenant_id, idempotency_key) DO NOTHING`,
+    [m.tenantId, m.idempotencyKey, m.kind, m.targetKey, JSON.stringify(m.payload), m.held ? 'held' : 'pending', m.bulk ? OUTBOX_PRIORITY.bulk : OUTBOX_PRIORITY.safeguarding],
   );
 }
 
 /**
  * Claims due messages for sending: at most one per conversation (the oldest undelivered one,
- * so each conversation receives its messages in order), skipping rows another worker holds.
+ * so each conversation receives its messages in order), safeguarding messages before bulk
+ * notices and then oldest first, skipping rows another worker holds.
  * A row left in `sending` by a crashed worker is claimable again once its lease expires.
  */
 export async function claimDueOutbox(db: Db, now: Date, limit: number, leaseMs: number): Promise<OutboxMessage[]> {
@@ -97,7 +106,7 @@ export async function claimDueOutbox(db: Db, now: Date, limit: number, leaseMs: 
   // round trips on the worker's hottest path.
   const rows = await db.query<Record<string, unknown>>(
     `WITH heads AS (
-       SELECT DISTINCT ON (tenant_id, target_key) outbox_id, tenant_id, target_key, status, next_attempt_at, lease_until
+       SELECT DISTINCT ON (tenant_id, target_key) outbox_id, tenant_id, target_key, status, priority, next_attempt_at, lease_until
        FROM outbox
        WHERE status IN ('pending', 'sending', 'held')
        ORDER BY tenant_id, target_key, outbox_id
@@ -105,7 +114,7 @@ export async function claimDueOutbox(db: Db, now: Date, limit: number, leaseMs: 
        SELECT outbox_id, status AS claimed_from FROM heads
        WHERE (status = 'pending' AND next_attempt_at <= $1) OR (status = 'sending' AND lease_until <= $1)
           OR (status = 'held' AND target_key = 'dsl-channel' AND EXISTS (SELECT 1 FROM dsl_channels d WHERE d.tenant_id = heads.tenant_id))
-       ORDER BY next_attempt_at, outbox_id
+       ORDER BY priority, next_attempt_at, outbox_id
        LIMIT $2
      )
      UPDATE outbox o SET status = 'sending', attempts = o.attempts + 1, lease_until = $1::timestamptz + make_interval(secs => $3::double precision / 1000)
