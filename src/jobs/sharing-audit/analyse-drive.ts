@@ -25,7 +25,8 @@ import {
   type StoredRootExposure,
 } from '../../store/sharing-exposure.repo';
 import { upsertFindings } from '../../store/sharing-findings.repo';
-import { type AuditContext, describeFailure, mapWithConcurrency, recordFailure } from './audit-context';
+import { type AuditContext, describeFailure, recordFailure } from './audit-context';
+import { mapWithConcurrency } from '../map-with-concurrency';
 
 /**
  * Exposure → evidence → findings for one drive, all from the stored tree:

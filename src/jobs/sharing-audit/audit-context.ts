@@ -35,20 +35,6 @@ export function recordFailure(context: AuditContext, failure: AuditFailure): voi
   if (context.failures.length < MAX_FAILURE_RECORDS) context.failures.push(failure);
 }
 
-/** Runs `fn` over `items` with at most `limit` in flight, keeping order. */
-export async function mapWithConcurrency<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index]);
-    }
-  });
-  await Promise.all(workers);
-  return results;
-}
-
 /** Only the error's class and a trimmed message: errors can echo URLs with tokens. */
 export function describeFailure(err: unknown): string {
   if (err instanceof Error) return `${err.name}: ${err.message.replace(/[\u0000-\u001f]/g, ' ').replace(/(token|code|sig)=[^&\s]+/gi, '$1=…').slice(0, 200)}`;
