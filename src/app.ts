@@ -13,6 +13,7 @@ import { JigsawBot } from './bot/jigsaw-bot';
 import type { BotFeature } from './bot/bot-feature';
 import { createHttpServer, type RunningHttpServer } from './http/server';
 import { createOutboxMetrics, OutboxWorker } from './jobs/outbox-worker';
+import { createTeamsSendPacing } from './jobs/send-pacing';
 import { MetricsRegistry } from './metrics';
 import { registerStoreMetrics } from './jobs/store-metrics';
 import type { TeamsGateway } from './jobs/teams-gateway';
@@ -87,15 +88,24 @@ export async function createJigsaw(config: Config, options: JigsawOptions): Prom
   const adapter = createCloudAdapter(config, logger.child({ component: 'bot' }));
   const gateway = options.gateway ?? new BotbuilderGateway(adapter, config.bot.appId);
   const metrics = new MetricsRegistry();
+  // Teams throttles the app per tenant: the outbox and the AUP broadcast send from one budget.
+  const teamsPacing = createTeamsSendPacing(config.aup.sendsPerSecond);
   const worker = new OutboxWorker(
-    { db, concerns, gateway, logger: logger.child({ component: 'outbox' }), now, defaultServiceUrl: options.defaultServiceUrl ?? 'https://smba.trafficmanager.net/teams/', botId: config.bot.appId, metrics: createOutboxMetrics(metrics) },
-    { pollMs: config.outbox.pollMs, alertAfterAttempts: config.outbox.alertAfterAttempts, maxBackoffMs: config.outbox.maxBackoffSeconds * 1000, baseBackoffMs: config.outbox.minBackoffMs, leaseMs: config.outbox.leaseSeconds * 1000 },
+    { db, concerns, gateway, logger: logger.child({ component: 'outbox' }), now, defaultServiceUrl: options.defaultServiceUrl ?? 'https://smba.trafficmanager.net/teams/', botId: config.bot.appId, metrics: createOutboxMetrics(metrics), pacing: teamsPacing },
+    {
+      pollMs: config.outbox.pollMs,
+      alertAfterAttempts: config.outbox.alertAfterAttempts,
+      maxBackoffMs: config.outbox.maxBackoffSeconds * 1000,
+      baseBackoffMs: config.outbox.minBackoffMs,
+      leaseMs: config.outbox.leaseSeconds * 1000,
+      concurrency: config.outbox.concurrency,
+    },
   );
   // One Graph app per registration in this process: the AUPs and the sharing audit sign in as the
   // same app, and Microsoft throttles the app, so they spend from one RU budget and token cache.
   const graphPool = new GraphConnectionPool();
   // Capabilities beyond reporting register here (one line each): triage, AUPs, audits.
-  const aup = createAupJobs({ config, db, gateway, logger, now, defaultServiceUrl: options.defaultServiceUrl ?? 'https://smba.trafficmanager.net/teams/', installer: options.aupInstaller, graphPool });
+  const aup = createAupJobs({ config, db, gateway, logger, now, defaultServiceUrl: options.defaultServiceUrl ?? 'https://smba.trafficmanager.net/teams/', installer: options.aupInstaller, graphPool, pacing: teamsPacing });
   const triageSettings = { patterns: { threshold: config.triage.patternThreshold, windowDays: config.triage.patternWindowDays } };
   const triage = new TriageFeature({ db, concerns, logger: logger.child({ component: 'triage' }), now, onOutboxChanged: () => worker.poke(), rosterTtlMs: config.triage.rosterTtlSeconds * 1000, aupValidityMonths: config.aup.validityMonths, ...triageSettings });
   const sharingGraph = lazySharingAuditConnection(options.sharingAuditConnection ?? (() => connectSharingAudit(config, { pool: graphPool })));

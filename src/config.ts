@@ -92,6 +92,7 @@ export const ConfigSchema = z
     OUTBOX_MAX_BACKOFF_SECONDS: int(300, 1, 86_400),
     OUTBOX_MIN_BACKOFF_MS: int(1000, 1, 600_000),
     OUTBOX_LEASE_SECONDS: int(60, 1, 3600),
+    OUTBOX_CONCURRENCY: int(4, 1, 10),
 
     // Operations: readiness, metrics, retention of records.
     READY_MAX_OUTBOX_LAG_SECONDS: int(300, 1, 86_400),
@@ -335,7 +336,7 @@ export interface Config {
     onlineSafetyLeadAadId?: string;
   };
   encryption: { keys?: string; activeKeyId?: string };
-  outbox: { pollMs: number; alertAfterAttempts: number; maxBackoffSeconds: number; minBackoffMs: number; leaseSeconds: number };
+  outbox: { pollMs: number; alertAfterAttempts: number; maxBackoffSeconds: number; minBackoffMs: number; leaseSeconds: number; concurrency: number };
   /** /readyz fails when the oldest undelivered outbox message is older than this. */
   readyMaxOutboxLagSeconds: number;
   /** /metrics: open in local mode; in production only with this bearer token (else 404). */
@@ -453,7 +454,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       onlineSafetyLeadAadId: e.ONLINE_SAFETY_LEAD_AAD_ID,
     },
     encryption: { keys: e.ENCRYPTION_KEYS, activeKeyId: e.ENCRYPTION_ACTIVE_KEY_ID },
-    outbox: { pollMs: e.OUTBOX_POLL_MS, alertAfterAttempts: e.OUTBOX_ALERT_AFTER_ATTEMPTS, maxBackoffSeconds: e.OUTBOX_MAX_BACKOFF_SECONDS, minBackoffMs: e.OUTBOX_MIN_BACKOFF_MS, leaseSeconds: e.OUTBOX_LEASE_SECONDS },
+    outbox: { pollMs: e.OUTBOX_POLL_MS, alertAfterAttempts: e.OUTBOX_ALERT_AFTER_ATTEMPTS, maxBackoffSeconds: e.OUTBOX_MAX_BACKOFF_SECONDS, minBackoffMs: e.OUTBOX_MIN_BACKOFF_MS, leaseSeconds: e.OUTBOX_LEASE_SECONDS, concurrency: e.OUTBOX_CONCURRENCY },
     readyMaxOutboxLagSeconds: e.READY_MAX_OUTBOX_LAG_SECONDS,
     metricsToken: e.METRICS_TOKEN,
     retention: { concernYears: e.RETENTION_CONCERN_YEARS, aupYears: e.RETENTION_AUP_YEARS, auditFindingsDays: e.RETENTION_AUDIT_FINDINGS_DAYS },

@@ -12,6 +12,7 @@ import { AupAudienceSync } from './aup-audience-sync';
 import type { PeriodicJob } from './scheduler';
 import { AupSender, type AupSenderOptions } from './aup-sender';
 import type { TeamsGateway } from './teams-gateway';
+import type { TeamsSendPacing } from './send-pacing';
 
 export interface AupJobs {
   feature: BotFeature;
@@ -53,6 +54,8 @@ export function createAupJobs(deps: {
   senderOptions?: Partial<AupSenderOptions>;
   /** The process's Graph pool: the same app as the sharing audit spends from one RU budget. */
   graphPool?: GraphConnectionPool;
+  /** The process's budget and 429 gate for Teams, shared with the outbox. */
+  pacing?: TeamsSendPacing;
 }): AupJobs {
   const { config, db, logger } = deps;
   const rules = aupRulesFrom(config);
@@ -62,7 +65,7 @@ export function createAupJobs(deps: {
   const openGraph = (): AupGraph | undefined => (stopped ? undefined : (graph ??= connectAupGraph(config, deps.graphPool)));
   const installer = deps.installer ?? (config.aup.teamsAppId ? openGraph()?.installer : undefined);
   const sender = new AupSender(
-    { db, gateway: deps.gateway, logger: logger.child({ component: 'aup-sender' }), rules, defaultServiceUrl: deps.defaultServiceUrl, botId: config.bot.appId, installer, now: deps.now },
+    { db, gateway: deps.gateway, logger: logger.child({ component: 'aup-sender' }), rules, defaultServiceUrl: deps.defaultServiceUrl, botId: config.bot.appId, installer, now: deps.now, pacing: deps.pacing },
     {
       sendsPerSecond: config.aup.sendsPerSecond,
       perConversationPerSecond: config.aup.perConversationPerSecond,

@@ -23,7 +23,7 @@ import { describeError, type Logger } from '../logging';
 import { backoffDelayMs } from './backoff';
 import { type AupDelivery, AupDeliveryCache, planAupDelivery } from './aup-delivery';
 import { personTarget } from './person-target';
-import { type PacingClock, realClock, SlidingWindowLimit, ThrottleGate, TokenBucket } from './send-pacing';
+import { createTeamsSendPacing, type PacingClock, realClock, SlidingWindowLimit, type TeamsSendPacing, type ThrottleGate, type TokenBucket } from './send-pacing';
 import { DeliveryError, type TeamsGateway } from './teams-gateway';
 
 export interface AupSenderOptions {
@@ -63,6 +63,8 @@ export interface AupSenderDeps {
   now?: () => Date;
   clock?: PacingClock;
   random?: () => number;
+  /** The process's budget and 429 gate for Teams, shared with the outbox; by default its own. */
+  pacing?: TeamsSendPacing;
 }
 
 export interface AupSenderStats {
@@ -110,9 +112,10 @@ export class AupSender {
     private readonly options: AupSenderOptions,
   ) {
     this.clock = deps.clock ?? realClock;
-    this.bucket = new TokenBucket(options.sendsPerSecond, this.clock);
+    const pacing = deps.pacing ?? createTeamsSendPacing(options.sendsPerSecond, this.clock);
+    this.bucket = pacing.bucket;
     this.perConversation = new SlidingWindowLimit(options.perConversationPerSecond, 1000, this.clock);
-    this.gate = new ThrottleGate(this.clock);
+    this.gate = pacing.gate;
   }
 
   private now(): Date {

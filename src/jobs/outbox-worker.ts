@@ -8,6 +8,8 @@ import { backoffDelayMs } from './backoff';
 import { deliverOutboxMessage, type DeliveryDeps } from './deliveries';
 import { DeliveryError } from './teams-gateway';
 import type { Counter, MetricsRegistry } from '../metrics';
+import { mapWithConcurrency } from './map-with-concurrency';
+import type { TeamsSendPacing } from './send-pacing';
 
 export interface OutboxWorkerOptions {
   pollMs: number;
@@ -16,6 +18,11 @@ export interface OutboxWorkerOptions {
   maxBackoffMs: number;
   baseBackoffMs?: number;
   batchSize?: number;
+  /**
+   * Messages of a claimed batch sent at once. A batch holds one message per conversation, so
+   * each conversation still receives its messages in order.
+   */
+  concurrency?: number;
   /** How long a claimed message is ours; a crashed worker's claim expires after it. */
   leaseMs?: number;
 }
@@ -42,6 +49,10 @@ export function createOutboxMetrics(registry: MetricsRegistry): OutboxMetrics {
  * is marked sent (with the posted activity id) only after Teams accepted it, and never sent
  * again after that. Failures are retried forever with back-off (nothing is dropped); a 429
  * pauses every send until Retry-After has passed.
+ *
+ * With shared pacing (the composition root's, which the AUP broadcast uses too) every send is
+ * counted in the process's budget for Teams: a safeguarding message takes its share at once, a
+ * bulk notice waits its turn; a 429 that either sender receives pauses both.
  */
 export class OutboxWorker {
   private timer: NodeJS.Timeout | undefined;
@@ -51,7 +62,7 @@ export class OutboxWorker {
   private wake: (() => void) | undefined;
 
   constructor(
-    private readonly deps: DeliveryDeps & { db: Db; concerns: ConcernRepository; logger: Logger; now?: () => Date; random?: () => number; metrics?: OutboxMetrics },
+    private readonly deps: DeliveryDeps & { db: Db; concerns: ConcernRepository; logger: Logger; now?: () => Date; random?: () => number; metrics?: OutboxMetrics; pacing?: TeamsSendPacing },
     private readonly options: OutboxWorkerOptions,
   ) {}
 
@@ -86,8 +97,8 @@ export class OutboxWorker {
         this.deps.logger.error(describeError(err), 'outbox poll failed');
       }
       if (this.stopped) break;
-      if (processed > 0 && this.pausedUntil <= Date.now()) continue;
-      const wait = Math.max(this.options.pollMs, this.pausedUntil - Date.now());
+      if (processed > 0 && this.pauseRemainingMs() === 0) continue;
+      const wait = Math.max(this.options.pollMs, this.pauseRemainingMs());
       await new Promise<void>((resolve) => {
         this.wake = resolve;
         this.timer = setTimeout(resolve, wait);
@@ -96,19 +107,31 @@ export class OutboxWorker {
     }
   }
 
+  /** How long every send is paused for, after a 429 (this worker's, or the shared gate's). */
+  private pauseRemainingMs(): number {
+    return Math.max(0, this.pausedUntil - this.now().getTime(), this.deps.pacing?.gate.remainingMs() ?? 0);
+  }
+
   /** Claims and delivers one batch; returns how many messages it attempted. */
   async drainOnce(): Promise<number> {
-    if (this.pausedUntil > this.now().getTime()) return 0;
+    if (this.pauseRemainingMs() > 0) return 0;
     const batch = await claimDueOutbox(this.deps.db, this.now(), this.options.batchSize ?? 10, this.options.leaseMs ?? 60_000);
-    for (const message of batch) {
-      // A 429 on one message pauses the rest of the batch: they go back with their claims expired.
-      if (this.pausedUntil > this.now().getTime()) {
-        await scheduleOutboxRetry(this.deps.db, message.outboxId, new Date(this.pausedUntil), 'paused: throttled');
-        continue;
-      }
-      await this.deliver(message);
-    }
+    // Safeguarding messages start first (the claim returns them in queue order, mixed with bulk notices).
+    const inSendingOrder = [...batch].sort((a, b) => Number(a.bulk) - Number(b.bulk));
+    await mapWithConcurrency(inSendingOrder, this.options.concurrency ?? 1, async (message) => {
+      if (await this.mayStartSending(message)) return this.deliver(message);
+      // A 429 pauses the rest of the batch: messages not yet started go back, their claims released.
+      await scheduleOutboxRetry(this.deps.db, message.outboxId, new Date(this.now().getTime() + this.pauseRemainingMs()), 'paused: throttled');
+    });
     return batch.length;
+  }
+
+  private async mayStartSending(message: OutboxMessage): Promise<boolean> {
+    if (this.pauseRemainingMs() > 0) return false;
+    const bucket = this.deps.pacing?.bucket;
+    if (bucket && message.bulk) await bucket.acquire();
+    else bucket?.take();
+    return this.pauseRemainingMs() === 0;
   }
 
   private async deliver(message: OutboxMessage): Promise<void> {
@@ -127,7 +150,10 @@ export class OutboxWorker {
     } catch (err) {
       this.deps.metrics?.deliveries.inc({ outcome: 'failed', kind: message.kind });
       const failure = err instanceof DeliveryError ? err : new DeliveryError(err instanceof Error ? err.message : 'delivery failed');
-      if (failure.throttled) this.pausedUntil = Math.max(this.pausedUntil, this.now().getTime() + (failure.retryAfterMs ?? 1000));
+      if (failure.throttled) {
+        this.pausedUntil = Math.max(this.pausedUntil, this.now().getTime() + (failure.retryAfterMs ?? 1000));
+        this.deps.pacing?.gate.pause(failure.retryAfterMs ?? 1000);
+      }
       const delay = backoffDelayMs(message.attempts, {
         baseMs: this.options.baseBackoffMs ?? 1000,
         maxMs: this.options.maxBackoffMs,

@@ -43,6 +43,14 @@ export class TokenBucket {
     return this.tokens >= 0 ? 0 : Math.ceil((-this.tokens * 1000) / this.ratePerSecond);
   }
 
+  /**
+   * Counts `cost` tokens now, without waiting, even into debt: an urgent send (a concern to the
+   * DSL channel) never queues behind a broadcast, and the broadcast's next sends wait longer.
+   */
+  take(cost = 1): void {
+    this.reserve(cost);
+  }
+
   /** Waits for `cost` tokens, first come first served. */
   acquire(cost = 1): Promise<void> {
     const turn = this.tail.then(async () => {
@@ -84,6 +92,20 @@ export class SlidingWindowLimit {
   private prune(now: number): void {
     for (const [key, times] of this.sent) if (!times.some((t) => t > now - this.windowMs)) this.sent.delete(key);
   }
+}
+
+/**
+ * What every sender to Teams in the process shares: Teams counts requests per app per tenant,
+ * so the AUP broadcast and the outbox spend from one budget, and a 429 either of them receives
+ * pauses both.
+ */
+export interface TeamsSendPacing {
+  bucket: TokenBucket;
+  gate: ThrottleGate;
+}
+
+export function createTeamsSendPacing(sendsPerSecond: number, clock: PacingClock = realClock): TeamsSendPacing {
+  return { bucket: new TokenBucket(sendsPerSecond, clock), gate: new ThrottleGate(clock) };
 }
 
 export class ThrottleGate {

@@ -1,5 +1,8 @@
 import type { Db } from './db';
 
+/** Claim order: lower first (the column's default is safeguarding). */
+const OUTBOX_PRIORITY = { safeguarding: 0, bulk: 1 } as const;
+
 export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'held';
 
 export interface OutboxMessage {
@@ -17,6 +20,8 @@ export interface OutboxMessage {
   alertedAt?: Date;
   createdAt: Date;
   sentAt?: Date;
+  /** A bulk notice (see NewOutboxMessage.bulk). */
+  bulk: boolean;
   /**
    * Set by `claimDueOutbox` when this claim took over an expired `sending` lease: the previous
    * attempt's outcome is unknown (the process died, or hung, between sending and recording),
@@ -55,6 +60,7 @@ function toMessage(r: Record<string, unknown>): OutboxMessage {
     alertedAt: r.alerted_at ? new Date(r.alerted_at as string) : undefined,
     createdAt: new Date(r.created_at as string),
     sentAt: r.sent_at ? new Date(r.sent_at as string) : undefined,
+    bulk: Number(r.priority ?? OUTBOX_PRIORITY.safeguarding) >= OUTBOX_PRIORITY.bulk,
     reclaimed: r.claimed_from === undefined ? undefined : r.claimed_from === 'sending',
   };
 }
@@ -82,9 +88,6 @@ export function outboxInsertCte(tenantParam: string, messages: readonly NewOutbo
          ORDER BY o.position
          ON CONFLICT (tenant_id, idempotency_key) DO NOTHING`;
 }
-
-/** Claim order: lower first (the column's default is safeguarding). */
-const OUTBOX_PRIORITY = { safeguarding: 0, bulk: 1 } as const;
 
 /** Enqueues a delivery; enqueueing the same idempotency key again is a no-op. */
 export async function enqueueOutbox(db: Db, m: NewOutboxMessage): Promise<void> {

@@ -47,6 +47,7 @@ const LEFT_TO_DEFAULTS: Record<string, string> = {
   OUTBOX_MAX_BACKOFF_SECONDS: 'delivery tuning',
   OUTBOX_MIN_BACKOFF_MS: 'delivery tuning',
   OUTBOX_LEASE_SECONDS: 'delivery tuning',
+  OUTBOX_CONCURRENCY: 'delivery tuning',
   METRICS_TOKEN: 'optional: /metrics stays closed in Azure unless IT sets a token; Application Insights collects telemetry',
   DSL_ROSTER_TTL_SECONDS: 'roster freshness tuning',
   SCHEDULER_POLL_MS: 'scheduler tuning',
