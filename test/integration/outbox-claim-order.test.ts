@@ -11,9 +11,6 @@ import { createTestDb, storeKind } from '../support/test-db';
 
 const TENANT = '0c1a0000-0000-4000-8000-00000000c1a0';
 const LEASE_MS = 60_000;
-// The store stamps rows in microseconds and a Date holds milliseconds: a claim in the same
-// millisecond as the enqueue could find the row not yet due. The worker claims later than that.
-const aMomentLater = () => new Date(Date.now() + 1_000);
 
 const digestTo = (n: number): NewOutboxMessage => ({
   tenantId: TENANT,
@@ -49,7 +46,7 @@ describe(`outbox claim order (${storeKind()})`, () => {
     await dueFrom(queuedAt);
     await enqueueOutbox(db, concernToChannel('c-late'));
 
-    const claimed = await claimDueOutbox(db, aMomentLater(), 10, LEASE_MS);
+    const claimed = await claimDueOutbox(db, new Date(), 10, LEASE_MS);
     expect(claimed).toHaveLength(10);
     expect(claimed.filter((m) => m.kind === OUTBOX_KINDS.concernToChannel).map((m) => m.payload.concernId)).toEqual(['c-late']);
     // The rest of the claim is the oldest digests, in the order they were queued.
@@ -60,8 +57,8 @@ describe(`outbox claim order (${storeKind()})`, () => {
 
   it('still sends the digests, oldest first, once no safeguarding message is due', async () => {
     for (let n = 0; n < 12; n++) await enqueueOutbox(db, digestTo(n));
-    const first = await claimDueOutbox(db, aMomentLater(), 10, LEASE_MS);
-    const second = await claimDueOutbox(db, aMomentLater(), 10, LEASE_MS);
+    const first = await claimDueOutbox(db, new Date(), 10, LEASE_MS);
+    const second = await claimDueOutbox(db, new Date(), 10, LEASE_MS);
     expect([...first, ...second].map((m) => m.payload.notificationId)).toEqual(Array.from({ length: 12 }, (_, n) => `n-${n}`));
   });
 
@@ -71,7 +68,7 @@ describe(`outbox claim order (${storeKind()})`, () => {
     await dueFrom(new Date(Date.now() - 60_000));
     await enqueueOutbox(db, concernToChannel('c-after-audit'));
 
-    const [next] = await claimDueOutbox(db, aMomentLater(), 1, LEASE_MS);
+    const [next] = await claimDueOutbox(db, new Date(), 1, LEASE_MS);
     expect(next).toMatchObject({ kind: OUTBOX_KINDS.concernToChannel, payload: { concernId: 'c-after-audit' } });
   });
 
@@ -79,7 +76,18 @@ describe(`outbox claim order (${storeKind()})`, () => {
     await enqueueOutbox(db, digestTo(1));
     await enqueueOutbox(db, { ...concernToChannel('c-to-owner'), idempotencyKey: 'concern:c-to-owner:person', kind: OUTBOX_KINDS.concernToPerson, targetKey: userTarget('owner-1') });
 
-    const claimed = await claimDueOutbox(db, aMomentLater(), 10, LEASE_MS);
+    const claimed = await claimDueOutbox(db, new Date(), 10, LEASE_MS);
     expect(claimed.map((m) => m.kind)).toEqual([SHARING_AUDIT_OUTBOX_KINDS.ownerDigest]);
+  });
+
+  it('finds a message due to a claim made in the same millisecond as it was queued', async () => {
+    // The store's clock has microseconds, a Date milliseconds: a message stamped 12:00:00.000400
+    // was not due to a claim at 12:00:00.000 and waited for the next poll.
+    for (let n = 0; n < 20; n++) {
+      await enqueueOutbox(db, concernToChannel(`c-same-ms-${n}`));
+      const claimed = await claimDueOutbox(db, new Date(), 1, LEASE_MS);
+      expect(claimed.map((m) => m.payload.concernId)).toEqual([`c-same-ms-${n}`]);
+      await db.query(`UPDATE outbox SET status = 'sent' WHERE outbox_id = $1`, [claimed[0]!.outboxId]);
+    }
   });
 });
