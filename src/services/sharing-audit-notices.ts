@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Owner, Severity } from '../domain/sharing/types';
 import { prepareOwnerNotifications } from '../jobs/sharing-audit/owner-notifications';
 import type { Db } from '../store/db';
-import { enqueueOutbox } from '../store/outbox.repo';
+import { enqueueOutbox, enqueueOutboxMany, type NewOutboxMessage } from '../store/outbox.repo';
 import { listRoleHolders } from '../store/tenant.repo';
 
 /**
@@ -38,7 +38,7 @@ export interface NotifyOwnersResult {
   owners: number;
   /** Findings listed across those digests. */
   findings: number;
-  /** Findings whose owner has no Entra id (a site library without an owner): nobody to tell. */
+  /** Findings whose owner has no Entra id (a site library without an owner, or no owner on record): nobody to tell. */
   withoutOwner: number;
 }
 
@@ -55,14 +55,15 @@ export async function notifyOwners(
 ): Promise<NotifyOwnersResult> {
   const ownerKey = (owner: Owner) => owner.id ?? owner.email ?? '';
   const idFor = (owner: Owner) => `n-${createHash('sha256').update(`${tenantId}\u0000${runId}\u0000${ownerKey(owner)}`).digest('hex').slice(0, 24)}`;
-  const digests = await prepareOwnerNotifications({ db, tenantId, severities: options.severities, now: options.now, newId: idFor });
-  const result: NotifyOwnersResult = { owners: 0, findings: 0, withoutOwner: 0 };
+  const { digests, unattributed } = await prepareOwnerNotifications({ db, tenantId, severities: options.severities, now: options.now, newId: idFor });
+  const result: NotifyOwnersResult = { owners: 0, findings: 0, withoutOwner: unattributed };
+  const messages: NewOutboxMessage[] = [];
   for (const digest of digests) {
     if (!digest.owner.id) {
       result.withoutOwner += digest.findings.length;
       continue;
     }
-    await enqueueOutbox(db, {
+    messages.push({
       tenantId,
       idempotencyKey: `sharing-audit:owner:${digest.notificationId}`,
       kind: SHARING_AUDIT_OUTBOX_KINDS.ownerDigest,
@@ -73,5 +74,6 @@ export async function notifyOwners(
     result.owners += 1;
     result.findings += digest.findings.length;
   }
+  await enqueueOutboxMany(db, tenantId, messages);
   return result;
 }

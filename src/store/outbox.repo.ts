@@ -80,13 +80,27 @@ export function outboxInsertCte(tenantParam: string, messages: readonly NewOutbo
     messages.map((m) => m.targetKey),
     messages.map((m) => JSON.stringify(m.payload)),
     messages.map((m) => (m.held ? 'held' : 'pending')),
+    messages.map((m) => (m.bulk ? OUTBOX_PRIORITY.bulk : OUTBOX_PRIORITY.safeguarding)),
   );
   const [key, kind, target, payload, status] = [0, 1, 2, 3, 4].map((i) => `$${first + i}::text[]`);
-  return `INSERT INTO outbox (tenant_id, idempotency_key, kind, target_key, payload, status)
-         SELECT ${tenantParam}, o.idempotency_key, o.kind, o.target_key, o.payload::jsonb, o.status
-         FROM unnest(${key}, ${kind}, ${target}, ${payload}, ${status}) WITH ORDINALITY AS o(idempotency_key, kind, target_key, payload, status, position)${onlyIf ? ` CROSS JOIN ${onlyIf}` : ''}
+  const priority = `$${first + 5}::smallint[]`;
+  return `INSERT INTO outbox (tenant_id, idempotency_key, kind, target_key, payload, status, priority)
+         SELECT ${tenantParam}, o.idempotency_key, o.kind, o.target_key, o.payload::jsonb, o.status, o.priority
+         FROM unnest(${key}, ${kind}, ${target}, ${payload}, ${status}, ${priority}) WITH ORDINALITY AS o(idempotency_key, kind, target_key, payload, status, priority, position)${onlyIf ? ` CROSS JOIN ${onlyIf}` : ''}
          ORDER BY o.position
          ON CONFLICT (tenant_id, idempotency_key) DO NOTHING`;
+}
+
+/** Rows per statement when queueing many (the embedded store runs each on the app's thread). */
+const OUTBOX_ROWS_PER_STATEMENT = 1_000;
+
+/** Enqueues many deliveries of one tenant in a few statements; a repeated key is a no-op. */
+export async function enqueueOutboxMany(db: Db, tenantId: string, messages: readonly NewOutboxMessage[]): Promise<void> {
+  if (messages.some((m) => m.tenantId !== tenantId)) throw new Error('enqueueOutboxMany: every message must be for the given tenant');
+  for (let i = 0; i < messages.length; i += OUTBOX_ROWS_PER_STATEMENT) {
+    const params: unknown[] = [tenantId];
+    await db.query(outboxInsertCte('$1', messages.slice(i, i + OUTBOX_ROWS_PER_STATEMENT), params), params);
+  }
 }
 
 /** Enqueues a delivery; enqueueing the same idempotency key again is a no-op. */
@@ -152,7 +166,7 @@ export async function markOutboxAlerted(db: Db, outboxId: number, now: Date): Pr
 /** Releases messages that were waiting for configuration (e.g. the DSL channel to be registered). */
 export async function releaseHeldOutbox(db: Db, tenantId: string, targetKey: string): Promise<number> {
   const rows = await db.query(
-    `UPDATE outbox SET status = 'pending', next_attempt_at = now() WHERE tenant_id = $1 AND target_key = $2 AND status = 'held' RETURNING outbox_id`,
+    `UPDATE outbox SET status = 'pending', next_attempt_at = date_trunc('milliseconds', now()) WHERE tenant_id = $1 AND target_key = $2 AND status = 'held' RETURNING outbox_id`,
     [tenantId, targetKey],
   );
   return rows.length;

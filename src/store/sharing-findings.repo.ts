@@ -1,5 +1,5 @@
 import type { Finding } from '../domain/sharing/findings';
-import type { EvidenceReason, ExposureScope, Severity } from '../domain/sharing/types';
+import type { EvidenceReason, ExposureScope, Owner, Severity } from '../domain/sharing/types';
 import type { Db } from './db';
 import { toIso } from './sharing-drives.repo';
 
@@ -228,6 +228,32 @@ export async function listFindingsByStatus(db: Db, tenantId: string, status: Fin
     [tenantId, status, severity],
   );
   return rows.map(toFinding);
+}
+
+/** A finding's id and owner: all "Notify owners" needs to group a trust's findings by owner. */
+export interface FindingOwnerRef {
+  id: string;
+  itemId: string;
+  owner: Owner;
+}
+
+/** Rows per statement when reading owners: the embedded store runs each on the app's thread. */
+const OWNER_ROWS_PER_STATEMENT = 5_000;
+
+/** Open findings (of the given severities, else all), ids and owners only, in id order, read a page at a time. */
+export async function listOpenFindingOwners(db: Db, tenantId: string, severities: readonly Severity[] | null): Promise<FindingOwnerRef[]> {
+  const all: FindingOwnerRef[] = [];
+  for (let after = ''; ; ) {
+    const rows = await db.query<{ finding_id: string; item_id: string; owner_id: string | null; owner_name: string | null; owner_email: string | null }>(
+      `SELECT finding_id, item_id, owner_id, owner_name, owner_email FROM findings
+       WHERE tenant_id = $1 AND finding_id > $2 AND status = 'open' AND ($3::text[] IS NULL OR severity = ANY($3::text[]))
+       ORDER BY finding_id LIMIT $4`,
+      [tenantId, after, severities, OWNER_ROWS_PER_STATEMENT],
+    );
+    for (const r of rows) all.push({ id: r.finding_id, itemId: r.item_id, owner: { id: r.owner_id, displayName: r.owner_name, email: r.owner_email } });
+    if (rows.length < OWNER_ROWS_PER_STATEMENT) return all;
+    after = rows[rows.length - 1]!.finding_id;
+  }
 }
 
 export interface FindingFilter {

@@ -90,20 +90,27 @@ export async function listRemediations(db: Db, tenantId: string, findingId: stri
 }
 
 /** One owner's digest was sent: a row per finding, awaiting the owner's answer. */
-export async function recordOwnerNotification(
-  db: Db,
-  tenantId: string,
-  notificationId: string,
-  owner: { id: string | null; email: string | null },
-  findingIds: readonly string[],
-  sentAt: Date,
-): Promise<void> {
-  await db.query(
-    `INSERT INTO owner_notifications (tenant_id, notification_id, finding_id, owner_id, owner_email, sent_at)
-     SELECT $1, $2, f, $3, $4, $5 FROM jsonb_array_elements_text($6::jsonb) AS f
-     ON CONFLICT (tenant_id, notification_id, finding_id) DO NOTHING`,
-    [tenantId, notificationId, owner.id, owner.email, sentAt.toISOString(), JSON.stringify(findingIds)],
-  );
+export interface NewOwnerNotification {
+  notificationId: string;
+  findingId: string;
+  owner: { id: string | null; email: string | null };
+}
+
+/** Rows per statement: the embedded store runs each on the app's thread, so none may be long. */
+const NOTIFICATION_ROWS_PER_STATEMENT = 5_000;
+
+/** Records the findings listed in owners' digests; recording one again is a no-op. */
+export async function recordOwnerNotifications(db: Db, tenantId: string, rows: readonly NewOwnerNotification[], sentAt: Date): Promise<void> {
+  for (let i = 0; i < rows.length; i += NOTIFICATION_ROWS_PER_STATEMENT) {
+    const chunk = rows.slice(i, i + NOTIFICATION_ROWS_PER_STATEMENT);
+    await db.query(
+      `INSERT INTO owner_notifications (tenant_id, notification_id, finding_id, owner_id, owner_email, sent_at)
+       SELECT $1, n.notification_id, n.finding_id, n.owner_id, n.owner_email, $2
+       FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) AS n(notification_id, finding_id, owner_id, owner_email)
+       ON CONFLICT (tenant_id, notification_id, finding_id) DO NOTHING`,
+      [tenantId, sentAt.toISOString(), chunk.map((r) => r.notificationId), chunk.map((r) => r.findingId), chunk.map((r) => r.owner.id), chunk.map((r) => r.owner.email)],
+    );
+  }
 }
 
 /** The owner pressed "Remove link" or "Keep (reason)". Only the notified owner may answer. */

@@ -118,7 +118,8 @@ describe(`sharing audit remediation (${storeKind()})`, () => {
   it('notifies each owner once and acts on their answers: keep with a reason, remove the link', async () => {
     const { tenantId, fake, idOf } = await setUp();
     let n = 0;
-    const digests = await prepareOwnerNotifications({ db, tenantId, now: () => now, newId: () => `n-${++n}` });
+    const { digests, unattributed } = await prepareOwnerNotifications({ db, tenantId, now: () => now, newId: () => `n-${++n}` });
+    expect(unattributed).toBe(0);
     // Every finding here was shared by the same person (the `shared` facet's owner).
     expect(digests).toHaveLength(1);
     expect(digests[0]).toMatchObject({ notificationId: 'n-1', owner: { email: 'sharer@school.org.uk' } });

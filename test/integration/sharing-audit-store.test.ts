@@ -15,7 +15,7 @@ import {
   listExposedItemsPage,
   listRootExposures,
 } from '../../src/store/sharing-exposure.repo';
-import { listOwnerNotifications, recordOwnerNotification, recordOwnerResponse } from '../../src/store/sharing-remediations.repo';
+import { listOwnerNotifications, recordOwnerNotifications, recordOwnerResponse } from '../../src/store/sharing-remediations.repo';
 import { createTestDb, storeKind } from '../support/test-db';
 
 const now = new Date('2026-11-22T06:00:00Z');
@@ -121,7 +121,8 @@ describe(`sharing audit store (${storeKind()})`, () => {
 
   it('records owner notifications and accepts answers only from the owner', async () => {
     const { tenantId } = await newDrive();
-    await recordOwnerNotification(db, tenantId, 'n1', { id: 'owner-1', email: 'o@school.org.uk' }, ['f-1', 'f-2'], now);
+    const owner = { id: 'owner-1', email: 'o@school.org.uk' };
+    await recordOwnerNotifications(db, tenantId, ['f-1', 'f-2'].map((findingId) => ({ notificationId: 'n1', findingId, owner })), now);
     expect(await recordOwnerResponse(db, tenantId, 'n1', 'f-1', { response: 'keep', reason: 'Shared with the trust', byId: 'someone-else', at: now })).toBe(false);
     expect(await recordOwnerResponse(db, tenantId, 'n1', 'f-1', { response: 'keep', reason: 'Shared with the trust', byId: 'owner-1', at: now })).toBe(true);
     expect(await listOwnerNotifications(db, tenantId, 'f-1')).toEqual([

@@ -93,8 +93,19 @@ describe('buildFindings', () => {
 describe('groupFindingsByOwner', () => {
   it('makes one digest per owner', () => {
     const findings = run(new Map([['Y6', link('anonymous')], ['trip', link('organization')]]), new Map());
-    const digests = groupFindingsByOwner(findings);
+    const { digests, unattributed } = groupFindingsByOwner(findings);
     expect(digests).toHaveLength(1);
     expect(digests[0].findings.map((f) => f.itemId).sort()).toEqual(['Y6', 'trip']);
+    expect(unattributed).toEqual([]);
+  });
+
+  it('keeps findings whose owner has neither an id nor an email apart, so they are counted rather than dropped', () => {
+    const owned = { owner: { id: 'u-1', displayName: 'A', email: null }, itemId: 'a' };
+    const byEmail = { owner: { id: null, displayName: 'B', email: 'B@School.org.uk' }, itemId: 'b' };
+    const sameEmail = { owner: { id: null, displayName: 'B', email: 'b@school.org.uk' }, itemId: 'c' };
+    const nobody = { owner: { id: null, displayName: null, email: null }, itemId: 'd' };
+    const { digests, unattributed } = groupFindingsByOwner([owned, byEmail, nobody, sameEmail]);
+    expect(digests.map((d) => d.findings.map((f) => f.itemId))).toEqual([['a'], ['b', 'c']]);
+    expect(unattributed.map((f) => f.itemId)).toEqual(['d']);
   });
 });

@@ -162,20 +162,24 @@ export function sortFindings<T extends Pick<Finding, 'severity' | 'path' | 'driv
   return findings.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.driveId.localeCompare(b.driveId) || a.path.localeCompare(b.path));
 }
 
-export interface OwnerDigest {
+export interface OwnerDigest<T extends { owner: Owner } = Finding> {
   owner: Owner;
-  findings: Finding[];
+  findings: T[];
 }
 
 /** "Notify owners": each owner's exposed items, one digest per owner (by id, else email). */
-export function groupFindingsByOwner(findings: readonly Finding[]): OwnerDigest[] {
-  const byOwner = new Map<string, OwnerDigest>();
+export function groupFindingsByOwner<T extends { owner: Owner }>(findings: readonly T[]): { digests: OwnerDigest<T>[]; unattributed: T[] } {
+  const byOwner = new Map<string, OwnerDigest<T>>();
+  const unattributed: T[] = [];
   for (const finding of findings) {
     const key = finding.owner.id ?? finding.owner.email?.toLowerCase() ?? '';
-    if (key === '') continue;
+    if (key === '') {
+      unattributed.push(finding);
+      continue;
+    }
     const digest = byOwner.get(key) ?? { owner: finding.owner, findings: [] };
     digest.findings.push(finding);
     byOwner.set(key, digest);
   }
-  return [...byOwner.values()];
+  return { digests: [...byOwner.values()], unattributed };
 }

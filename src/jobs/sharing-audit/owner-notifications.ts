@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { groupFindingsByOwner } from '../../domain/sharing/findings';
 import type { Owner, Severity } from '../../domain/sharing/types';
 import type { Db } from '../../store/db';
-import { listFindingsByStatus, setFindingStatus, type StoredFinding } from '../../store/sharing-findings.repo';
-import { recordOwnerNotification, recordOwnerResponse } from '../../store/sharing-remediations.repo';
+import { type FindingOwnerRef, listOpenFindingOwners, setFindingStatus } from '../../store/sharing-findings.repo';
+import { recordOwnerNotifications, recordOwnerResponse } from '../../store/sharing-remediations.repo';
 import type { PermissionRemover, PermissionSource } from './ports';
 import { remediateFindings, type RemediationResult } from './remediate';
 
@@ -16,9 +16,21 @@ import { remediateFindings, type RemediationResult } from './remediate';
 export interface OwnerDigestToSend {
   notificationId: string;
   owner: Owner;
-  findings: StoredFinding[];
+  findings: FindingOwnerRef[];
 }
 
+export interface OwnerNotifications {
+  digests: OwnerDigestToSend[];
+  /** Open findings with no owner to tell (neither an Entra id nor an email on record). */
+  unattributed: number;
+}
+
+/**
+ * Groups the open findings by owner and records each owner's digest. Reads ids and owners only
+ * and writes in a few statements, whatever the number of owners: a trust's "Notify owners"
+ * covers tens of thousands of findings, and on the embedded store every statement holds up the
+ * bot while it runs.
+ */
 export async function prepareOwnerNotifications(options: {
   db: Db;
   tenantId: string;
@@ -27,19 +39,15 @@ export async function prepareOwnerNotifications(options: {
   now?: () => Date;
   /** The digest's id; given the owner, so a caller can make it deterministic (idempotent re-sends). */
   newId?: (owner: Owner) => string;
-}): Promise<OwnerDigestToSend[]> {
+}): Promise<OwnerNotifications> {
   const { db, tenantId } = options;
   const now = options.now ?? (() => new Date());
-  const open = await listFindingsByStatus(db, tenantId, 'open', null);
-  const wanted = options.severities ? open.filter((f) => options.severities!.includes(f.severity)) : open;
-  const digests: OwnerDigestToSend[] = [];
-  for (const digest of groupFindingsByOwner(wanted)) {
-    const notificationId = options.newId?.(digest.owner) ?? randomUUID();
-    const findings = digest.findings as StoredFinding[];
-    await recordOwnerNotification(db, tenantId, notificationId, { id: digest.owner.id, email: digest.owner.email }, findings.map((f) => f.id), now());
-    digests.push({ notificationId, owner: digest.owner, findings });
-  }
-  return digests;
+  const open = await listOpenFindingOwners(db, tenantId, options.severities ?? null);
+  const grouped = groupFindingsByOwner(open);
+  const digests = grouped.digests.map((digest) => ({ notificationId: options.newId?.(digest.owner) ?? randomUUID(), owner: digest.owner, findings: digest.findings }));
+  const rows = digests.flatMap((d) => d.findings.map((f) => ({ notificationId: d.notificationId, findingId: f.id, owner: { id: d.owner.id, email: d.owner.email } })));
+  await recordOwnerNotifications(db, tenantId, rows, now());
+  return { digests, unattributed: grouped.unattributed.length };
 }
 
 export type OwnerAnswerOutcome =
