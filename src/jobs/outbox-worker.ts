@@ -116,9 +116,8 @@ export class OutboxWorker {
   async drainOnce(): Promise<number> {
     if (this.pauseRemainingMs() > 0) return 0;
     const batch = await claimDueOutbox(this.deps.db, this.now(), this.options.batchSize ?? 10, this.options.leaseMs ?? 60_000);
-    // Safeguarding messages start first (the claim returns them in queue order, mixed with bulk notices).
-    const inSendingOrder = [...batch].sort((a, b) => Number(a.bulk) - Number(b.bulk));
-    await mapWithConcurrency(inSendingOrder, this.options.concurrency ?? 1, async (message) => {
+    // The claim returns safeguarding messages first: they start first.
+    await mapWithConcurrency(batch, this.options.concurrency ?? 1, async (message) => {
       if (await this.mayStartSending(message)) return this.deliver(message);
       // A 429 pauses the rest of the batch: messages not yet started go back, their claims released.
       await scheduleOutboxRetry(this.deps.db, message.outboxId, new Date(this.now().getTime() + this.pauseRemainingMs()), 'paused: throttled');

@@ -105,17 +105,13 @@ export async function enqueueOutboxMany(db: Db, tenantId: string, messages: read
 
 /** Enqueues a delivery; enqueueing the same idempotency key again is a no-op. */
 export async function enqueueOutbox(db: Db, m: NewOutboxMessage): Promise<void> {
-  await db.query(
-    `INSERT INTO outbox (tenant_id, idempotency_key, kind, target_key, payload, status, priority)
-     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (tenant_id, idempotency_key) DO NOTHING`,
-    [m.tenantId, m.idempotencyKey, m.kind, m.targetKey, JSON.stringify(m.payload), m.held ? 'held' : 'pending', m.bulk ? OUTBOX_PRIORITY.bulk : OUTBOX_PRIORITY.safeguarding],
-  );
+  await enqueueOutboxMany(db, m.tenantId, [m]);
 }
 
 /**
  * Claims due messages for sending: at most one per conversation (the oldest undelivered one,
  * so each conversation receives its messages in order), safeguarding messages before bulk
- * notices and then oldest first, skipping rows another worker holds.
+ * notices and then oldest first, skipping rows another worker holds. Returned in that order.
  * A row left in `sending` by a crashed worker is claimable again once its lease expires.
  */
 export async function claimDueOutbox(db: Db, now: Date, limit: number, leaseMs: number): Promise<OutboxMessage[]> {
@@ -140,7 +136,8 @@ export async function claimDueOutbox(db: Db, now: Date, limit: number, leaseMs: 
      RETURNING o.*, due.claimed_from`,
     [now, limit, leaseMs],
   );
-  return rows.map(toMessage).sort((a, b) => a.outboxId - b.outboxId);
+  // In sending order: safeguarding first, then as queued.
+  return rows.map(toMessage).sort((a, b) => Number(a.bulk) - Number(b.bulk) || a.outboxId - b.outboxId);
 }
 
 export async function markOutboxSent(db: Db, outboxId: number, result: Record<string, unknown>, now: Date): Promise<void> {

@@ -89,7 +89,7 @@ export async function listRemediations(db: Db, tenantId: string, findingId: stri
   }));
 }
 
-/** One owner's digest was sent: a row per finding, awaiting the owner's answer. */
+/** A finding listed in an owner's digest: one row each, awaiting the owner's answer. */
 export interface NewOwnerNotification {
   notificationId: string;
   findingId: string;

@@ -162,7 +162,7 @@ export function sortFindings<T extends Pick<Finding, 'severity' | 'path' | 'driv
   return findings.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.driveId.localeCompare(b.driveId) || a.path.localeCompare(b.path));
 }
 
-export interface OwnerDigest<T extends { owner: Owner } = Finding> {
+export interface OwnerDigest<T extends { owner: Owner }> {
   owner: Owner;
   findings: T[];
 }
