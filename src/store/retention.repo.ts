@@ -209,3 +209,18 @@ export async function listPurges(db: Db, tenantId: string): Promise<PurgeRecord[
     purgedAt: new Date(r.purged_at as string),
   }));
 }
+
+/** When the retention purge deleted each of these concerns (by tenant and reference), where it did. Keyed `tenantId/reference`. */
+export async function listConcernPurges(db: Db, concerns: readonly { tenantId: string; reference: string }[]): Promise<Map<string, Date>> {
+  const out = new Map<string, Date>();
+  if (concerns.length === 0) return out;
+  const rows = await db.query<{ tenant_id: string; record_ref: string; purged_at: string | Date }>(
+    `SELECT p.tenant_id, p.record_ref, max(p.purged_at) AS purged_at
+     FROM retention_purges p JOIN unnest($1::text[], $2::text[]) AS c (tenant_id, reference) ON p.tenant_id = c.tenant_id AND p.record_ref = c.reference
+     WHERE p.record_kind = 'concern'
+     GROUP BY p.tenant_id, p.record_ref`,
+    [concerns.map((c) => c.tenantId), concerns.map((c) => c.reference)],
+  );
+  for (const r of rows) out.set(`${r.tenant_id}/${r.record_ref}`, new Date(r.purged_at));
+  return out;
+}

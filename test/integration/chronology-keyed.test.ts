@@ -17,6 +17,7 @@ import { submitConcernReport } from '../../src/services/report-concern';
 import { applyTriageAction } from '../../src/services/triage-concern';
 import { GENESIS_HASH, hashEvent } from '../../src/domain/concerns/chronology';
 import { storeKind } from '../support/test-db';
+import { asDatabaseOwner, rehashWithSha256 } from '../support/database-owner';
 
 // Keyed chronology (docs/security.md, threat 12) through the real store and the CLI. The store
 // starts as the previous version left it (every migration before keyed chronology, with concerns
@@ -92,37 +93,6 @@ async function insertAsVersion1(db: Db, cipher: NarrativeCipher, reference: stri
     }
   });
   return { concernId, reference, hashes: rows.map((r) => r.hash) };
-}
-
-/** A database owner at work: the append-only trigger off, as an owner may, then on again. */
-async function asDatabaseOwner(db: Db, edit: () => Promise<void>): Promise<void> {
-  await db.exec('ALTER TABLE concern_events DISABLE TRIGGER USER');
-  try {
-    await edit();
-  } finally {
-    await db.exec('ALTER TABLE concern_events ENABLE TRIGGER USER');
-  }
-}
-
-/** Recomputes every link from `fromSeq` on with plain SHA-256 (the published algorithm) and the concern row's head. */
-async function rehashWithSha256(db: Db, concernId: string, fromSeq: number): Promise<void> {
-  const rows = await db.query<Record<string, unknown>>('SELECT * FROM concern_events WHERE concern_id = $1 ORDER BY seq', [concernId]);
-  let prev = fromSeq === 1 ? GENESIS_HASH : (rows[fromSeq - 2].hash as string);
-  for (const r of rows.slice(fromSeq - 1)) {
-    const hash = hashEvent(prev, {
-      tenantId: r.tenant_id as string,
-      concernId,
-      seq: Number(r.seq),
-      type: r.event_type as string,
-      actorAadId: r.actor_aad_id as string,
-      actorName: r.actor_name as string,
-      occurredAt: new Date(r.occurred_at as string),
-      detailsSealed: r.details_enc as string,
-    });
-    await db.query('UPDATE concern_events SET prev_hash = $3, hash = $4 WHERE concern_id = $1 AND seq = $2', [concernId, r.seq, prev, hash]);
-    prev = hash;
-  }
-  await db.query('UPDATE concerns SET event_count = $2, head_hash = $3 WHERE concern_id = $1', [concernId, rows.length, prev]);
 }
 
 describe(`keyed chronology through the store and verify-chronology (${storeKind()})`, () => {
