@@ -7,7 +7,7 @@ describe('chronology checkpoints', () => {
   const checkpoint = buildCheckpoint([entry, { ...entry, concernId: 'c2', reference: 'C-2026-00002', events: 1, headHash: h('d') }], new Date('2026-11-22T09:00:00Z'));
 
   it('reads back what it writes, whatever the order of keys in the file', () => {
-    const reordered = JSON.stringify({ digest: checkpoint.digest, concerns: checkpoint.concerns.map((c) => ({ headHash: c.headHash, ...c })), writtenAt: checkpoint.writtenAt, version: 1, format: checkpoint.format });
+    const reordered = JSON.stringify({ digest: checkpoint.digest, concerns: checkpoint.concerns.map((c) => Object.fromEntries(Object.entries(c).reverse())), writtenAt: checkpoint.writtenAt, version: 1, format: checkpoint.format });
     expect(parseCheckpoint(reordered)).toEqual({ ok: true, checkpoint, digestMatches: true });
   });
 
