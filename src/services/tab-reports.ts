@@ -1,11 +1,11 @@
 import type { Db } from '../store/db';
 import type { TabConcernRepository } from '../store/tab-concerns.repo';
-import { CATEGORIES, FOUR_C_TITLES, type FourC, isCategoryId, getCategory } from '../domain/concerns/categories';
+import { CATEGORIES, type CategoryId, FOUR_C_TITLES, type FourC, isCategoryId, getCategory } from '../domain/concerns/categories';
 import { outcomeTitle } from '../domain/concerns/triage';
 import { governorAupCounts } from './aup-register';
 import type { AupCounts } from '../domain/aup/status';
 import { AUDIENCE_LABELS, type Audience } from '../domain/aup/types';
-import { type CountCell, type ShownCell, suppressSmallCount, suppressSmallCounts } from '../domain/reports/small-numbers';
+import { type CountCell, type ShownCell, suppressSmallCount, suppressSmallCounts, suppressWithChildren } from '../domain/reports/small-numbers';
 
 
 /**
@@ -55,13 +55,16 @@ export async function buildGovernorReport(deps: { db: Db; tabConcerns: TabConcer
   const min = deps.minCount;
   const shown = (cells: CountCell[]) => protectHiddenSum(cells, suppressSmallCounts(cells, min), min);
   const enoughAcknowledged = minutes.length >= min;
+  const categoriesShown = shown(CATEGORIES.map((c) => ({ key: c.id, label: c.title, count: byCategory.get(c.id) ?? 0 })));
+  const fourCCells = (Object.keys(FOUR_C_TITLES) as FourC[]).map((k) => ({ key: k, label: FOUR_C_TITLES[k], count: byFourC.get(k) ?? 0 }));
   return {
     periodStart: start.toISOString().slice(0, 10),
     periodEnd: now.toISOString().slice(0, 10),
     minCount: min,
     total: suppressSmallCount(facts.length, min),
-    byCategory: shown(CATEGORIES.map((c) => ({ key: c.id, label: c.title, count: byCategory.get(c.id) ?? 0 }))),
-    byFourC: shown((Object.keys(FOUR_C_TITLES) as FourC[]).map((k) => ({ key: k, label: FOUR_C_TITLES[k], count: byFourC.get(k) ?? 0 }))),
+    byCategory: categoriesShown,
+    // Each 4C is the sum of its categories: hidden with them, or the two tables give each other away.
+    byFourC: suppressWithChildren(fourCCells, categoriesShown, (id) => getCategory(id as CategoryId).fourC, min),
     byMonth: shown(months),
     byStatus: shown(Object.keys(STATUS_LABELS).map((k) => ({ key: k, label: STATUS_LABELS[k]!, count: statusCounts.get(k) ?? 0 }))),
     outcomes: shown([...outcomeCounts].map(([k, n]) => ({ key: k, label: outcomeTitle(k), count: n })).sort((a, b) => b.count - a.count || a.label.localeCompare(b.label))),

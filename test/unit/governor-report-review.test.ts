@@ -1,6 +1,7 @@
 import { buildGovernorReport } from '../../src/services/tab-reports';
 import type { ConcernFact, TabConcernRepository } from '../../src/store/tab-concerns.repo';
 import type { Db } from '../../src/store/db';
+import { CATEGORIES, type CategoryId, getCategory } from '../../src/domain/concerns/categories';
 
 // The governors' report hides counts from 1 to minCount - 1. A hidden count must not be
 // recoverable from the total: two hidden cells whose sum is 2 are both 1.
@@ -73,5 +74,86 @@ describe("governors' report: hidden counts cannot be worked out from the total",
     const cats = ['online-bullying', 'online-bullying', 'online-bullying', 'online-bullying', 'grooming', 'upskirting', 'commerce', 'data-breach', 'data-breach', 'data-breach'];
     const r = await reportOf(cats, ['new', 'new', 'new', 'new', 'closed', 'acknowledged', 'new', 'new', 'new', 'new']);
     for (const dim of [r.byCategory, r.byFourC, r.byStatus, r.byMonth]) expect(recoverable(dim, 10, 3)).toBe(false);
+  });
+});
+
+/**
+ * The same reader with the 4Cs beside the categories: each shown 4C is the sum of its
+ * categories, and a hidden 4C is a sum of at least 1. Brute force over the hidden categories.
+ */
+function recoverableAcross(byCategory: { key: string; count: number | null }[], byFourC: { key: string; count: number | null }[], total: number, min: number): boolean {
+  const hidden = byCategory.filter((c) => c.count === null);
+  if (!hidden.length) return false;
+  const missing = total - byCategory.reduce((s, c) => s + (c.count ?? 0), 0);
+  const fourCOf = (key: string) => getCategory(key as CategoryId).fourC;
+  const groupSums = (values: number[]) => {
+    const sums = new Map<string, number>();
+    for (const c of byCategory) sums.set(fourCOf(c.key), (sums.get(fourCOf(c.key)) ?? 0) + (c.count ?? 0));
+    hidden.forEach((c, i) => sums.set(fourCOf(c.key), sums.get(fourCOf(c.key))! + values[i]!));
+    return sums;
+  };
+  const consistent = (values: number[]) => {
+    const sums = groupSums(values);
+    return byFourC.every((f) => (f.count === null ? (sums.get(f.key) ?? 0) >= 1 : (sums.get(f.key) ?? 0) === f.count));
+  };
+  for (const [lo, hi] of [[1, min - 1], [0, min - 1], [1, missing], [0, missing]] as const) {
+    const seen: Set<number>[] = hidden.map(() => new Set<number>());
+    const values: number[] = [];
+    let solutions = 0;
+    const walk = (i: number, left: number): void => {
+      if (i === hidden.length) {
+        if (left === 0 && consistent(values)) {
+          solutions++;
+          values.forEach((v, k) => seen[k]!.add(v));
+        }
+        return;
+      }
+      for (let v = lo; v <= Math.min(hi, left); v++) {
+        values[i] = v;
+        walk(i + 1, left - v);
+      }
+    };
+    walk(0, missing);
+    if (solutions) return seen.some((s) => s.size === 1);
+  }
+  return false;
+}
+
+describe("governors' report: the categories and the 4Cs cannot be played against each other", () => {
+  const times = (n: number, category: string) => Array.from({ length: n }, () => category);
+
+  it('one concern about an adult among larger groups (the reviewer\'s case, at minCount 4)', async () => {
+    const cats = [...times(3, 'harmful-content'), ...times(3, 'radicalisation'), ...times(10, 'online-bullying'), ...times(4, 'filtering-failure'), 'concern-about-adult'];
+    const facts: ConcernFact[] = cats.map((category, i) => ({ concernId: `c${i}`, category, status: 'new', createdAt: new Date('2026-11-02T10:00:00Z') }));
+    const repo = { listConcernFacts: async () => facts, listClosingOutcomes: async () => [] } as unknown as TabConcernRepository;
+    const r = await buildGovernorReport({ db: noDb, tabConcerns: repo, now: () => NOW, aupValidityMonths: 12, minCount: 4 }, 'tenant');
+    expect(r.total).toBe(21);
+    expect(r.byCategory.find((c) => c.key === 'concern-about-adult')!.count).toBeNull();
+    expect(r.byFourC.find((c) => c.key === 'adult')!.count).toBeNull();
+    expect(recoverable(r.byCategory, 21, 4)).toBe(false);
+    expect(recoverableAcross(r.byCategory, r.byFourC, 21, 4)).toBe(false);
+  });
+
+  it('a 4C is shown only when every one of its categories is', async () => {
+    const r = await reportOf([...times(5, 'online-bullying'), ...times(4, 'nudes-sharing'), 'grooming', ...times(3, 'unwanted-contact'), ...times(3, 'commerce')]);
+    const shown = (key: string) => r.byFourC.find((c) => c.key === key)!.count;
+    expect(shown('conduct')).toBe(9);
+    expect(shown('contact')).toBeNull(); // grooming (1) is hidden
+    expect(recoverableAcross(r.byCategory, r.byFourC, 16, 3)).toBe(false);
+  });
+
+  it('for a spread of seeded random reports', async () => {
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const ids = CATEGORIES.map((c) => c.id);
+    for (let run = 0; run < 60; run++) {
+      const cats: string[] = [];
+      const used = ids.filter(() => random() < 0.35);
+      for (const id of used) cats.push(...times(1 + Math.floor(random() * 6), id));
+      if (!cats.length) continue;
+      const r = await reportOf(cats);
+      if (r.total === null) continue;
+      expect({ run, cats: used, recoverable: recoverableAcross(r.byCategory, r.byFourC, r.total, 3) }).toEqual({ run, cats: used, recoverable: false });
+    }
   });
 });

@@ -33,3 +33,16 @@ export function suppressSmallCounts(cells: readonly CountCell[], min: number): S
 export function suppressSmallCount(count: number, min: number): number | null {
   return count > 0 && count < min ? null : count;
 }
+
+/**
+ * Cells of a dimension that sums another (each 4C is the sum of its categories), hidden
+ * together with it. Suppressing each table on its own is not enough: a 4C shown beside its one
+ * hidden category gives that category away, and a 4C hidden while its categories are all shown
+ * is their sum, which then takes its part out of the 4Cs' hidden total. So a parent is hidden
+ * exactly when one of its children is; it then tells nothing the children's table does not
+ * (what it hides adds up to the shown children plus the children's hidden total).
+ */
+export function suppressWithChildren(parents: readonly CountCell[], children: readonly ShownCell[], parentOf: (childKey: string) => string, min: number): ShownCell[] {
+  const hidden = new Set(children.filter((c) => c.count === null).map((c) => parentOf(c.key)));
+  return parents.map((p) => ({ key: p.key, label: p.label, count: hidden.has(p.key) || suppressSmallCount(p.count, min) === null ? null : p.count }));
+}
