@@ -132,7 +132,13 @@ export async function claimDueOutbox(db: Db, now: Date, limit: number, leaseMs: 
      )
      UPDATE outbox o SET status = 'sending', attempts = o.attempts + 1, lease_until = $1::timestamptz + make_interval(secs => $3::double precision / 1000)
      FROM due WHERE o.outbox_id = due.outbox_id
-       AND o.outbox_id IN (SELECT outbox_id FROM outbox WHERE outbox_id = due.outbox_id FOR UPDATE SKIP LOCKED)
+       AND o.outbox_id IN (
+         -- Rechecked on the row as it is when locked: a worker whose claim committed after this
+         -- statement's snapshot has moved it on, and it must not be claimed twice.
+         SELECT outbox_id FROM outbox
+         WHERE outbox_id = due.outbox_id AND status = due.claimed_from
+           AND (status <> 'pending' OR next_attempt_at <= $1) AND (status <> 'sending' OR lease_until <= $1)
+         FOR UPDATE SKIP LOCKED)
      RETURNING o.*, due.claimed_from`,
     [now, limit, leaseMs],
   );
