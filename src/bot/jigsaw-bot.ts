@@ -24,6 +24,7 @@ import { describeError, type Logger } from '../logging';
 import { formValues, parseCardAction, ReportDataSchema } from './parse';
 import type { BotFeature } from './bot-feature';
 import { loadChannelMembers } from './dsl-roster';
+import { isGreeting } from './greeting';
 import { teamsTextLiteral } from '../jobs/teams-text';
 
 export interface JigsawBotDeps {
@@ -38,8 +39,6 @@ export interface JigsawBotDeps {
   /** Further capabilities (triage, AUPs, audits), routed by verb prefix and tried on messages. */
   features?: readonly BotFeature[];
 }
-
-const GREETING = /^(hi|hello|hey|hiya|morning|afternoon|good (morning|afternoon|evening)|report|concern|new|start|worried)\b/i;
 
 /** The Teams edge: turns activities into service calls and cards into replies. No safeguarding rules live here. */
 export class JigsawBot extends TeamsActivityHandler {
@@ -104,7 +103,7 @@ export class JigsawBot extends TeamsActivityHandler {
       await context.sendActivity({ attachments: [attachment(buildHelpCard({ schoolName: tenant.schoolName, dslNames: await this.dslNames(tenant) }))] });
       return;
     }
-    if (typed === '' || GREETING.test(typed)) {
+    if (typed === '' || isGreeting(typed)) {
       await context.sendActivity({ attachments: [attachment(buildReportStartCard({ submissionId: randomUUID(), schoolName: tenant.schoolName }))] });
       return;
     }
