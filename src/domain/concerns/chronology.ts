@@ -182,7 +182,6 @@ export function verifyChain(events: readonly StoredEvent[], recorded: RecordedHe
   let keyed = false;
   let unkeyedEvents = 0;
   const missing = new Map<string, number[]>();
-  const unknownVersions: string[] = [];
   const broken = (brokenAtSeq: number, reason: string): ChainVerdict => ({ ok: false, kind: 'broken', brokenAtSeq, reason });
   for (let i = 0; i < events.length; i++) {
     const event = events[i];
@@ -199,9 +198,12 @@ export function verifyChain(events: readonly StoredEvent[], recorded: RecordedHe
       if (!keys.has(event.keyId)) missing.set(event.keyId, [...(missing.get(event.keyId) ?? []), event.seq]);
       else if (!sameHex(keyedHashEvent(keys, event.keyId, prev, event), event.hash)) return broken(event.seq, `event ${event.seq} was modified after it was written`);
     } else {
-      // Written by a newer Jigsaw (or by hand): not this verifier's to judge either way.
-      keyed = true;
-      unknownVersions.push(`event ${event.seq} cannot be verified: hash version ${event.hashVersion} is not known to this version of Jigsaw`);
+      // A newer Jigsaw's link, or an edited event relabelled so that nothing checks it: this
+      // verifier cannot tell which, so it fails safe rather than look like a missing key.
+      return broken(
+        event.seq,
+        `event ${event.seq} has hash version ${event.hashVersion}, which this version of Jigsaw does not know: if a newer version wrote it, verify with that version; if none did, it was relabelled to hide a change`,
+      );
     }
     prev = event.hash;
   }
@@ -222,7 +224,7 @@ export function verifyChain(events: readonly StoredEvent[], recorded: RecordedHe
   } else if (keyed) {
     return broken(events.length + 1, "the concern record's keyed seal is missing, but its chronology has keyed events");
   }
-  if (missing.size || sealMissingKey || unknownVersions.length) {
+  if (missing.size || sealMissingKey) {
     const keyIds = [...new Set([...missing.keys(), ...(sealMissingKey ? [sealMissingKey] : [])])];
     const reasons = keyIds.map((keyId) => {
       const seqs = missing.get(keyId) ?? [];
@@ -231,7 +233,7 @@ export function verifyChain(events: readonly StoredEvent[], recorded: RecordedHe
         .join(' and ');
       return `${what} cannot be verified: key ${keyId} is not configured`;
     });
-    return { ok: false, kind: 'unverifiable', missingKeyIds: keyIds, reason: [...reasons, ...unknownVersions].join('; ') };
+    return { ok: false, kind: 'unverifiable', missingKeyIds: keyIds, reason: reasons.join('; ') };
   }
   return { ok: true, events: events.length, headHash: prev, unkeyedEvents };
 }
