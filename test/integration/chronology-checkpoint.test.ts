@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,11 +7,10 @@ import type { Db } from '../../src/store/db';
 import { ConcernRepository } from '../../src/store/concern.repo';
 import { NarrativeCipher } from '../../src/store/narrative-cipher';
 import { upsertTenant } from '../../src/store/tenant.repo';
-import { submitConcernReport } from '../../src/services/report-concern';
-import { applyTriageAction } from '../../src/services/triage-concern';
 import type { TriageCommand } from '../../src/domain/concerns/triage';
 import { applyRetention, planRetention } from '../../src/jobs/retention';
 import { createTestDb, storeKind } from '../support/test-db';
+import { reportAndTriage as reportAndTriageWith, triageAs } from '../support/chronology-fixtures';
 import { asDatabaseOwner, rehashWithSha256 } from '../support/database-owner';
 
 // The external anchor (docs/admin-guide.md, "Checking the chronology"): what the keyed chain
@@ -28,28 +26,10 @@ describe(`chronology checkpoints (${storeKind()})`, () => {
   let db: Db;
   let dir: string;
   const concerns = new ConcernRepository(NarrativeCipher.fromConfig(KEYS));
-  const now = () => new Date();
   const verify = (...args: string[]) => runCliCommand(verifyChronologyCommand, [...args, '--tenant', TENANT], db, { ENCRYPTION_KEYS: KEYS });
-  const triage = (concernId: string, command: TriageCommand) =>
-    applyTriageAction({ db, concerns, now, patterns: { threshold: 3, windowDays: 30 } }, { tenantId: TENANT, concernId, actor: dsl, command, actionId: randomUUID(), verb: `concern.${command.kind}` });
-
+  const triage = (concernId: string, command: TriageCommand) => triageAs({ db, concerns }, TENANT, dsl, concernId, command);
   /** A concern reported and triaged: three keyed events. */
-  async function reportAndTriage(n: number): Promise<{ concernId: string; reference: string }> {
-    const outcome = await submitConcernReport(
-      { db, concerns, now },
-      {
-        tenantId: TENANT,
-        timeZone: 'Europe/London',
-        reporter,
-        raw: { about: 'pupil', category: 'online-bullying', pupils: `Pupil ${n}`, whatHappened: `Messages in a group chat, case ${n}.`, occurredOn: '2026-11-20', location: 'Online', urgency: 'standard' },
-      },
-    );
-    if (outcome.kind !== 'accepted') throw new Error('report refused');
-    const { concernId, reference } = outcome.concern;
-    await triage(concernId, { kind: 'take-ownership' });
-    await triage(concernId, { kind: 'add-note', note: `Note ${n}` });
-    return { concernId, reference };
-  }
+  const reportAndTriage = (n: number) => reportAndTriageWith({ db, concerns }, { tenantId: TENANT, reporter, dsl }, n);
 
   let rewritten: { concernId: string; reference: string };
   let restored: { concernId: string; reference: string };

@@ -13,10 +13,9 @@ import { openPostgresDb } from '../../src/store/pg-db';
 import { ConcernRepository } from '../../src/store/concern.repo';
 import { NarrativeCipher } from '../../src/store/narrative-cipher';
 import { upsertTenant } from '../../src/store/tenant.repo';
-import { submitConcernReport } from '../../src/services/report-concern';
-import { applyTriageAction } from '../../src/services/triage-concern';
 import { GENESIS_HASH, hashEvent } from '../../src/domain/concerns/chronology';
 import { storeKind } from '../support/test-db';
+import { reportAndTriage as reportAndTriageWith } from '../support/chronology-fixtures';
 import { asDatabaseOwner, rehashWithSha256 } from '../support/database-owner';
 
 // Keyed chronology (docs/security.md, threat 12) through the real store and the CLI. The store
@@ -99,28 +98,11 @@ describe(`keyed chronology through the store and verify-chronology (${storeKind(
   let db: Db;
   const cipher = NarrativeCipher.fromConfig(KEY1);
   const concerns = new ConcernRepository(cipher);
-  const now = () => new Date();
   let legacy: Awaited<ReturnType<typeof insertAsVersion1>>;
   let mixed: Awaited<ReturnType<typeof insertAsVersion1>>;
 
   /** A concern reported and triaged by this version: three keyed events. */
-  async function reportAndTriage(n: number, repo = concerns): Promise<{ concernId: string; reference: string }> {
-    const outcome = await submitConcernReport(
-      { db, concerns: repo, now },
-      {
-        tenantId: TENANT,
-        timeZone: 'Europe/London',
-        reporter,
-        raw: { about: 'pupil', category: 'online-bullying', pupils: `Pupil ${n}`, whatHappened: `Messages in a group chat, case ${n}.`, occurredOn: '2026-11-20', location: 'Online', urgency: 'standard' },
-      },
-    );
-    if (outcome.kind !== 'accepted') throw new Error('report refused');
-    const { concernId, reference } = outcome.concern;
-    const deps = { db, concerns: repo, now, patterns: { threshold: 3, windowDays: 30 } };
-    await applyTriageAction(deps, { tenantId: TENANT, concernId, actor: dsl, command: { kind: 'take-ownership' }, actionId: randomUUID(), verb: 'concern.take-ownership' });
-    await applyTriageAction(deps, { tenantId: TENANT, concernId, actor: dsl, command: { kind: 'add-note', note: `Note ${n}` }, actionId: randomUUID(), verb: 'concern.add-note' });
-    return { concernId, reference };
-  }
+  const reportAndTriage = (n: number, repo = concerns) => reportAndTriageWith({ db, concerns: repo }, { tenantId: TENANT, reporter, dsl }, n);
 
   let keyed: { concernId: string; reference: string };
 

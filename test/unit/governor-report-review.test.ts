@@ -24,15 +24,24 @@ function reportOf(categories: string[], statuses: ConcernFact['status'][] = cate
  */
 function recoverable(cells: { count: number | null }[], total: number, min: number): boolean {
   const hidden = cells.filter((c) => c.count === null).length;
-  if (!hidden) return false;
   const missing = total - cells.reduce((s, c) => s + (c.count ?? 0), 0);
+  return someCellDetermined(hidden, missing, min, () => true);
+}
+
+/**
+ * Fills `hidden` cells with values adding up to `missing`, reading them first as 1 to min - 1,
+ * then 0 to min - 1, then any size, and keeps the fillings `consistent` accepts. At the first
+ * reading with any filling: whether some cell has the same value in all of them.
+ */
+function someCellDetermined(hidden: number, missing: number, min: number, consistent: (values: number[]) => boolean): boolean {
+  if (!hidden) return false;
   for (const [lo, hi] of [[1, min - 1], [0, min - 1], [1, missing], [0, missing]] as const) {
     const seen: Set<number>[] = Array.from({ length: hidden }, () => new Set<number>());
     const values: number[] = [];
     let solutions = 0;
     const walk = (i: number, left: number): void => {
       if (i === hidden) {
-        if (left === 0) {
+        if (left === 0 && consistent(values)) {
           solutions++;
           values.forEach((v, k) => seen[k]!.add(v));
         }
@@ -83,7 +92,6 @@ describe("governors' report: hidden counts cannot be worked out from the total",
  */
 function recoverableAcross(byCategory: { key: string; count: number | null }[], byFourC: { key: string; count: number | null }[], total: number, min: number): boolean {
   const hidden = byCategory.filter((c) => c.count === null);
-  if (!hidden.length) return false;
   const missing = total - byCategory.reduce((s, c) => s + (c.count ?? 0), 0);
   const fourCOf = (key: string) => getCategory(key as CategoryId).fourC;
   const groupSums = (values: number[]) => {
@@ -96,27 +104,7 @@ function recoverableAcross(byCategory: { key: string; count: number | null }[], 
     const sums = groupSums(values);
     return byFourC.every((f) => (f.count === null ? (sums.get(f.key) ?? 0) >= 1 : (sums.get(f.key) ?? 0) === f.count));
   };
-  for (const [lo, hi] of [[1, min - 1], [0, min - 1], [1, missing], [0, missing]] as const) {
-    const seen: Set<number>[] = hidden.map(() => new Set<number>());
-    const values: number[] = [];
-    let solutions = 0;
-    const walk = (i: number, left: number): void => {
-      if (i === hidden.length) {
-        if (left === 0 && consistent(values)) {
-          solutions++;
-          values.forEach((v, k) => seen[k]!.add(v));
-        }
-        return;
-      }
-      for (let v = lo; v <= Math.min(hi, left); v++) {
-        values[i] = v;
-        walk(i + 1, left - v);
-      }
-    };
-    walk(0, missing);
-    if (solutions) return seen.some((s) => s.size === 1);
-  }
-  return false;
+  return someCellDetermined(hidden.length, missing, min, consistent);
 }
 
 describe("governors' report: the categories and the 4Cs cannot be played against each other", () => {
