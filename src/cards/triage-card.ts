@@ -445,6 +445,21 @@ export function buildConcernUnavailableCard(message: string): AdaptiveCard {
   return card([heading('Concern not available', { size: 'Medium' }), text(message)]);
 }
 
+/**
+ * What a personal copy of a concern (an escalation message, the headteacher's or chair's copy, a
+ * copy given to someone) is replaced with once its holder may no longer see the concern: they
+ * left the DSL team, or the role passed to someone else. Nothing of the concern stays, not even
+ * its reference (for a concern about an adult even that is not theirs to know), and it has no
+ * button or refresh: there is nothing left for them to open.
+ */
+export function buildConcernNoLongerAvailableCard(): AdaptiveCard {
+  return card([
+    heading('Concern not available', { size: 'Medium' }),
+    text('You no longer have access to this concern, so what this message showed has been removed.'),
+    text('If you think you should still have access, ask the Designated Safeguarding Lead or the headteacher.', { isSubtle: true }),
+  ]);
+}
+
 /** Feedback to the reporter: the reference and the status only, never case details. */
 export function buildReporterFeedbackCard(view: { reference: string; status: 'acknowledged' | 'closed'; recipient: RecipientRole }): AdaptiveCard {
   const who = describeRecipient(view.recipient).replace(/, privately$/, '');

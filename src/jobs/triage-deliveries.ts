@@ -4,7 +4,7 @@ import { getDslChannel, getPersonalConversation, listDslMembers } from '../store
 import type { OutboxMessage } from '../store/outbox.repo';
 import { hasNewerPendingUpdate, listSentDeliveries } from '../store/concern-delivery.repo';
 import { listReferences } from '../store/triage.repo';
-import { buildConcernBaseCard, buildEscalationNoticeCard, buildOwnershipTakenOverCard, buildPatternAlertCard, buildReporterFeedbackCard } from '../cards/triage-card';
+import { buildConcernBaseCard, buildConcernNoLongerAvailableCard, buildEscalationNoticeCard, buildOwnershipTakenOverCard, buildPatternAlertCard, buildReporterFeedbackCard } from '../cards/triage-card';
 import { OUTBOX_KINDS } from '../services/report-concern';
 import { TRIAGE_OUTBOX_KINDS } from '../services/triage-concern';
 import { PATTERN_ALERT_KIND } from '../services/pattern-alerts';
@@ -74,10 +74,18 @@ export async function deliverTriageMessage(deps: TriageDeliveryDeps, message: Ou
         // The DPO's and IT's copies are for information; they do not track triage.
         if (delivery.kind === OUTBOX_KINDS.concernToPerson && !(delivery.payload.view === 'full' && (delivery.payload.role === 'headteacher' || delivery.payload.role === 'chair'))) continue;
         if (delivery.kind === TRIAGE_OUTBOX_KINDS.escalationToPerson && delivery.payload.stage !== 'dsl') continue;
-        const refreshUserIds = personal ? await teamsIdsOf(deps.db, tenantId, [String(delivery.payload.aadObjectId)]) : base.refreshUserIds;
         try {
-          const text = personalMessageText(delivery.kind, delivery.payload, base.concern.reference) ?? (delivery.possibleRepeat ? possibleRepeatText(base.concern.reference) : undefined);
-          await deps.gateway.updateMessage(delivery.sent, { card: buildConcernBaseCard({ ...base, refreshUserIds }), text, summary: `Concern ${base.concern.reference}` });
+          // A personal copy is only kept up to date while its holder may still see the concern
+          // (checked now, from the store): someone who has left the DSL team, a headteacher or
+          // chair whose role has passed on, gets their copy replaced by a card that says so,
+          // without the reference or the words the message was sent with.
+          if (personal && !(await stillEntitled(deps.db, tenantId, base.concern, delivery.payload))) {
+            await deps.gateway.updateMessage(delivery.sent, { card: buildConcernNoLongerAvailableCard(), summary: 'Concern not available' });
+          } else {
+            const refreshUserIds = personal ? await teamsIdsOf(deps.db, tenantId, [String(delivery.payload.aadObjectId)]) : base.refreshUserIds;
+            const text = personalMessageText(delivery.kind, delivery.payload, base.concern.reference) ?? (delivery.possibleRepeat ? possibleRepeatText(base.concern.reference) : undefined);
+            await deps.gateway.updateMessage(delivery.sent, { card: buildConcernBaseCard({ ...base, refreshUserIds }), text, summary: `Concern ${base.concern.reference}` });
+          }
         } catch (err) {
           // A message deleted in Teams (or a chat gone) cannot be updated, and never will be:
           // retrying would hold up every later post to the same conversation behind it.
@@ -117,6 +125,8 @@ export async function deliverTriageMessage(deps: TriageDeliveryDeps, message: Ou
           summary: `URGENT concern ${base.concern.reference} not acknowledged`,
         });
       }
+      // Checked again now: a DSL who has left the team since the escalation was queued gets nothing.
+      if (!(await stillEntitled(deps.db, tenantId, base.concern, payload))) return NOTHING_SENT;
       return deps.gateway.sendToPerson(await personTarget(deps, tenantId, aadObjectId), {
         card: buildConcernBaseCard({ ...base, refreshUserIds: await teamsIdsOf(deps.db, tenantId, [aadObjectId]) }),
         text: personalMessageText(message.kind, payload, base.concern.reference),
@@ -127,6 +137,7 @@ export async function deliverTriageMessage(deps: TriageDeliveryDeps, message: Ou
       const base = await loadBaseView(deps, tenantId, concernId);
       if (!base) throw new DeliveryError('concern not found', 404);
       const aadObjectId = String(payload.aadObjectId);
+      if (!(await stillEntitled(deps.db, tenantId, base.concern, payload))) return NOTHING_SENT;
       return deps.gateway.sendToPerson(await personTarget(deps, tenantId, aadObjectId), {
         card: buildConcernBaseCard({ ...base, refreshUserIds: await teamsIdsOf(deps.db, tenantId, [aadObjectId]) }),
         text: personalMessageText(message.kind, payload, base.concern.reference),
@@ -166,6 +177,13 @@ export async function deliverTriageMessage(deps: TriageDeliveryDeps, message: Ou
     default:
       throw new DeliveryError(`unknown outbox kind ${message.kind}`, 400);
   }
+}
+
+/** Whether the person a personal message is for (its payload's `aadObjectId`) may still see the concern. */
+async function stillEntitled(db: Db, tenantId: string, concern: Parameters<typeof checkTriageAccess>[2], payload: Record<string, unknown>): Promise<boolean> {
+  const aadObjectId = typeof payload.aadObjectId === 'string' ? payload.aadObjectId : '';
+  if (!aadObjectId) return false;
+  return (await checkTriageAccess(db, tenantId, concern, { aadObjectId, name: '' })).allowed;
 }
 
 async function teamsIdsOf(db: Db, tenantId: string, aadObjectIds: string[]): Promise<string[]> {
