@@ -10,6 +10,7 @@ import { formatLocal, formatOccurred } from '../domain/clock';
 import type { ConcernBaseView, TriageActionView, TriageSummaryView } from '../cards/triage-card';
 import { MAX_REFRESH_USERS } from '../cards/triage-card';
 import { aupStatusOfConcernSubjects } from './concern-aup-status';
+import { openableBy, withVisibleLinks } from './triage-access';
 
 /** How many chronology events the action card shows (the newest); the rest stay in the record. */
 export const CARD_EVENT_LIMIT = 8;
@@ -82,8 +83,8 @@ export async function loadActionView(
     canGrantAccess?: boolean;
     newActionId?: () => string;
     /** Who is looking, and whether they may take over a concern someone else owns (`mayTakeOver`). */
-    viewer?: { aadObjectId: string; mayTakeOver: boolean };
-  } = {},
+    viewer: { aadObjectId: string; mayTakeOver: boolean };
+  },
 ): Promise<TriageActionView | undefined> {
   const base = await loadBaseView(deps, tenantId, concernId, { eventLimit: CARD_EVENT_LIMIT });
   if (!base) return undefined;
@@ -100,16 +101,18 @@ export async function loadActionView(
   }
   return {
     ...view,
-    events: events.map((e) => ({ at: formatLocal(e.occurredAt, timeZone), actorName: e.actor.name, type: e.type, details: e.details })),
+    // Linked concerns, and the references in the chronology's links, only as far as this viewer
+    // may open them: a person given access to one concern about an adult learns of no other.
+    events: (await withVisibleLinks(deps.db, tenantId, events, options.viewer)).map((e) => ({ at: formatLocal(e.occurredAt, timeZone), actorName: e.actor.name, type: e.type, details: e.details })),
     totalEvents: eventCount,
-    linked: (await listLinkedConcerns(deps.db, tenantId, concernId, recipient)).map((c) => ({ reference: c.reference, status: c.status })),
+    linked: (await openableBy(deps.db, tenantId, await listLinkedConcerns(deps.db, tenantId, concernId, recipient), options.viewer)).map((c) => ({ reference: c.reference, status: c.status })),
     samePupil: samePupil.map((c) => ({ reference: c.reference, status: c.status, receivedAt: formatLocal(c.createdAt, timeZone) })),
     newActionId: options.newActionId ?? randomUUID,
     flash: options.flash,
     form: options.form,
     access,
     ownerAadId: triageState.owner?.aadObjectId,
-    canTakeOver: options.viewer ? offersTakeOver(triageState, options.viewer.aadObjectId, options.viewer.mayTakeOver) : false,
+    canTakeOver: offersTakeOver(triageState, options.viewer.aadObjectId, options.viewer.mayTakeOver),
     aupStatus: await aupStatusOfConcernSubjects({ db: deps.db, now: deps.now ?? (() => new Date()), validityMonths: deps.aupValidityMonths ?? 12 }, view.concern, timeZone),
   };
 }

@@ -11,7 +11,7 @@ import { CATEGORIES, type FourC, getCategory, isCategoryId } from '../domain/con
 import type { ConcernStatus, RecipientRole } from '../domain/concerns/concern';
 import { describeEvent, offersTakeOver, parseTriageCommand, RISK_LEVELS, TRIAGE_COMMAND_KINDS, TRIAGE_EVENT_TYPES, TRIAGE_OUTCOMES, type TriageCommandKind } from '../domain/concerns/triage';
 import { normalisePupilKey } from '../domain/people/pupil-key';
-import { checkTriageAccess, mayTakeOver, type TriageAccess } from './triage-access';
+import { checkTriageAccess, mayTakeOver, type TriageAccess, withVisibleLinks } from './triage-access';
 import { applyTriageAction } from './triage-concern';
 import type { PatternSettings } from './pattern-alerts';
 import type { TabUser } from './tab-identity';
@@ -128,7 +128,8 @@ export async function getConcernDetail(deps: TabConcernDeps, user: TabUser, conc
   const concern = await deps.concerns.get(deps.db, user.tenantId, concernId);
   const [row] = (await deps.tabConcerns.listQueueById(deps.db, user.tenantId, concernId)) ?? [];
   if (!concern || !row) throw new TabRefusal(404, 'not_found', 'This concern is not available to you.');
-  const events = await deps.concerns.listEvents(deps.db, user.tenantId, concernId);
+  // A link names concerns by reference: only those this viewer may open are shown.
+  const events = await withVisibleLinks(deps.db, user.tenantId, await deps.concerns.listEvents(deps.db, user.tenantId, concernId), user);
   const pupils = await deps.tabConcerns.listPupilPositions(deps.db, user.tenantId, concernId);
   const timeZone = (await getTenant(deps.db, user.tenantId))?.timeZone ?? 'Europe/London';
   const category = isCategoryId(concern.category) ? getCategory(concern.category) : undefined;

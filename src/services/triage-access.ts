@@ -1,6 +1,6 @@
 import type { Db } from '../store/db';
 import { hasRole } from '../store/tenant.repo';
-import { isDslMember, isParticipant } from '../store/triage.repo';
+import { findConcernsByReference, isDslMember, isParticipant } from '../store/triage.repo';
 import type { Person, RecipientRole } from '../domain/concerns/concern';
 
 export type TriageAccess =
@@ -34,4 +34,28 @@ export async function checkTriageAccess(db: Db, tenantId: string, concern: { con
 export function mayTakeOver(access: TriageAccess, recipient: RecipientRole): boolean {
   if (!access.allowed) return false;
   return recipient === 'dsl-team' ? access.as === 'dsl' : access.as === 'recipient';
+}
+
+/**
+ * Of these concerns, those the viewer may open themselves. A concern linked to one the viewer can
+ * see is listed for them only if they could open it too: someone given access to one concern
+ * about an adult must not learn that another exists (checkTriageAccess hides its existence).
+ */
+export async function openableBy<T extends { concernId: string; recipient: RecipientRole }>(db: Db, tenantId: string, concerns: readonly T[], viewer: Pick<Person, 'aadObjectId'>): Promise<T[]> {
+  const out: T[] = [];
+  for (const c of concerns) if ((await checkTriageAccess(db, tenantId, c, { aadObjectId: viewer.aadObjectId, name: '' })).allowed) out.push(c);
+  return out;
+}
+
+/**
+ * A chronology as the viewer may read it: a `linked` event names the concerns linked by their
+ * references, and keeps only those the viewer may open (the record itself is unchanged).
+ */
+export async function withVisibleLinks<E extends { type: string; details: Record<string, unknown> }>(db: Db, tenantId: string, events: readonly E[], viewer: Pick<Person, 'aadObjectId'>): Promise<E[]> {
+  const references = [...new Set(events.flatMap((e) => (e.type === 'linked' && Array.isArray(e.details.references) ? e.details.references.map(String) : [])))];
+  if (!references.length) return [...events];
+  const visible = new Set((await openableBy(db, tenantId, await findConcernsByReference(db, tenantId, references), viewer)).map((c) => c.reference));
+  return events.map((e) =>
+    e.type === 'linked' && Array.isArray(e.details.references) ? { ...e, details: { ...e.details, references: e.details.references.map(String).filter((r) => visible.has(r)) } } : e,
+  );
 }
