@@ -460,6 +460,18 @@ export function buildConcernNoLongerAvailableCard(): AdaptiveCard {
   ]);
 }
 
+/**
+ * The answer to an action that was recorded when the concern could not then be shown (the view
+ * failed after the commit): it says it was recorded, so it is not recorded twice, and offers to
+ * open the concern again. `recorded` is our own words ("Recorded: Note added").
+ */
+export function buildRecordedCard(concernId: string, recorded: string): AdaptiveCard {
+  return card(
+    [notice(recorded, 'It is in the chronology. Jigsaw could not show the concern just now: open it again in a moment.', 'good')],
+    [execute('Open triage actions', TRIAGE_VERBS.refresh, { concernId })],
+  );
+}
+
 /** Feedback to the reporter: the reference and the status only, never case details. */
 export function buildReporterFeedbackCard(view: { reference: string; status: 'acknowledged' | 'closed'; recipient: RecipientRole }): AdaptiveCard {
   const who = describeRecipient(view.recipient).replace(/, privately$/, '');

@@ -248,7 +248,8 @@ export async function applyTabAction(deps: TabConcernDeps, user: TabUser, concer
   }
   const parsed = parseTriageCommand(kind, input.values);
   if (!parsed.ok) throw new TabRefusal(400, 'invalid', 'Some answers need attention.', { errors: parsed.errors });
-  const result = await applyTriageAction(deps, { tenantId: user.tenantId, concernId, actor: person, command: parsed.command, actionId: input.actionId ?? randomUUID(), verb });
+  // An applied action's access-log row is written in its transaction: nothing can fail after the commit.
+  const result = await applyTriageAction(deps, { tenantId: user.tenantId, concernId, actor: person, command: parsed.command, actionId: input.actionId ?? randomUUID(), verb, accessLog: { actorName: user.name, reason: 'tab' } });
   switch (result.kind) {
     case 'not-found':
       throw new TabRefusal(404, 'not_found', 'This concern is not available to you.');
@@ -263,7 +264,6 @@ export async function applyTabAction(deps: TabConcernDeps, user: TabUser, concer
     }
     case 'applied':
       deps.onOutboxChanged();
-      await log('allowed');
       return { recorded: true, message: describeEvent(TRIAGE_EVENT_TYPES[kind], { ...parsed.command }), status: result.state.status };
   }
 }

@@ -2,6 +2,7 @@ import type { Db } from '../store/db';
 import { isUniqueViolation } from '../store/db';
 import type { ConcernRepository } from '../store/concern.repo';
 import { enqueueOutbox } from '../store/outbox.repo';
+import { logAccess } from '../store/access-log.repo';
 import { findDeliveryTarget } from '../store/concern-delivery.repo';
 import { cancelConcernTimers } from '../store/timer.repo';
 import {
@@ -57,7 +58,20 @@ export type TriageResult =
  */
 export async function applyTriageAction(
   deps: TriageDeps,
-  input: { tenantId: string; concernId: string; actor: Person; command: TriageCommand; actionId: string; verb: string },
+  input: {
+    tenantId: string;
+    concernId: string;
+    actor: Person;
+    command: TriageCommand;
+    actionId: string;
+    verb: string;
+    /**
+     * The access-log row of an applied action (outcome `allowed`), written in the same
+     * transaction: the audit has the action exactly when the chronology does, and nothing that
+     * can fail is left between the commit and the answer "Recorded".
+     */
+    accessLog?: { actorName?: string; reason?: string };
+  },
 ): Promise<TriageResult> {
   const now = deps.now();
   const run = () =>
@@ -142,6 +156,9 @@ export async function applyTriageAction(
           targetKey: userTarget(row.reporterAadId),
           payload: { concernId: row.concernId, aadObjectId: row.reporterAadId, status: decision.tellReporter },
         });
+      }
+      if (input.accessLog) {
+        await logAccess(tx, { tenantId: input.tenantId, actorAadId: input.actor.aadObjectId, actorName: input.accessLog.actorName, concernId: row.concernId, verb: input.verb, outcome: 'allowed', reason: input.accessLog.reason, at: now });
       }
       return { kind: 'applied', row, state: decision.next, seq: event.seq };
     });

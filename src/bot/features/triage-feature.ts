@@ -6,7 +6,7 @@ import { type AccessOutcome, logAccess } from '../../store/access-log.repo';
 import { getTriageRow, isDslMember, listConcernsByPupilKey } from '../../store/triage.repo';
 import { getDslChannel } from '../../store/conversation.repo';
 import { type AdaptiveCard, CARD_CONTENT_TYPE } from '../../cards/card-kit';
-import { buildConcernUnavailableCard, buildPupilConcernsCard, buildReadOnlyConcernCard, buildTriageActionCard, COMMAND_OF_VERB, TRIAGE_VERBS, type TriageActionView } from '../../cards/triage-card';
+import { buildConcernUnavailableCard, buildPupilConcernsCard, buildRecordedCard, buildReadOnlyConcernCard, buildTriageActionCard, COMMAND_OF_VERB, TRIAGE_VERBS, type TriageActionView } from '../../cards/triage-card';
 import { describeEvent, parseTriageCommand, TRIAGE_EVENT_TYPES, TRIAGE_FIELDS, type TriageField } from '../../domain/concerns/triage';
 import type { Concern, Person } from '../../domain/concerns/concern';
 import { normalisePupilKey } from '../../domain/people/pupil-key';
@@ -16,7 +16,7 @@ import { checkTriageAccess, mayTakeOver } from '../../services/triage-access';
 import { applyTriageAction } from '../../services/triage-concern';
 import { loadActionView, loadBaseView } from '../../services/concern-views';
 import type { PatternSettings } from '../../services/pattern-alerts';
-import { type Logger, safeLogField } from '../../logging';
+import { describeError, type Logger, safeLogField } from '../../logging';
 import type { BotFeature, InvokeRequest, MessageRequest } from '../bot-feature';
 import { formValues } from '../parse';
 import { DslRosterCache } from '../dsl-roster';
@@ -145,7 +145,8 @@ export class TriageFeature implements BotFeature {
     const command = parseTriageCommand(kind, formValues(request.data));
     if (!command.ok) return render({ form: { kind, values: command.values, errors: command.errors } });
 
-    const result = await applyTriageAction(this.deps, { tenantId, concernId, actor: actorOf(person), command: command.command, actionId, verb });
+    // An applied action's access-log row is written in its transaction (accessLog).
+    const result = await applyTriageAction(this.deps, { tenantId, concernId, actor: actorOf(person), command: command.command, actionId, verb, accessLog: { actorName: person.name } });
     switch (result.kind) {
       case 'not-found':
         return buildConcernUnavailableCard('This concern is no longer available.');
@@ -166,11 +167,19 @@ export class TriageFeature implements BotFeature {
         if (typed && first) return render({ flash: { style: 'attention', title: result.reason }, form: { kind, values: command.values, errors: { [first]: result.reason } } });
         return render({ flash: { style: 'attention', title: result.reason } });
       }
-      case 'applied':
-        this.deps.onOutboxChanged();
-        await log('allowed');
-        this.deps.logger.info({ tenantId, reference: result.row.reference, verb, status: result.state.status, seq: result.seq }, 'triage action applied');
-        return render({ flash: { style: 'good', title: `Recorded: ${describeEvent(TRIAGE_EVENT_TYPES[kind], { ...command.command })}` } });
+      case 'applied': {
+        // Committed: whatever fails from here on, the answer is "Recorded" (never "nothing was
+        // changed", which would have the DSL record it a second time).
+        const recorded = `Recorded: ${describeEvent(TRIAGE_EVENT_TYPES[kind], { ...command.command })}`;
+        try {
+          this.deps.onOutboxChanged();
+          this.deps.logger.info({ tenantId, reference: result.row.reference, verb, status: result.state.status, seq: result.seq }, 'triage action applied');
+          return await render({ flash: { style: 'good', title: recorded } });
+        } catch (err) {
+          this.deps.logger.error({ tenantId, reference: result.row.reference, verb, seq: result.seq, ...describeError(err) }, 'triage action recorded, but its card could not be shown');
+          return buildRecordedCard(concernId, recorded);
+        }
+      }
     }
   }
 }
