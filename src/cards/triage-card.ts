@@ -45,6 +45,13 @@ export const COMMAND_OF_VERB: Readonly<Record<string, TriageCommandKind>> = {
 };
 const VERB_OF_COMMAND = Object.fromEntries(Object.entries(COMMAND_OF_VERB).map(([verb, kind]) => [kind, verb])) as Record<TriageCommandKind, string>;
 
+/**
+ * The most people the card's "Give someone access" list names (by name; a card must stay under
+ * Teams' 28 KB). When more could be given access, the card says so and points to the tab, which
+ * lists everyone; the server accepts anyone Jigsaw can reach, listed or not.
+ */
+export const MAX_PARTICIPANT_CHOICES = 200;
+
 /** Teams refreshes a card automatically for at most 60 users (platform limit). */
 export const MAX_REFRESH_USERS = 60;
 
@@ -98,7 +105,7 @@ export interface TriageActionView extends ConcernBaseView {
    * Concerns about adults: who else has access and, for the recipient only (`canGrant`), whom
    * they may add. People given access see who else can, but no "Give someone access" form.
    */
-  access?: { participants: string[]; canGrant: boolean; candidates: { aadObjectId: string; name: string }[] };
+  access?: { participants: string[]; canGrant: boolean; candidates: { aadObjectId: string; name: string }[]; moreCandidates?: boolean };
   /** Misuse of technology: the AUP status of the people the concern names. */
   aupStatus?: { name: string; lines: string[] }[];
   /** The current owner's Entra object id: what a take-over button says it takes over from. */
@@ -156,7 +163,7 @@ export function buildTriageActionCard(view: TriageActionView): AdaptiveCard {
     title,
     card: {
       type: 'AdaptiveCard',
-      body: formInputs(kind, {}, {}, view.access?.candidates ?? []),
+      body: formInputs(kind, {}, {}, view.access),
       actions: [execute(FORM_SUBMIT[kind], VERB_OF_COMMAND[kind], dataFor(kind), { style: 'positive' }), ...extra],
     },
   });
@@ -207,7 +214,7 @@ export function buildTriageActionCard(view: TriageActionView): AdaptiveCard {
       items: [
         text(FORM_TITLES[view.form.kind], { weight: 'Bolder' }),
         errorText('Nothing was recorded yet. Fix the answers marked ⚠ and press the button again.'),
-        ...formInputs(view.form.kind, view.form.values, view.form.errors, view.access?.candidates ?? []),
+        ...formInputs(view.form.kind, view.form.values, view.form.errors, view.access),
         {
           type: 'ActionSet',
           actions: [execute(FORM_SUBMIT[view.form.kind], VERB_OF_COMMAND[view.form.kind], dataFor(view.form.kind), { style: 'positive' }), execute('Cancel', TRIAGE_VERBS.refresh, { concernId })],
@@ -227,19 +234,19 @@ export function buildTriageActionCard(view: TriageActionView): AdaptiveCard {
     // Risk, links (and, for concerns about adults, access) share one slot's card.
     const more: CardElement[] = [];
     if (open !== 'set-risk') {
-      more.push(text('Risk level', { weight: 'Bolder' }), ...formInputs('set-risk', {}, {}, []), { type: 'ActionSet', actions: [execute(FORM_SUBMIT['set-risk'], TRIAGE_VERBS.setRisk, data())] });
+      more.push(text('Risk level', { weight: 'Bolder' }), ...formInputs('set-risk', {}, {}, undefined), { type: 'ActionSet', actions: [execute(FORM_SUBMIT['set-risk'], TRIAGE_VERBS.setRisk, data())] });
     }
     if (open !== 'link') {
       more.push(
         text('Link other pupils or earlier concerns', { weight: 'Bolder', separator: true }),
-        ...formInputs('link', {}, {}, []),
+        ...formInputs('link', {}, {}, undefined),
         { type: 'ActionSet', actions: [execute(FORM_SUBMIT.link, TRIAGE_VERBS.link, data())] },
       );
     }
     if (view.access?.canGrant && open !== 'add-participant') {
       more.push(
         text('Give someone access', { weight: 'Bolder', separator: true }),
-        ...formInputs('add-participant', {}, {}, view.access.candidates),
+        ...formInputs('add-participant', {}, {}, view.access),
         { type: 'ActionSet', actions: [execute(FORM_SUBMIT['add-participant'], TRIAGE_VERBS.addParticipant, data())] },
       );
     }
@@ -284,7 +291,8 @@ const FORM_SUBMIT: Record<TriageCommandKind, string> = {
 const OUTCOME_CHOICES = TRIAGE_OUTCOMES.map((o) => ({ title: o.external ? `${o.title} (external)` : o.title, value: o.id }));
 
 /** The inputs of one form. Required-ness is checked again on the server (clients may skip it). */
-function formInputs(kind: TriageCommandKind, values: TriageValues, errors: TriageErrors, candidates: { aadObjectId: string; name: string }[]): CardElement[] {
+function formInputs(kind: TriageCommandKind, values: TriageValues, errors: TriageErrors, access: Pick<NonNullable<TriageActionView['access']>, 'candidates' | 'moreCandidates'> | undefined): CardElement[] {
+  const candidates = access?.candidates ?? [];
   const L = TRIAGE_LIMITS;
   const withError = (id: TriageField, element: CardElement): CardElement[] => (errors[id] ? [element, errorText(errors[id]!, `${id}Error`)] : [element]);
   const textInput = (id: TriageField, label: string, options: CardElement = {}) =>
@@ -346,7 +354,11 @@ function formInputs(kind: TriageCommandKind, values: TriageValues, errors: Triag
             placeholder: 'Choose…',
             value: values.participant ?? '',
             choices: candidates.map((c) => ({ title: c.name, value: c.aadObjectId })),
-          })
+          }).concat(
+            access?.moreCandidates
+              ? [text(`Only the first ${candidates.length} people by name are listed here. To give access to someone who is not listed, open this concern in the Jigsaw tab (About adults), which lists everyone who has used Jigsaw.`, { isSubtle: true, size: 'Small' })]
+              : [],
+          )
         : [text('Nobody else can be added yet: people appear here once they have chatted with Jigsaw.', { isSubtle: true })];
     case 'take-over':
       return [

@@ -8,7 +8,7 @@ import type { Concern } from '../domain/concerns/concern';
 import { offersTakeOver, type TriageState } from '../domain/concerns/triage';
 import { formatLocal, formatOccurred } from '../domain/clock';
 import type { ConcernBaseView, TriageActionView, TriageSummaryView } from '../cards/triage-card';
-import { MAX_REFRESH_USERS } from '../cards/triage-card';
+import { MAX_PARTICIPANT_CHOICES, MAX_REFRESH_USERS } from '../cards/triage-card';
 import { aupStatusOfConcernSubjects } from './concern-aup-status';
 import { openableBy, withVisibleLinks } from './triage-access';
 
@@ -94,10 +94,10 @@ export async function loadActionView(
   let access: TriageActionView['access'];
   if (recipient !== 'dsl-team') {
     const participants = await listParticipants(deps.db, tenantId, concernId);
-    const candidates = options.canGrantAccess
-      ? (await listParticipantCandidates(deps.db, tenantId, concernId)).map((p) => ({ aadObjectId: p.aadObjectId, name: p.displayName ?? 'Member of staff' }))
-      : [];
-    access = { participants: participants.map((p) => p.displayName ?? 'Member of staff'), canGrant: options.canGrantAccess === true, candidates };
+    // The card lists at most MAX_PARTICIPANT_CHOICES people, and says so when there are more.
+    const listed = options.canGrantAccess ? await listParticipantCandidates(deps.db, tenantId, concernId, { limit: MAX_PARTICIPANT_CHOICES }) : { people: [], more: false };
+    const candidates = listed.people.map((p) => ({ aadObjectId: p.aadObjectId, name: p.displayName ?? 'Member of staff' }));
+    access = { participants: participants.map((p) => p.displayName ?? 'Member of staff'), canGrant: options.canGrantAccess === true, candidates, moreCandidates: listed.more };
   }
   return {
     ...view,

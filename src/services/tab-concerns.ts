@@ -183,7 +183,8 @@ function allowedActions(recipient: RecipientRole, access: Extract<TriageAccess, 
 }
 
 async function participantCandidates(db: Db, tenantId: string, concernId: string): Promise<{ id: string; title: string }[]> {
-  return (await listParticipantCandidates(db, tenantId, concernId)).map((p) => ({ id: p.aadObjectId, title: p.displayName ?? 'Member of staff' }));
+  // Everyone Jigsaw can reach: the tab's list is not cut short like the card's.
+  return (await listParticipantCandidates(db, tenantId, concernId)).people.map((p) => ({ id: p.aadObjectId, title: p.displayName ?? 'Member of staff' }));
 }
 
 /** Rejections that are about one answer: the form comes back with the message next to it. */

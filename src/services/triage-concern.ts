@@ -9,10 +9,10 @@ import {
   addParticipant,
   findAppliedAction,
   findConcernsByReference,
+  findReachablePerson,
   isDslChannelRegistered,
   isParticipant,
   linkConcerns,
-  listReachablePeople,
   lockConcernForTriage,
   recordAppliedAction,
   saveTriageState,
@@ -94,7 +94,8 @@ export async function applyTriageAction(
         linkedIds = found.filter((f) => f.concernId !== row.concernId).map((f) => f.concernId);
       }
       if (command.kind === 'add-participant') {
-        const person = (await listReachablePeople(tx, input.tenantId)).find((p) => p.aadObjectId === command.aadObjectId);
+        // By id: anyone Jigsaw can reach, not only those a card's (cut-short) list could name.
+        const person = await findReachablePerson(tx, input.tenantId, command.aadObjectId);
         if (!person) return { kind: 'rejected', row, code: 'unknown-person', reason: 'That person cannot be given access: Jigsaw does not know them yet.' };
         participantName = person.displayName ?? 'a member of staff';
         alreadyParticipant = await isParticipant(tx, input.tenantId, row.concernId, person.aadObjectId);

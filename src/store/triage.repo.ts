@@ -251,19 +251,33 @@ export async function listParticipants(db: Db, tenantId: string, concernId: stri
   return rows.map((r) => ({ aadObjectId: r.aad_object_id, displayName: r.display_name ?? undefined }));
 }
 
-/** People Jigsaw can reach personally (they have chatted with it): who may be given access. */
-export async function listReachablePeople(db: Db, tenantId: string): Promise<Participant[]> {
-  const rows = await db.query<{ aad_object_id: string; display_name: string | null }>(
-    'SELECT aad_object_id, display_name FROM personal_conversations WHERE tenant_id = $1 ORDER BY display_name, aad_object_id LIMIT 200',
-    [tenantId],
+/**
+ * Someone Jigsaw can reach personally (they have chatted with it), by Entra object id: whether
+ * they may be given access. Looked up by id, never in a list that may have been cut short.
+ */
+export async function findReachablePerson(db: Db, tenantId: string, aadObjectId: string): Promise<Participant | undefined> {
+  const [row] = await db.query<{ aad_object_id: string; display_name: string | null }>(
+    'SELECT aad_object_id, display_name FROM personal_conversations WHERE tenant_id = $1 AND aad_object_id = $2',
+    [tenantId, aadObjectId],
   );
-  return rows.map((r) => ({ aadObjectId: r.aad_object_id, displayName: r.display_name ?? undefined }));
+  return row && { aadObjectId: row.aad_object_id, displayName: row.display_name ?? undefined };
 }
 
-/** People the recipient of a concern about an adult can still give access to: reachable, not yet in. */
-export async function listParticipantCandidates(db: Db, tenantId: string, concernId: string): Promise<Participant[]> {
-  const participants = await listParticipants(db, tenantId, concernId);
-  return (await listReachablePeople(db, tenantId)).filter((p) => !participants.some((q) => q.aadObjectId === p.aadObjectId));
+/**
+ * People the recipient of a concern about an adult can still give access to (reachable, not
+ * yet in), by name. With a `limit` (a card's choice list), at most that many, and `more` says
+ * whether anyone was left out; without one (the tab), everyone.
+ */
+export async function listParticipantCandidates(db: Db, tenantId: string, concernId: string, options: { limit?: number } = {}): Promise<{ people: Participant[]; more: boolean }> {
+  const limit = options.limit;
+  const rows = await db.query<{ aad_object_id: string; display_name: string | null }>(
+    `SELECT p.aad_object_id, p.display_name FROM personal_conversations p
+     WHERE p.tenant_id = $1 AND NOT EXISTS (SELECT 1 FROM concern_participants c WHERE c.tenant_id = p.tenant_id AND c.concern_id = $2 AND c.aad_object_id = p.aad_object_id)
+     ORDER BY p.display_name, p.aad_object_id${limit === undefined ? '' : ' LIMIT $3'}`,
+    limit === undefined ? [tenantId, concernId] : [tenantId, concernId, limit + 1],
+  );
+  const people = rows.map((r) => ({ aadObjectId: r.aad_object_id, displayName: r.display_name ?? undefined }));
+  return limit === undefined ? { people, more: false } : { people: people.slice(0, limit), more: people.length > limit };
 }
 
 /** The roster's age: when it was last refreshed from Teams (undefined when empty). */
