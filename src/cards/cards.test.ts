@@ -44,7 +44,10 @@ describe('every card is a valid Adaptive Card 1.5', () => {
     ['data breach about an adult', buildConcernCard({ concern: concern({ category: 'data-breach', about: 'adult', adultName: 'J. Smith', pupils: [] }), view: 'full', receivedAt: 'x', occurredAt: 'y' })],
     ['concern notice', buildConcernCard({ concern: concern({ category: 'filtering-failure' }), view: 'notice', receivedAt: 'x', occurredAt: 'y' })],
     ['admin alert', buildAdminAlertCard({ title: 't', message: 'm', reference: 'C-2026-00001' })],
-    ['not yet delivered', buildNotYetDeliveredCard('C-2026-00001')],
+    ['not yet delivered', buildNotYetDeliveredCard('C-2026-00001', 'dsl-team')],
+    ['not yet delivered to the headteacher', buildNotYetDeliveredCard('C-2026-00001', 'headteacher')],
+    ['not yet delivered to the chair', buildNotYetDeliveredCard('C-2026-00001', 'chair')],
+    ['not yet delivered, recipient unknown', buildNotYetDeliveredCard('C-2026-00001', undefined)],
   ];
   it.each(cards)('%s', (_name, card) => {
     expect(adaptiveCardProblems(card)).toEqual([]);
@@ -79,6 +82,22 @@ describe('report cards', () => {
     // About a pupil the DPO gets their own copy (routing), so the card says nothing of the kind.
     expect(cardText(buildConcernCard({ concern: concern({ category: 'data-breach' }), view: 'full', receivedAt: 'x', occurredAt: 'y' }))).not.toContain(DPO_NOT_TOLD);
     expect(cardText(buildConcernCard({ concern: concern({ category: 'online-bullying', about: 'adult', adultName: 'J. Smith', pupils: [] }), view: 'full', receivedAt: 'x', occurredAt: 'y' }))).not.toContain(DPO_NOT_TOLD);
+  });
+
+  it("says which recipient a concern has not reached, and never sends the reporter of an allegation to a DSL", () => {
+    const dsl = cardText(buildNotYetDeliveredCard('C-2026-00001', 'dsl-team'));
+    expect(dsl).toContain('has not reached the DSL team yet');
+    expect(dsl).toContain('Speak to a Designated Safeguarding Lead');
+    const head = cardText(buildNotYetDeliveredCard('C-2026-00001', 'headteacher'));
+    expect(head).toContain('has not reached the headteacher yet');
+    expect(head).toContain('Speak to the headteacher');
+    expect(head).toContain('(LADO)');
+    const chair = cardText(buildNotYetDeliveredCard('C-2026-00001', 'chair'));
+    expect(chair).toContain('has not reached the chair of governors yet');
+    expect(chair).toContain('(LADO)');
+    // About the headteacher: the chair, never the headteacher.
+    expect(chair).not.toMatch(/headteacher/i);
+    for (const text of [head, chair]) expect(text).not.toMatch(/DSL|Designated Safeguarding Lead/);
   });
 
   it('the notice view hides pupils and narrative', () => {

@@ -5,7 +5,8 @@ import { getOutboxByKey, type OutboxMessage } from '../store/outbox.repo';
 import { getAdminAlert } from '../store/alert.repo';
 import { getTenant } from '../store/tenant.repo';
 import { buildConcernCard } from '../cards/concern-card';
-import { buildAdminAlertCard, buildNotYetDeliveredCard } from '../cards/admin-alert-card';
+import { buildAdminAlertCard, buildNotYetDeliveredCard, notYetDeliveredHeading } from '../cards/admin-alert-card';
+import { RECIPIENT_ROLES } from '../domain/concerns/concern';
 import { formatLocal, formatOccurred } from '../domain/clock';
 import { personTarget } from './person-target';
 import { OUTBOX_KINDS } from '../services/report-concern';
@@ -70,9 +71,11 @@ export async function deliverOutboxMessage(deps: DeliveryDeps, message: OutboxMe
     }
     case OUTBOX_KINDS.reporterNotDelivered: {
       const reference = String(payload.reference);
+      // Worded for the concern's own recipient (a row queued before it was named: neutrally).
+      const recipient = RECIPIENT_ROLES.find((r) => r === payload.recipient);
       return deps.gateway.sendToPerson(await personTarget(deps, tenantId, String(payload.aadObjectId)), {
-        card: buildNotYetDeliveredCard(reference),
-        summary: `Concern ${reference} has not reached the DSL team yet`,
+        card: buildNotYetDeliveredCard(reference, recipient),
+        summary: notYetDeliveredHeading(recipient).replace(/^Your concern/, `Concern ${reference}`),
       });
     }
     case ADMIN_ALERT_KIND: {

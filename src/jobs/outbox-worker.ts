@@ -1,5 +1,6 @@
 import type { Db } from '../store/db';
 import type { ConcernRepository } from '../store/concern.repo';
+import type { RecipientRole } from '../domain/concerns/concern';
 import { claimDueOutbox, enqueueOutbox, markOutboxAlerted, markOutboxSent, type OutboxMessage, scheduleOutboxRetry } from '../store/outbox.repo';
 import { alertAdmins } from '../services/admin-alerts';
 import { OUTBOX_KINDS, userTarget } from '../services/report-concern';
@@ -13,7 +14,7 @@ import type { TeamsSendPacing } from './send-pacing';
 
 export interface OutboxWorkerOptions {
   pollMs: number;
-  /** After this many failed attempts the admins (and, for a concern, its reporter) are told. */
+  /** After this many failed attempts the admins (and, for a concern's own delivery, its reporter) are told. */
   alertAfterAttempts: number;
   maxBackoffMs: number;
   baseBackoffMs?: number;
@@ -167,13 +168,19 @@ export class OutboxWorker {
     }
   }
 
-  /** Tells the admins, and a concern's reporter, that a delivery is not getting through. */
+  /**
+   * Tells the admins that a delivery is not getting through, and a concern's reporter when it
+   * is the concern's own delivery (the DSL channel's card, or the headteacher's or chair's copy
+   * of a concern about an adult) that fails: a secondary copy (the DPO's, the IT manager's)
+   * failing leaves the concern with its recipient, so the reporter is not told otherwise.
+   */
   private async raiseDeliveryAlert(message: OutboxMessage, failure: DeliveryError): Promise<void> {
     const { db } = this.deps;
     await db.transaction(async (tx) => {
       const concernId = typeof message.payload.concernId === 'string' ? message.payload.concernId : undefined;
       const isConcern = message.kind === OUTBOX_KINDS.concernToChannel || message.kind === OUTBOX_KINDS.concernToPerson;
       const concern = concernId && isConcern ? await this.deps.concerns.get(tx, message.tenantId, concernId) : undefined;
+      const tellReporter = concern !== undefined && isPrimaryDelivery(message, concern.recipient);
       await alertAdmins(
         tx,
         message.tenantId,
@@ -181,16 +188,23 @@ export class OutboxWorker {
         `A message from Jigsaw has failed to reach Teams ${message.attempts} time(s) (last error: HTTP ${failure.status ?? 'none (network)'}). Jigsaw keeps retrying. Check that the app is installed where it posts and that Teams is reachable.`,
         concern?.reference,
       );
-      if (concern) {
+      if (concern && tellReporter) {
         await enqueueOutbox(tx, {
           tenantId: message.tenantId,
           idempotencyKey: `concern:${concern.concernId}:reporter-not-delivered`,
           kind: OUTBOX_KINDS.reporterNotDelivered,
           targetKey: userTarget(concern.reporter.aadObjectId),
-          payload: { reference: concern.reference, aadObjectId: concern.reporter.aadObjectId },
+          // The notice names the recipient it has not reached (and whom to speak to instead).
+          payload: { reference: concern.reference, aadObjectId: concern.reporter.aadObjectId, recipient: concern.recipient },
         });
       }
       await markOutboxAlerted(tx, message.outboxId, this.now());
     });
   }
+}
+
+/** The delivery that takes a concern to its recipient: the DSL channel's card, or the recipient's own copy. */
+function isPrimaryDelivery(message: OutboxMessage, recipient: RecipientRole): boolean {
+  if (message.kind === OUTBOX_KINDS.concernToChannel) return recipient === 'dsl-team';
+  return message.kind === OUTBOX_KINDS.concernToPerson && recipient !== 'dsl-team' && message.payload.role === recipient && message.payload.view === 'full';
 }

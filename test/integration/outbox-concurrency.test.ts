@@ -15,7 +15,7 @@ import { storeKind } from '../support/test-db';
 import type { TestUser } from '../support/activities';
 
 let queued = 0;
-/** A "your concern has not reached the DSL team yet" card: rendered from the payload alone. */
+/** A reporter's "your concern has not reached … yet" card: rendered from the payload alone. */
 async function queueNotice(h: Harness, to: TestUser, options: { bulk?: boolean } = {}): Promise<string> {
   queued += 1;
   const reference = `C-2026-${String(90000 + queued).padStart(5, '0')}`;

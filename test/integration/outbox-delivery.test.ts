@@ -120,6 +120,54 @@ describe(`outbox delivery to Teams (${storeKind()})`, () => {
     }
   });
 
+  it("tells the reporter of a concern about an adult that it has not reached the headteacher, and points to the headteacher or the LADO, never to a DSL", async () => {
+    const h = await startHarness({ db, env: { OUTBOX_MIN_BACKOFF_MS: '20', OUTBOX_MAX_BACKOFF_SECONDS: '1' }, connector: { rateLimits: false } });
+    try {
+      const headChat = h.personalConversationId(PEOPLE.head);
+      const stop = h.fake.failWhile((req) => req.conversationId === headChat || JSON.stringify(req.body ?? '').includes(PEOPLE.head.teamsId), 403, { code: 'BotNotInConversationRoster' });
+      const res = await h.invoke(PEOPLE.teacher, REPORT_VERBS.submit, {
+        ...DETAILS,
+        about: 'adult',
+        category: 'concern-about-adult',
+        adultName: 'J. Smith, teaching assistant',
+        pupils: '',
+        submissionId: '00000000-0000-4000-8000-000000000031',
+      });
+      const reference = /C-\d{4}-\d{5}/.exec(cardText(res.body.value))![0];
+      const teacherChat = h.personalConversationId(PEOPLE.teacher);
+      const [told] = await eventuallySome(() => h.fake.findByText(reference).filter((m) => m.conversationId === teacherChat && JSON.stringify(m.body).includes('has not reached')), 10_000, 'reporter told');
+      const text = cardText((told.body.attachments as { content: unknown }[])[0].content);
+      expect(text).toContain('Your concern has not reached the headteacher yet');
+      expect(text).toContain('Local Authority Designated Officer (LADO)');
+      expect(text).not.toMatch(/DSL|Designated Safeguarding Lead/);
+      expect(JSON.stringify(told.body)).not.toMatch(/DSL|Designated Safeguarding Lead/);
+      stop();
+    } finally {
+      await h.stop();
+    }
+  });
+
+  it("does not tell the reporter that a concern has not arrived when only a secondary copy (the DPO's) fails", async () => {
+    const h = await startHarness({ db, env: { OUTBOX_MIN_BACKOFF_MS: '20', OUTBOX_MAX_BACKOFF_SECONDS: '1' }, connector: { rateLimits: false } });
+    try {
+      const dpoChat = h.personalConversationId(PEOPLE.dpo);
+      const stop = h.fake.failWhile((req) => req.conversationId === dpoChat || JSON.stringify(req.body ?? '').includes(PEOPLE.dpo.teamsId), 403, { code: 'BotNotInConversationRoster' });
+      const res = await h.invoke(PEOPLE.teacher, REPORT_VERBS.submit, { ...DETAILS, category: 'data-breach', submissionId: '00000000-0000-4000-8000-000000000032' });
+      const reference = /C-\d{4}-\d{5}/.exec(cardText(res.body.value))![0];
+      await eventuallySome(() => channelPostsOf(h, reference), 10_000, 'the channel card');
+      // The admins are told (the DPO's copy is failing), in the transaction that would also
+      // have queued the reporter's notice: once their alert exists, so would the notice.
+      const dpoCopy = async () => (await listOutbox(db, SCHOOL.tenantId)).find((m) => m.kind === OUTBOX_KINDS.concernToPerson && m.payload.role === 'dpo' && m.status !== 'sent' && m.alertedAt);
+      await eventually(dpoCopy, 10_000, "the DPO's copy alerted on");
+      await eventually(() => h.fake.findByText(reference).some((m) => m.conversationId === h.personalConversationId(PEOPLE.admin)), 10_000, 'admin alerted');
+      expect((await listOutbox(db, SCHOOL.tenantId)).filter((m) => m.kind === OUTBOX_KINDS.reporterNotDelivered && m.payload.reference === reference)).toEqual([]);
+      expect(h.fake.findByText('has not reached').filter((m) => m.conversationId === h.personalConversationId(PEOPLE.teacher) && JSON.stringify(m.body).includes(reference))).toEqual([]);
+      stop();
+    } finally {
+      await h.stop();
+    }
+  });
+
   it('holds a concern while no DSL channel is registered and posts it after setup', async () => {
     const fresh = await createTestDb();
     const h = await startHarness({ db: fresh, registerChannel: false, connector: { rateLimits: false } });

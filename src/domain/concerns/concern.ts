@@ -38,7 +38,8 @@ export interface Concern extends ConcernReport {
 }
 
 /** Who receives the concern card. */
-export type RecipientRole = 'dsl-team' | 'headteacher' | 'chair';
+export const RECIPIENT_ROLES = ['dsl-team', 'headteacher', 'chair'] as const;
+export type RecipientRole = (typeof RECIPIENT_ROLES)[number];
 
 export function formatReference(year: number, serial: number): string {
   return `C-${year}-${String(serial).padStart(5, '0')}`;
