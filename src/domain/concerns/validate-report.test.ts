@@ -1,4 +1,4 @@
-import { splitPupilNames, validateReport } from './validate-report';
+import { messageBytes, REPORT_LIMITS, splitPupilNames, validateReport } from './validate-report';
 
 // 14:00 in London on 22 November 2026 (GMT, so UTC equals local time).
 const NOW = new Date('2026-11-22T14:00:00Z');
@@ -81,6 +81,69 @@ describe('validateReport', () => {
   it('ignores keys that are not report fields', () => {
     const result = validateReport({ ...valid, reporterAadId: 'spoofed', verb: 'x' }, NOW, TZ);
     expect(result.values).not.toHaveProperty('reporterAadId');
+  });
+});
+
+describe('the narrative limit (bytes in a Teams message)', () => {
+  const L = REPORT_LIMITS;
+  // Three bytes each in UTF-8: the widest a character within the form's limits can be.
+  const zh = (n: number) => '报'.repeat(n);
+  /** Every free-text answer at its own character limit, in Chinese: the report the reviewer found. */
+  const chineseAtTheLimits = {
+    ...valid,
+    pupils: Array.from({ length: 10 }, () => zh(L.pupilNameMax - 2)).join(', '), // 998 characters of 1000
+    whatHappened: zh(L.whatHappenedMax),
+    childWords: zh(L.childWordsMax),
+    location: zh(L.locationMax),
+    actionTaken: zh(L.actionTakenMax),
+  };
+
+  it('refuses a report in Chinese at every field limit, says what to cut next to the longest answer, and keeps everything typed', () => {
+    const result = validateReport(chineseAtTheLimits, NOW, TZ);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(Object.keys(result.errors)).toEqual(['whatHappened']);
+    expect(result.errors.whatHappened).toContain('too long for one Teams message');
+    // Cutting "What happened" alone cannot save 15 KB and keep 10 characters: a share of everything.
+    expect(result.errors.whatHappened).toMatch(/Shorten them by about \d+% in all/);
+    expect(result.values).toEqual({ ...chineseAtTheLimits, occurredTime: '10:30' });
+  });
+
+  it('says how many characters to cut from the longest answer when that is enough, and accepts it once cut', () => {
+    const report = { ...valid, whatHappened: zh(L.whatHappenedMax), childWords: zh(100), location: 'Year 6 classroom' };
+    const fixed = messageBytes(report.pupils) + messageBytes(report.childWords) + messageBytes(report.location) + messageBytes(report.actionTaken);
+    const result = validateReport(report, NOW, TZ);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const cut = Number(/Shorten this answer by about (\d+) characters/.exec(result.errors.whatHappened ?? '')?.[1]);
+    expect(cut).toBe(Math.ceil((3 * L.whatHappenedMax + fixed - L.narrativeBytesMax) / 3));
+    expect(validateReport({ ...report, whatHappened: zh(L.whatHappenedMax - cut) }, NOW, TZ).ok).toBe(true);
+    expect(validateReport({ ...report, whatHappened: zh(L.whatHappenedMax - cut + 1) }, NOW, TZ).ok).toBe(false);
+  });
+
+  it('counts what a Teams message carries: UTF-8, with line breaks and quotes taking two bytes', () => {
+    expect(messageBytes('abc')).toBe(3);
+    expect(messageBytes('Zoë')).toBe(4);
+    expect(messageBytes('报')).toBe(3);
+    expect(messageBytes('😀')).toBe(4);
+    expect(messageBytes('a\n"b"')).toBe(8);
+  });
+
+  it('never refuses a report in English within the character limits', () => {
+    const english = (n: number) => 'Abcdefghi '.repeat(n / 10);
+    const result = validateReport(
+      { ...valid, pupils: Array.from({ length: 10 }, () => english(90)).join(', '), whatHappened: english(L.whatHappenedMax), childWords: english(L.childWordsMax), location: english(L.locationMax), actionTaken: english(L.actionTakenMax) },
+      NOW,
+      TZ,
+    );
+    expect(result).toMatchObject({ ok: true });
+  });
+
+  it('does not add the narrative message where a field is already over its own limit', () => {
+    const result = validateReport({ ...chineseAtTheLimits, childWords: zh(L.childWordsMax + 1) }, NOW, TZ);
+    expect(result).toMatchObject({ ok: false, errors: { childWords: expect.stringContaining(`under ${L.childWordsMax}`) } });
+    if (result.ok) return;
+    expect(Object.keys(result.errors)).toEqual(['childWords']);
   });
 });
 

@@ -33,7 +33,39 @@ export const REPORT_LIMITS = {
   actionTakenMax: 2000,
   adultNameMax: 200,
   oldestYears: 20,
+  /**
+   * The whole narrative (every free-text answer the concern card shows: pupils, the adult,
+   * what happened, the child's words, where, the action taken) in bytes as Teams receives it:
+   * UTF-8 inside JSON, where a line break, quote or backslash takes two. The limits above count
+   * characters, and a character of Chinese or Hindi takes three bytes: a report within them
+   * made a 30 KB card, and Teams refuses a message over 28 KB (HTTP 413). The message adds at
+   * most about 14 KB of its own (labels and notices, 60 refresh user ids, 256-character names,
+   * the triage summary, which does not grow with the chronology, the possible-repeat text, the
+   * activity around the card), so 12,000 keeps the largest message 2.5 KB under 28 KB
+   * (src/cards/card-size.test.ts); a usual one is about 16 KB. A report in English within the
+   * character limits is 9,400 bytes at most (plus one per line break or quote): not affected.
+   */
+  narrativeBytesMax: 12_000,
 } as const;
+
+/** The answers that make up the narrative, in the order the card shows them. */
+const NARRATIVE_FIELDS = ['adultName', 'pupils', 'whatHappened', 'childWords', 'location', 'actionTaken'] as const;
+
+/** A text's size in a Teams message: UTF-8 bytes as JSON carries it (a line break or quote takes two). */
+export function messageBytes(text: string): number {
+  return Buffer.byteLength(JSON.stringify(text)) - 2;
+}
+
+/** How many characters must go from the end of `text` to save `excess` bytes (Infinity if all of it would not do). */
+function charactersToCut(text: string, excess: number): number {
+  const chars = Array.from(text);
+  let saved = 0;
+  for (let cut = 1; cut <= chars.length; cut++) {
+    saved += messageBytes(chars[chars.length - cut]!);
+    if (saved >= excess) return cut;
+  }
+  return Infinity;
+}
 
 export type ValidationResult =
   | { ok: true; report: ConcernReport; values: ReportValues }
@@ -121,6 +153,32 @@ export function validateReport(raw: Record<string, unknown>, now: Date, timeZone
   const urgency = values.urgency as Urgency | undefined;
   if (!urgency) errors.urgency = 'Say whether a child is at immediate risk of harm.';
   else if (urgency !== 'urgent' && urgency !== 'standard') errors.urgency = 'Choose one of the options listed.';
+
+  // Every answer within its own limit, yet together too large for one Teams message: said next
+  // to the longest one, with how much to cut (in characters: what the person can see).
+  if (!NARRATIVE_FIELDS.some((f) => errors[f])) {
+    const narrative: Record<(typeof NARRATIVE_FIELDS)[number], string> = {
+      adultName: about === 'adult' ? adultName : '',
+      pupils: pupils.join(', '),
+      whatHappened,
+      childWords,
+      location,
+      actionTaken,
+    };
+    const sizes = NARRATIVE_FIELDS.map((f) => ({ field: f, bytes: messageBytes(narrative[f]) }));
+    const total = sizes.reduce((sum, f) => sum + f.bytes, 0);
+    const excess = total - L.narrativeBytesMax;
+    if (excess > 0) {
+      const longest = sizes.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+      const cut = charactersToCut(narrative[longest.field], excess);
+      const keep = longest.field === 'whatHappened' ? L.whatHappenedMin : longest.field === 'pupils' || longest.field === 'location' || longest.field === 'adultName' ? 1 : 0;
+      const why = 'Together, your answers are too long for one Teams message (letters in some languages take more room).';
+      errors[longest.field] =
+        Array.from(narrative[longest.field]).length - cut >= keep
+          ? `${why} Shorten this answer by about ${cut} characters, or shorten the others.`
+          : `${why} Shorten them by about ${Math.ceil((excess / total) * 100)}% in all; this is the longest.`;
+    }
+  }
 
   if (Object.keys(errors).length > 0) return { ok: false, errors, values };
   return {
