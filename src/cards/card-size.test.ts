@@ -54,7 +54,7 @@ function concernAtTheLimit(category: Concern['category'], about: Concern['about'
 }
 
 /** The largest message a concern's card can make: the longest names, 60 refresh ids, the repeat text. */
-function largestMessageBytes(concern: Concern): number {
+function largestMessageBytes(concern: Concern, options: { shortened?: boolean } = {}): number {
   const longestOutcome = TRIAGE_OUTCOMES.reduce((a, b) => (b.title.length > a.title.length ? b : a));
   const card = buildConcernBaseCard({
     concern,
@@ -67,7 +67,7 @@ function largestMessageBytes(concern: Concern): number {
       lastAction: { type: 'closed', details: { outcome: longestOutcome.id }, actorName: LONGEST_NAME, at: '22 Nov 2026, 10:05' },
     },
     refreshUserIds: REFRESH_IDS,
-  });
+  }, options);
   return Buffer.byteLength(JSON.stringify(card)) + messageBytes(possibleRepeatText(concern.reference)) + ENVELOPE_BYTES;
 }
 
@@ -87,7 +87,25 @@ describe("the concern card stays under Teams' 28 KB with the narrative at its li
   });
 
   it(`leaves at least ${MARGIN_BYTES} bytes free in the largest card (every category, about whom, urgency)`, () => {
-    const largest = Math.max(...variants.map(largestMessageBytes));
+    const largest = Math.max(...variants.map((c) => largestMessageBytes(c)));
     expect(largest).toBeLessThanOrEqual(TEAMS_MAX_BYTES - MARGIN_BYTES);
+  });
+});
+
+describe('the shortened card (sent when Teams refuses the full one as too large)', () => {
+  /** A concern stored before the byte limit: every answer at its character limit, in Chinese. */
+  const legacy = (about: Concern['about']): Concern => ({
+    ...concernAtTheLimit('data-breach', about, 'urgent'),
+    pupils: about === 'pupil' ? Array.from({ length: 10 }, () => wide(98)) : [],
+    whatHappened: wide(REPORT_LIMITS.whatHappenedMax),
+    childWords: wide(REPORT_LIMITS.childWordsMax),
+    actionTaken: wide(REPORT_LIMITS.actionTakenMax),
+  });
+
+  it('fits where the full card does not, whatever the long answers hold', () => {
+    for (const about of ['pupil', 'adult', 'headteacher'] as const) {
+      expect(largestMessageBytes(legacy(about))).toBeGreaterThan(TEAMS_MAX_BYTES);
+      expect(largestMessageBytes(legacy(about), { shortened: true })).toBeLessThanOrEqual(TEAMS_MAX_BYTES - MARGIN_BYTES);
+    }
   });
 });

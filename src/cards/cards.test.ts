@@ -42,6 +42,8 @@ describe('every card is a valid Adaptive Card 1.5', () => {
     ['concern, urgent and complete', buildConcernCard({ concern: concern({ urgency: 'urgent', childWords: 'w', actionTaken: 'a' }), view: 'full', receivedAt: 'x', occurredAt: 'y' })],
     ['concern about an adult', buildConcernCard({ concern: concern({ about: 'adult', adultName: 'J. Smith', pupils: [] }), view: 'full', receivedAt: 'x', occurredAt: 'y' })],
     ['data breach about an adult', buildConcernCard({ concern: concern({ category: 'data-breach', about: 'adult', adultName: 'J. Smith', pupils: [] }), view: 'full', receivedAt: 'x', occurredAt: 'y' })],
+    ['concern, shortened (the tab)', buildConcernCard({ concern: concern({ urgency: 'urgent', childWords: 'w', actionTaken: 'a' }), view: 'full', receivedAt: 'x', occurredAt: 'y', shortened: 'tab' })],
+    ['concern, shortened (the DSL team)', buildConcernCard({ concern: concern({ category: 'data-breach', childWords: 'w', actionTaken: 'a' }), view: 'full', receivedAt: 'x', occurredAt: 'y', shortened: 'dsl-team' })],
     ['concern notice', buildConcernCard({ concern: concern({ category: 'filtering-failure' }), view: 'notice', receivedAt: 'x', occurredAt: 'y' })],
     ['admin alert', buildAdminAlertCard({ title: 't', message: 'm', reference: 'C-2026-00001' })],
     ['not yet delivered', buildNotYetDeliveredCard('C-2026-00001', 'dsl-team')],
@@ -98,6 +100,18 @@ describe('report cards', () => {
     // About the headteacher: the chair, never the headteacher.
     expect(chair).not.toMatch(/headteacher/i);
     for (const text of [head, chair]) expect(text).not.toMatch(/DSL|Designated Safeguarding Lead/);
+  });
+
+  it('the shortened view leaves out the long answers and says where to read them', () => {
+    const long = concern({ whatHappened: 'secret narrative', childWords: 'she cried', actionTaken: 'phoned her mother', location: 'Year 6 classroom' });
+    const forDsls = cardText(buildConcernCard({ concern: long, view: 'full', receivedAt: 'x', occurredAt: 'y', shortened: 'tab' }));
+    expect(forDsls).toContain('The full report is in the Jigsaw tab');
+    expect(forDsls).toContain('Open concern C-2026-00042 in the Jigsaw tab');
+    for (const kept of ['Amelia Okonkwo', 'Year 6 classroom', 'Sam Teacher']) expect(forDsls).toContain(kept);
+    for (const left of ['secret narrative', 'she cried', 'phoned her mother']) expect(forDsls).not.toContain(left);
+    const forDpo = cardText(buildConcernCard({ concern: long, view: 'full', receivedAt: 'x', occurredAt: 'y', shortened: 'dsl-team' }));
+    expect(forDpo).toContain('The full report is with the DSL team');
+    expect(forDpo).not.toContain('secret narrative');
   });
 
   it('the notice view hides pupils and narrative', () => {

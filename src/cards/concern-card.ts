@@ -9,6 +9,13 @@ export interface ConcernCardView {
   occurredAt: string;
   /** `notice` hides pupils and narrative (e.g. the IT manager's copy of a filtering failure). */
   view: 'full' | 'notice';
+  /**
+   * The full view without the long answers (what happened, the child's words, the action taken),
+   * for a concern whose card Teams refused as too large (HTTP 413): where to read them instead,
+   * the Jigsaw tab (`tab`: the DSLs, the recipient of a concern about an adult) or, for a copy
+   * whose recipient cannot open it there (the DPO), the DSL team (`dsl-team`).
+   */
+  shortened?: 'tab' | 'dsl-team';
 }
 
 /**
@@ -47,10 +54,22 @@ export function buildConcernCard(input: ConcernCardView): AdaptiveCard {
   if (concern.about === 'adult' && concern.adultName) body.push(field('Adult concerned', concern.adultName));
   if (concern.about === 'headteacher') body.push(field('Adult concerned', 'The headteacher'));
   if (concern.pupils.length) body.push(field(concern.pupils.length === 1 ? 'Pupil' : 'Pupils', concern.pupils.join(', ')));
-  body.push(field('What happened', concern.whatHappened));
-  if (concern.childWords) body.push(field("The child's own words", concern.childWords));
+  if (input.shortened) {
+    body.push(
+      notice(
+        input.shortened === 'tab' ? 'The full report is in the Jigsaw tab' : 'The full report is with the DSL team',
+        input.shortened === 'tab'
+          ? `This report is too long for a Teams message, so what happened, the child's own words and the action already taken are not shown here. Open concern ${concern.reference} in the Jigsaw tab and read them before you act.`
+          : `This report is too long for a Teams message, so what happened, the child's own words and the action already taken are not shown here. The DSL team can read concern ${concern.reference} in full in the Jigsaw tab: ask them for what you need.`,
+        'warning',
+      ),
+    );
+  } else {
+    body.push(field('What happened', concern.whatHappened));
+    if (concern.childWords) body.push(field("The child's own words", concern.childWords));
+  }
   body.push(field('When and where', `${input.occurredAt}, ${concern.location}`));
-  if (concern.actionTaken) body.push(field('Action already taken', concern.actionTaken));
+  if (concern.actionTaken && !input.shortened) body.push(field('Action already taken', concern.actionTaken));
   body.push(field('Reported by', `${concern.reporter.name}, ${input.receivedAt}`));
   body.push(text(`Status: **${describeStatus(concern.status)}**`, { spacing: 'Medium' }));
   return card(body);

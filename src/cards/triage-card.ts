@@ -140,10 +140,18 @@ function summaryElements(triage: TriageSummaryView): CardElement[] {
  * The shared card in the DSL channel (and a recipient's copy): the concern, its current status,
  * owner and last action. It carries no action that changes anything: DSLs listed in
  * `refresh.userIds` get their own action view automatically; anyone else can ask for it and
- * is told whether they may act.
+ * is told whether they may act. `shortened` leaves out the long answers, for a concern whose
+ * card Teams refused as too large.
  */
-export function buildConcernBaseCard(view: ConcernBaseView): AdaptiveCard {
-  const base = buildConcernCard({ concern: { ...view.concern, status: view.triage.status }, view: 'full', receivedAt: view.receivedAt, occurredAt: view.occurredAt });
+export function buildConcernBaseCard(view: ConcernBaseView, options: { shortened?: boolean } = {}): AdaptiveCard {
+  const base = buildConcernCard({
+    concern: { ...view.concern, status: view.triage.status },
+    view: 'full',
+    receivedAt: view.receivedAt,
+    occurredAt: view.occurredAt,
+    // Too large for Teams (413): the long answers are read in the Jigsaw tab (outbox deliveries).
+    shortened: options.shortened ? 'tab' : undefined,
+  });
   return card(
     [...base.body, ...summaryElements(view.triage)],
     [execute('Open triage actions', TRIAGE_VERBS.refresh, { concernId: view.concern.concernId })],

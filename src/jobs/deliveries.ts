@@ -14,6 +14,7 @@ import { ADMIN_ALERT_KIND } from '../services/admin-alerts';
 import { SHARING_AUDIT_OUTBOX_KINDS } from '../services/sharing-audit-notices';
 import { renderSharingAuditNotice } from './sharing-audit/render-notice';
 import { DeliveryError, type SentMessage, type TeamsGateway } from './teams-gateway';
+import { type DeliveredMessage, sendConcernCard } from './concern-card-delivery';
 import { teamsMention } from './teams-text';
 import { deliverTriageMessage, possibleRepeatText, TRIAGE_DELIVERY_KINDS } from './triage-deliveries';
 import { buildConcernBaseCard } from '../cards/triage-card';
@@ -32,7 +33,7 @@ export interface DeliveryDeps {
  * Renders an outbox message from the store as it is now and sends it. Rendering at send time
  * keeps narrative out of the outbox and means a retried card shows the current state.
  */
-export async function deliverOutboxMessage(deps: DeliveryDeps, message: OutboxMessage): Promise<SentMessage> {
+export async function deliverOutboxMessage(deps: DeliveryDeps, message: OutboxMessage): Promise<DeliveredMessage> {
   const { tenantId, payload } = message;
   switch (message.kind) {
     case OUTBOX_KINDS.concernToChannel: {
@@ -42,7 +43,11 @@ export async function deliverOutboxMessage(deps: DeliveryDeps, message: OutboxMe
       const base = await loadBaseView(deps, tenantId, String(payload.concernId));
       if (!base) throw new DeliveryError('concern not found', 404);
       const text = message.reclaimed ? possibleRepeatText(base.concern.reference) : undefined;
-      return deps.gateway.postToChannel(channel, { card: buildConcernBaseCard(base), text, summary: `New concern ${base.concern.reference}` });
+      return sendConcernCard(
+        (card) => deps.gateway.postToChannel(channel, { card, text, summary: `New concern ${base.concern.reference}` }),
+        buildConcernBaseCard(base),
+        () => buildConcernBaseCard(base, { shortened: true }),
+      );
     }
     case OUTBOX_KINDS.urgentMention: {
       const post = await getOutboxByKey(deps.db, tenantId, String(payload.postKey));
@@ -63,11 +68,15 @@ export async function deliverOutboxMessage(deps: DeliveryDeps, message: OutboxMe
       const view = payload.view === 'notice' ? 'notice' : 'full';
       // The recipient of a concern about an adult triages it from this card (triage).
       const triaged = view === 'full' && (payload.role === 'headteacher' || payload.role === 'chair') ? await loadBaseView(deps, tenantId, concern.concernId) : undefined;
-      const card = triaged
-        ? buildConcernBaseCard({ ...triaged, refreshUserIds: await refreshUserIdsFor(deps.db, concern) })
-        : buildConcernCard({ concern, view, receivedAt: formatLocal(concern.createdAt, tz), occurredAt: formatOccurred(concern.occurredOn, concern.occurredTime) });
+      const refreshUserIds = triaged ? await refreshUserIdsFor(deps.db, concern) : [];
+      // The DPO cannot open the concern in the tab: a shortened copy sends them to the DSL team.
+      const render = (shortened: boolean) =>
+        triaged
+          ? buildConcernBaseCard({ ...triaged, refreshUserIds }, { shortened })
+          : buildConcernCard({ concern, view, receivedAt: formatLocal(concern.createdAt, tz), occurredAt: formatOccurred(concern.occurredOn, concern.occurredTime), shortened: shortened ? 'dsl-team' : undefined });
       const text = message.reclaimed ? possibleRepeatText(concern.reference) : undefined;
-      return deps.gateway.sendToPerson(await personTarget(deps, tenantId, String(payload.aadObjectId)), { card, text, summary: `Concern ${concern.reference}` });
+      const target = await personTarget(deps, tenantId, String(payload.aadObjectId));
+      return sendConcernCard((card) => deps.gateway.sendToPerson(target, { card, text, summary: `Concern ${concern.reference}` }), render(false), () => render(true));
     }
     case OUTBOX_KINDS.reporterNotDelivered: {
       const reference = String(payload.reference);

@@ -36,7 +36,7 @@ export interface OutboxMetrics {
 
 export function createOutboxMetrics(registry: MetricsRegistry): OutboxMetrics {
   return {
-    deliveries: registry.counter('jigsaw_outbox_deliveries_total', 'Outbox delivery attempts by outcome (sent, failed)', ['outcome', 'kind']),
+    deliveries: registry.counter('jigsaw_outbox_deliveries_total', 'Outbox delivery attempts by outcome (sent; shortened: a concern card sent without its long answers after Teams refused it as too large; failed)', ['outcome', 'kind']),
     unknownOutcomeRetries: registry.counter(
       'jigsaw_outbox_unknown_outcome_retries_total',
       'Deliveries re-sent after an expired claim: the earlier attempt may have reached Teams, so this is the bound on duplicate posts',
@@ -145,8 +145,11 @@ export class OutboxWorker {
       const sent = await deliverOutboxMessage(this.deps, message);
       // Remembered so that updates of this message keep saying it may repeat an earlier one.
       await markOutboxSent(this.deps.db, message.outboxId, { ...sent, ...(message.reclaimed ? { possibleRepeat: true } : {}) }, this.now());
-      this.deps.metrics?.deliveries.inc({ outcome: 'sent', kind: message.kind });
-      log.info({ tenantId: message.tenantId }, 'outbox message delivered');
+      this.deps.metrics?.deliveries.inc({ outcome: sent.shortened ? 'shortened' : 'sent', kind: message.kind });
+      if (sent.shortened) {
+        // Delivered, so nobody is alerted: the card says the full report is in the Jigsaw tab.
+        log.warn({ tenantId: message.tenantId }, 'concern card too large for Teams (413): delivered shortened, without its long answers');
+      } else log.info({ tenantId: message.tenantId }, 'outbox message delivered');
     } catch (err) {
       this.deps.metrics?.deliveries.inc({ outcome: 'failed', kind: message.kind });
       const failure = err instanceof DeliveryError ? err : new DeliveryError(err instanceof Error ? err.message : 'delivery failed');

@@ -13,6 +13,7 @@ import { checkTriageAccess } from '../services/triage-access';
 import { formatLocal } from '../domain/clock';
 import { personTarget } from './person-target';
 import { DeliveryError, type SentMessage, type TeamsGateway } from './teams-gateway';
+import { sendConcernCard, updateConcernCard } from './concern-card-delivery';
 
 export interface TriageDeliveryDeps {
   db: Db;
@@ -84,7 +85,12 @@ export async function deliverTriageMessage(deps: TriageDeliveryDeps, message: Ou
           } else {
             const refreshUserIds = personal ? await teamsIdsOf(deps.db, tenantId, [String(delivery.payload.aadObjectId)]) : base.refreshUserIds;
             const text = personalMessageText(delivery.kind, delivery.payload, base.concern.reference) ?? (delivery.possibleRepeat ? possibleRepeatText(base.concern.reference) : undefined);
-            await deps.gateway.updateMessage(delivery.sent, { card: buildConcernBaseCard({ ...base, refreshUserIds }), text, summary: `Concern ${base.concern.reference}` });
+            await updateConcernCard(
+              (card) => deps.gateway.updateMessage(delivery.sent, { card, text, summary: `Concern ${base.concern.reference}` }),
+              () => buildConcernBaseCard({ ...base, refreshUserIds }),
+              () => buildConcernBaseCard({ ...base, refreshUserIds }, { shortened: true }),
+              delivery.shortened,
+            );
           }
         } catch (err) {
           // A message deleted in Teams (or a chat gone) cannot be updated, and never will be:
@@ -111,7 +117,8 @@ export async function deliverTriageMessage(deps: TriageDeliveryDeps, message: Ou
       if (!channel) throw new DeliveryError('no DSL channel registered', 404);
       const base = await loadBaseView(deps, tenantId, concernId);
       if (!base) throw new DeliveryError('concern not found', 404);
-      return deps.gateway.postToChannel(channel, { card: buildConcernBaseCard(base), summary: `URGENT concern ${base.concern.reference} not acknowledged for ${Number(payload.minutes)} minutes` });
+      const summary = `URGENT concern ${base.concern.reference} not acknowledged for ${Number(payload.minutes)} minutes`;
+      return sendConcernCard((card) => deps.gateway.postToChannel(channel, { card, summary }), buildConcernBaseCard(base), () => buildConcernBaseCard(base, { shortened: true }));
     }
     case TRIAGE_OUTBOX_KINDS.escalationToPerson: {
       const base = await loadBaseView(deps, tenantId, concernId);
@@ -127,22 +134,26 @@ export async function deliverTriageMessage(deps: TriageDeliveryDeps, message: Ou
       }
       // Checked again now: a DSL who has left the team since the escalation was queued gets nothing.
       if (!(await stillEntitled(deps.db, tenantId, base.concern, payload))) return NOTHING_SENT;
-      return deps.gateway.sendToPerson(await personTarget(deps, tenantId, aadObjectId), {
-        card: buildConcernBaseCard({ ...base, refreshUserIds: await teamsIdsOf(deps.db, tenantId, [aadObjectId]) }),
-        text: personalMessageText(message.kind, payload, base.concern.reference),
-        summary: `URGENT concern ${base.concern.reference} not acknowledged`,
-      });
+      const view = { ...base, refreshUserIds: await teamsIdsOf(deps.db, tenantId, [aadObjectId]) };
+      const target = await personTarget(deps, tenantId, aadObjectId);
+      return sendConcernCard(
+        (card) => deps.gateway.sendToPerson(target, { card, text: personalMessageText(message.kind, payload, base.concern.reference), summary: `URGENT concern ${base.concern.reference} not acknowledged` }),
+        buildConcernBaseCard(view),
+        () => buildConcernBaseCard(view, { shortened: true }),
+      );
     }
     case TRIAGE_OUTBOX_KINDS.participantCopy: {
       const base = await loadBaseView(deps, tenantId, concernId);
       if (!base) throw new DeliveryError('concern not found', 404);
       const aadObjectId = String(payload.aadObjectId);
       if (!(await stillEntitled(deps.db, tenantId, base.concern, payload))) return NOTHING_SENT;
-      return deps.gateway.sendToPerson(await personTarget(deps, tenantId, aadObjectId), {
-        card: buildConcernBaseCard({ ...base, refreshUserIds: await teamsIdsOf(deps.db, tenantId, [aadObjectId]) }),
-        text: personalMessageText(message.kind, payload, base.concern.reference),
-        summary: `Concern ${base.concern.reference}`,
-      });
+      const view = { ...base, refreshUserIds: await teamsIdsOf(deps.db, tenantId, [aadObjectId]) };
+      const target = await personTarget(deps, tenantId, aadObjectId);
+      return sendConcernCard(
+        (card) => deps.gateway.sendToPerson(target, { card, text: personalMessageText(message.kind, payload, base.concern.reference), summary: `Concern ${base.concern.reference}` }),
+        buildConcernBaseCard(view),
+        () => buildConcernBaseCard(view, { shortened: true }),
+      );
     }
     case TRIAGE_OUTBOX_KINDS.takenOverNotice: {
       const aadObjectId = String(payload.aadObjectId);

@@ -14,6 +14,8 @@ export interface SentDelivery {
   sent: SentMessage;
   /** Sent again after an interrupted attempt: Teams may hold an earlier copy (outbox-worker.ts). */
   possibleRepeat: boolean;
+  /** Sent as the shortened card: Teams refused the full one as too large (concern-card-delivery.ts). */
+  shortened: boolean;
 }
 
 /**
@@ -37,6 +39,7 @@ export async function listSentDeliveries(db: Db, tenantId: string, concernId: st
       payload: r.payload,
       sent: { activityId: result.activityId, conversationId: result.conversationId, serviceUrl: result.serviceUrl },
       possibleRepeat: result.possibleRepeat === true,
+      shortened: result.shortened === true,
     });
   }
   return out;

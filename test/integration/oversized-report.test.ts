@@ -1,8 +1,11 @@
 import { REPORT_VERBS } from '../../src/cards/report-card';
+import { TRIAGE_VERBS } from '../../src/cards/triage-card';
 import { messageBytes, REPORT_LIMITS } from '../../src/domain/concerns/validate-report';
+import { OUTBOX_KINDS } from '../../src/services/report-concern';
+import { listOutbox } from '../../src/store/outbox.repo';
 import { adaptiveCardProblems, cardText, findInput } from '../support/card-validation';
-import { eventuallySome, type Harness, PEOPLE, SCHOOL, startHarness } from '../support/harness';
-import { cardOf, channelPosts } from '../support/triage';
+import { eventually, eventuallySome, type Harness, PEOPLE, SCHOOL, startHarness } from '../support/harness';
+import { act, awaitConcernDelivered, cardOf, channelPosts } from '../support/triage';
 import { storeKind } from '../support/test-db';
 
 const L = REPORT_LIMITS;
@@ -81,6 +84,52 @@ describe(`a report too large for one Teams message (${storeKind()})`, () => {
       await eventuallySome(() => channelPosts(h, urgent), 10_000, 'the urgent card');
       await eventuallySome(() => h.fake.findByText(`URGENT concern ${urgent}`).filter((m) => m.conversationId.startsWith(SCHOOL.dslChannel.id)), 10_000, 'the urgent mention');
       expect(requestsWith(h, 413)).toEqual([]);
+    });
+  });
+
+  describe('in delivery: a card Teams refuses as too large (413) goes shortened', () => {
+    let h: Harness;
+    beforeAll(async () => {
+      // A stricter Teams than the intake limit allows for: a report that passes intake is refused.
+      h = await startHarness({ env: { OUTBOX_MIN_BACKOFF_MS: '20', OUTBOX_MAX_BACKOFF_SECONDS: '1' }, connector: { rateLimits: false, maxActivityBytes: 10 * 1024 } });
+    });
+    afterAll(() => h.stop());
+
+    it('posts a shortened card that sends the DSLs to the Jigsaw tab, once, and the urgent concern after it is not held up', async () => {
+      const narrative = 'He said he was hit at home and showed me a bruise on his arm. '.repeat(60);
+      const big = referenceOf(await submit(h, { ...BASE, pupils: 'Jay Patel', whatHappened: narrative.slice(0, L.whatHappenedMax).trim(), childWords: narrative.slice(0, 1500).trim(), location: 'Year 4 classroom', actionTaken: narrative.slice(0, 1500).trim() }));
+      const urgent = referenceOf(await submit(h, { ...BASE, urgency: 'urgent', pupils: 'Zoë Brown', whatHappened: 'Zoë said her stepfather hit her last night.', location: 'Year 5 classroom' }));
+
+      const [post] = await eventuallySome(() => channelPosts(h, big), 10_000, 'the shortened card');
+      const card = cardOf(post);
+      expect(adaptiveCardProblems(card)).toEqual([]);
+      const text = cardText(card);
+      expect(text).toContain('The full report is in the Jigsaw tab');
+      expect(text).toContain(`Open concern ${big} in the Jigsaw tab`);
+      expect(text).toContain('Jay Patel');
+      expect(text).not.toContain('bruise');
+      await eventuallySome(() => channelPosts(h, urgent), 10_000, 'the urgent card');
+      await eventuallySome(() => h.fake.findByText(`URGENT concern ${urgent}`).filter((m) => m.conversationId.startsWith(SCHOOL.dslChannel.id)), 10_000, 'the urgent mention');
+
+      // The oversized body went once, and never again; the concern counts as delivered, shortened.
+      const [row] = await h.db.query<{ concern_id: string }>('SELECT concern_id FROM concerns WHERE reference = $1', [big]);
+      await awaitConcernDelivered(h, row!.concern_id);
+      expect(requestsWith(h, 413)).toHaveLength(1);
+      const channelRow = (await listOutbox(h.db, SCHOOL.tenantId)).find((m) => m.idempotencyKey === `concern:${row!.concern_id}:dsl-channel`);
+      expect(channelRow).toMatchObject({ status: 'sent', attempts: 1, result: expect.objectContaining({ shortened: true }) });
+      // Delivered: the reporter is not told otherwise, and nobody is alerted.
+      expect((await listOutbox(h.db, SCHOOL.tenantId)).filter((m) => m.kind === OUTBOX_KINDS.reporterNotDelivered)).toEqual([]);
+      expect(h.fake.findByText('Jigsaw needs attention')).toEqual([]);
+
+      // Its updates go shortened from the start: no oversized body again.
+      await act(h, PEOPLE.dsl1, { concernId: row!.concern_id, activityId: post.activityId }, TRIAGE_VERBS.takeOwnership);
+      const updated = await eventually(() => {
+        const message = h.fake.activitiesIn(SCHOOL.dslChannel.id).find((m) => m.activityId === post.activityId);
+        return message && cardText(cardOf(message)).includes('Acknowledged: took ownership') ? cardOf(message) : undefined;
+      }, 10_000, 'the updated channel card');
+      expect(cardText(updated)).toContain('The full report is in the Jigsaw tab');
+      expect(cardText(updated)).toContain('Dana Lead');
+      expect(requestsWith(h, 413)).toHaveLength(1);
     });
   });
 });
