@@ -120,3 +120,27 @@ describe('report cards', () => {
     expect(text).not.toContain('secret narrative');
   });
 });
+
+describe("the school's name", () => {
+  // Configuration, not our wording: a name with markdown in it must not become a link or formatting.
+  const NAME = "St Mary's [sign in here](https://evil.example/login) **School**";
+  /** Every TextBlock text (markdown) in a card; literal text sits in RichTextBlock TextRuns. */
+  const markdownTexts = (node: unknown, out: string[] = []): string[] => {
+    if (Array.isArray(node)) node.forEach((n) => markdownTexts(n, out));
+    else if (node && typeof node === 'object') {
+      const n = node as Record<string, unknown>;
+      if (n.type === 'TextBlock' && typeof n.text === 'string') out.push(n.text);
+      Object.values(n).forEach((v) => typeof v === 'object' && markdownTexts(v, out));
+    }
+    return out;
+  };
+  it.each([
+    ['the start card', buildReportStartCard({ submissionId: SUBMISSION, schoolName: NAME })],
+    ['the help card', buildHelpCard({ schoolName: NAME, dslNames: ['Dana Lead'] })],
+    ['the help card before setup', buildHelpCard({ schoolName: NAME, dslNames: [] })],
+  ])('is shown literally on %s', (_name, card) => {
+    expect(cardText(card)).toContain(NAME);
+    expect(markdownTexts(card).filter((t) => t.includes('evil.example') || t.includes('St Mary'))).toEqual([]);
+    expect(adaptiveCardProblems(card)).toEqual([]);
+  });
+});

@@ -1,4 +1,4 @@
-import { type AdaptiveCard, card, execute, field, heading, text } from './card-kit';
+import { type AdaptiveCard, card, execute, field, heading, literal, text } from './card-kit';
 import { REPORT_VERBS } from './report-card';
 
 export interface HelpView {
@@ -8,13 +8,15 @@ export interface HelpView {
 }
 
 export function buildHelpCard(view: HelpView): AdaptiveCard {
-  // Display names come from Teams: shown literally, never as markdown.
+  // Display names come from Teams and the school's name from configuration: both shown
+  // literally, never as markdown.
   const team = view.dslNames.length
-    ? field(`The Designated Safeguarding Lead (DSL) team at ${view.schoolName}`, view.dslNames.join(', '))
-    : text(`The DSL team at ${view.schoolName} has not connected its channel yet: tell a DSL in person, and report here so nothing is lost.`);
+    ? field('The Designated Safeguarding Lead (DSL) team', view.dslNames.join(', '))
+    : text('The DSL team has not connected its channel yet: tell a DSL in person, and report here so nothing is lost.');
   return card(
     [
       heading('Jigsaw: report a concern in under a minute'),
+      literal(view.schoolName, { spacing: 'None' }),
       text(
         'If you see or hear something that worries you about a child (online or offline), report it here. It goes straight to the DSL team; concerns about a member of staff go privately to the headteacher, and about the headteacher to the chair of governors.',
       ),

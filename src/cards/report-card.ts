@@ -8,7 +8,7 @@ import {
 } from '../domain/concerns/categories';
 import type { ConcernAbout } from '../domain/concerns/concern';
 import { REPORT_LIMITS, type ReportErrors, type ReportValues } from '../domain/concerns/validate-report';
-import { type AdaptiveCard, card, type CardElement, errorText, execute, field, heading, notice, text } from './card-kit';
+import { type AdaptiveCard, card, type CardElement, errorText, execute, field, heading, literal, notice, text } from './card-kit';
 
 /** Action.Execute verbs of the report journey (docs/cards.md lists their data). */
 export const REPORT_VERBS = {
@@ -46,7 +46,9 @@ export function buildReportStartCard(input: { submissionId: string; values?: Rep
   return card(
     [
       heading('Report a safeguarding or online-safety concern'),
-      text(`This goes straight to the people who keep children safe at ${input.schoolName}. If a child is in immediate danger, call 999 first.`, { isSubtle: true }),
+      // The school's name is configuration, not our wording: shown literally, never as markdown.
+      literal(input.schoolName, { spacing: 'None' }),
+      text('This goes straight to the people who keep children safe at your school. If a child is in immediate danger, call 999 first.', { isSubtle: true }),
       ...summaryOfErrors(errors),
       ...withError(errors, 'category', {
         type: 'Input.ChoiceSet',
