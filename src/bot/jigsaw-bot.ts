@@ -17,8 +17,8 @@ import { buildReportFormCard, buildReportStartCard, REPORT_VERBS } from '../card
 import { buildReceiptCard } from '../cards/receipt-card';
 import { buildHelpCard } from '../cards/help-card';
 import { formatLocal, localDateTime } from '../domain/clock';
-import { cleanReportValues, type ReportValues } from '../domain/concerns/validate-report';
-import type { Person } from '../domain/concerns/concern';
+import { ABOUT_REQUIRED, cleanReportValues, type ReportValues } from '../domain/concerns/validate-report';
+import { CONCERN_ABOUT, type Person } from '../domain/concerns/concern';
 import { DSL_CHANNEL_TARGET, submitConcernReport } from '../services/report-concern';
 import { describeError, type Logger } from '../logging';
 import { formValues, parseCardAction, ReportDataSchema } from './parse';
@@ -166,7 +166,7 @@ export class JigsawBot extends TeamsActivityHandler {
       case REPORT_VERBS.chooseCategory: {
         const errors = {
           ...(values.category ? {} : { category: 'Choose the kind of concern.' }),
-          ...(values.about ? {} : { about: 'Say who the concern is about.' }),
+          ...(values.about && (CONCERN_ABOUT as readonly string[]).includes(values.about) ? {} : { about: ABOUT_REQUIRED }),
           // Caught here, before the details are typed (the form would ask for a pupil's name).
           ...(values.category === 'concern-about-adult' && values.about === 'pupil'
             ? { about: 'You chose "Concern about an adult": say whether it is about a member of staff, volunteer or contractor, or the headteacher.' }
@@ -191,7 +191,13 @@ export class JigsawBot extends TeamsActivityHandler {
         { db: this.deps.db, concerns: this.deps.concerns, now: this.deps.now, routing: this.routing },
         { tenantId: tenant.tenantId, timeZone: tenant.timeZone, reporter, raw: values, submissionId },
       );
-      if (outcome.kind === 'invalid') return cardResponse(buildReportFormCard({ submissionId, values: outcome.values, errors: outcome.errors, today }));
+      if (outcome.kind === 'invalid') {
+        // The kind of concern and who it is about are chosen on the start card: ask there (the
+        // details typed so far ride along in its Continue button, so nothing is lost).
+        const { category, about } = outcome.errors;
+        if (category || about) return cardResponse(buildReportStartCard({ submissionId, schoolName: tenant.schoolName, values: outcome.values, errors: { ...(category ? { category } : {}), ...(about ? { about } : {}) } }));
+        return cardResponse(buildReportFormCard({ submissionId, values: outcome.values, errors: outcome.errors, today }));
+      }
       this.deps.onOutboxChanged();
       const { concern, problems } = outcome;
       this.deps.logger.info({ tenantId: tenant.tenantId, reference: concern.reference, category: concern.category, urgency: concern.urgency, duplicate: outcome.duplicate }, 'concern accepted');

@@ -1,6 +1,7 @@
 import { CATEGORY_IDS } from '../domain/concerns/categories';
 import type { Concern } from '../domain/concerns/concern';
-import { adaptiveCardProblems, cardText, findInput } from '../../test/support/card-validation';
+import { adaptiveCardProblems, cardText, findActions, findInput } from '../../test/support/card-validation';
+import { ABOUT_REQUIRED } from '../domain/concerns/validate-report';
 import { buildAdminAlertCard, buildNotYetDeliveredCard } from './admin-alert-card';
 import { buildConcernCard } from './concern-card';
 import { buildHelpCard } from './help-card';
@@ -67,6 +68,26 @@ describe('report cards', () => {
   it('asks for the adult only when the concern is about an adult', () => {
     expect(findInput(buildReportFormCard({ submissionId: SUBMISSION, values: { about: 'adult', category: 'concern-about-adult' }, today: '2026-11-22' }), 'adultName')).toBeDefined();
     expect(findInput(buildReportFormCard({ submissionId: SUBMISSION, values: { about: 'pupil', category: 'commerce' }, today: '2026-11-22' }), 'adultName')).toBeUndefined();
+  });
+
+  it('pre-selects nobody under "Who is it about?": staff must choose', () => {
+    const about = findInput(buildReportStartCard({ submissionId: SUBMISSION, schoolName: 'Halley' }), 'about');
+    expect(about).toMatchObject({ isRequired: true, value: '' });
+    // A choice already made is kept (coming back from the form, or after a message).
+    expect(findInput(buildReportStartCard({ submissionId: SUBMISSION, schoolName: 'Halley', values: { about: 'adult' } }), 'about')?.value).toBe('adult');
+  });
+
+  it('says what to fix when nobody was chosen, and keeps the kind of concern and what was typed', () => {
+    const card = buildReportStartCard({ submissionId: SUBMISSION, schoolName: 'Halley', values: { category: 'sexual-harassment', whatHappened: 'Typed first.' }, errors: { about: ABOUT_REQUIRED } });
+    expect(cardText(card)).toContain('Choose who the concern is about: a pupil or pupils, an adult who works in the school');
+    expect(findInput(card, 'category')?.value).toBe('sexual-harassment');
+    expect(findActions(card)[0]?.data).toMatchObject({ kept: { whatHappened: 'Typed first.' } });
+  });
+
+  it('never assumes a pupil on the form when nobody was chosen', () => {
+    const card = buildReportFormCard({ submissionId: SUBMISSION, values: { category: 'sexual-harassment' }, today: '2026-11-22' });
+    expect(cardText(card)).toContain('Not chosen');
+    for (const action of findActions(card)) expect((action.data as { about?: string }).about).toBe('');
   });
 
   it('has no file upload input at all', () => {

@@ -6,8 +6,8 @@ import {
   isCategoryId,
   NUDES_SHARING_INSTRUCTION,
 } from '../domain/concerns/categories';
-import type { ConcernAbout } from '../domain/concerns/concern';
-import { REPORT_LIMITS, type ReportErrors, type ReportValues } from '../domain/concerns/validate-report';
+import { CONCERN_ABOUT, type ConcernAbout } from '../domain/concerns/concern';
+import { ABOUT_REQUIRED, REPORT_LIMITS, type ReportErrors, type ReportValues } from '../domain/concerns/validate-report';
 import { type AdaptiveCard, card, type CardElement, errorText, execute, field, heading, literal, notice, text } from './card-kit';
 
 /** Action.Execute verbs of the report journey (docs/cards.md lists their data). */
@@ -66,9 +66,10 @@ export function buildReportStartCard(input: { submissionId: string; values?: Rep
         id: 'about',
         label: 'Who is it about?',
         isRequired: true,
-        errorMessage: 'Say who the concern is about.',
+        errorMessage: ABOUT_REQUIRED,
         style: 'expanded',
-        value: values.about ?? 'pupil',
+        // No default: a pre-selected "pupil" sent allegations about adults to the DSL channel.
+        value: values.about ?? '',
         choices: ABOUT_CHOICES,
       }),
     ],
@@ -83,7 +84,8 @@ export function buildReportFormCard(input: { submissionId: string; values: Repor
   const errors = input.errors ?? {};
   const categoryId = values.category && isCategoryId(values.category) ? values.category : undefined;
   const category = categoryId ? getCategory(categoryId) : undefined;
-  const about = (values.about ?? 'pupil') as ConcernAbout;
+  // Never assumed: without a valid choice the form says so, and sending it asks again.
+  const about = CONCERN_ABOUT.find((a) => a === values.about);
   const guidance = categoryId ? CATEGORY_GUIDANCE[categoryId] : undefined;
   const L = REPORT_LIMITS;
 
@@ -100,7 +102,7 @@ export function buildReportFormCard(input: { submissionId: string; values: Repor
           width: 'stretch',
           items: [
             field('Kind of concern', category ? `${FOUR_C_TITLES[category.fourC]}: ${category.title}` : 'Not chosen'),
-            field('About', ABOUT_CHOICES.find((c) => c.value === about)?.title ?? about),
+            field('About', ABOUT_CHOICES.find((c) => c.value === about)?.title ?? 'Not chosen'),
           ],
         },
       ],
@@ -213,7 +215,7 @@ export function buildReportFormCard(input: { submissionId: string; values: Repor
     text('There is no file upload, on purpose: never copy, forward or upload images. The DSL will tell you what to do with any evidence.', { isSubtle: true, size: 'Small' }),
   );
 
-  const carried = { submissionId: input.submissionId, category: values.category ?? '', about };
+  const carried = { submissionId: input.submissionId, category: values.category ?? '', about: about ?? '' };
   return card(body, [
     execute('Send to the safeguarding team', REPORT_VERBS.submit, carried, { style: 'positive' }),
     execute('Change the kind of concern', REPORT_VERBS.changeCategory, carried),

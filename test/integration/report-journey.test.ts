@@ -65,6 +65,35 @@ describe(`report journey over HTTP (${storeKind()})`, () => {
     },
   );
 
+  it('pre-selects nobody under "Who is it about?": Continue without a choice asks for one, keeping the kind and what was typed', async () => {
+    await h.say(PEOPLE.teacher, 'A teacher keeps making comments about a pupil in my class');
+    const start = await eventually(() => {
+      const c = h.fake.lastCardIn(h.personalConversationId(PEOPLE.teacher));
+      return c && JSON.stringify(c).includes('keeps making comments') ? c : undefined;
+    }, 5000, 'start card keeping the typed text');
+    // What Teams sends: the button's data with the inputs as the card shows them (the reporter
+    // picks the kind of concern and leaves "Who is it about?" as it is).
+    const cont = findActions(start).find((a) => a.verb === REPORT_VERBS.chooseCategory)!;
+    const res = await h.invoke(PEOPLE.teacher, REPORT_VERBS.chooseCategory, { ...(cont.data as Record<string, unknown>), category: 'sexual-harassment', about: findInput(start, 'about')?.value ?? '' });
+    const card = res.body.value;
+    expect(adaptiveCardProblems(card)).toEqual([]);
+    expect(findInput(card, 'pupils')).toBeUndefined();
+    expect(cardText(card)).toContain('Choose who the concern is about: a pupil or pupils, an adult who works in the school');
+    expect(findInput(card, 'category')?.value).toBe('sexual-harassment');
+    expect(JSON.stringify(card)).toContain('keeps making comments');
+  });
+
+  it('sends nothing when a report arrives without saying who it is about, and asks on the start card with everything kept', async () => {
+    const submissionId = '00000000-0000-4000-8000-0000000000a6';
+    const res = await h.invoke(PEOPLE.teacher, REPORT_VERBS.submit, { submissionId, category: 'sexual-harassment', about: '', ...DETAILS });
+    const card = res.body.value;
+    expect(adaptiveCardProblems(card)).toEqual([]);
+    expect(findInput(card, 'about')?.value).toBe('');
+    expect(cardText(card)).toContain('Choose who the concern is about');
+    expect(findActions(card).find((a) => a.verb === REPORT_VERBS.chooseCategory)?.data).toMatchObject({ submissionId, kept: { whatHappened: DETAILS.whatHappened, pupils: DETAILS.pupils, location: DETAILS.location } });
+    expect(await h.db.query('SELECT 1 FROM concerns WHERE client_submission_id = $1', [submissionId])).toHaveLength(0);
+  });
+
   it('shows the UKCIS instruction as soon as nudes-sharing is chosen', async () => {
     const res = await h.invoke(PEOPLE.teacher, REPORT_VERBS.chooseCategory, { category: 'nudes-sharing', about: 'pupil', submissionId: '00000000-0000-4000-8000-000000000001' });
     expect(res.status).toBe(200);

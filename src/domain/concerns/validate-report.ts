@@ -91,6 +91,9 @@ export function splitPupilNames(text: string): string[] {
     .filter((name) => name.length > 0);
 }
 
+/** Nothing is pre-selected under "Who is it about?": staff must choose, and are told how. */
+export const ABOUT_REQUIRED = 'Choose who the concern is about: a pupil or pupils, an adult who works in the school (staff, volunteer or contractor), or the headteacher.';
+
 /**
  * Checks a submitted report. Messages say what to fix, next to the field at fault; the
  * cleaned values always come back so the card can be re-shown with everything kept.
@@ -101,7 +104,7 @@ export function validateReport(raw: Record<string, unknown>, now: Date, timeZone
   const L = REPORT_LIMITS;
 
   const about = values.about as ConcernAbout | undefined;
-  if (!about) errors.about = 'Choose who the concern is about.';
+  if (!about) errors.about = ABOUT_REQUIRED;
   else if (!CONCERN_ABOUT.includes(about)) errors.about = 'Choose one of the options listed.';
 
   const category = values.category ?? '';
