@@ -6,6 +6,7 @@ import { resolveCipher } from './store/master-keys';
 import { rekeyPupils } from './store/pupil-rekey';
 import { PUPIL_KEY_VERSION } from './domain/people/pupil-key';
 import { assignRole, clearConfiguredRole, clearRole, type Role, upsertTenant } from './store/tenant.repo';
+import { type HeldAllegationDeps, releaseHeldAllegations } from './services/held-allegations';
 import { outboxLagSeconds } from './store/outbox.repo';
 import { createCloudAdapter } from './bot/adapter';
 import { BotbuilderGateway } from './bot/botbuilder-gateway';
@@ -83,7 +84,7 @@ export async function createJigsaw(config: Config, options: JigsawOptions): Prom
   // Before anything reads a pupil key: keys stored by an older version are brought up to date (once per store).
   const rekeyed = await rekeyPupils(db, cipher);
   if (rekeyed) logger.info({ pupilKeyVersion: PUPIL_KEY_VERSION, ...rekeyed }, 'pupil keys brought up to date');
-  await bootstrapTenant(db, config);
+  await bootstrapTenant({ db, concerns, now }, config);
 
   const adapter = createCloudAdapter(config, logger.child({ component: 'bot' }));
   const gateway = options.gateway ?? new BotbuilderGateway(adapter, config.bot.appId);
@@ -202,8 +203,13 @@ export async function createJigsaw(config: Config, options: JigsawOptions): Prom
   return jigsaw;
 }
 
-/** Makes the configured tenant and its role holders exist (configuration is the bootstrap source). */
-async function bootstrapTenant(db: Db, config: Config): Promise<void> {
+/**
+ * Makes the configured tenant and its role holders exist (configuration is the bootstrap
+ * source). A headteacher or chair named here receives, in the same transaction, the concerns
+ * about adults held because nobody could receive them.
+ */
+async function bootstrapTenant(deps: HeldAllegationDeps, config: Config): Promise<void> {
+  const { db } = deps;
   const b = config.bootstrap;
   if (!b.tenantId) return;
   const tenantId = b.tenantId;
@@ -225,5 +231,6 @@ async function bootstrapTenant(db: Db, config: Config): Promise<void> {
     }
     await clearConfiguredRole(tx, tenantId, 'admin');
     for (const admin of b.adminAadIds) await assignRole(tx, tenantId, 'admin', admin);
+    await releaseHeldAllegations({ ...deps, db: tx }, tenantId);
   });
 }

@@ -36,6 +36,7 @@ describe('every card is a valid Adaptive Card 1.5', () => {
     ['form with every error', buildReportFormCard({ submissionId: SUBMISSION, values: { about: 'adult' }, today: '2026-11-22', errors: { pupils: 'x', adultName: 'x', whatHappened: 'x', childWords: 'x', occurredOn: 'x', occurredTime: 'x', location: 'x', actionTaken: 'x', urgency: 'x', category: 'x', about: 'x' } })],
     ['receipt', buildReceiptCard({ reference: 'C-2026-00001', receivedAt: '22 Nov 2026, 10:00', recipient: 'dsl-team', category: 'online-bullying', urgent: false })],
     ['receipt held (no chair)', buildReceiptCard({ reference: 'C-2026-00001', receivedAt: 'x', recipient: 'chair', category: 'concern-about-adult', urgent: true, held: 'no-chair' })],
+    ['receipt held (no headteacher or chair)', buildReceiptCard({ reference: 'C-2026-00001', receivedAt: 'x', recipient: 'headteacher', category: 'concern-about-adult', urgent: false, held: 'no-headteacher-or-chair' })],
     ['receipt for nudes sharing', buildReceiptCard({ reference: 'C-2026-00001', receivedAt: 'x', recipient: 'dsl-team', category: 'nudes-sharing', urgent: true })],
     ['help', buildHelpCard({ schoolName: 'Halley', dslNames: ['Dana Lead'] })],
     ['help before setup', buildHelpCard({ schoolName: 'Halley', dslNames: [] })],
@@ -139,6 +140,20 @@ describe('report cards', () => {
     const text = cardText(buildConcernCard({ concern: concern({ category: 'filtering-failure', whatHappened: 'secret narrative' }), view: 'notice', receivedAt: 'x', occurredAt: 'y' }));
     expect(text).not.toContain('Amelia');
     expect(text).not.toContain('secret narrative');
+  });
+});
+
+describe('the receipt of a concern about an adult that nobody can receive yet', () => {
+  it('does not say it was sent, says who it waits for, and what to do meanwhile', () => {
+    const adult = cardText(buildReceiptCard({ reference: 'C-2026-00001', receivedAt: 'x', recipient: 'headteacher', category: 'sexual-harassment', urgent: true, held: 'no-headteacher-or-chair' }));
+    expect(adult).not.toMatch(/Sent to\s+the headteacher/);
+    expect(adult).toContain('Nobody yet: held until a headteacher or chair of governors is set up in Jigsaw');
+    expect(adult).toContain('speak to the headteacher in person or contact your Local Authority Designated Officer (LADO) directly');
+    const head = cardText(buildReceiptCard({ reference: 'C-2026-00001', receivedAt: 'x', recipient: 'chair', category: 'concern-about-adult', urgent: false, held: 'no-chair' }));
+    expect(head).not.toMatch(/Sent to\s+the chair of governors/);
+    expect(head).toContain('Nobody yet: held until a chair of governors is set up in Jigsaw');
+    expect(head).not.toContain('speak to the headteacher');
+    expect(head).toContain('LADO');
   });
 });
 

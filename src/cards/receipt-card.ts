@@ -27,18 +27,33 @@ export function buildReceiptCard(view: ReceiptView): AdaptiveCard {
     view.recipient === 'dsl-team'
       ? next
       : 'It is confidential: do not discuss it with the adult concerned or with colleagues. You will get a message here when it is picked up and when it is closed.';
+  // Held for want of a recipient: nothing has been sent, and the receipt must not say otherwise.
+  const sentTo =
+    view.held === 'no-chair'
+      ? 'Nobody yet: held until a chair of governors is set up in Jigsaw'
+      : view.held === 'no-headteacher-or-chair'
+        ? 'Nobody yet: held until a headteacher or chair of governors is set up in Jigsaw'
+        : describeRecipient(view.recipient);
   const body = [
     heading('Thank you: your concern has been recorded'),
     field('Reference', view.reference),
     field('Received', view.receivedAt),
-    field('Sent to', describeRecipient(view.recipient)),
+    field('Sent to', sentTo),
     text(privately, { spacing: 'Medium' }),
   ];
-  if (view.held === 'no-chair' || view.held === 'no-headteacher-or-chair') {
+  if (view.held === 'no-chair') {
     body.push(
       notice(
-        'Not delivered yet: nobody is configured to receive it',
-        'Your concern is safely stored, but the school has not set up who receives concerns about adults in Jigsaw. An administrator has been alerted. Do not wait: contact your Local Authority Designated Officer (LADO) directly today.',
+        'Not delivered yet: nobody is set up to receive it',
+        'Your concern is safely stored, but the school has not set up a chair of governors in Jigsaw, and a concern about the headteacher never goes to the headteacher. An administrator has been alerted; it goes to the chair of governors, privately, as soon as one is set up. Do not wait for that: today, speak to the chair of governors or contact your Local Authority Designated Officer (LADO) directly.',
+        'attention',
+      ),
+    );
+  } else if (view.held === 'no-headteacher-or-chair') {
+    body.push(
+      notice(
+        'Not delivered yet: nobody is set up to receive it',
+        'Your concern is safely stored, but the school has not set up who receives concerns about adults in Jigsaw. An administrator has been alerted; it goes to the headteacher (or the chair of governors), privately, as soon as one is set up. Do not wait for that: today, speak to the headteacher in person or contact your Local Authority Designated Officer (LADO) directly.',
         'attention',
       ),
     );

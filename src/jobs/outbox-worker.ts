@@ -3,6 +3,7 @@ import type { ConcernRepository } from '../store/concern.repo';
 import type { RecipientRole } from '../domain/concerns/concern';
 import { claimDueOutbox, enqueueOutbox, markOutboxAlerted, markOutboxSent, type OutboxMessage, scheduleOutboxRetry } from '../store/outbox.repo';
 import { alertAdmins } from '../services/admin-alerts';
+import { releaseHeldAllegations, tenantsWithReleasableAllegations } from '../services/held-allegations';
 import { OUTBOX_KINDS, userTarget } from '../services/report-concern';
 import { describeError, type Logger } from '../logging';
 import { backoffDelayMs } from './backoff';
@@ -115,6 +116,7 @@ export class OutboxWorker {
 
   /** Claims and delivers one batch; returns how many messages it attempted. */
   async drainOnce(): Promise<number> {
+    await this.releaseHeldAllegations();
     if (this.pauseRemainingMs() > 0) return 0;
     const batch = await claimDueOutbox(this.deps.db, this.now(), this.options.batchSize ?? 10, this.options.leaseMs ?? 60_000);
     // The claim returns safeguarding messages first: they start first.
@@ -124,6 +126,22 @@ export class OutboxWorker {
       await scheduleOutboxRetry(this.deps.db, message.outboxId, new Date(this.now().getTime() + this.pauseRemainingMs()), 'paused: throttled');
     });
     return batch.length;
+  }
+
+  /**
+   * Concerns about adults held because nobody could receive them, once someone can: a role
+   * given in the tab or by configuration releases them in its own transaction, and this catches
+   * any held while that role was being given (or given some other way). Not a send: no pause.
+   */
+  private async releaseHeldAllegations(): Promise<void> {
+    try {
+      for (const tenantId of await tenantsWithReleasableAllegations(this.deps.db)) {
+        const released = await releaseHeldAllegations({ db: this.deps.db, concerns: this.deps.concerns, now: () => this.now() }, tenantId);
+        if (released) this.deps.logger.info({ tenantId, released }, 'held concerns about adults released to their recipient');
+      }
+    } catch (err) {
+      this.deps.logger.error(describeError(err), 'could not release held concerns about adults');
+    }
   }
 
   private async mayStartSending(message: OutboxMessage): Promise<boolean> {

@@ -22,12 +22,20 @@ export const OUTBOX_KINDS = {
 } as const;
 
 export const DSL_CHANNEL_TARGET = 'dsl-channel';
+/**
+ * Where a concern about an adult waits while nobody can receive it (no headteacher or chair of
+ * governors; no chair for one about the headteacher): its delivery row, `held`, until a role
+ * holder exists (held-allegations.ts then makes it the delivery to them).
+ */
+export const HELD_RECIPIENT_TARGET = 'allegation-recipient';
 export const userTarget = (aadObjectId: string) => `user:${aadObjectId}`;
 
 const PROBLEM_MESSAGES: Record<RoutingProblem, string> = {
   'no-dsl-channel': 'A concern is waiting because no DSL channel is registered. Add Jigsaw to the DSL team\'s private channel and type "setup" there.',
-  'no-headteacher-or-chair': 'A concern about an adult cannot be delivered: neither a headteacher nor a chair of governors is configured.',
-  'no-chair': 'A concern about the headteacher cannot be delivered: no chair of governors is configured.',
+  'no-headteacher-or-chair':
+    'A concern about an adult is held: neither a headteacher nor a chair of governors is set up in Jigsaw, so nobody can receive it. Give the headteacher (or chair of governors) role in the tab (Settings → Roles) or in the deployment settings: it is delivered to them as soon as you do.',
+  'no-chair':
+    'A concern about the headteacher is held: no chair of governors is set up in Jigsaw, so nobody can receive it (it never goes to the headteacher). Give the chair of governors role in the tab (Settings → Roles) or in the deployment settings: it is delivered to them as soon as you do.',
   'no-dpo': 'A data-breach concern was reported but no Data Protection Officer is configured, so the DPO was not told.',
   'no-it-manager': 'A filtering-failure concern was reported but no IT manager is configured, so IT was not told.',
 };
@@ -79,7 +87,11 @@ export async function submitConcernReport(
           details: { category: report.category, urgency: report.urgency, about: report.about, recipient: decision.recipient, routing: decision.deliveries.map(describeDelivery) },
         },
         {
-          outbox: decision.deliveries.flatMap((delivery) => deliveryMessages(input.tenantId, concernId, delivery, routing.directory.dslChannelRegistered)),
+          outbox: [
+            ...decision.deliveries.flatMap((delivery) => deliveryMessages(input.tenantId, concernId, delivery, routing.directory.dslChannelRegistered)),
+            // Nobody to receive a concern about an adult: its delivery waits, held, in the same statement.
+            ...(decision.problems.some(isHeldForRecipient) ? [heldRecipientMessage(input.tenantId, concernId)] : []),
+          ],
           routingInputs: routing.inputs,
         },
       );
@@ -113,8 +125,25 @@ export async function submitConcernReport(
   }
 }
 
-/** The outbox rows that carry one delivery of a new concern. */
-function deliveryMessages(tenantId: string, concernId: string, delivery: Delivery, registered: boolean): NewOutboxMessage[] {
+/** A concern about an adult that nobody can receive yet (the receipt and the admins say so). */
+export function isHeldForRecipient(problem: RoutingProblem): problem is 'no-chair' | 'no-headteacher-or-chair' {
+  return problem === 'no-chair' || problem === 'no-headteacher-or-chair';
+}
+
+/** The held delivery of a concern about an adult with nobody to receive it (released by held-allegations.ts). */
+function heldRecipientMessage(tenantId: string, concernId: string): NewOutboxMessage {
+  return {
+    tenantId,
+    idempotencyKey: `concern:${concernId}:held-recipient`,
+    kind: OUTBOX_KINDS.concernToPerson,
+    targetKey: HELD_RECIPIENT_TARGET,
+    payload: { concernId, view: 'full' },
+    held: true,
+  };
+}
+
+/** The outbox rows that carry one delivery of a concern. */
+export function deliveryMessages(tenantId: string, concernId: string, delivery: Delivery, registered: boolean): NewOutboxMessage[] {
   if (delivery.to === 'dsl-channel') {
     // Held until `setup` if no channel is known; the worker also releases a held channel row
     // as soon as a channel exists, so a setup racing this transaction cannot strand it.
@@ -153,6 +182,6 @@ function deliveryMessages(tenantId: string, concernId: string, delivery: Deliver
   ];
 }
 
-function describeDelivery(d: Delivery): string {
+export function describeDelivery(d: Delivery): string {
   return d.to === 'dsl-channel' ? (d.mentionAllDsls ? 'dsl-channel (all DSLs mentioned)' : 'dsl-channel') : `${d.role} (${d.view})`;
 }

@@ -1,4 +1,6 @@
 import type { Db } from '../store/db';
+import type { ConcernRepository } from '../store/concern.repo';
+import { releaseHeldAllegations } from './held-allegations';
 import type { Config } from '../config';
 import { getDslChannel, listDslMembers } from '../store/conversation.repo';
 import { getTenant, type Role } from '../store/tenant.repo';
@@ -28,6 +30,8 @@ import type { TabUser } from './tab-identity';
 
 export interface TabAdminDeps {
   db: Db;
+  /** For delivering held concerns about adults when a headteacher or chair is given (held-allegations.ts). */
+  concerns: ConcernRepository;
   config: Config;
   now: () => Date;
   onOutboxChanged: () => void;
@@ -72,17 +76,26 @@ export async function changeRole(deps: TabAdminDeps, user: TabUser, input: { act
   const at = deps.now();
   let outcome;
   let name: string | null = null;
+  let released = 0;
   if (input.action === 'assign') {
     const person = (await listKnownPeople(deps.db, user.tenantId)).find((p) => p.aadObjectId === input.aadObjectId.toLowerCase());
     if (!person) throw new TabRefusal(400, 'invalid', 'Choose a person from the list.', { errors: { person: 'Choose a person from the list (people appear once they have chatted with Jigsaw).' } });
     name = person.displayName;
-    outcome = await assignRoleInTab(deps.db, user.tenantId, role, person, by, at);
+    // A new headteacher or chair receives, in the same transaction, the concerns about adults
+    // that were held because nobody could receive them: given and delivered, or neither.
+    outcome = await deps.db.transaction(async (tx) => {
+      const assigned = await assignRoleInTab(tx, user.tenantId, role, person, by, at);
+      if (assigned.ok && (role === 'headteacher' || role === 'chair')) released = await releaseHeldAllegations({ db: tx, concerns: deps.concerns, now: deps.now }, user.tenantId);
+      return assigned;
+    });
   } else {
     outcome = await removeRoleInTab(deps.db, user.tenantId, role, input.aadObjectId.toLowerCase(), by, at);
   }
   if (!outcome.ok) throw new TabRefusal(409, outcome.code, ROLE_REFUSALS[outcome.code] ?? 'Nothing was changed.');
+  if (released) deps.onOutboxChanged();
   const title = ROLE_TITLES[role] ?? role;
-  return { message: input.action === 'assign' ? `${name ?? 'This person'} now holds the role “${title}”. Recorded with your name.` : `The role “${title}” was taken away. Recorded with your name.` };
+  const delivered = released ? ` ${released === 1 ? 'A concern about an adult that was held, with nobody to receive it, is' : `${released} concerns about adults that were held, with nobody to receive them, are`} now being sent to them.` : '';
+  return { message: input.action === 'assign' ? `${name ?? 'This person'} now holds the role “${title}”. Recorded with your name.${delivered}` : `The role “${title}” was taken away. Recorded with your name.` };
 }
 
 /** Who holds which role, the DSL channel and roster, and the thresholds in force. */

@@ -220,7 +220,7 @@ function splitList(text: string): string[] {
   return [...new Set(text.split(/[\n,;]+/).map((s) => s.replace(/\s+/g, ' ').trim()).filter(Boolean))];
 }
 
-/** The chronology event types triage writes (plus 'reported' and 'escalated' from elsewhere). */
+/** The chronology event types triage writes (plus 'reported', 'escalated' and 'routed' from elsewhere). */
 export const TRIAGE_EVENT_TYPES: Record<TriageCommandKind, string> = {
   'take-ownership': 'acknowledged',
   'add-note': 'note-added',
@@ -400,6 +400,9 @@ export function describeEvent(type: string, details: Record<string, unknown>): s
       return `Closed: ${outcomeTitle(String(details.outcome))}`;
     case 'reopened':
       return 'Reopened';
+    case 'routed':
+      // A concern about an adult held until someone could receive it.
+      return details.recipient === 'chair' ? 'Sent to the chair of governors, once one was set up' : 'Sent to the headteacher, once one was set up';
     case 'escalated':
       return details.stage === 'headteacher' ? 'Escalated to the headteacher' : 'Escalated: every DSL alerted';
     case 'participant-added':

@@ -1,0 +1,98 @@
+import type { Db } from '../store/db';
+import type { ConcernRepository } from '../store/concern.repo';
+import { loadRoutingDirectory } from '../store/tenant.repo';
+import type { ConcernAbout, RecipientRole } from '../domain/concerns/concern';
+import type { CategoryId } from '../domain/concerns/categories';
+import { routeConcern } from '../domain/concerns/routing';
+import { deliveryMessages, describeDelivery, HELD_RECIPIENT_TARGET } from './report-concern';
+import { JIGSAW_ACTOR } from './escalate-concern';
+
+export interface HeldAllegationDeps {
+  db: Db;
+  concerns: ConcernRepository;
+  now: () => Date;
+}
+
+/** The alerts raised when such a concern was held: resolved once it is on its way. */
+const HELD_ALERT_KINDS = ['no-chair', 'no-headteacher-or-chair'];
+
+/**
+ * Delivers the tenant's concerns about adults that were held because nobody could receive them
+ * (no headteacher or chair of governors when they were reported; their outbox row is `held`,
+ * target HELD_RECIPIENT_TARGET). Each is routed with the directory as it is now: to the
+ * headteacher, or to the chair when the headteacher is its subject or there is no headteacher
+ * (the concern's recipient then becomes the chair, so that the chair's tab and card show it).
+ * Its held row becomes the delivery to that person, and its chronology records the routing.
+ *
+ * Runs in one transaction (the caller's, when given one: a role given in the tab delivers them
+ * in the same transaction). Concerns that still have nobody stay held. Safe to run at any time
+ * and concurrently: each concern is locked, and a row released by someone else is skipped.
+ * Returns how many were released.
+ */
+export async function releaseHeldAllegations(deps: HeldAllegationDeps, tenantId: string): Promise<number> {
+  return deps.db.transaction(async (tx) => {
+    const held = await tx.query<{ outbox_id: string | number; concern_id: string }>(
+      `SELECT outbox_id, payload->>'concernId' AS concern_id FROM outbox
+       WHERE tenant_id = $1 AND target_key = $2 AND status = 'held' ORDER BY outbox_id`,
+      [tenantId, HELD_RECIPIENT_TARGET],
+    );
+    if (!held.length) return 0;
+    const { directory } = await loadRoutingDirectory(tx, tenantId);
+    if (!directory.headteacherAadId && !directory.chairAadId) return 0;
+    const now = deps.now();
+    let released = 0;
+    for (const row of held) {
+      const [concern] = await tx.query<{ about: ConcernAbout; category: CategoryId; urgency: 'urgent' | 'standard'; recipient: RecipientRole; reference: string }>(
+        'SELECT about, category, urgency, recipient, reference FROM concerns WHERE tenant_id = $1 AND concern_id = $2 FOR UPDATE',
+        [tenantId, row.concern_id],
+      );
+      if (!concern) continue;
+      const decision = routeConcern(concern, directory);
+      const delivery = decision.deliveries[0];
+      if (!delivery || delivery.to !== 'person') continue; // still nobody (a concern about the headteacher, with no chair)
+      const [message] = deliveryMessages(tenantId, row.concern_id, delivery, directory.dslChannelRegistered);
+      // Only if still held once the concern is ours: another release may have taken it meanwhile.
+      const updated = await tx.query(
+        `UPDATE outbox SET target_key = $2, payload = $3::jsonb, status = 'pending', next_attempt_at = $4 WHERE outbox_id = $1 AND status = 'held' AND target_key = $5 RETURNING outbox_id`,
+        [row.outbox_id, message!.targetKey, JSON.stringify(message!.payload), now, HELD_RECIPIENT_TARGET],
+      );
+      if (!updated.length) continue;
+      if (decision.recipient !== concern.recipient) {
+        await tx.query('UPDATE concerns SET recipient = $3 WHERE tenant_id = $1 AND concern_id = $2', [tenantId, row.concern_id, decision.recipient]);
+      }
+      const dataKey = await deps.concerns.dataKey(tx, tenantId, row.concern_id);
+      await deps.concerns.appendEvent(tx, tenantId, row.concern_id, dataKey, {
+        type: 'routed',
+        actor: JIGSAW_ACTOR,
+        occurredAt: now,
+        details: { recipient: decision.recipient, routing: decision.deliveries.map(describeDelivery), heldBecause: concern.about === 'headteacher' ? 'no-chair' : 'no-headteacher-or-chair' },
+      });
+      await tx.query('UPDATE admin_alerts SET resolved_at = $3 WHERE tenant_id = $1 AND subject_ref = $2 AND kind = ANY($4::text[]) AND resolved_at IS NULL', [
+        tenantId,
+        concern.reference,
+        now,
+        HELD_ALERT_KINDS,
+      ]);
+      released += 1;
+    }
+    return released;
+  });
+}
+
+/**
+ * The tenants with a held concern about an adult that someone can now receive: a chair, or a
+ * headteacher for a concern not about the headteacher. What the outbox worker looks for before
+ * each claim, so a concern held while a role was being given (or given outside the tab and the
+ * configuration) is delivered all the same. Reads only unsent outbox rows.
+ */
+export async function tenantsWithReleasableAllegations(db: Db): Promise<string[]> {
+  const rows = await db.query<{ tenant_id: string }>(
+    `SELECT DISTINCT o.tenant_id FROM outbox o
+     JOIN concerns c ON c.tenant_id = o.tenant_id AND c.concern_id::text = o.payload->>'concernId'
+     WHERE o.status = 'held' AND o.target_key = $1
+       AND EXISTS (SELECT 1 FROM role_assignments r WHERE r.tenant_id = o.tenant_id
+                   AND (r.role = 'chair' OR (r.role = 'headteacher' AND c.about <> 'headteacher')))`,
+    [HELD_RECIPIENT_TARGET],
+  );
+  return rows.map((r) => r.tenant_id);
+}
