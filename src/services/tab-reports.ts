@@ -25,7 +25,21 @@ export interface GovernorReport {
   outcomes: ShownCell[];
   /** Times to acknowledge are shown only when at least minCount concerns were acknowledged. */
   acknowledgement: { acknowledged: number | null; medianMinutes?: number; within15Minutes: number | null; within1Day: number | null };
-  aup: (AupCounts & { audienceTitle: string })[];
+  /** Per audience: the total is shown (the size of an audience is known) and the statuses are suppressed against it. */
+  aup: ShownAupCounts[];
+}
+
+/** An audience's AUP counts as governors see them: a null count is between 1 and minCount - 1 (or hidden to protect one). */
+export interface ShownAupCounts {
+  audience: string;
+  audienceTitle: string;
+  versionNumber: number;
+  current: number | null;
+  expired: number | null;
+  outstanding: number | null;
+  neverAsked: number | null;
+  /** The audience's size; null only when it would give away the hidden counts (all hidden, one per status). */
+  total: number | null;
 }
 
 const STATUS_LABELS: Record<string, string> = { new: 'New', acknowledged: 'Acknowledged', 'in-progress': 'In progress', closed: 'Closed' };
@@ -74,7 +88,39 @@ export async function buildGovernorReport(deps: { db: Db; tabConcerns: TabConcer
       within15Minutes: enoughAcknowledged ? suppressSmallCount(minutes.filter((m) => m <= 15).length, min) : null,
       within1Day: enoughAcknowledged ? suppressSmallCount(minutes.filter((m) => m <= 24 * 60).length, min) : null,
     },
-    aup: aup.map((a) => ({ ...a, audienceTitle: AUDIENCE_LABELS[a.audience as Audience] ?? a.audience })),
+    aup: aup.map((a) => suppressAupCounts(a, min)),
+  };
+}
+
+const AUP_STATUS_CELLS = [
+  ['current', 'Agreed'],
+  ['expired', 'Expired'],
+  ['outstanding', 'Waiting'],
+  ['neverAsked', 'Not yet asked'],
+] as const;
+
+/**
+ * One audience's AUP counts for governors. The audience's size is known (five governors), so
+ * "1 outstanding" names a colleague: each status count goes through the same suppression as the
+ * concern counts, against the audience total (shown), so no hidden count can be worked out.
+ */
+export function suppressAupCounts(counts: AupCounts, min: number): ShownAupCounts {
+  const cells: CountCell[] = AUP_STATUS_CELLS.map(([key, label]) => ({ key, label, count: counts[key] }));
+  const shown = protectHiddenSum(cells, suppressSmallCounts(cells, min), min);
+  const value = (key: string) => shown.find((c) => c.key === key)!.count;
+  // Every status hidden and still adding up to one reading (4 people, one in each status): only
+  // hiding the total as well leaves the figures unknown to a reader who does not count the audience.
+  const allHidden = shown.every((c) => c.count === null);
+  const total = allHidden && (counts.total === cells.length || counts.total === cells.length * (min - 1)) ? null : counts.total;
+  return {
+    audience: counts.audience,
+    audienceTitle: AUDIENCE_LABELS[counts.audience as Audience] ?? counts.audience,
+    versionNumber: counts.versionNumber,
+    current: value('current'),
+    expired: value('expired'),
+    outstanding: value('outstanding'),
+    neverAsked: value('neverAsked'),
+    total,
   };
 }
 

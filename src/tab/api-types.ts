@@ -89,7 +89,8 @@ export interface GovernorReport {
   byStatus: CountRow[];
   outcomes: CountRow[];
   acknowledgement: { acknowledged: number | null; medianMinutes?: number; within15Minutes: number | null; within1Day: number | null };
-  aup: { audience: string; audienceTitle: string; versionNumber: number; current: number; expired: number; outstanding: number; neverAsked: number; total: number }[];
+  /** Per audience; a null count is between 1 and minCount - 1 (or hidden so that one cannot be worked out from the total; the total is null only when it would give them all away). */
+  aup: { audience: string; audienceTitle: string; versionNumber: number; current: number | null; expired: number | null; outstanding: number | null; neverAsked: number | null; total: number | null }[];
 }
 
 export interface AccessLog {

@@ -1,4 +1,4 @@
-import { buildGovernorReport } from '../../src/services/tab-reports';
+import { buildGovernorReport, suppressAupCounts } from '../../src/services/tab-reports';
 import type { ConcernFact, TabConcernRepository } from '../../src/store/tab-concerns.repo';
 import type { Db } from '../../src/store/db';
 import { CATEGORIES, type CategoryId, getCategory } from '../../src/domain/concerns/categories';
@@ -143,5 +143,36 @@ describe("governors' report: the categories and the 4Cs cannot be played against
       if (r.total === null) continue;
       expect({ run, cats: used, recoverable: recoverableAcross(r.byCategory, r.byFourC, r.total, 3) }).toEqual({ run, cats: used, recoverable: false });
     }
+  });
+});
+
+describe("governors' report: AUP counts per audience", () => {
+  const counts = (current: number, expired: number, outstanding: number, neverAsked: number) => ({ audience: 'governors', versionNumber: 1, current, expired, outstanding, neverAsked, total: current + expired + outstanding + neverAsked });
+  const cells = (s: ReturnType<typeof suppressAupCounts>) => [s.current, s.expired, s.outstanding, s.neverAsked].map((count) => ({ count }));
+
+  it('five governors, one not agreed: the one is hidden, and cannot be worked out from the total', () => {
+    const shown = suppressAupCounts(counts(4, 0, 1, 0), 3);
+    expect(shown).toMatchObject({ audience: 'governors', audienceTitle: 'Governors', total: 5, outstanding: null });
+    expect(recoverable(cells(shown), 5, 3)).toBe(false);
+  });
+
+  it('one in each status: everything is hidden, the total too', () => {
+    expect(suppressAupCounts(counts(1, 1, 1, 1), 3)).toMatchObject({ current: null, expired: null, outstanding: null, neverAsked: null, total: null });
+  });
+
+  it('no status count from 1 to min - 1 is shown, and none can be recovered, for every small audience', () => {
+    for (let a = 0; a <= 6; a++)
+      for (let b = 0; b <= 6; b++)
+        for (let c = 0; c <= 6; c++)
+          for (let d = 0; d <= 6; d++) {
+            const raw = counts(a, b, c, d);
+            const shown = suppressAupCounts(raw, 3);
+            const values = [shown.current, shown.expired, shown.outstanding, shown.neverAsked];
+            expect({ raw, small: values.filter((v) => v === 1 || v === 2) }).toEqual({ raw, small: [] });
+            // The total is shown, except where every status is hidden and it alone would give them away.
+            if (shown.total !== null) expect({ raw, recoverable: recoverable(cells(shown), raw.total, 3) }).toEqual({ raw, recoverable: false });
+            else expect(values).toEqual([null, null, null, null]);
+            expect([raw.total, null]).toContain(shown.total);
+          }
   });
 });

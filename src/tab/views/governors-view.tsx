@@ -18,6 +18,11 @@ function few(n: number | null, min: number): string {
   return n === null ? `< ${min}` : String(n);
 }
 
+/** A count in a table: "fewer than N" when it is too small to show (as the charts' tables say it). */
+function fewerThan(n: number | null, min: number): string {
+  return n === null ? `fewer than ${min}` : String(n);
+}
+
 /** Closed concerns: null when the count is suppressed (not zero). */
 function closedCount(data: GovernorReport): number | null {
   const row = data.byStatus.find((r) => r.key === 'closed');
@@ -87,10 +92,11 @@ export function GovernorsView({ api }: { api: Api }) {
                 columns={[
                   { header: 'Audience', cell: (a) => a.audienceTitle },
                   { header: 'Version', cell: (a) => a.versionNumber },
-                  { header: 'Agreed', cell: (a) => a.current },
-                  { header: 'Waiting', cell: (a) => a.outstanding },
-                  { header: 'Expired', cell: (a) => a.expired },
-                  { header: 'Not yet asked', cell: (a) => a.neverAsked },
+                  { header: 'People', cell: (a) => a.total ?? 'not shown' },
+                  { header: 'Agreed', cell: (a) => fewerThan(a.current, data.minCount) },
+                  { header: 'Waiting', cell: (a) => fewerThan(a.outstanding, data.minCount) },
+                  { header: 'Expired', cell: (a) => fewerThan(a.expired, data.minCount) },
+                  { header: 'Not yet asked', cell: (a) => fewerThan(a.neverAsked, data.minCount) },
                 ]}
               />
             </Section>
