@@ -1,4 +1,4 @@
-import { AUDIENCE_LABELS, type Audience } from '../domain/aup/types';
+import { AUDIENCE_LABELS, type Audience, isOfflineAudience } from '../domain/aup/types';
 import { type AdaptiveCard, type CardElement, card, execute, field, heading, literal, notice, strongLiteral, text } from './card-kit';
 
 /** Card verbs of the AUP capability (routed to src/bot/features/aup-feature.ts by the "aup." prefix). */
@@ -22,13 +22,20 @@ export interface AupCardView {
   changeSummary?: string;
   body?: string;
   linkUrl?: string;
-  /** ask: first card; reminder: n-th reminder; acknowledged; superseded: a newer version exists. */
+  /** ask: first card; reminder: n-th reminder; acknowledged; superseded: a newer version exists; on-paper: an offline audience, read only. */
   /** Teams user ids (29:…) whose client refreshes the card automatically (Universal Actions). */
   refreshUserIds?: string[];
-  state: { kind: 'ask' } | { kind: 'reminder'; number: number; deadline?: string } | { kind: 'renewal' } | { kind: 'acknowledged'; at: string } | { kind: 'superseded' };
+  state: { kind: 'ask' } | { kind: 'reminder'; number: number; deadline?: string } | { kind: 'renewal' } | { kind: 'acknowledged'; at: string } | { kind: 'superseded' } | { kind: 'on-paper' };
 }
 
 const isPupil = (a: Audience) => a.startsWith('pupils-');
+
+/** Why an offline audience does not agree in Teams: KS1 pupils' parents sign for them; parents sign on paper or a form. */
+export function onPaperWords(audience: Audience): { title: string; body: string } {
+  return audience === 'pupils-ks1'
+    ? { title: 'Your parent or carer signs this on paper', body: 'You do not need to press anything. Your parent or carer reads these rules with you and signs them for you. Ask your teacher if anything is not clear.' }
+    : { title: 'This policy is signed on paper', body: 'It is signed on paper or with the school\'s online form, not in Teams. Ask the school office if you have not had one.' };
+}
 
 
 /**
@@ -72,6 +79,12 @@ export function buildAupCard(view: AupCardView): AdaptiveCard {
     actions.push(execute('What have I agreed to?', AUP_VERBS.myStatus));
     return card(body, actions);
   }
+  if (state.kind === 'on-paper') {
+    // Read only: an offline audience's agreement is signed on paper, never with a button.
+    const words = onPaperWords(view.audience);
+    body.push(notice(words.title, words.body, 'accent'));
+    return card(body, actions);
+  }
   body.push(
     text(
       pupil
@@ -102,14 +115,18 @@ export function buildMyAupCard(lines: readonly MyAupLine[], history: readonly { 
   const actions: CardElement[] = [];
   if (!lines.length) body.push(text('No Acceptable Use Policy has been sent to you through Jigsaw yet. If you think one should have been, ask the school office or the online-safety lead.'));
   for (const l of lines) {
+    const offline = isOfflineAudience(l.audience);
     const state =
       l.status === 'current'
         ? `✅ Agreed on ${l.acknowledgedAt} (valid until ${l.expiresOn})`
         : l.status === 'expired'
           ? `⚠ Needs agreeing again: you agreed to version ${l.acknowledgedVersion} on ${l.acknowledgedAt}${l.acknowledgedVersion === l.versionNumber ? ', over a year ago' : ', and it has changed since'}`
           : '⚠ Not agreed yet';
-    body.push({ type: 'Container', separator: true, items: [strongLiteral(l.title), text(`${AUDIENCE_LABELS[l.audience]} · version ${l.versionNumber}`, { isSubtle: true, size: 'Small', spacing: 'None' }), text(state, { spacing: 'Small' })] });
-    if (l.status !== 'current' && actions.length < 5) actions.push(execute(`Read and agree: ${l.audience}`, AUP_VERBS.refresh, { versionId: l.versionId }));
+    const items = [strongLiteral(l.title), text(`${AUDIENCE_LABELS[l.audience]} · version ${l.versionNumber}`, { isSubtle: true, size: 'Small', spacing: 'None' }), text(state, { spacing: 'Small' })];
+    // Offline audiences (KS1 pupils, parents) sign on paper: no "Read and agree" for them.
+    if (offline && l.status !== 'current') items.push(text(`${onPaperWords(l.audience).title}.`, { isSubtle: true, spacing: 'None' }));
+    body.push({ type: 'Container', separator: true, items });
+    if (l.status !== 'current' && !offline && actions.length < 5) actions.push(execute(`Read and agree: ${l.audience}`, AUP_VERBS.refresh, { versionId: l.versionId }));
   }
   if (history.length) {
     body.push(text('History', { weight: 'Bolder', spacing: 'Large' }));

@@ -6,7 +6,7 @@ import { formatDay, formatLocal } from '../domain/clock';
 import { personTarget } from './person-target';
 
 import { ackExpiresAt, deadlineOf, type AupRules } from '../domain/aup/status';
-import type { AupVersion } from '../domain/aup/types';
+import { type AupVersion, isOfflineAudience } from '../domain/aup/types';
 import type { OutgoingMessage, PersonTarget, SentMessage } from './teams-gateway';
 
 export type AupDelivery =
@@ -108,6 +108,8 @@ export async function planAupDelivery(deps: AupDeliveryDeps, row: AupSend): Prom
     return { kind: 'send', versionId: version.versionId, target: await personTarget(deps, row.tenantId, row.aadObjectId), message: { card, summary: 'AUP: people still outstanding' } };
   }
 
+  // Offline audiences sign on paper: a card queued for one (before they were offline) is not sent.
+  if (isOfflineAudience(version.audience)) return { kind: 'skip', reason: 'signed on paper (offline audience)' };
   const latestId = deps.cache ? await deps.cache.latestVersionId(db, row.tenantId, version.audience) : (await getLatestAupVersion(db, row.tenantId, version.audience))?.versionId;
   if (latestId && latestId !== version.versionId) return { kind: 'skip', reason: 'replaced by a newer version' };
   // Someone taken out of the audience since the row was queued (left, a corrected list) is asked no more.

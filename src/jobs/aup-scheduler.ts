@@ -5,6 +5,7 @@ import { alertAdmins } from '../services/admin-alerts';
 import { buildAupRegister } from '../services/aup-register';
 import { type AupRules, deadlineOf, dueReminder } from '../domain/aup/status';
 import { describeError, type Logger } from '../logging';
+import { isOfflineAudience } from '../domain/aup/types';
 
 export interface AupSchedulerRun {
   reminders: number;
@@ -18,6 +19,7 @@ export interface AupSchedulerRun {
  * - reminders 7 and 14 days (configurable) after a card was delivered, while unanswered;
  * - after the deadline, the list of who is outstanding to the online-safety lead(s), once;
  * - yearly renewal: an acknowledgement that lapsed (12 months) is asked for again.
+ * Offline audiences (KS1 pupils, parents) get the deadline list only: they sign on paper.
  * The clock is injected so tests can move through weeks in milliseconds.
  */
 export class AupScheduler {
@@ -54,8 +56,12 @@ export class AupScheduler {
       if (!version) continue;
       const latest = await getLatestAupVersion(db, version.tenantId, version.audience);
       if (latest?.versionId !== version.versionId) continue; // replaced: its people were asked again
+      // Offline audiences (KS1 pupils, parents) sign on paper: no reminder or renewal in Teams,
+      // only the online-safety lead's list of who is outstanding.
+      const inTeams = !isOfflineAudience(version.audience);
 
-      for (const ask of await listUnansweredAsks(db, version.tenantId, version.versionId)) {
+      const unanswered = inTeams ? await listUnansweredAsks(db, version.tenantId, version.versionId) : [];
+      for (const ask of unanswered) {
         const due = dueReminder(ask.sentAt, now, ask.remindersSent, rules);
         if (due) run.reminders += await enqueueAupSends(db, version.tenantId, version.versionId, `${ask.purpose}/r${due}`, [ask], now);
       }
@@ -64,6 +70,7 @@ export class AupScheduler {
         run.deadlineReports += await this.reportDeadline(db, version.tenantId, version.versionId, now);
       }
 
+      if (!inTeams) continue;
       const register = await buildAupRegister({ db, now: () => now, rules }, version.tenantId, version.audience);
       // The register keeps people who left (their history); only those still in the audience are asked again.
       const members = new Set((await listAudienceMembers(db, version.tenantId, version.audience)).map((m) => m.personId));

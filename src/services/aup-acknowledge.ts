@@ -2,20 +2,23 @@ import type { Db } from '../store/db';
 import { audiencesOfPerson, enqueueAupSends, getAupVersion, getLatestAupVersion, insertAcknowledgement, listAcknowledgementsOfPerson, listAupSendsForPerson } from '../store/aup.repo';
 import type { Person } from '../domain/concerns/concern';
 import { ackExpiresAt } from '../domain/aup/status';
-import type { AupVersion } from '../domain/aup/types';
+import { type AupVersion, isOfflineAudience } from '../domain/aup/types';
 
 export type AcknowledgeOutcome =
   | { kind: 'recorded'; version: AupVersion; acknowledgedAt: Date; refreshed: number }
   | { kind: 'already'; version: AupVersion; acknowledgedAt: Date }
   | { kind: 'superseded'; version: AupVersion; latest: AupVersion }
   | { kind: 'not-for-you' }
+  /** An offline audience (KS1 pupils, parents): signed on paper or by form, never in Teams. */
+  | { kind: 'on-paper'; version: AupVersion }
   | { kind: 'unknown-version' };
 
 /**
  * "I have read and agree". `person` comes from the Teams activity (the bot never reads identity
  * from card data); `versionId` is card data and is only trusted as far as the store confirms it:
  * the version must exist, be the latest of its audience, and the person must have been sent it or
- * belong to its audience. The recorded hash is the store's, not the card's. Other cards of the
+ * belong to its audience, and the audience must sign in Teams (not an offline audience: KS1 pupils
+ * and parents sign on paper). The recorded hash is the store's, not the card's. Other cards of the
  * same version in the person's chat are queued for an update to "Acknowledged on …".
  */
 export async function acknowledgeAup(deps: { db: Db; now: () => Date; validityMonths: number }, input: { tenantId: string; person: Person; versionId: string }): Promise<AcknowledgeOutcome> {
@@ -27,6 +30,8 @@ export async function acknowledgeAup(deps: { db: Db; now: () => Date; validityMo
     const sends = await listAupSendsForPerson(tx, input.tenantId, version.versionId, personId);
     const inAudience = (await audiencesOfPerson(tx, input.tenantId, personId)).some((a) => a.audience === version.audience);
     if (!sends.length && !inAudience) return { kind: 'not-for-you' };
+    // A KS1 pupil's parent signs for them, on paper: the pupil's own Teams account cannot agree.
+    if (isOfflineAudience(version.audience)) return { kind: 'on-paper', version };
     const latest = await getLatestAupVersion(tx, input.tenantId, version.audience);
     if (latest && latest.versionId !== version.versionId) return { kind: 'superseded', version, latest };
 

@@ -5,10 +5,10 @@ import { savePersonalConversation } from '../../store/conversation.repo';
 import { countAupSends, getAupVersion, getLatestAupVersion, listAcknowledgementsOfPerson, listAupSendsForPerson } from '../../store/aup.repo';
 import { hasRole } from '../../store/tenant.repo';
 import { type AdaptiveCard, CARD_CONTENT_TYPE, card, heading, text } from '../../cards/card-kit';
-import { AUP_VERBS, buildAupCard, buildAupProgressCard, buildMyAupCard, type AupCardView } from '../../cards/aup-card';
+import { AUP_VERBS, buildAupCard, buildAupProgressCard, buildMyAupCard, onPaperWords, type AupCardView } from '../../cards/aup-card';
 import { formatLocal } from '../../domain/clock';
 import { ackExpiresAt, type AupRules } from '../../domain/aup/status';
-import type { AupVersion } from '../../domain/aup/types';
+import { type AupVersion, isOfflineAudience } from '../../domain/aup/types';
 import { acknowledgeAup } from '../../services/aup-acknowledge';
 import { getAupStatusForPerson } from '../../services/aup-register';
 import { formatDay } from '../../domain/clock';
@@ -42,7 +42,10 @@ export function createAupFeature(deps: AupFeatureDeps): BotFeature {
     const latest = await getLatestAupVersion(db, version.tenantId, version.audience);
     const shown = latest ?? version;
     const ack = (await listAcknowledgementsOfPerson(db, version.tenantId, personId)).find((a) => a.versionId === shown.versionId && ackExpiresAt(a.acknowledgedAt, deps.rules) > deps.now());
-    return buildAupCard({ ...viewOf(shown), ...(teamsUserId ? { refreshUserIds: [teamsUserId] } : {}), state: ack ? { kind: 'acknowledged', at: formatLocal(ack.acknowledgedAt, timeZone) } : { kind: 'ask' } });
+    if (ack) return buildAupCard({ ...viewOf(shown), state: { kind: 'acknowledged', at: formatLocal(ack.acknowledgedAt, timeZone) } });
+    // Offline audiences (KS1 pupils, parents) may read the policy but sign it on paper.
+    if (isOfflineAudience(shown.audience)) return buildAupCard({ ...viewOf(shown), state: { kind: 'on-paper' } });
+    return buildAupCard({ ...viewOf(shown), ...(teamsUserId ? { refreshUserIds: [teamsUserId] } : {}), state: { kind: 'ask' } });
   }
 
   async function myStatusCard(tenantId: string, personId: string, timeZone: string): Promise<AdaptiveCard> {
@@ -89,6 +92,10 @@ export function createAupFeature(deps: AupFeatureDeps): BotFeature {
             case 'superseded':
               // Show the version that now applies instead of recording agreement to an old one.
               return cardFor(outcome.latest, personId, tenant.timeZone, teamsUserId);
+            case 'on-paper': {
+              const words = onPaperWords(outcome.version.audience);
+              return message(words.title, `Nothing was recorded in Teams. ${words.body}`);
+            }
             case 'not-for-you':
               deps.logger.warn({ tenantId: tenant.tenantId, versionId: version.versionId }, 'AUP agreement from someone it was not sent to');
               return message('This policy was not sent to you', 'Your acknowledgement was not recorded. Type "what have I agreed to?" to see the policies that apply to you.');

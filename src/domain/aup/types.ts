@@ -20,6 +20,14 @@ export const AUDIENCE_LABELS: Record<Audience, string> = {
 /** Audiences who usually have no Teams account: their acknowledgements are imported. */
 export const OFFLINE_AUDIENCES: readonly Audience[] = ['pupils-ks1', 'parents'];
 
+/**
+ * Whether an audience signs on paper or by form only: no Teams card, no reminder or renewal in
+ * Teams, and no agreeing in Teams (KS1 pupils' parents sign for them), whoever is in it.
+ */
+export function isOfflineAudience(audience: Audience): boolean {
+  return OFFLINE_AUDIENCES.includes(audience);
+}
+
 export function isAudience(value: string): value is Audience {
   return (AUDIENCES as readonly string[]).includes(value);
 }
