@@ -114,8 +114,13 @@ export async function planAupDelivery(deps: AupDeliveryDeps, row: AupSend): Prom
   if (latestId && latestId !== version.versionId) return { kind: 'skip', reason: 'replaced by a newer version' };
   // Someone taken out of the audience since the row was queued (left, a corrected list) is asked no more.
   if (!(await isAudienceMember(db, row.tenantId, version.audience, row.personId))) return { kind: 'skip', reason: SKIPPED_LEFT_AUDIENCE };
+  // Answered, as listUnansweredAsks decides, even by an acknowledgement made before the card (paper
+  // is dated 12:00 UTC on the day signed): the first card and its reminders by any acknowledgement
+  // of this version (once it lapses, the renewal asks again); a renewal and its reminders by one
+  // still current (the lapsed one is not) or made after the renewal card.
   const askedAt = row.purpose.includes('/r') ? await askSentAt(db, row, version) : undefined;
-  if (validAck && (!askedAt || validAck.acknowledgedAt >= askedAt)) return { kind: 'skip', reason: 'already acknowledged' };
+  const firstAsk = row.purpose === 'ask' || row.purpose.startsWith('ask/');
+  if (validAck || (firstAsk && acks.length > 0) || (askedAt && acks.some((a) => a.acknowledgedAt >= askedAt))) return { kind: 'skip', reason: 'already acknowledged' };
   if (!row.aadObjectId) return { kind: 'skip', reason: 'no Teams account' };
 
   const reminder = /\/r(\d+)$/.exec(row.purpose);

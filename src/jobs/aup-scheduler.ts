@@ -60,7 +60,7 @@ export class AupScheduler {
       // only the online-safety lead's list of who is outstanding.
       const inTeams = !isOfflineAudience(version.audience);
 
-      const unanswered = inTeams ? await listUnansweredAsks(db, version.tenantId, version.versionId) : [];
+      const unanswered = inTeams ? await listUnansweredAsks(db, version.tenantId, version.versionId, { now, validityMonths: rules.validityMonths }) : [];
       for (const ask of unanswered) {
         const due = dueReminder(ask.sentAt, now, ask.remindersSent, rules);
         if (due) run.reminders += await enqueueAupSends(db, version.tenantId, version.versionId, `${ask.purpose}/r${due}`, [ask], now);

@@ -1,5 +1,6 @@
 import type { Db } from './db';
 import type { Acknowledgement, AckMethod, Audience, AudienceMember, AupVersion } from '../domain/aup/types';
+import { ackExpiresAt } from '../domain/aup/status';
 
 /** AUP versions, audiences, the broadcast queue and the register. All SQL for AUPs lives here. */
 
@@ -372,20 +373,32 @@ export async function isAudienceMember(db: Db, tenantId: string, audience: Audie
 /**
  * Asks (first cards and renewals) that were delivered, are still unanswered, and may need a
  * reminder: with the reminders already sent for each. Only people still in the audience.
+ *
+ * "Answered" (no reminder), whenever the acknowledgement was made, even before the card (paper is
+ * stored at 12:00 UTC on the day signed: a form signed on the 14th and imported after a card
+ * queued at 00:05 on the 15th is earlier than the card):
+ * - the first card ('ask'): any acknowledgement of the version. While it is current the person is
+ *   current; once it lapses the yearly renewal asks them, with its own reminders.
+ * - a renewal ('renew:<date>'): an acknowledgement of the version still current at `now` (the
+ *   lapsed one is not), or one made after the renewal card (which stays answered when that one
+ *   lapses in turn and the next renewal takes over).
  */
-export async function listUnansweredAsks(db: Db, tenantId: string, versionId: string): Promise<{ personId: string; aadObjectId?: string; purpose: string; sentAt: Date; remindersSent: number }[]> {
+export async function listUnansweredAsks(db: Db, tenantId: string, versionId: string, current: { now: Date; validityMonths: number }): Promise<{ personId: string; aadObjectId?: string; purpose: string; sentAt: Date; remindersSent: number }[]> {
   const rows = await db.query<R>(
     `SELECT a.person_id, a.aad_object_id, a.purpose, coalesce(a.sent_at, a.created_at) AS sent_at,
-       (SELECT count(*) FROM aup_sends r WHERE r.tenant_id = a.tenant_id AND r.version_id = a.version_id AND r.person_id = a.person_id AND r.purpose LIKE a.purpose || '/r%') AS reminders
+       (SELECT count(*) FROM aup_sends r WHERE r.tenant_id = a.tenant_id AND r.version_id = a.version_id AND r.person_id = a.person_id AND r.purpose LIKE a.purpose || '/r%') AS reminders,
+       (SELECT max(k.acknowledged_at) FROM aup_acknowledgements k WHERE k.tenant_id = a.tenant_id AND k.version_id = a.version_id AND k.person_id = a.person_id) AS last_ack_at
      FROM aup_sends a
      WHERE a.tenant_id = $1 AND a.version_id = $2 AND a.status IN ('sent', 'uncertain') AND a.purpose NOT LIKE '%/r%' AND a.purpose NOT LIKE 'refresh:%' AND a.purpose NOT LIKE 'report:%'
-       AND NOT EXISTS (SELECT 1 FROM aup_acknowledgements k WHERE k.tenant_id = a.tenant_id AND k.version_id = a.version_id AND k.person_id = a.person_id AND k.acknowledged_at >= a.created_at)
+       AND NOT EXISTS (SELECT 1 FROM aup_acknowledgements k WHERE k.tenant_id = a.tenant_id AND k.version_id = a.version_id AND k.person_id = a.person_id AND (a.purpose = 'ask' OR k.acknowledged_at >= a.created_at))
        AND NOT EXISTS (SELECT 1 FROM aup_sends later WHERE later.tenant_id = a.tenant_id AND later.version_id = a.version_id AND later.person_id = a.person_id
                        AND later.purpose NOT LIKE '%/r%' AND later.purpose NOT LIKE 'refresh:%' AND later.purpose NOT LIKE 'report:%' AND later.created_at > a.created_at)
        AND ${IN_VERSION_AUDIENCE('a')}`,
     [tenantId, versionId],
   );
-  return rows.map((r) => ({ personId: String(r.person_id), aadObjectId: optText(r.aad_object_id), purpose: String(r.purpose), sentAt: date(r.sent_at), remindersSent: Number(r.reminders) }));
+  // Still current: worked out as the register does (ackExpiresAt: calendar months in UTC), not in SQL.
+  const answered = (r: R) => r.last_ack_at !== null && r.last_ack_at !== undefined && ackExpiresAt(date(r.last_ack_at), current) > current.now;
+  return rows.filter((r) => !answered(r)).map((r) => ({ personId: String(r.person_id), aadObjectId: optText(r.aad_object_id), purpose: String(r.purpose), sentAt: date(r.sent_at), remindersSent: Number(r.reminders) }));
 }
 
 /** Whether anything is still to be sent (the sender's idle check and the progress card). */
