@@ -34,6 +34,11 @@ export function formatDay(isoDate: string): string {
   return dayFormatter.format(new Date(Date.UTC(y!, m! - 1, d!)));
 }
 
+/** "1 Dec 2026": the day a moment falls on in the school's time zone (00:30 BST is that day, not the day before). */
+export function formatLocalDay(at: Date, timeZone: string): string {
+  return formatDay(localDateTime(at, timeZone).date);
+}
+
 /** "20 Nov 2026, 14:05" from a calendar date and an optional HH:MM time. */
 export function formatOccurred(date: string, time?: string): string {
   const day = formatDay(date);

@@ -2,7 +2,7 @@ import type { Db } from '../store/db';
 import { type AupSend, getAupBroadcast, getAupVersion, getLatestAupVersion, listAcknowledgementsOfPerson, listAupSendsForPerson, listOutstandingForVersion, isAudienceMember, IN_VERSION_AUDIENCE, SKIPPED_LEFT_AUDIENCE } from '../store/aup.repo';
 import { getTenant } from '../store/tenant.repo';
 import { buildAupCard, buildAupOutstandingCard, type AupCardView } from '../cards/aup-card';
-import { formatDay, formatLocal } from '../domain/clock';
+import { formatDay, formatLocal, formatLocalDay } from '../domain/clock';
 import { personTarget } from './person-target';
 
 import { ackExpiresAt, deadlineOf, type AupRules } from '../domain/aup/status';
@@ -125,7 +125,7 @@ export async function planAupDelivery(deps: AupDeliveryDeps, row: AupSend): Prom
 
   const reminder = /\/r(\d+)$/.exec(row.purpose);
   const state: AupCardView['state'] = reminder
-    ? { kind: 'reminder', number: Number(reminder[1]), ...(askedAt ? { deadline: formatDay(deadlineOf(askedAt, deps.rules).toISOString().slice(0, 10)) } : {}) }
+    ? { kind: 'reminder', number: Number(reminder[1]), ...(askedAt ? { deadline: formatLocalDay(deadlineOf(askedAt, deps.rules), tz) } : {}) }
     : row.purpose.startsWith('renew:')
       ? { kind: 'renewal' }
       : { kind: 'ask' };

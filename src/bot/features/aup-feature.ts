@@ -6,7 +6,7 @@ import { countAupSends, getAupVersion, getLatestAupVersion, listAcknowledgements
 import { hasRole } from '../../store/tenant.repo';
 import { type AdaptiveCard, CARD_CONTENT_TYPE, card, heading, text } from '../../cards/card-kit';
 import { AUP_VERBS, buildAupCard, buildAupProgressCard, buildMyAupCard, onPaperWords, type AupCardView } from '../../cards/aup-card';
-import { formatLocal } from '../../domain/clock';
+import { formatLocal, formatLocalDay } from '../../domain/clock';
 import { ackExpiresAt, type AupRules } from '../../domain/aup/status';
 import { type AupVersion, isOfflineAudience } from '../../domain/aup/types';
 import { acknowledgeAup } from '../../services/aup-acknowledge';
@@ -58,7 +58,7 @@ export function createAupFeature(deps: AupFeatureDeps): BotFeature {
         versionId: s.versionId,
         status: s.status,
         ...(s.acknowledgedAt ? { acknowledgedAt: formatLocal(s.acknowledgedAt, timeZone), acknowledgedVersion: s.acknowledgedVersion } : {}),
-        ...(s.expiresAt ? { expiresOn: formatDay(s.expiresAt.toISOString().slice(0, 10)) } : {}),
+        ...(s.expiresAt ? { expiresOn: formatLocalDay(s.expiresAt, timeZone) } : {}),
       })),
       statuses.flatMap((s) => s.history).sort((a, b) => b.acknowledgedAt.getTime() - a.acknowledgedAt.getTime()).map((h) => ({ title: h.title, versionNumber: h.versionNumber, at: formatLocal(h.acknowledgedAt, timeZone), method: h.method === 'teams' ? 'in Teams' : h.method })),
     );
