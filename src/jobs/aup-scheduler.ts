@@ -1,5 +1,5 @@
 import type { Db } from '../store/db';
-import { claimAupDeadlineReport, enqueueAupSends, getLatestAupVersion, listAupBroadcasts, listUnansweredAsks, getAupVersion, listAudienceMembers } from '../store/aup.repo';
+import { claimAupDeadlineReport, enqueueAupSends, getLatestAupVersion, listAupBroadcasts, listUnansweredAsks, getAupVersion } from '../store/aup.repo';
 import { listRoleHolders } from '../store/tenant.repo';
 import { alertAdmins } from '../services/admin-alerts';
 import { buildAupRegister } from '../services/aup-register';
@@ -72,10 +72,9 @@ export class AupScheduler {
 
       if (!inTeams) continue;
       const register = await buildAupRegister({ db, now: () => now, rules }, version.tenantId, version.audience);
-      // The register keeps people who left (their history); only those still in the audience are asked again.
-      const members = new Set((await listAudienceMembers(db, version.tenantId, version.audience)).map((m) => m.personId));
+      // The register keeps people who left (status 'left', with their history): they are not asked again.
       for (const entry of register) {
-        if (entry.status !== 'expired' || entry.expiredBecause !== 'time' || !entry.lastAck || entry.personId.startsWith('ext:') || !members.has(entry.personId)) continue;
+        if (entry.status !== 'expired' || entry.expiredBecause !== 'time' || !entry.lastAck || entry.personId.startsWith('ext:')) continue;
         const purpose = `renew:${entry.lastAck.expiresAt.toISOString().slice(0, 10)}`;
         run.renewals += await enqueueAupSends(db, version.tenantId, version.versionId, purpose, [{ personId: entry.personId, aadObjectId: entry.personId }], now);
       }

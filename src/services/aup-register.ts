@@ -4,11 +4,17 @@ import { formatCsv } from '../domain/aup/csv';
 import { type AupCounts, type AupRules, countStatuses, personPolicyStatus } from '../domain/aup/status';
 import type { AckMethod, Audience, AupStatus, AupVersion } from '../domain/aup/types';
 
+/**
+ * A register line's status: the person's status on the policy, or `left` for someone no longer in
+ * the audience (left the group, taken off the list) whose acknowledgements are kept as history.
+ */
+export type RegisterStatus = AupStatus | 'left';
+
 export interface RegisterEntry {
   audience: Audience;
   personId: string;
   displayName: string;
-  status: AupStatus;
+  status: RegisterStatus;
   latestVersionNumber: number;
   /** The acknowledgement that decides the status. */
   lastAck?: { versionNumber: number; acknowledgedAt: Date; expiresAt: Date; method: AckMethod; signedBy?: string };
@@ -21,8 +27,9 @@ type RegisterDeps = { db: Db; now: () => Date; rules: Pick<AupRules, 'validityMo
 
 /**
  * The register: each member of each audience that has a published policy, with their status,
- * the deciding acknowledgement and their history. People who signed on paper but are not in the
- * audience any more (left the school) stay in the history through their acknowledgements.
+ * the deciding acknowledgement and their history. People who acknowledged but are not in the
+ * audience any more (left the school, the governors' group) stay with their history, as `left`:
+ * not current, expired or outstanding, and not counted.
  */
 export async function buildAupRegister(deps: RegisterDeps, tenantId: string, audience?: Audience): Promise<RegisterEntry[]> {
   const { db } = deps;
@@ -35,18 +42,20 @@ export async function buildAupRegister(deps: RegisterDeps, tenantId: string, aud
     const asked = await listAskedPeople(db, tenantId, latest.versionId);
     const people = new Map<string, string>(members.map((m) => [m.personId, m.displayName]));
     for (const a of acks) if (!people.has(a.personId)) people.set(a.personId, a.displayName);
+    const memberIds = new Set(members.map((m) => m.personId));
     for (const [personId, displayName] of people) {
       const mine = acks.filter((a) => a.personId === personId);
       const s = personPolicyStatus({ latestVersionId: latest.versionId, latestVersionNumber: latest.versionNumber, acks: mine, askedLatest: asked.has(personId) }, now, deps.rules);
       const deciding = s.lastAck && mine.find((a) => a.versionId === s.lastAck!.versionId && a.acknowledgedAt.getTime() === s.lastAck!.acknowledgedAt.getTime());
+      const left = !memberIds.has(personId);
       out.push({
         audience: latest.audience,
         personId,
         displayName,
-        status: s.status,
+        status: left ? 'left' : s.status,
         latestVersionNumber: latest.versionNumber,
         ...(s.lastAck && deciding ? { lastAck: { versionNumber: s.lastAck.versionNumber, acknowledgedAt: s.lastAck.acknowledgedAt, expiresAt: s.lastAck.expiresAt, method: deciding.method, ...(deciding.signedBy ? { signedBy: deciding.signedBy } : {}) } } : {}),
-        ...(s.expiredBecause ? { expiredBecause: s.expiredBecause } : {}),
+        ...(s.expiredBecause && !left ? { expiredBecause: s.expiredBecause } : {}),
         history: mine.map((a) => ({ versionNumber: a.versionNumber, acknowledgedAt: a.acknowledgedAt, method: a.method, contentHash: a.contentHash, ...(a.signedBy ? { signedBy: a.signedBy } : {}) })),
       });
     }
@@ -80,11 +89,12 @@ export function registerToCsv(entries: readonly RegisterEntry[]): string {
   );
 }
 
-/** Anonymous counts per audience for governors (the tab's governor view): numbers only, never names. */
+/** Anonymous counts per audience for governors (the tab's governor view): numbers only, never names. People who left are not counted. */
 export async function governorAupCounts(deps: RegisterDeps, tenantId: string): Promise<AupCounts[]> {
   const entries = await buildAupRegister(deps, tenantId);
   const versions = await listLatestAupVersions(deps.db, tenantId);
-  return versions.map((v) => countStatuses(v.audience, v.versionNumber, entries.filter((e) => e.audience === v.audience).map((e) => e.status)));
+  const statusesOf = (audience: Audience) => entries.flatMap((e) => (e.audience === audience && e.status !== 'left' ? [e.status] : []));
+  return versions.map((v) => countStatuses(v.audience, v.versionNumber, statusesOf(v.audience)));
 }
 
 export interface UserAupStatus {

@@ -403,7 +403,7 @@ export function SharingAuditView({ api }: { api: Api }) {
 
 const METHODS: Record<string, string> = { teams: 'In Teams', paper: 'On paper', 'online-form': 'Online form' };
 
-const AUP_STATUS: Record<string, string> = { current: 'Agreed', expired: 'Expired', outstanding: 'Waiting', 'never-asked': 'Not yet asked' };
+const AUP_STATUS: Record<string, string> = { current: 'Agreed', expired: 'Expired', outstanding: 'Waiting', 'never-asked': 'Not yet asked', left: 'Left (history kept)' };
 
 /** AUP versions with their sending progress, and the register of who has agreed. */
 export function AupRegisterView({ api }: { api: Api }) {
