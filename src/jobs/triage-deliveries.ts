@@ -132,35 +132,19 @@ export async function deliverTriageMessage(deps: TriageDeliveryDeps, message: Ou
           summary: `URGENT concern ${base.concern.reference} not acknowledged`,
         });
       }
-      // Checked again now: a DSL who has left the team since the escalation was queued gets nothing.
-      if (!(await stillEntitled(deps.db, tenantId, base.concern, payload))) return NOTHING_SENT;
-      const view = { ...base, refreshUserIds: await teamsIdsOf(deps.db, tenantId, [aadObjectId]) };
-      const target = await personTarget(deps, tenantId, aadObjectId);
-      return sendConcernCard(
-        (card) => deps.gateway.sendToPerson(target, { card, text: personalMessageText(message.kind, payload, base.concern.reference), summary: `URGENT concern ${base.concern.reference} not acknowledged` }),
-        buildConcernBaseCard(view),
-        () => buildConcernBaseCard(view, { shortened: true }),
-      );
+      return sendPersonalCopy(deps, message, base, `URGENT concern ${base.concern.reference} not acknowledged`);
     }
     case TRIAGE_OUTBOX_KINDS.participantCopy: {
       const base = await loadBaseView(deps, tenantId, concernId);
       if (!base) throw new DeliveryError('concern not found', 404);
-      const aadObjectId = String(payload.aadObjectId);
-      if (!(await stillEntitled(deps.db, tenantId, base.concern, payload))) return NOTHING_SENT;
-      const view = { ...base, refreshUserIds: await teamsIdsOf(deps.db, tenantId, [aadObjectId]) };
-      const target = await personTarget(deps, tenantId, aadObjectId);
-      return sendConcernCard(
-        (card) => deps.gateway.sendToPerson(target, { card, text: personalMessageText(message.kind, payload, base.concern.reference), summary: `Concern ${base.concern.reference}` }),
-        buildConcernBaseCard(view),
-        () => buildConcernBaseCard(view, { shortened: true }),
-      );
+      return sendPersonalCopy(deps, message, base, `Concern ${base.concern.reference}`);
     }
     case TRIAGE_OUTBOX_KINDS.takenOverNotice: {
       const aadObjectId = String(payload.aadObjectId);
       const base = await loadBaseView(deps, tenantId, concernId);
       if (!base) throw new DeliveryError('concern not found', 404);
       // Access is checked again now: someone who has left the DSL team since is not told.
-      if (!(await checkTriageAccess(deps.db, tenantId, base.concern, { aadObjectId, name: '' })).allowed) return NOTHING_SENT;
+      if (!(await stillEntitled(deps.db, tenantId, base.concern, payload))) return NOTHING_SENT;
       const event = (await deps.concerns.listEvents(deps.db, tenantId, concernId)).find((e) => e.seq === Number(payload.seq));
       if (!event) throw new DeliveryError('chronology event not found', 404);
       return deps.gateway.sendToPerson(await personTarget(deps, tenantId, aadObjectId), {
@@ -188,6 +172,23 @@ export async function deliverTriageMessage(deps: TriageDeliveryDeps, message: Ou
     default:
       throw new DeliveryError(`unknown outbox kind ${message.kind}`, 400);
   }
+}
+
+/**
+ * A concern's card sent to one person (an escalation to a DSL, a copy for someone given access),
+ * checked again now: someone who has lost access since it was queued gets nothing.
+ */
+async function sendPersonalCopy(deps: TriageDeliveryDeps, message: OutboxMessage, base: NonNullable<Awaited<ReturnType<typeof loadBaseView>>>, summary: string): Promise<SentMessage> {
+  const { tenantId, payload } = message;
+  if (!(await stillEntitled(deps.db, tenantId, base.concern, payload))) return NOTHING_SENT;
+  const aadObjectId = String(payload.aadObjectId);
+  const view = { ...base, refreshUserIds: await teamsIdsOf(deps.db, tenantId, [aadObjectId]) };
+  const target = await personTarget(deps, tenantId, aadObjectId);
+  return sendConcernCard(
+    (card) => deps.gateway.sendToPerson(target, { card, text: personalMessageText(message.kind, payload, base.concern.reference), summary }),
+    buildConcernBaseCard(view),
+    () => buildConcernBaseCard(view, { shortened: true }),
+  );
 }
 
 /** Whether the person a personal message is for (its payload's `aadObjectId`) may still see the concern. */
