@@ -9,7 +9,7 @@ import { assignRole, clearRole, upsertTenant } from '../../src/store/tenant.repo
 import { releaseHeldAllegations } from '../../src/services/held-allegations';
 import type { Db } from '../../src/store/db';
 import { adaptiveCardProblems, cardText } from '../support/card-validation';
-import { eventuallySome, type Harness, PEOPLE, SCHOOL, startHarness } from '../support/harness';
+import { eventually, eventuallySome, type Harness, PEOPLE, SCHOOL, startHarness } from '../support/harness';
 import { createTestDb, storeKind } from '../support/test-db';
 import { startTestIdentityProvider, type TestIdentityProvider } from '../support/test-identity-provider';
 import type { TestUser } from '../support/activities';
@@ -156,6 +156,8 @@ describe(`concerns about adults held until someone can receive them (${storeKind
     // As a role given while the concern was being stored would leave it: held, with a chair now there.
     await assignRole(h.db, SCHOOL.tenantId, 'chair', PEOPLE.chair.aadObjectId, 'tab');
     await eventuallySome(() => inChatOf(h, PEOPLE.chair, held.reference), 10_000, "the chair's card");
+    // The card reaches Teams before the worker records it as sent: wait for the record.
+    await eventually(async () => (await deliveryOf(h.db, held.concernId))[0]?.status === 'sent', 10_000, 'the delivery recorded as sent');
     expect(await deliveryOf(h.db, held.concernId)).toEqual([{ target_key: `user:${PEOPLE.chair.aadObjectId}`, status: 'sent' }]);
   });
 });
