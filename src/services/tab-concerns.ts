@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../store/db';
 import type { ConcernRepository } from '../store/concern.repo';
-import type { QueueFilter, QueueRow, TabConcernRepository } from '../store/tab-concerns.repo';
+import type { QueueFilter, QueueRow, StaffReportRow, TabConcernRepository } from '../store/tab-concerns.repo';
 import { writeTabAccess } from '../store/tab-access-log.repo';
 import { logAccess } from '../store/access-log.repo';
 import { listDslMembers } from '../store/conversation.repo';
@@ -91,17 +91,36 @@ export async function listPrivateConcerns(deps: TabConcernDeps, user: TabUser) {
   return { concerns: rows.map(presentRow) };
 }
 
-const REPORTER_STATUS: Record<ConcernStatus, string> = {
-  new: 'Received by the DSL team',
+const REPORTER_STATUS: Record<Exclude<ConcernStatus, 'new'>, string> = {
   acknowledged: 'Being looked at',
   'in-progress': 'Being acted on',
   closed: 'Closed',
 };
 
+const RECEIVED_BY: Record<RecipientRole, string> = {
+  'dsl-team': 'Received by the DSL team',
+  headteacher: 'Sent to the headteacher, privately',
+  chair: 'Sent to the chair of governors, privately',
+};
+
+/**
+ * What a reporter is told of their report. It says what the receipt said: who it went to (a
+ * role), and, while nobody could be sent it, that it is stored but not delivered, so that they
+ * speak to someone in person.
+ */
+export function reporterStatusText(report: Pick<StaffReportRow, 'status' | 'recipient' | 'about' | 'held'>): string {
+  if (report.held === 'recipient') {
+    const whom = report.about === 'headteacher' ? 'the chair of governors' : 'the headteacher';
+    return `Not delivered yet: nobody is set up to receive it. Speak to ${whom} or your LADO directly`;
+  }
+  if (report.held === 'dsl-channel') return 'Not delivered yet: the DSL channel is not set up. Speak to a DSL in person';
+  return report.status === 'new' ? RECEIVED_BY[report.recipient] : REPORTER_STATUS[report.status];
+}
+
 /** A member of staff's own reports: reference, date, status. Nothing of the case. */
 export async function listMyReports(deps: TabConcernDeps, user: TabUser) {
   const rows = await deps.tabConcerns.listReportsBy(deps.db, user.tenantId, user.aadObjectId);
-  return { reports: rows.map((r) => ({ reference: r.reference, createdAt: r.createdAt.toISOString(), status: r.status, statusText: REPORTER_STATUS[r.status] })) };
+  return { reports: rows.map((r) => ({ reference: r.reference, createdAt: r.createdAt.toISOString(), status: r.status, statusText: reporterStatusText(r) })) };
 }
 
 /**

@@ -34,6 +34,10 @@ export interface StaffReportRow {
   reference: string;
   status: ConcernStatus;
   createdAt: Date;
+  recipient: RecipientRole;
+  about: ConcernAbout;
+  /** Stored but not sent: nobody to receive a concern about an adult, or no DSL channel yet. */
+  held: 'recipient' | 'dsl-channel' | null;
 }
 
 export interface ConcernFact {
@@ -130,11 +134,25 @@ export class TabConcernRepository {
 
   /** Which concern rows a reporter made: reference, date and status only (no case details). */
   async listReportsBy(db: Db, tenantId: string, reporterAadId: string): Promise<StaffReportRow[]> {
-    const rows = await db.query<{ reference: string; status: ConcernStatus; created_at: string }>(
-      'SELECT reference, status, created_at FROM concerns WHERE tenant_id = $1 AND reporter_aad_id = $2 ORDER BY created_at DESC LIMIT 200',
+    // A held delivery is found by its idempotency key (unique per tenant, so indexed); the keys
+    // are made in services/report-concern.ts (heldRecipientMessage, deliveryMessages).
+    const rows = await db.query<{ reference: string; status: ConcernStatus; created_at: string; recipient: RecipientRole; about: ConcernAbout; held_key: string | null }>(
+      `SELECT c.reference, c.status, c.created_at, c.recipient, c.about,
+              (SELECT o.idempotency_key FROM outbox o
+                WHERE o.tenant_id = c.tenant_id AND o.status = 'held'
+                  AND o.idempotency_key IN ('concern:' || c.concern_id || ':held-recipient', 'concern:' || c.concern_id || ':dsl-channel')
+                LIMIT 1) AS held_key
+         FROM concerns c WHERE c.tenant_id = $1 AND c.reporter_aad_id = $2 ORDER BY c.created_at DESC LIMIT 200`,
       [tenantId, reporterAadId],
     );
-    return rows.map((r) => ({ reference: r.reference, status: r.status, createdAt: new Date(r.created_at) }));
+    return rows.map((r) => ({
+      reference: r.reference,
+      status: r.status,
+      createdAt: new Date(r.created_at),
+      recipient: r.recipient,
+      about: r.about,
+      held: r.held_key === null ? null : r.held_key.endsWith(':held-recipient') ? 'recipient' : 'dsl-channel',
+    }));
   }
 
   /** The recipient and reference of a concern (to decide access before reading anything else). */

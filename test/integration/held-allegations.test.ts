@@ -61,6 +61,8 @@ describe(`concerns about adults held until someone can receive them (${storeKind
     });
     return { status: res.status, body: await res.json() };
   }
+  const myReports = async (who: TestUser): Promise<Record<string, string>> =>
+    Object.fromEntries(((await call(who, 'my-reports')).body.reports as { reference: string; statusText: string }[]).map((r) => [r.reference, r.statusText]));
   const giveRole = (role: string, who: TestUser) => call(PEOPLE.admin, 'admin/roles', { action: 'assign', role, aadObjectId: who.aadObjectId });
 
   let aboutAdult: Awaited<ReturnType<typeof reportAbout>>;
@@ -92,6 +94,10 @@ describe(`concerns about adults held until someone can receive them (${storeKind
     expect(aboutAdult.receipt).toContain('speak to the headteacher in person');
     expect(aboutHead.receipt).toContain(ADULT_NO_CHAIR_HELD);
     expect(aboutHead.receipt).not.toContain('speak to the headteacher');
+    // The reporter's "My reports" says the same as the receipt, not "received".
+    const mine = await myReports(PEOPLE.teacher);
+    expect(mine[aboutAdult.reference]).toBe('Not delivered yet: nobody is set up to receive it. Speak to the headteacher or your LADO directly');
+    expect(mine[aboutHead.reference]).toBe('Not delivered yet: nobody is set up to receive it. Speak to the chair of governors or your LADO directly');
 
     // Each admin is told, by reference only.
     const alerts = await h.db.query<{ kind: string; subject_ref: string; message: string }>('SELECT kind, subject_ref, message FROM admin_alerts WHERE tenant_id = $1 AND resolved_at IS NULL ORDER BY alert_id', [SCHOOL.tenantId]);
@@ -126,6 +132,9 @@ describe(`concerns about adults held until someone can receive them (${storeKind
     expect(await deliveryOf(h.db, aboutHead.concernId)).toEqual([{ target_key: 'allegation-recipient', status: 'held' }]);
     expect(inChatOf(h, PEOPLE.head, aboutHead.reference)).toEqual([]);
     expect((await call(PEOPLE.head, `concerns/${aboutHead.concernId}`)).status).toBe(404);
+    const mine = await myReports(PEOPLE.teacher);
+    expect(mine[aboutAdult.reference]).toBe('Sent to the headteacher, privately');
+    expect(mine[aboutHead.reference]).toMatch(/^Not delivered yet/);
   });
 
   it('with only a chair, the chair receives the held concerns, sees them in the tab and can open them', async () => {

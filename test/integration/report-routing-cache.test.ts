@@ -6,6 +6,8 @@ import { assignRole, clearRole, RoutingDirectoryCache, upsertTenant } from '../.
 import { registerDslChannel } from '../../src/store/conversation.repo';
 import { listOutbox } from '../../src/store/outbox.repo';
 import { submitConcernReport } from '../../src/services/report-concern';
+import { reporterStatusText } from '../../src/services/tab-concerns';
+import { TabConcernRepository } from '../../src/store/tab-concerns.repo';
 import { createTestDb, storeKind } from '../support/test-db';
 
 // The intake keeps the routing directory between reports; every insert checks it against the
@@ -62,6 +64,10 @@ describe(`routing directory kept between reports (${storeKind()})`, () => {
     const held = await accepted('pupil');
     expect(held.problems).toEqual(['no-dsl-channel']);
     expect(await outboxFor(held.concern.concernId)).toEqual([{ kind: 'concern.post-to-dsl-channel', target: 'dsl-channel', status: 'held' }]);
+    // The reporter's "My reports" says it is not delivered, as the receipt did.
+    const mine = await new TabConcernRepository(NarrativeCipher.fromConfig(`k1:${Buffer.alloc(32, 7).toString('base64')}`)).listReportsBy(db, TENANT, reporter.aadObjectId);
+    const row = mine.find((r) => r.reference === held.concern.reference);
+    expect(row && reporterStatusText(row)).toBe('Not delivered yet: the DSL channel is not set up. Speak to a DSL in person');
 
     await registerDslChannel(db, { tenantId: TENANT, teamId: 'team', channelId: 'channel', serviceUrl: 'https://teams.example/', botId: '28:bot', registeredBy: head2 });
     const posted = await accepted('pupil');

@@ -105,6 +105,10 @@ describe('staff', () => {
     expect(res.status).toBe(200);
     expect(res.body.reports.map((r: { reference: string }) => r.reference)).toEqual(expect.arrayContaining([pupilConcern.reference, adultConcern.reference]));
     expect(Object.keys(res.body.reports[0]).sort()).toEqual(['createdAt', 'reference', 'status', 'statusText']);
+    // Who it went to, as the receipt said: a role, never a name.
+    const said = Object.fromEntries(res.body.reports.map((r: { reference: string; statusText: string }) => [r.reference, r.statusText]));
+    expect(said[pupilConcern.reference]).toBe('Received by the DSL team');
+    expect(said[adultConcern.reference]).toBe('Sent to the headteacher, privately');
     expect(res.text).not.toMatch(/Amelia|Jordan|Mr Example|messaged/);
     const dsl = await call(await as(PEOPLE.dsl1), 'my-reports');
     expect(dsl.body.reports).toEqual([]);
