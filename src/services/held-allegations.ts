@@ -4,8 +4,9 @@ import { loadRoutingDirectory } from '../store/tenant.repo';
 import type { ConcernAbout, RecipientRole } from '../domain/concerns/concern';
 import type { CategoryId } from '../domain/concerns/categories';
 import { routeConcern } from '../domain/concerns/routing';
-import { deliveryMessages, describeDelivery, HELD_RECIPIENT_TARGET } from './report-concern';
+import { deliveryMessages, describeDelivery, HELD_RECIPIENT_TARGET, OUTBOX_KINDS, PROBLEM_MESSAGES } from './report-concern';
 import { JIGSAW_ACTOR } from './escalate-concern';
+import { alertAdmins } from './admin-alerts';
 
 export interface HeldAllegationDeps {
   db: Db;
@@ -31,6 +32,8 @@ const HELD_ALERT_KINDS = ['no-chair', 'no-headteacher-or-chair'];
  */
 export async function releaseHeldAllegations(deps: HeldAllegationDeps, tenantId: string): Promise<number> {
   return deps.db.transaction(async (tx) => {
+    const now = deps.now();
+    const recalled = await recallFromFormerHolders(tx, tenantId);
     const held = await tx.query<{ outbox_id: string | number; concern_id: string }>(
       `SELECT outbox_id, payload->>'concernId' AS concern_id FROM outbox
        WHERE tenant_id = $1 AND target_key = $2 AND status = 'held' ORDER BY outbox_id`,
@@ -38,8 +41,6 @@ export async function releaseHeldAllegations(deps: HeldAllegationDeps, tenantId:
     );
     if (!held.length) return 0;
     const { directory } = await loadRoutingDirectory(tx, tenantId);
-    if (!directory.headteacherAadId && !directory.chairAadId) return 0;
-    const now = deps.now();
     let released = 0;
     for (const row of held) {
       const [concern] = await tx.query<{ about: ConcernAbout; category: CategoryId; urgency: 'urgent' | 'standard'; recipient: RecipientRole; reference: string }>(
@@ -49,7 +50,13 @@ export async function releaseHeldAllegations(deps: HeldAllegationDeps, tenantId:
       if (!concern) continue;
       const decision = routeConcern(concern, directory);
       const delivery = decision.deliveries[0];
-      if (!delivery || delivery.to !== 'person') continue; // still nobody (a concern about the headteacher, with no chair)
+      const redirectedFrom = recalled.get(row.concern_id);
+      if (!delivery || delivery.to !== 'person') {
+        // Still nobody. One just taken back from a former holder is held as at its report: the
+        // chronology says so and the admins are told.
+        if (redirectedFrom) await recordStillHeld(deps, tx, tenantId, row.concern_id, concern, redirectedFrom, now);
+        continue;
+      }
       const [message] = deliveryMessages(tenantId, row.concern_id, delivery, directory.dslChannelRegistered);
       // Only if still held once the concern is ours: another release may have taken it meanwhile.
       const updated = await tx.query(
@@ -65,7 +72,9 @@ export async function releaseHeldAllegations(deps: HeldAllegationDeps, tenantId:
         type: 'routed',
         actor: JIGSAW_ACTOR,
         occurredAt: now,
-        details: { recipient: decision.recipient, routing: decision.deliveries.map(describeDelivery), heldBecause: concern.about === 'headteacher' ? 'no-chair' : 'no-headteacher-or-chair' },
+        details: redirectedFrom
+          ? { recipient: decision.recipient, routing: decision.deliveries.map(describeDelivery), redirectedFrom }
+          : { recipient: decision.recipient, routing: decision.deliveries.map(describeDelivery), heldBecause: concern.about === 'headteacher' ? 'no-chair' : 'no-headteacher-or-chair' },
       });
       await tx.query('UPDATE admin_alerts SET resolved_at = $3 WHERE tenant_id = $1 AND subject_ref = $2 AND kind = ANY($4::text[]) AND resolved_at IS NULL', [
         tenantId,
@@ -77,6 +86,43 @@ export async function releaseHeldAllegations(deps: HeldAllegationDeps, tenantId:
     }
     return released;
   });
+}
+
+/**
+ * Unsent copies of concerns about adults queued for someone who no longer holds the role they
+ * were sent for (the headteacher or chair passed on, or was taken away, while the copy waited
+ * for Teams): they are held again, to be routed with the directory as it is now, never to the
+ * former holder. A copy already being sent is left to finish (sent while they held the role).
+ * Returns the recalled concerns with the role each was meant for.
+ */
+async function recallFromFormerHolders(tx: Db, tenantId: string): Promise<Map<string, RecipientRole>> {
+  const rows = await tx.query<{ concern_id: string; role: RecipientRole }>(
+    `UPDATE outbox o SET target_key = $2, status = 'held',
+            payload = jsonb_build_object('concernId', o.payload->>'concernId', 'view', 'full')
+       FROM concerns c
+      WHERE o.tenant_id = $1 AND o.status = 'pending' AND o.kind = $3
+        AND c.tenant_id = o.tenant_id AND c.concern_id::text = o.payload->>'concernId'
+        AND o.payload->>'view' = 'full' AND o.payload->>'role' = c.recipient AND c.recipient IN ('headteacher', 'chair')
+        AND NOT EXISTS (SELECT 1 FROM role_assignments r WHERE r.tenant_id = o.tenant_id AND r.role = c.recipient AND r.aad_object_id = o.payload->>'aadObjectId')
+      RETURNING c.concern_id::text AS concern_id, c.recipient AS role`,
+    [tenantId, HELD_RECIPIENT_TARGET, OUTBOX_KINDS.concernToPerson],
+  );
+  return new Map(rows.map((r) => [r.concern_id, r.role]));
+}
+
+async function recordStillHeld(
+  deps: HeldAllegationDeps,
+  tx: Db,
+  tenantId: string,
+  concernId: string,
+  concern: { about: ConcernAbout; reference: string },
+  redirectedFrom: RecipientRole,
+  now: Date,
+): Promise<void> {
+  const problem = concern.about === 'headteacher' ? 'no-chair' : 'no-headteacher-or-chair';
+  const dataKey = await deps.concerns.dataKey(tx, tenantId, concernId);
+  await deps.concerns.appendEvent(tx, tenantId, concernId, dataKey, { type: 'routed', actor: JIGSAW_ACTOR, occurredAt: now, details: { recipient: null, redirectedFrom, heldBecause: problem } });
+  await alertAdmins(tx, tenantId, problem, PROBLEM_MESSAGES[problem], concern.reference);
 }
 
 /**

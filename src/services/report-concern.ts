@@ -30,7 +30,7 @@ export const DSL_CHANNEL_TARGET = 'dsl-channel';
 export const HELD_RECIPIENT_TARGET = 'allegation-recipient';
 export const userTarget = (aadObjectId: string) => `user:${aadObjectId}`;
 
-const PROBLEM_MESSAGES: Record<RoutingProblem, string> = {
+export const PROBLEM_MESSAGES: Record<RoutingProblem, string> = {
   'no-dsl-channel': 'A concern is waiting because no DSL channel is registered. Add Jigsaw to the DSL team\'s private channel and type "setup" there.',
   'no-headteacher-or-chair':
     'A concern about an adult is held: neither a headteacher nor a chair of governors is set up in Jigsaw, so nobody can receive it. Give the headteacher (or chair of governors) role in the tab (Settings → Roles) or in the deployment settings: it is delivered to them as soon as you do.',

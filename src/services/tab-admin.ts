@@ -89,13 +89,19 @@ export async function changeRole(deps: TabAdminDeps, user: TabUser, input: { act
       return assigned;
     });
   } else {
-    outcome = await removeRoleInTab(deps.db, user.tenantId, role, input.aadObjectId.toLowerCase(), by, at);
+    // Copies still waiting for Teams are taken back from the former holder in the same transaction.
+    outcome = await deps.db.transaction(async (tx) => {
+      const removed = await removeRoleInTab(tx, user.tenantId, role, input.aadObjectId.toLowerCase(), by, at);
+      if (removed.ok && (role === 'headteacher' || role === 'chair')) released = await releaseHeldAllegations({ db: tx, concerns: deps.concerns, now: deps.now }, user.tenantId);
+      return removed;
+    });
   }
   if (!outcome.ok) throw new TabRefusal(409, outcome.code, ROLE_REFUSALS[outcome.code] ?? 'Nothing was changed.');
   if (released) deps.onOutboxChanged();
   const title = ROLE_TITLES[role] ?? role;
   const delivered = released ? ` ${released === 1 ? 'A concern about an adult that was held, with nobody to receive it, is' : `${released} concerns about adults that were held, with nobody to receive them, are`} now being sent to them.` : '';
-  return { message: input.action === 'assign' ? `${name ?? 'This person'} now holds the role “${title}”. Recorded with your name.${delivered}` : `The role “${title}” was taken away. Recorded with your name.` };
+  const passedOn = released ? ` ${released === 1 ? 'A concern about an adult that had not yet reached them is' : `${released} concerns about adults that had not yet reached them are`} now being sent to whoever receives them instead.` : '';
+  return { message: input.action === 'assign' ? `${name ?? 'This person'} now holds the role “${title}”. Recorded with your name.${delivered}` : `The role “${title}” was taken away. Recorded with your name.${passedOn}` };
 }
 
 /** Who holds which role, the DSL channel and roster, and the thresholds in force. */

@@ -197,6 +197,30 @@ describe(`held concerns about adults across a restart (${storeKind()})`, () => {
     }
   }, 60_000);
 
+  it('a copy still queued for a headteacher who is no longer the one configured goes to the new one at the next start', async () => {
+    const db = await createTestDb();
+    try {
+      const first = await startHarness({ db, connector: { rateLimits: false }, jigsaw: { runWorker: false } });
+      let queued: Awaited<ReturnType<typeof reportAbout>>;
+      try {
+        queued = await reportAbout(first, 'adult', 'standard');
+        expect(await deliveryOf(db, queued.concernId)).toEqual([{ target_key: `user:${PEOPLE.head.aadObjectId}`, status: 'pending' }]);
+      } finally {
+        await first.stop();
+      }
+      const second = await startHarness({ db, env: { HEADTEACHER_AAD_ID: PEOPLE.dsl2.aadObjectId }, connector: { rateLimits: false }, jigsaw: { runWorker: false } });
+      try {
+        expect(await deliveryOf(db, queued.concernId)).toEqual([{ target_key: `user:${PEOPLE.dsl2.aadObjectId}`, status: 'pending' }]);
+        await second.app.worker.drainOnce();
+        expect(inChatOf(second, PEOPLE.head, queued.reference)).toEqual([]);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await db.close();
+    }
+  }, 60_000);
+
   it('are held too when they were stored before held deliveries existed (the migration), and released like the others', async () => {
     const db = await createTestDb();
     try {
@@ -226,5 +250,82 @@ describe(`held concerns about adults across a restart (${storeKind()})`, () => {
     } finally {
       await db.close();
     }
+  });
+});
+
+describe(`copies of concerns about adults still waiting for Teams when the role passes on (${storeKind()})`, () => {
+  // No outbox worker: each copy stays queued (as in a Teams outage) until drainOnce.
+  let h: Harness;
+  let idp: TestIdentityProvider;
+  const NEW_HEAD = PEOPLE.dsl2;
+  async function call(who: TestUser, path: string, body?: unknown) {
+    const res = await fetch(`${h.url}/api/tab/${path}`, {
+      method: body ? 'POST' : 'GET',
+      headers: { authorization: `Bearer ${await idp.mint(who)}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    return { status: res.status, body: await res.json() };
+  }
+  const roles = (action: 'assign' | 'remove', role: string, who: TestUser) => call(PEOPLE.admin, 'admin/roles', { action, role, aadObjectId: who.aadObjectId });
+  const chronology = async (who: TestUser, concernId: string) => JSON.stringify((await call(who, `concerns/${concernId}`)).body);
+
+  beforeAll(async () => {
+    idp = await startTestIdentityProvider(SCHOOL.tenantId);
+    h = await startHarness({ env: { ...idp.env, ...NOBODY }, connector: { rateLimits: false }, jigsaw: { runWorker: false } });
+    for (const who of [PEOPLE.head, PEOPLE.chair, NEW_HEAD]) await h.say(who, 'hello');
+    expect((await roles('assign', 'headteacher', PEOPLE.head)).status).toBe(200);
+    expect((await roles('assign', 'chair', PEOPLE.chair)).status).toBe(200);
+  }, 60_000);
+  afterAll(async () => {
+    await h?.stop();
+    await idp?.stop();
+  });
+
+  it('a new headteacher receives the copy queued for the former one, who never does', async () => {
+    const queued = await reportAbout(h, 'adult', 'standard');
+    expect(await deliveryOf(h.db, queued.concernId)).toEqual([{ target_key: `user:${PEOPLE.head.aadObjectId}`, status: 'pending' }]);
+
+    expect((await roles('assign', 'headteacher', NEW_HEAD)).status).toBe(200);
+    expect(await deliveryOf(h.db, queued.concernId)).toEqual([{ target_key: `user:${NEW_HEAD.aadObjectId}`, status: 'pending' }]);
+    await h.app.worker.drainOnce();
+    expect(inChatOf(h, NEW_HEAD, queued.reference)).toHaveLength(1);
+    expect(inChatOf(h, PEOPLE.head, queued.reference)).toEqual([]);
+    expect(await recipientOf(h.db, queued.concernId)).toBe('headteacher');
+    expect(await chronology(NEW_HEAD, queued.concernId)).toContain('Not sent to the former headteacher (the role passed on before it was delivered): sent to the headteacher instead');
+  });
+
+  it('a headteacher taken away: the queued copy goes to the chair instead', async () => {
+    const queued = await reportAbout(h, 'adult', 'standard');
+    expect(await deliveryOf(h.db, queued.concernId)).toEqual([{ target_key: `user:${NEW_HEAD.aadObjectId}`, status: 'pending' }]);
+
+    const removed = await roles('remove', 'headteacher', NEW_HEAD);
+    expect(removed.status).toBe(200);
+    expect(removed.body.message).toContain('A concern about an adult that had not yet reached them is now being sent to whoever receives them instead.');
+    expect(await deliveryOf(h.db, queued.concernId)).toEqual([{ target_key: `user:${PEOPLE.chair.aadObjectId}`, status: 'pending' }]);
+    expect(await recipientOf(h.db, queued.concernId)).toBe('chair');
+    await h.app.worker.drainOnce();
+    expect(inChatOf(h, PEOPLE.chair, queued.reference)).toHaveLength(1);
+    expect(inChatOf(h, NEW_HEAD, queued.reference)).toEqual([]);
+    expect(await chronology(PEOPLE.chair, queued.concernId)).toContain('Not sent to the former headteacher (the role passed on before it was delivered): sent to the chair of governors instead');
+  });
+
+  it('a chair taken away with nobody to follow: the copy is held again, the admins told, the former chair never sent it', async () => {
+    const queued = await reportAbout(h, 'headteacher', 'standard');
+    expect(await deliveryOf(h.db, queued.concernId)).toEqual([{ target_key: `user:${PEOPLE.chair.aadObjectId}`, status: 'pending' }]);
+
+    expect((await roles('remove', 'chair', PEOPLE.chair)).status).toBe(200);
+    expect(await deliveryOf(h.db, queued.concernId)).toEqual([{ target_key: 'allegation-recipient', status: 'held' }]);
+    const alerts = await h.db.query<{ kind: string }>('SELECT kind FROM admin_alerts WHERE tenant_id = $1 AND subject_ref = $2 AND resolved_at IS NULL', [SCHOOL.tenantId, queued.reference]);
+    expect(alerts.map((a) => a.kind)).toEqual(['no-chair']);
+    await h.app.worker.drainOnce();
+    expect(inChatOf(h, PEOPLE.chair, queued.reference)).toEqual([]);
+
+    // The next chair receives it, and its chronology says where it has been.
+    expect((await roles('assign', 'chair', PEOPLE.chair)).status).toBe(200);
+    await h.app.worker.drainOnce();
+    expect(inChatOf(h, PEOPLE.chair, queued.reference)).toHaveLength(1);
+    const said = await chronology(PEOPLE.chair, queued.concernId);
+    expect(said).toContain('Not sent to the former chair of governors (the role passed on before it was delivered): held until a chair of governors is set up');
+    expect(said).toContain('Sent to the chair of governors, once one was set up');
   });
 });

@@ -400,9 +400,17 @@ export function describeEvent(type: string, details: Record<string, unknown>): s
       return `Closed: ${outcomeTitle(String(details.outcome))}`;
     case 'reopened':
       return 'Reopened';
-    case 'routed':
+    case 'routed': {
+      const to = details.recipient === 'chair' ? 'the chair of governors' : 'the headteacher';
+      if (details.redirectedFrom) {
+        // A copy still waiting for Teams when its recipient's role passed on: never sent to them.
+        const from = details.redirectedFrom === 'chair' ? 'chair of governors' : 'headteacher';
+        const then = details.recipient ? `sent to ${to} instead` : `held until ${details.heldBecause === 'no-chair' ? 'a chair of governors' : 'a headteacher or chair of governors'} is set up`;
+        return `Not sent to the former ${from} (the role passed on before it was delivered): ${then}`;
+      }
       // A concern about an adult held until someone could receive it.
-      return details.recipient === 'chair' ? 'Sent to the chair of governors, once one was set up' : 'Sent to the headteacher, once one was set up';
+      return `Sent to ${to}, once one was set up`;
+    }
     case 'escalated':
       return details.stage === 'headteacher' ? 'Escalated to the headteacher' : 'Escalated: every DSL alerted';
     case 'participant-added':
