@@ -13,6 +13,7 @@ import { getDslChannel, listDslMembers, registerDslChannel, replaceDslMembers, s
 import { releaseHeldOutbox } from '../store/outbox.repo';
 import { hasRole, RoutingDirectoryCache, type Tenant, TenantCache } from '../store/tenant.repo';
 import { type AdaptiveCard, CARD_CONTENT_TYPE, card, heading, text } from '../cards/card-kit';
+import { cardBytes, CARD_MAX_BYTES } from '../cards/card-size';
 import { buildReportFormCard, buildReportStartCard, REPORT_VERBS } from '../cards/report-card';
 import { buildReceiptCard } from '../cards/receipt-card';
 import { buildHelpCard } from '../cards/help-card';
@@ -20,7 +21,7 @@ import { formatLocal, localDateTime } from '../domain/clock';
 import { ABOUT_REQUIRED, cleanReportValues, type ReportValues } from '../domain/concerns/validate-report';
 import { CONCERN_ABOUT, type Person } from '../domain/concerns/concern';
 import { DSL_CHANNEL_TARGET, submitConcernReport } from '../services/report-concern';
-import { describeError, type Logger } from '../logging';
+import { describeError, type Logger, safeLogField } from '../logging';
 import { formValues, parseCardAction, ReportDataSchema } from './parse';
 import type { BotFeature } from './bot-feature';
 import { loadChannelMembers } from './dsl-roster';
@@ -141,12 +142,18 @@ export class JigsawBot extends TeamsActivityHandler {
     if (feature?.handleInvoke) {
       try {
         const replyToId = (context.activity as { replyToId?: string }).replyToId;
-        return cardResponse(
-          await feature.handleInvoke(
-            { tenant, person, verb, data: action.action.data, trigger: action.trigger, conversationType: context.activity.conversation.conversationType, conversationId: context.activity.conversation.id, messageId: replyToId },
-            context,
-          ),
+        const answer = await feature.handleInvoke(
+          { tenant, person, verb, data: action.action.data, trigger: action.trigger, conversationType: context.activity.conversation.conversationType, conversationId: context.activity.conversation.id, messageId: replyToId },
+          context,
         );
+        // A card over Teams' 28 KB is not shown (the press fails in the client). Features fit
+        // their own cards (triage answers shortened); this is the defence in depth.
+        const bytes = cardBytes(answer);
+        if (bytes > CARD_MAX_BYTES) {
+          this.deps.logger.warn({ tenantId: tenant.tenantId, feature: feature.name, verb: safeLogField(verb, 64), bytes }, 'card action answer too large for Teams: replaced');
+          return cardResponse(messageCard('Too long to show in Teams', "Jigsaw's answer to this is too long for a Teams message, so it cannot be shown here. Open the card again in a moment, or ask your Jigsaw administrator."));
+        }
+        return cardResponse(answer);
       } catch (err) {
         this.deps.logger.error({ tenantId: tenant.tenantId, feature: feature.name, verb, ...describeError(err) }, 'card action failed');
         return cardResponse(messageCard('That did not work', 'Jigsaw could not complete this action just now; nothing was changed. Please try again in a moment.'));

@@ -14,6 +14,7 @@ import {
 } from '../domain/concerns/triage';
 import { type AdaptiveCard, card, type CardElement, errorText, execute, field, heading, literal, notice, strongLiteral, text } from './card-kit';
 import { buildConcernCard, describeStatus } from './concern-card';
+import { firstThatFits } from './card-size';
 
 /** Action.Execute verbs of triage (docs/cards-triage.md lists their inputs and data). */
 export const TRIAGE_VERBS = {
@@ -159,8 +160,70 @@ export function buildConcernBaseCard(view: ConcernBaseView, options: { shortened
   );
 }
 
+/**
+ * How much of a concern the action card leaves out so that it fits in a Teams message:
+ * `shortened` leaves out the long answers, as the shared card delivered after a 413 does (the
+ * same notice: "The full report is in the Jigsaw tab"); `chronology` shows the events without
+ * the words recorded with them (`headings`) or not at all (`none`), saying where to read them.
+ */
+export interface ActionCardCut {
+  shortened?: boolean;
+  chronology?: 'full' | 'headings' | 'none';
+}
+
+/**
+ * The action card as an invoke response: the full card when it fits in a Teams message
+ * (`CARD_MAX_BYTES`, card-size.ts), otherwise the first of these that does: without the long
+ * answers (the outbox's shortened form), then also without the chronology's recorded words,
+ * then without the chronology. Each keeps the flash ("Recorded: …"), a form shown open with
+ * what was typed, and the triage actions. Should even that be too large, the short card of
+ * `buildActionCardTooLarge` answers: the flash, where to read and act, *Open triage actions*.
+ */
+export function buildTriageActionCardForTeams(view: TriageActionView): { card: AdaptiveCard; shortened: boolean } {
+  // "Give someone access" lists fewer people, saying so (as beyond MAX_PARTICIPANT_CHOICES).
+  const fewer: TriageActionView =
+    view.access && view.access.candidates.length > FEWER_PARTICIPANT_CHOICES
+      ? { ...view, access: { ...view.access, candidates: view.access.candidates.slice(0, FEWER_PARTICIPANT_CHOICES), moreCandidates: true } }
+      : view;
+  const { card, step } = firstThatFits([
+    () => buildTriageActionCard(view),
+    () => buildTriageActionCard(view, { shortened: true }),
+    () => buildTriageActionCard(view, { shortened: true, chronology: 'headings' }),
+    () => buildTriageActionCard(view, { shortened: true, chronology: 'none' }),
+    ...(fewer !== view ? [() => buildTriageActionCard(fewer, { shortened: true, chronology: 'none' })] : []),
+    () => buildActionCardTooLarge(view),
+  ]);
+  return { card, shortened: step > 0 };
+}
+
+/** How many people "Give someone access" lists when the card is too large with MAX_PARTICIPANT_CHOICES. */
+export const FEWER_PARTICIPANT_CHOICES = 25;
+
+/**
+ * The last resort of `buildTriageActionCardForTeams`: the flash (what was recorded stays said),
+ * that the concern is too long for a Teams message and where to read it, a form shown open with
+ * what was typed (and its button), and *Open triage actions*.
+ */
+function buildActionCardTooLarge(view: TriageActionView): AdaptiveCard {
+  const concernId = view.concern.concernId;
+  const dataFor = (kind: TriageCommandKind) => ({ concernId, actionId: view.newActionId(), ...(kind === 'take-over' ? { fromOwner: view.ownerAadId ?? '' } : {}) });
+  const body: CardElement[] = [];
+  if (view.flash) body.push({ type: 'Container', style: view.flash.style, items: [strongLiteral(view.flash.title), ...(view.flash.text ? [text(view.flash.text, { spacing: 'Small' })] : [])] });
+  body.push(
+    heading(`Concern ${view.concern.reference}`, { size: 'Medium' }),
+    text(`Status: **${describeStatus(view.triage.status)}**`),
+    notice(
+      'The full report is in the Jigsaw tab',
+      `This concern is too long for a Teams message, so it and its actions are not shown here. Open concern ${view.concern.reference} in the Jigsaw tab to read it and act on it.`,
+      'warning',
+    ),
+    ...openFormElements(view, dataFor),
+  );
+  return card(body, [execute('Open triage actions', TRIAGE_VERBS.refresh, { concernId })]);
+}
+
 /** The view a DSL (or the recipient of a concern about an adult) gets: everything, and the actions. */
-export function buildTriageActionCard(view: TriageActionView): AdaptiveCard {
+export function buildTriageActionCard(view: TriageActionView, cut: ActionCardCut = {}): AdaptiveCard {
   const { concern } = view;
   const concernId = concern.concernId;
   const data = () => ({ concernId, actionId: view.newActionId() });
@@ -175,7 +238,14 @@ export function buildTriageActionCard(view: TriageActionView): AdaptiveCard {
       actions: [execute(FORM_SUBMIT[kind], VERB_OF_COMMAND[kind], dataFor(kind), { style: 'positive' }), ...extra],
     },
   });
-  const base = buildConcernCard({ concern: { ...concern, status: view.triage.status }, view: 'full', receivedAt: view.receivedAt, occurredAt: view.occurredAt });
+  const base = buildConcernCard({
+    concern: { ...concern, status: view.triage.status },
+    view: 'full',
+    receivedAt: view.receivedAt,
+    occurredAt: view.occurredAt,
+    // Too large for Teams: the long answers are read in the Jigsaw tab (buildTriageActionCardForTeams).
+    shortened: cut.shortened ? 'tab' : undefined,
+  });
   const body: CardElement[] = [];
   if (view.flash) {
     const f = view.flash;
@@ -212,24 +282,9 @@ export function buildTriageActionCard(view: TriageActionView): AdaptiveCard {
   if (view.access) {
     body.push(field('Who else can see this', view.access.participants.length ? view.access.participants.join(', ') : 'Nobody else: only you'));
   }
-  body.push(...chronologyElements(view.events, view.totalEvents));
+  body.push(...chronologyElements(view.events, view.totalEvents, concern.reference, cut.chronology ?? 'full'));
 
-  if (view.form && (view.form.kind !== 'add-participant' || view.access?.canGrant)) {
-    body.push({
-      type: 'Container',
-      style: 'emphasis',
-      separator: true,
-      items: [
-        text(FORM_TITLES[view.form.kind], { weight: 'Bolder' }),
-        errorText('Nothing was recorded yet. Fix the answers marked ⚠ and press the button again.'),
-        ...formInputs(view.form.kind, view.form.values, view.form.errors, view.access),
-        {
-          type: 'ActionSet',
-          actions: [execute(FORM_SUBMIT[view.form.kind], VERB_OF_COMMAND[view.form.kind], dataFor(view.form.kind), { style: 'positive' }), execute('Cancel', TRIAGE_VERBS.refresh, { concernId })],
-        },
-      ],
-    });
-  }
+  body.push(...openFormElements(view, dataFor));
 
   const open = view.form?.kind;
   let slots: PrimarySlots;
@@ -268,6 +323,28 @@ export function buildTriageActionCard(view: TriageActionView): AdaptiveCard {
   }
   const actions = slots.filter((a): a is CardElement => a !== undefined);
   return card(body, actions, withRefresh(concernId, view.refreshUserIds));
+}
+
+/** A form that failed validation (or was refused), shown open with what was typed and why. */
+function openFormElements(view: TriageActionView, dataFor: (kind: TriageCommandKind) => Record<string, unknown>): CardElement[] {
+  if (!view.form || (view.form.kind === 'add-participant' && !view.access?.canGrant)) return [];
+  const { kind, values, errors } = view.form;
+  return [
+    {
+      type: 'Container',
+      style: 'emphasis',
+      separator: true,
+      items: [
+        text(FORM_TITLES[kind], { weight: 'Bolder' }),
+        errorText('Nothing was recorded yet. Fix the answers marked ⚠ and press the button again.'),
+        ...formInputs(kind, values, errors, view.access),
+        {
+          type: 'ActionSet',
+          actions: [execute(FORM_SUBMIT[kind], VERB_OF_COMMAND[kind], dataFor(kind), { style: 'positive' }), execute('Cancel', TRIAGE_VERBS.refresh, { concernId: view.concern.concernId })],
+        },
+      ],
+    },
+  ];
 }
 
 const FORM_TITLES: Record<TriageCommandKind, string> = {
@@ -381,11 +458,16 @@ function formInputs(kind: TriageCommandKind, values: TriageValues, errors: Triag
 }
 
 /** The chronology as the DSL reads it: who, when, what, and the recorded words shown literally. */
-function chronologyElements(events: TriageEventView[], total: number): CardElement[] {
+function chronologyElements(events: TriageEventView[], total: number, reference: string, shown: NonNullable<ActionCardCut['chronology']>): CardElement[] {
   if (!events.length) return [];
-  const items: CardElement[] = [text(total > events.length ? `Chronology (latest ${events.length} of ${total})` : 'Chronology', { weight: 'Bolder', spacing: 'Medium' })];
+  const title = text(total > events.length ? `Chronology (latest ${events.length} of ${total})` : 'Chronology', { weight: 'Bolder', spacing: 'Medium' });
+  if (shown === 'none') {
+    return [{ type: 'Container', separator: true, items: [text('Chronology', { weight: 'Bolder', spacing: 'Medium' }), text(`Too long for a Teams message, so it is not shown here. Open concern ${reference} in the Jigsaw tab to read it.`, { isSubtle: true, size: 'Small' })] }];
+  }
+  const items: CardElement[] = [title];
+  if (shown === 'headings') items.push(text(`Too long for a Teams message, so what was recorded with each event is not shown here. Open concern ${reference} in the Jigsaw tab to read it.`, { isSubtle: true, size: 'Small' }));
   for (const e of events) {
-    const lines = detailLines(e.type, e.details);
+    const lines = shown === 'full' ? detailLines(e.type, e.details) : [];
     items.push({
       type: 'Container',
       spacing: 'Small',

@@ -6,7 +6,7 @@ import { type AccessOutcome, logAccess } from '../../store/access-log.repo';
 import { getTriageRow, isDslMember, listConcernsByPupilKey } from '../../store/triage.repo';
 import { getDslChannel } from '../../store/conversation.repo';
 import { type AdaptiveCard, CARD_CONTENT_TYPE } from '../../cards/card-kit';
-import { buildConcernUnavailableCard, buildPupilConcernsCard, buildRecordedCard, buildReadOnlyConcernCard, buildTriageActionCard, COMMAND_OF_VERB, TRIAGE_VERBS, type TriageActionView } from '../../cards/triage-card';
+import { buildConcernUnavailableCard, buildPupilConcernsCard, buildRecordedCard, buildReadOnlyConcernCard, buildTriageActionCardForTeams, COMMAND_OF_VERB, TRIAGE_VERBS, type TriageActionView } from '../../cards/triage-card';
 import { describeEvent, parseTriageCommand, TRIAGE_EVENT_TYPES, TRIAGE_FIELDS, type TriageField } from '../../domain/concerns/triage';
 import type { Concern, Person } from '../../domain/concerns/concern';
 import { normalisePupilKey } from '../../domain/people/pupil-key';
@@ -127,7 +127,12 @@ export class TriageFeature implements BotFeature {
     const viewer = { aadObjectId: person.aadObjectId, mayTakeOver: mayTakeOver(access, row.recipient) };
     const render = async (options: { flash?: TriageActionView['flash']; form?: TriageActionView['form'] } = {}) => {
       const view = await loadActionView(this.deps, tenantId, concernId, { ...options, canGrantAccess, viewer });
-      return view ? buildTriageActionCard(view) : buildConcernUnavailableCard('This concern is no longer available.');
+      if (!view) return buildConcernUnavailableCard('This concern is no longer available.');
+      // The answer replaces the card: over Teams' 28 KB the press would fail in the client (even
+      // after the action was recorded), so a concern too long for it is answered shortened.
+      const fitted = buildTriageActionCardForTeams(view);
+      if (fitted.shortened) this.deps.logger.info({ tenantId, concernId, verb: safeLogField(verb, 64) }, 'action card too large for Teams: answered shortened');
+      return fitted.card;
     };
 
     if (verb === TRIAGE_VERBS.refresh) {
