@@ -202,8 +202,8 @@ export class JigsawBot extends TeamsActivityHandler {
         // The kind of concern and who it is about are chosen on the start card: ask there (the
         // details typed so far ride along in its Continue button, so nothing is lost).
         const { category, about } = outcome.errors;
-        if (category || about) return cardResponse(buildReportStartCard({ submissionId, schoolName: tenant.schoolName, values: outcome.values, errors: { ...(category ? { category } : {}), ...(about ? { about } : {}) } }));
-        return cardResponse(buildReportFormCard({ submissionId, values: outcome.values, errors: outcome.errors, today }));
+        if (category || about) return formResponse(buildReportStartCard({ submissionId, schoolName: tenant.schoolName, values: outcome.values, errors: { ...(category ? { category } : {}), ...(about ? { about } : {}) } }), outcome.errors);
+        return formResponse(buildReportFormCard({ submissionId, values: outcome.values, errors: outcome.errors, today }), outcome.errors);
       }
       this.deps.onOutboxChanged();
       const { concern, problems } = outcome;
@@ -222,14 +222,8 @@ export class JigsawBot extends TeamsActivityHandler {
     } catch (err) {
       this.deps.logger.error({ tenantId: tenant.tenantId, ...describeError(err) }, 'concern submission failed');
       // Nothing was stored: show the form again with everything kept.
-      return cardResponse(
-        buildReportFormCard({
-          submissionId,
-          values,
-          today,
-          errors: { whatHappened: 'Jigsaw could not save your report just now (nothing was lost: your answers are below). Please press Send again in a moment, and if it keeps failing tell a DSL in person.' },
-        }),
-      );
+      const errors = { whatHappened: 'Jigsaw could not save your report just now (nothing was lost: your answers are below). Please press Send again in a moment, and if it keeps failing tell a DSL in person.' };
+      return formResponse(buildReportFormCard({ submissionId, values, today, errors }), errors);
     }
   }
 
@@ -328,6 +322,21 @@ function attachment(content: AdaptiveCard) {
 function cardResponse(value: AdaptiveCard): AdaptiveCardInvokeResponse {
   return { statusCode: 200, type: CARD_CONTENT_TYPE, value: value as unknown as Record<string, unknown> };
 }
+
+/**
+ * A form shown again with what was typed and what to fix. A form too large for a Teams message
+ * (long answers in a script of three bytes a character) cannot come back: the answer is then a
+ * message, which Teams shows without replacing the card, so the form and everything typed in
+ * it stay on screen (Universal Actions' `application/vnd.microsoft.activity.message`).
+ */
+function formResponse(form: AdaptiveCard, errors: Record<string, string | undefined>): AdaptiveCardInvokeResponse {
+  if (cardBytes(form) <= CARD_MAX_BYTES) return cardResponse(form);
+  const fixes = [...new Set(Object.values(errors).filter((e): e is string => Boolean(e)))].join(' ');
+  return { statusCode: 200, type: MESSAGE_RESPONSE_TYPE, value: `Nothing has been sent yet. ${fixes} Your answers are still in the form: change them there and press Send again.` as unknown as Record<string, unknown> };
+}
+
+/** The invoke answer that shows a message and leaves the card as it is. */
+export const MESSAGE_RESPONSE_TYPE = 'application/vnd.microsoft.activity.message';
 
 function messageCard(title: string, body: string): AdaptiveCard {
   return card([heading(title, { size: 'Medium' }), text(body)]);

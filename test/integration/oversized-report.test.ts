@@ -55,19 +55,36 @@ describe(`a report too large for one Teams message (${storeKind()})`, () => {
     });
     afterAll(() => h.stop());
 
-    it('refuses a report in Chinese at the form\'s limits, says what to shorten, keeps every answer, and stores nothing', async () => {
+    it('refuses a report just over the limit, says what to shorten, gives the form back with every answer, and stores nothing', async () => {
       const before = await concernCount(h);
-      const res = await submit(h, CHINESE_AT_THE_FORM_LIMITS);
+      const over = { ...BASE, pupils: 'Jay Patel', whatHappened: zh(L.whatHappenedMax), childWords: zh(100), location: 'Year 4 classroom', actionTaken: 'Spoke to Jay.' };
+      const res = await submit(h, over);
       expect(res.status).toBe(200);
+      expect(res.body.type).toBe('application/vnd.microsoft.card.adaptive');
       const form = res.body.value;
       expect(adaptiveCardProblems(form)).toEqual([]);
       const text = cardText(form);
       expect(text).toContain('Nothing has been sent yet');
       expect(text).toContain('too long for one Teams message');
-      expect(text).toMatch(/Shorten them by about \d+% in all/);
-      for (const field of ['pupils', 'whatHappened', 'childWords', 'location', 'actionTaken'] as const) {
-        expect(findInput(form, field)?.value).toBe(CHINESE_AT_THE_FORM_LIMITS[field]);
-      }
+      expect(text).toMatch(/Shorten this answer by about \d+ characters/);
+      for (const field of ['pupils', 'whatHappened', 'childWords', 'location', 'actionTaken'] as const) expect(findInput(form, field)?.value).toBe(over[field]);
+      expect(Buffer.byteLength(JSON.stringify(res.body))).toBeLessThanOrEqual(28 * 1024);
+      expect(await concernCount(h)).toBe(before);
+    });
+
+    it("refuses a report in Chinese at the form's limits with a message that leaves the form (and what was typed) on screen, since the form could not come back within 28 KB", async () => {
+      const before = await concernCount(h);
+      const res = await submit(h, CHINESE_AT_THE_FORM_LIMITS);
+      expect(res.status).toBe(200);
+      // A message answer: Teams shows it and does not replace the card the answers are typed in.
+      expect(res.body.type).toBe('application/vnd.microsoft.activity.message');
+      const said = String(res.body.value);
+      expect(said).toContain('Nothing has been sent yet');
+      expect(said).toContain('too long for one Teams message');
+      expect(said).toMatch(/Shorten them by about \d+% in all/);
+      expect(said).toContain('Your answers are still in the form');
+      expect(said).not.toContain('报');
+      expect(Buffer.byteLength(JSON.stringify(res.body))).toBeLessThanOrEqual(28 * 1024);
       expect(await concernCount(h)).toBe(before);
     });
 
