@@ -3,6 +3,8 @@ import { parseArgs } from 'node:util';
 import { isAudience } from '../domain/aup/types';
 import { buildAupRegister, governorAupCounts, registerToCsv } from '../services/aup-register';
 import type { AupCliContext } from './aup-shared';
+import { localDateTime } from '../domain/clock';
+import { getTenant } from '../store/tenant.repo';
 
 export const AUP_STATUS_USAGE = 'aup status [--audience A] [--csv FILE] [--counts]';
 
@@ -16,8 +18,9 @@ export async function runAupStatus(args: string[], ctx: AupCliContext): Promise<
   }
   const deps = { db: ctx.db, now: ctx.now, rules: ctx.rules };
   const entries = await buildAupRegister(deps, ctx.tenantId, values.audience as Parameters<typeof buildAupRegister>[2]);
+  const timeZone = (await getTenant(ctx.db, ctx.tenantId))?.timeZone ?? 'Europe/London';
   if (values.csv) {
-    writeFileSync(values.csv, registerToCsv(entries));
+    writeFileSync(values.csv, registerToCsv(entries, timeZone));
     out.write(`Wrote ${entries.length} register line(s) to ${values.csv}\n`);
   }
   const counts = (await governorAupCounts(deps, ctx.tenantId)).filter((c) => !values.audience || c.audience === values.audience);
@@ -31,7 +34,7 @@ export async function runAupStatus(args: string[], ctx: AupCliContext): Promise<
     const due = entries.filter((e) => e.status === 'outstanding' || e.status === 'expired');
     if (due.length) {
       out.write(`\nNot current (${due.length}):\n`);
-      for (const e of due.slice(0, 200)) out.write(`  ${e.audience.padEnd(12)} ${e.status.padEnd(12)} ${e.displayName}${e.lastAck ? ` (v${e.lastAck.versionNumber} ${e.lastAck.acknowledgedAt.toISOString().slice(0, 10)})` : ''}\n`);
+      for (const e of due.slice(0, 200)) out.write(`  ${e.audience.padEnd(12)} ${e.status.padEnd(12)} ${e.displayName}${e.lastAck ? ` (v${e.lastAck.versionNumber} ${localDateTime(e.lastAck.acknowledgedAt, timeZone).date})` : ''}\n`);
       if (due.length > 200) out.write(`  …and ${due.length - 200} more (use --csv FILE)\n`);
     }
   }

@@ -1,6 +1,7 @@
 import type { Db } from '../store/db';
 import { audiencesOfPerson, listAcknowledgementsForAudience, listAcknowledgementsOfPerson, listAskedPeople, listAudienceMembers, listLatestAupVersions } from '../store/aup.repo';
 import { formatCsv } from '../domain/aup/csv';
+import { localDateTime } from '../domain/clock';
 import { type AupCounts, type AupRules, countStatuses, personPolicyStatus } from '../domain/aup/status';
 import type { AckMethod, Audience, AupStatus, AupVersion } from '../domain/aup/types';
 
@@ -66,10 +67,11 @@ export async function buildAupRegister(deps: RegisterDeps, tenantId: string, aud
 export const REGISTER_CSV_HEADER = ['audience', 'person_id', 'name', 'status', 'latest_version', 'acknowledged_version', 'acknowledged_at', 'expires_at', 'method', 'signed_by', 'expired_because', 'history'];
 
 /**
- * The register as CSV (docs/aup.md): one line per person and policy; history as "v1 2026-01-02 paper; v2 …".
+ * The register as CSV (docs/aup.md): one line per person and policy; history as "v1 2026-01-02 paper; v2 …",
+ * each date the school's calendar day (an agreement at 00:30 in June is that day, not the day before in UTC).
  * It starts with a UTF-8 byte order mark: without one, Excel reads the file as ANSI and shows "Zoë" as "ZoÃ«".
  */
-export function registerToCsv(entries: readonly RegisterEntry[]): string {
+export function registerToCsv(entries: readonly RegisterEntry[], timeZone: string): string {
   return '\uFEFF' + formatCsv(
     REGISTER_CSV_HEADER,
     entries.map((e) => [
@@ -84,7 +86,7 @@ export function registerToCsv(entries: readonly RegisterEntry[]): string {
       e.lastAck?.method,
       e.lastAck?.signedBy,
       e.expiredBecause,
-      e.history.map((h) => `v${h.versionNumber} ${h.acknowledgedAt.toISOString().slice(0, 10)} ${h.method}`).join('; '),
+      e.history.map((h) => `v${h.versionNumber} ${localDateTime(h.acknowledgedAt, timeZone).date} ${h.method}`).join('; '),
     ]),
   );
 }

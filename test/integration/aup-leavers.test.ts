@@ -39,7 +39,7 @@ describe(`people who left an audience keep their history but are not counted (${
     expect(leaver).toMatchObject({ status: 'left', displayName: 'Governor 5', lastAck: { versionNumber: 1, method: 'teams' } });
     expect(leaver?.history.map((h) => h.versionNumber)).toEqual([1]);
     expect(await governorAupCounts(deps(), TENANT)).toEqual([{ audience: 'governors', versionNumber: 1, current: 4, expired: 0, outstanding: 0, neverAsked: 0, total: 4 }]);
-    const csv = parseCsv(registerToCsv(await buildAupRegister(deps(), TENANT)));
+    const csv = parseCsv(registerToCsv(await buildAupRegister(deps(), TENANT), 'Europe/London'));
     expect(csv.find((r) => r[1] === LEAVER.personId)?.slice(3, 4)).toEqual(['left']);
   });
 

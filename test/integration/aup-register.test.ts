@@ -114,7 +114,7 @@ describe(`AUP versions, register, import and export (${storeKind()})`, () => {
     ]);
     expect(JSON.stringify(await governorAupCounts(deps(), TENANT))).not.toMatch(/Alice|Bob|Zoë|Oliver/);
 
-    const rows = parseCsv(registerToCsv(register));
+    const rows = parseCsv(registerToCsv(register, 'Europe/London'));
     expect(rows[0]).toEqual(['audience', 'person_id', 'name', 'status', 'latest_version', 'acknowledged_version', 'acknowledged_at', 'expires_at', 'method', 'signed_by', 'expired_because', 'history']);
     const alice = rows.find((r) => r[1] === ALICE)!;
     expect(alice.slice(0, 6)).toEqual(['staff', ALICE, 'Alice Able', 'current', '2', '2']);
