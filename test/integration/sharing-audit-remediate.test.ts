@@ -59,6 +59,16 @@ describe(`sharing audit remediation (${storeKind()})`, () => {
     ]);
   });
 
+  it('dry run on a file deleted since the audit: says it is gone, and leaves the finding as it was', async () => {
+    const { tenantId, fake, idOf, remediate } = await setUp();
+    fake.remove('fsm');
+    const result = await remediate({ findingId: idOf('fsm') }, true);
+    expect(result.actions.map((a) => [a.itemId, a.outcome])).toEqual([['fsm', 'not-found']]);
+    expect(fake.removals).toEqual([]);
+    expect(await getFinding(db, tenantId, idOf('fsm'))).toMatchObject({ status: 'open', statusBy: null });
+    expect((await listRemediations(db, tenantId, idOf('fsm'))).map((r) => [r.outcome, r.dryRun])).toEqual([['not-found', true]]);
+  });
+
   it('removes the links on the sharing root (never on the child), re-checks, and marks what it exposed remediated', async () => {
     const { tenantId, fake, idOf, remediate, run } = await setUp();
     const result = await remediate({ findingId: idOf('sen') }, false);

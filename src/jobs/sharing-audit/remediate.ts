@@ -151,7 +151,8 @@ async function remediateRoot(options: RemediateOptions, group: StoredFinding[], 
   }
   if (current === null) {
     await record({ permissionId: group[0].exposure.permissionId, outcome: 'not-found', detail: 'the item no longer exists', stillExposed: false }, null);
-    await markRemediated(options, driveId, rootId, now(), 'item no longer exists');
+    // A dry run changes nothing, not even a finding's status.
+    if (!options.dryRun) await markRemediated(options, driveId, rootId, now(), 'item no longer exists');
     return persist();
   }
 
