@@ -152,7 +152,16 @@ export async function upsertFindings(db: Db, tenantId: string, runId: string, se
        status_at = CASE
          WHEN findings.status IN ('remediated', 'resolved')
            OR (findings.status = 'accepted' AND findings.permission_id <> excluded.permission_id) THEN excluded.last_seen_at
-         ELSE findings.status_at END`,
+         ELSE findings.status_at END,
+       -- Reopened by the audit, not by whoever remediated or accepted it before.
+       status_by_id = CASE
+         WHEN findings.status IN ('remediated', 'resolved')
+           OR (findings.status = 'accepted' AND findings.permission_id <> excluded.permission_id) THEN NULL
+         ELSE findings.status_by_id END,
+       status_by_name = CASE
+         WHEN findings.status IN ('remediated', 'resolved')
+           OR (findings.status = 'accepted' AND findings.permission_id <> excluded.permission_id) THEN NULL
+         ELSE findings.status_by_name END`,
     [tenantId, runId, seenAt.toISOString(), JSON.stringify(rows)],
   );
 }

@@ -222,6 +222,21 @@ describe(`sharing audit runner (${storeKind()})`, () => {
     expect(await getFinding(db, tenantId, classlistId)).toMatchObject({ status: 'open', statusReason: 'exposed again', exposure: { permissionId: 'link-classlist-2' } });
   });
 
+  it('reopens a remediated or accepted finding in the audit\'s name, not in the name of whoever acted on it before', async () => {
+    const tenantId = await newTenantId();
+    const fake = buildSchool();
+    const first = await audit(tenantId, fake, 'full');
+    const classlistId = first.findings.find((f) => f.itemId === 'classlist')!.id;
+    const staffId = first.findings.find((f) => f.itemId === 'staff')!.id;
+    await setFindingStatus(db, tenantId, classlistId, { status: 'remediated', reason: 'sharing link removed', byId: 'admin-1', byName: 'Ms Admin', at: now });
+    await setFindingStatus(db, tenantId, staffId, { status: 'accepted', reason: 'Staff only', byId: 'admin-1', byName: 'Ms Admin', at: now });
+    fake.unshare('classlist', 'link-classlist').share('classlist', anyoneLink({ id: 'link-classlist-3' }));
+    fake.unshare('staff', 'link-staff').share('staff', anyoneLink({ id: 'link-staff-2' }));
+    await audit(tenantId, fake, 'incremental');
+    expect(await getFinding(db, tenantId, classlistId)).toMatchObject({ status: 'open', statusReason: 'exposed again', statusBy: null });
+    expect(await getFinding(db, tenantId, staffId)).toMatchObject({ status: 'open', statusReason: 'exposed by another link', statusBy: null });
+  });
+
   it('restarts a drive cleanly when its delta token has expired (410)', async () => {
     const tenantId = await newTenantId();
     const fake = buildSchool();
