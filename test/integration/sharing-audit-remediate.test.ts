@@ -125,6 +125,18 @@ describe(`sharing audit remediation (${storeKind()})`, () => {
     expect((await remediate({ findingId: 'f-nope' }, false)).skipped).toEqual([{ findingId: 'f-nope', reason: 'no such finding' }]);
   });
 
+  it("an owner's Keep pressed after the link was removed keeps nothing: the finding stays remediated", async () => {
+    const { tenantId, fake, idOf, remediate } = await setUp();
+    await prepareOwnerNotifications({ db, tenantId, now: () => now, newId: () => 'n-stale' });
+    await remediate({ findingId: idOf('fsm') }, false);
+    const keep = (who: { id: string; name: string }) =>
+      applyOwnerAnswer({ db, tenantId, notificationId: 'n-stale', findingId: idOf('fsm'), answer: 'keep', reason: 'Governors need it', owner: who, verifiedDomains, permissions: fake, remover: fake, now: () => now });
+    expect(await keep({ id: 'someone-else', name: 'X' })).toEqual({ status: 'refused', reason: 'not-the-owner' });
+    expect(await keep({ id: 'sharer-1', name: 'Sharer' })).toEqual({ status: 'refused', reason: 'no-longer-exposed' });
+    expect(await getFinding(db, tenantId, idOf('fsm'))).toMatchObject({ status: 'remediated', statusBy: { id: 'admin-1' } });
+    expect(await listOwnerNotifications(db, tenantId, idOf('fsm'))).toMatchObject([{ response: null }]);
+  });
+
   it('notifies each owner once and acts on their answers: keep with a reason, remove the link', async () => {
     const { tenantId, fake, idOf } = await setUp();
     let n = 0;

@@ -113,6 +113,7 @@ export function createSharingAuditFeature(deps: SharingAuditFeatureDeps): BotFea
     deps.logger.info({ tenantId: request.tenant.tenantId, notificationId, findingId, answer, status: outcome.status }, 'sharing audit: owner answered');
     if (outcome.status === 'refused') {
       if (outcome.reason === 'not-the-owner') return buildAuditNoticeCard('These files are not yours to answer for', 'Only the person the message was sent to can answer. Nothing was changed.');
+      if (outcome.reason === 'no-longer-exposed') return digestCard(request, notificationId, { title: 'Nothing to keep', body: 'This link has already been removed, or the file is no longer shared this way. Nothing was changed.', style: 'good' });
       return digestCard(request, notificationId, { title: 'Say why the link should stay', body: 'A reason is needed to keep a link. Nothing was changed.', style: 'attention' });
     }
     if (outcome.status === 'kept') return digestCard(request, notificationId, { title: 'Kept', body: 'Your reason is recorded. Thank you.', style: 'good' });

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { groupFindingsByOwner } from '../../domain/sharing/findings';
 import type { Owner, Severity } from '../../domain/sharing/types';
 import type { Db } from '../../store/db';
-import { type FindingOwnerRef, listOpenFindingOwners, setFindingStatus } from '../../store/sharing-findings.repo';
-import { recordOwnerNotifications, recordOwnerResponse } from '../../store/sharing-remediations.repo';
+import { type FindingOwnerRef, getFinding, listOpenFindingOwners, setFindingStatus } from '../../store/sharing-findings.repo';
+import { listNotificationFindings, recordOwnerNotifications, recordOwnerResponse } from '../../store/sharing-remediations.repo';
 import type { PermissionRemover, PermissionSource } from './ports';
 import { remediateFindings, type RemediationResult } from './remediate';
 
@@ -51,7 +51,7 @@ export async function prepareOwnerNotifications(options: {
 }
 
 export type OwnerAnswerOutcome =
-  | { status: 'refused'; reason: 'not-the-owner' | 'reason-required' }
+  | { status: 'refused'; reason: 'not-the-owner' | 'reason-required' | 'no-longer-exposed' }
   | { status: 'kept' }
   | { status: 'remediation'; result: RemediationResult };
 
@@ -77,6 +77,16 @@ export async function applyOwnerAnswer(options: {
   const now = options.now ?? (() => new Date());
   const reason = options.reason?.trim() || null;
   if (options.answer === 'keep' && !reason) return { status: 'refused', reason: 'reason-required' };
+  if (options.answer === 'keep') {
+    // A card pressed after the link was removed (by an admin, or by the owner elsewhere) keeps
+    // nothing: the finding stays remediated or resolved, and the answer is not recorded.
+    const finding = await getFinding(db, tenantId, options.findingId);
+    if (finding && (finding.status === 'remediated' || finding.status === 'resolved')) {
+      const rows = await listNotificationFindings(db, tenantId, options.notificationId);
+      const theirs = rows.some((r) => r.findingId === options.findingId && r.ownerId === options.owner.id);
+      return { status: 'refused', reason: theirs ? 'no-longer-exposed' : 'not-the-owner' };
+    }
+  }
   const recorded = await recordOwnerResponse(db, tenantId, options.notificationId, options.findingId, {
     response: options.answer,
     reason,
