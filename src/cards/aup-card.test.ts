@@ -1,5 +1,6 @@
 import { adaptiveCardProblems, cardText, findActions } from '../../test/support/card-validation';
-import { AUP_VERBS, buildAupCard, buildAupOutstandingCard, buildAupProgressCard, buildMyAupCard, CARD_BODY_LIMIT, type AupCardView } from './aup-card';
+import { cardBytes, CARD_MAX_BYTES } from './card-size';
+import { AUP_VERBS, buildAupCard, buildAupOutstandingCard, buildAupProgressCard, buildMyAupCard, CARD_BODY_MAX_BYTES, type AupCardView } from './aup-card';
 
 const VERSION = '0f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a';
 const staff: Omit<AupCardView, 'state'> = {
@@ -51,9 +52,23 @@ describe('AUP cards', () => {
   it('minimal data: a link only, and a body longer than the card allows', () => {
     const linkOnly = buildAupCard({ versionId: VERSION, audience: 'governors', title: 'G', versionNumber: 1, effectiveOn: '1 Dec 2026', linkUrl: 'https://x.example', state: { kind: 'ask' } });
     expect(adaptiveCardProblems(linkOnly)).toEqual([]);
-    const long = buildAupCard({ ...staff, body: 'x'.repeat(CARD_BODY_LIMIT + 500), state: { kind: 'ask' } });
+    const long = buildAupCard({ ...staff, body: 'x'.repeat(CARD_BODY_MAX_BYTES + 500), state: { kind: 'ask' } });
     expect(JSON.stringify(long).length).toBeLessThan(28 * 1024);
     expect(cardText(long)).toContain('cut short');
+    const fits = buildAupCard({ ...staff, body: 'x'.repeat(CARD_BODY_MAX_BYTES), state: { kind: 'ask' } });
+    expect(cardText(fits)).not.toContain('cut short');
+  });
+
+  it('a policy in Chinese or Hindi at 12,000 characters is cut by its size in bytes, so the card still fits in a Teams message', () => {
+    for (const script of ['规', 'नि', '😀']) {
+      const body = `${script.repeat(6_000)}\n"${script.repeat(6_000)}"`;
+      const long = buildAupCard({ ...staff, body, state: { kind: 'ask' } });
+      expect(cardBytes(long)).toBeLessThanOrEqual(CARD_MAX_BYTES);
+      expect(cardText(long)).toContain('cut short');
+      expect(adaptiveCardProblems(long)).toEqual([]);
+      // Never half a character (an emoji is two UTF-16 code units).
+      expect(JSON.stringify(long)).not.toMatch(/\\ud83d(?!\\ude00)/i);
+    }
   });
 
   it('what have I agreed to, progress and outstanding cards are valid', () => {

@@ -1,5 +1,6 @@
 import { AUDIENCE_LABELS, type Audience, isOfflineAudience } from '../domain/aup/types';
 import { type AdaptiveCard, type CardElement, card, execute, field, heading, literal, notice, strongLiteral, text } from './card-kit';
+import { cutToMessageBytes } from './card-size';
 
 /** Card verbs of the AUP capability (routed to src/bot/features/aup-feature.ts by the "aup." prefix). */
 export const AUP_VERBS = {
@@ -9,8 +10,12 @@ export const AUP_VERBS = {
   progress: 'aup.progress',
 } as const;
 
-/** The policy text shown in a card is capped so the message stays under Teams' 28 KB limit. */
-export const CARD_BODY_LIMIT = 12_000;
+/**
+ * The policy text shown in a card is capped so the message stays under Teams' 28 KB limit:
+ * counted in bytes as Teams counts them, so a policy in a script of three bytes a character
+ * (Chinese, Hindi) is cut as well as a long English one, and still reaches everyone.
+ */
+export const CARD_BODY_MAX_BYTES = 12_000;
 
 export interface AupCardView {
   versionId: string;
@@ -57,13 +62,15 @@ export function buildAupCard(view: AupCardView): AdaptiveCard {
 
   const actions: CardElement[] = [];
   if (view.body) {
-    const shown = view.body.length > CARD_BODY_LIMIT ? `${view.body.slice(0, CARD_BODY_LIMIT)}…` : view.body;
+    const kept = cutToMessageBytes(view.body, CARD_BODY_MAX_BYTES);
+    const cut = kept.length < view.body.length;
+    const shown = cut ? `${kept}…` : view.body;
     actions.push({
       type: 'Action.ShowCard',
       title: pupil ? 'Read the rules' : 'Read the policy',
       card: {
         type: 'AdaptiveCard',
-        body: [literal(shown), ...(view.body.length > CARD_BODY_LIMIT ? [text('The text is cut short here: open the full document to read the rest.', { isSubtle: true })] : [])],
+        body: [literal(shown), ...(cut ? [text('The text is cut short here: open the full document to read the rest.', { isSubtle: true })] : [])],
       },
     });
   }

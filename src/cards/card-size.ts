@@ -24,6 +24,23 @@ export function cardBytes(card: unknown): number {
   return Buffer.byteLength(JSON.stringify(card), 'utf8');
 }
 
+/**
+ * The longest start of `text` that takes at most `maxBytes` in a Teams message (UTF-8 inside
+ * JSON: a Chinese character three bytes, a line break or quote two), never splitting a character.
+ */
+export function cutToMessageBytes(text: string, maxBytes: number): string {
+  if (Buffer.byteLength(JSON.stringify(text), 'utf8') - 2 <= maxBytes) return text;
+  let bytes = 0;
+  let end = 0;
+  for (const ch of text) {
+    const size = Buffer.byteLength(JSON.stringify(ch), 'utf8') - 2;
+    if (bytes + size > maxBytes) break;
+    bytes += size;
+    end += ch.length;
+  }
+  return text.slice(0, end);
+}
+
 export function fitsInTeams(card: unknown): boolean {
   return cardBytes(card) <= CARD_MAX_BYTES;
 }
