@@ -151,7 +151,8 @@ export class JigsawBot extends TeamsActivityHandler {
         const bytes = cardBytes(answer);
         if (bytes > CARD_MAX_BYTES) {
           this.deps.logger.warn({ tenantId: tenant.tenantId, feature: feature.name, verb: safeLogField(verb, 64), bytes }, 'card action answer too large for Teams: replaced');
-          return cardResponse(messageCard('Too long to show in Teams', "Jigsaw's answer to this is too long for a Teams message, so it cannot be shown here. Open the card again in a moment, or ask your Jigsaw administrator."));
+          // A message leaves the card as it was, rather than replacing it with an apology.
+          return { statusCode: 200, type: MESSAGE_RESPONSE_TYPE, value: "Jigsaw's answer to this is too long to show in Teams, so the card is unchanged. Ask your Jigsaw administrator." as unknown as Record<string, unknown> };
         }
         return cardResponse(answer);
       } catch (err) {
@@ -169,7 +170,7 @@ export class JigsawBot extends TeamsActivityHandler {
       case REPORT_VERBS.start:
         return cardResponse(buildReportStartCard({ submissionId: randomUUID(), schoolName: tenant.schoolName }));
       case REPORT_VERBS.changeCategory:
-        return cardResponse(buildReportStartCard({ submissionId, schoolName: tenant.schoolName, values }));
+        return formResponse(buildReportStartCard({ submissionId, schoolName: tenant.schoolName, values }), {});
       case REPORT_VERBS.chooseCategory: {
         const errors = {
           ...(values.category ? {} : { category: 'Choose the kind of concern.' }),
@@ -179,8 +180,8 @@ export class JigsawBot extends TeamsActivityHandler {
             ? { about: 'You chose "Concern about an adult": say whether it is about a member of staff, volunteer or contractor, or the headteacher.' }
             : {}),
         };
-        if (Object.keys(errors).length) return cardResponse(buildReportStartCard({ submissionId, schoolName: tenant.schoolName, values, errors }));
-        return cardResponse(buildReportFormCard({ submissionId, values, today }));
+        if (Object.keys(errors).length) return formResponse(buildReportStartCard({ submissionId, schoolName: tenant.schoolName, values, errors }), errors);
+        return formResponse(buildReportFormCard({ submissionId, values, today }), {});
       }
       case REPORT_VERBS.submit:
         return this.submitReport(context, tenant, person, submissionId, values, today);
@@ -331,8 +332,9 @@ function cardResponse(value: AdaptiveCard): AdaptiveCardInvokeResponse {
  */
 function formResponse(form: AdaptiveCard, errors: Record<string, string | undefined>): AdaptiveCardInvokeResponse {
   if (cardBytes(form) <= CARD_MAX_BYTES) return cardResponse(form);
-  const fixes = [...new Set(Object.values(errors).filter((e): e is string => Boolean(e)))].join(' ');
-  return { statusCode: 200, type: MESSAGE_RESPONSE_TYPE, value: `Nothing has been sent yet. ${fixes} Your answers are still in the form: change them there and press Send again.` as unknown as Record<string, unknown> };
+  const fixes = [...new Set(Object.values(errors).filter((e): e is string => Boolean(e)))];
+  const what = fixes.length ? fixes.join(' ') : 'Your answers are too long for one Teams message, so this card cannot change: shorten the longest ones.';
+  return { statusCode: 200, type: MESSAGE_RESPONSE_TYPE, value: `Nothing has been sent yet. ${what} Your answers are still in the form: change them there and press Send again.` as unknown as Record<string, unknown> };
 }
 
 /** The invoke answer that shows a message and leaves the card as it is. */

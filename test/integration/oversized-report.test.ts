@@ -86,6 +86,11 @@ describe(`a report too large for one Teams message (${storeKind()})`, () => {
       expect(said).not.toContain('报');
       expect(Buffer.byteLength(JSON.stringify(res.body))).toBeLessThanOrEqual(28 * 1024);
       expect(await concernCount(h)).toBe(before);
+
+      // "Change the kind of concern" with the same answers: the first card could not carry them back either.
+      const back = await h.invoke(PEOPLE.teacher, REPORT_VERBS.changeCategory, { ...CHINESE_AT_THE_FORM_LIMITS, submissionId: submissionId() });
+      expect(back.body.type).toBe('application/vnd.microsoft.activity.message');
+      expect(String(back.body.value)).toContain('so this card cannot change');
     });
 
     it('delivers the largest report it accepts (in Chinese), and an urgent concern reported after it', async () => {
