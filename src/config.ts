@@ -197,6 +197,10 @@ export const ConfigSchema = z
     }
     if (env.ENCRYPTION_KEYS && !/^([A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=]{43,44})(,[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=]{43,44})*$/.test(env.ENCRYPTION_KEYS)) {
       ctx.addIssue({ code: 'custom', path: ['ENCRYPTION_KEYS'], message: 'must be "keyId:base64(32 bytes)" entries separated by commas' });
+    } else if (env.ENCRYPTION_KEYS) {
+      const ids = env.ENCRYPTION_KEYS.split(',').map((e) => e.split(':')[0]);
+      const twice = ids.find((id, i) => ids.indexOf(id) !== i);
+      if (twice) ctx.addIssue({ code: 'custom', path: ['ENCRYPTION_KEYS'], message: `lists key id ${twice} twice: give each master key its own id (a new key needs a new id)` });
     }
   });
 

@@ -1,6 +1,6 @@
 import { closeSync, openSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { CliCommand } from '../cli';
-import { cipherFromConfig } from '../store/master-keys';
+import { cipherFromConfig, describeWrongMasterKeys, findWrongMasterKeys } from '../store/master-keys';
 import { ConcernRepository } from '../store/concern.repo';
 import { rekeyPupils } from '../store/pupil-rekey';
 import { exportPupil } from '../services/export-pupil';
@@ -9,7 +9,8 @@ import { exportPupil } from '../services/export-pupil';
  * `jigsaw export-pupil --pupil NAME|KEY [--tenant ID] [--out FILE]`: the DPO's subject access
  * export as JSON (to a file created readable by its owner only, or to stdout). Each concern
  * exported is recorded in the access log. With more than one school in the store, --tenant is
- * required. Exit code 0, 1 when nothing was found or the file cannot be created, 2 for usage.
+ * required. Exit code 0, 1 when nothing was found or the file cannot be created, 2 for usage (or
+ * a configured master key that is not the one the records were encrypted with).
  */
 export const exportPupilCommand: CliCommand = {
   name: 'export-pupil',
@@ -48,6 +49,11 @@ export const exportPupilCommand: CliCommand = {
       }
     }
     const cipher = cipherFromConfig(config);
+    const wrongKeys = await findWrongMasterKeys(db, cipher);
+    if (wrongKeys.length) {
+      context.err.write(`${describeWrongMasterKeys(wrongKeys)}\n`);
+      return 2;
+    }
     // Keys stored by an older version are brought up to date first, as the app does at start-up:
     // the pupil is looked up by the current key.
     await rekeyPupils(db, cipher);

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { CliCommand, CliContext } from '../cli';
 import type { Db } from '../store/db';
-import { cipherFromConfig } from '../store/master-keys';
+import { cipherFromConfig, describeWrongMasterKeys, findWrongMasterKeys } from '../store/master-keys';
 import { type ChronologyCheckpoint, parseCheckpoint } from '../domain/concerns/chronology-checkpoint';
 import { type ChronologyCheck, checkpointOf, compareWithCheckpoint, verifyChronologies } from '../services/verify-chronology';
 
@@ -13,7 +13,8 @@ import { type ChronologyCheck, checkpointOf, compareWithCheckpoint, verifyChrono
  * that is not configured), then a summary. `--write-checkpoint FILE` anchors where every
  * chronology ends, to keep outside the database; `--against FILE` checks that every event an
  * earlier checkpoint anchored is still there, unchanged (docs/admin-guide.md).
- * Exit code 0 when every chain (and anchor) holds, 1 when one is broken, 2 for a usage error,
+ * Exit code 0 when every chain (and anchor) holds, 1 when one is broken, 2 for a usage error
+ * (or a configured master key that is not the one the records were wrapped with: nothing is checked),
  * 3 when none is broken but some could not be verified (a key is missing).
  */
 const USAGE = 'verify-chronology [--concern C-YYYY-NNNNN] [--tenant ID] [--write-checkpoint FILE] [--against FILE]';
@@ -50,6 +51,12 @@ export const verifyChronologyCommand: CliCommand = {
     const { config } = context;
     const cipher = cipherFromConfig(config);
     const db = await context.db();
+    // A wrong key under the right id would make every link made under it look tampered with.
+    const wrongKeys = await findWrongMasterKeys(db, cipher);
+    if (wrongKeys.length) {
+      context.err.write(`${describeWrongMasterKeys(wrongKeys)}\n`);
+      return 2;
+    }
     const checks = await verifyChronologies(db, cipher.chronologyKeys(), options);
     if (options.reference && checks.length === 0 && !anchor?.checkpoint.concerns.some((e) => e.reference === options.reference)) {
       context.err.write(`No concern ${options.reference} was found.\n`);

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Config } from '../config';
+import type { Db } from './db';
 import { NarrativeCipher } from './narrative-cipher';
 
 /**
@@ -22,4 +23,31 @@ export function resolveCipher(options: { keys?: string; activeKeyId?: string; mo
 /** The cipher a CLI command uses: the configured keys, or the development key beside the embedded store. */
 export function cipherFromConfig(config: Pick<Config, 'encryption' | 'mode' | 'store'>): NarrativeCipher {
   return resolveCipher({ keys: config.encryption.keys, activeKeyId: config.encryption.activeKeyId, mode: config.mode, dataDir: config.store.databaseUrl ? undefined : config.store.dataDir });
+}
+
+/**
+ * Master keys configured under an id the store uses that are not the key stored data was wrapped
+ * with (a wrong value pasted under the right id). One data key wrapped under each configured id
+ * is unwrapped; the ids it fails for are returned. Without this check a wrong key is accepted
+ * silently: narrative cannot be read, and every chronology link made under its id looks tampered.
+ */
+export async function findWrongMasterKeys(db: Db, cipher: NarrativeCipher): Promise<string[]> {
+  const rows = await db.query<{ master_key_id: string; tenant_id: string; wrapped_key: string }>(
+    'SELECT DISTINCT ON (master_key_id) master_key_id, tenant_id, wrapped_key FROM concern_keys ORDER BY master_key_id, tenant_id, concern_id',
+  );
+  const wrong: string[] = [];
+  for (const r of rows) {
+    if (!cipher.hasMasterKey(r.master_key_id)) continue;
+    try {
+      cipher.unwrapDataKey(r.wrapped_key, r.tenant_id);
+    } catch {
+      wrong.push(r.master_key_id);
+    }
+  }
+  return wrong;
+}
+
+/** The message for findWrongMasterKeys' answer (ids only, never key material). */
+export function describeWrongMasterKeys(ids: readonly string[]): string {
+  return `ENCRYPTION_KEYS: master key${ids.length === 1 ? '' : 's'} ${ids.join(', ')} ${ids.length === 1 ? 'is' : 'are'} not the key${ids.length === 1 ? '' : 's'} the stored records were encrypted with (a wrong value under the right id). Configure the right key${ids.length === 1 ? '' : 's'}; nothing was done.`;
 }

@@ -36,16 +36,26 @@ export class NarrativeCipher {
     return this.#chronology;
   }
 
-  /** Parses `keyId:base64,keyId:base64`; the active key defaults to the last one listed. */
+  /**
+   * Parses `keyId:base64,keyId:base64`; the active key defaults to the last one listed. An id
+   * listed twice is refused: the later key would silently replace the earlier one, and every
+   * record wrapped (and chronology link made) under the earlier one would look unreadable or tampered.
+   */
   static fromConfig(keys: string, activeKeyId?: string): NarrativeCipher {
     const map = new Map<string, Buffer>();
     let last = '';
     for (const entry of keys.split(',')) {
       const [id, b64] = entry.trim().split(':');
+      if (map.has(id)) throw new Error(`master key id ${id} is listed twice in ENCRYPTION_KEYS: give each key its own id`);
       map.set(id, Buffer.from(b64, 'base64'));
       last = id;
     }
     return new NarrativeCipher(map, activeKeyId ?? last);
+  }
+
+  /** Whether a master key of this id is configured. */
+  hasMasterKey(keyId: string): boolean {
+    return this.#masterKeys.has(keyId);
   }
 
   newDataKey(tenantId: string): { dataKey: Buffer; wrapped: string; masterKeyId: string } {
