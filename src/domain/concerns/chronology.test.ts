@@ -172,6 +172,19 @@ describe('verifyChain', () => {
     expect(verifyChain(truncated, head, k1)).toMatchObject({ ok: false, kind: 'broken', brokenAtSeq: 4, reason: 'event 4 is missing (the concern records 4)' });
   });
 
+  it('fails when every event is deleted and the concern row is reset to an empty chronology with no seal', () => {
+    const empty = { tenantId: TENANT, concernId: CONCERN, count: 0, headHash: GENESIS_HASH, sealKeyId: null, sealTag: null };
+    expect(verifyChain([], empty, k1)).toEqual({
+      ok: false,
+      kind: 'broken',
+      brokenAtSeq: 1,
+      reason: 'event 1 is missing: the chronology is empty, but every concern is recorded with its report as event 1',
+    });
+    // Even with a seal over the empty head made with the key, an empty chronology is not a valid one.
+    const seal = sealHead(k1, empty);
+    expect(verifyChain([], { ...empty, sealKeyId: seal.keyId, sealTag: seal.tag }, k1)).toMatchObject({ ok: false, kind: 'broken', brokenAtSeq: 1 });
+  });
+
   it('accepts the row of an earlier state the concern really had (a restored copy): the documented limit', () => {
     const before = chain(3, { k: k1 });
     const after = chain(4, { k: k1 });

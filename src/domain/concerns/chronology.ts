@@ -174,7 +174,8 @@ function seqRanges(seqs: readonly number[]): string {
  * 1, the keyed HMAC for version 2), and the count and head hash the concern row records (so
  * removing the newest event is detected too), with the row's keyed seal. A chain may switch from
  * version 1 to 2 once, never back: an unkeyed event after a keyed one was written without the key.
- * A chain with keyed events must have a seal. A link or seal under a key that is not configured
+ * A chain with keyed events must have a seal. An empty chain is broken: every concern is stored
+ * with its report as event 1. A link or seal under a key that is not configured
  * cannot be checked: that is reported as unverifiable, unless a link that can be checked is broken.
  */
 export function verifyChain(events: readonly StoredEvent[], recorded: RecordedHead, keys: ChronologyKeys): ChainVerdict {
@@ -183,6 +184,9 @@ export function verifyChain(events: readonly StoredEvent[], recorded: RecordedHe
   let unkeyedEvents = 0;
   const missing = new Map<string, number[]>();
   const broken = (brokenAtSeq: number, reason: string): ChainVerdict => ({ ok: false, kind: 'broken', brokenAtSeq, reason });
+  // Every concern is stored with its first event (the report) in the same statement: a concern
+  // with none had its whole chronology removed, with the row's count, head and seal reset to match.
+  if (events.length === 0) return broken(1, 'event 1 is missing: the chronology is empty, but every concern is recorded with its report as event 1');
   for (let i = 0; i < events.length; i++) {
     const event = events[i];
     const expectedSeq = i + 1;
