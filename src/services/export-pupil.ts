@@ -8,7 +8,8 @@ import { isPupilKey, normalisePupilKey } from '../domain/people/pupil-key';
  * A subject access export for the Data Protection Officer: every concern that names the pupil
  * (decrypted), each with its chronology, the transfers of the pupil's file to a new school, and
  * AUP acknowledgements recorded under the name.
- * Each concern exported is written to the access log, like any other view of it.
+ * Each concern exported is written to the access log, like any other view of it, once the whole
+ * export was read (one that fails part-way is not logged).
  */
 export interface PupilExport {
   exportedAt: string;
@@ -27,6 +28,7 @@ export async function exportPupil(
   const key = byKey ? query.pupil : normalisePupilKey(query.pupil);
   const ids = await listConcernIdsForPupil(deps.db, key, query.tenantId);
   const concerns: Record<string, unknown>[] = [];
+  const exported: { tenantId: string; concernId: string }[] = [];
   for (const { tenantId, concernId } of ids) {
     const concern = await deps.concerns.get(deps.db, tenantId, concernId);
     if (!concern) continue;
@@ -51,14 +53,20 @@ export async function exportPupil(
       actionTaken: concern.actionTaken,
       chronology: chronology.map((e) => ({ seq: e.seq, type: e.type, actor: e.actor, at: e.occurredAt.toISOString(), details: e.details })),
     });
-    await logAccess(deps.db, { tenantId, actorAadId: deps.actor.aadObjectId, actorName: deps.actor.name, concernId, verb: 'subject-access.export', outcome: 'allowed', at: deps.now });
+    exported.push({ tenantId, concernId });
   }
   const byName = byKey ? [] : await listAupAcknowledgementsByName(deps.db, query.pupil.trim(), query.tenantId);
+  const fileTransfers = await listFileTransfersForPupil(deps.db, key, query.tenantId);
+  // Logged once everything was read: an export that fails part-way (a concern that cannot be
+  // decrypted) is no export, and must not be recorded as a disclosure.
+  for (const { tenantId, concernId } of exported) {
+    await logAccess(deps.db, { tenantId, actorAadId: deps.actor.aadObjectId, actorName: deps.actor.name, concernId, verb: 'subject-access.export', outcome: 'allowed', at: deps.now });
+  }
   return {
     exportedAt: deps.now.toISOString(),
     pupil: { query: query.pupil, key },
     concerns,
-    fileTransfers: await listFileTransfersForPupil(deps.db, key, query.tenantId),
+    fileTransfers,
     aupAcknowledgements: byName.map((r) => ({ ...r, acknowledged_at: new Date(r.acknowledged_at as string).toISOString() })),
     notes: [
       'Concerns are matched by the normalised pupil name (case, accents, punctuation and word order ignored; a class suffix such as "(6B)" dropped; the letters of every script kept). Check for other spellings and for pupils with the same name before disclosure.',
