@@ -39,6 +39,10 @@ const CONCERN_CHILD_TABLES: readonly { table: string; where: string }[] = [
   { table: 'pattern_alerts', where: 'tenant_id = $1 AND newest_concern_id = $2::uuid' },
   // Deliveries hold ids only, but a pending one would fail forever once the concern is gone.
   { table: 'outbox', where: "tenant_id = $1 AND payload->>'concernId' = $2::text" },
+  // A pattern alert's delivery lists the concerns (payload.concernIds) and is keyed by the pupil's
+  // hashed key: it goes with the first of them purged (pattern_alerts keeps it from being re-raised
+  // while the newest remains), so nothing of a purged pupil stays in the outbox.
+  { table: 'outbox', where: "tenant_id = $1 AND kind = 'concern.pattern-alert' AND payload->'concernIds' @> jsonb_build_array($2::text)" },
 ];
 // After the concern: its data key. Deleting the key also makes any copy of the ciphertext (a backup) unreadable.
 const CONCERN_AFTER_TABLES: readonly { table: string; where: string }[] = [{ table: 'concern_keys', where: 'tenant_id = $1 AND concern_id = $2::uuid' }];
@@ -94,7 +98,7 @@ async function deleteSteps(tx: Db, steps: readonly { table: string; where: strin
   for (const step of steps) {
     if (!(await tableExists(tx, step.table))) continue;
     const rows = await tx.query(`DELETE FROM ${step.table} WHERE ${step.where} RETURNING 1`, [tenantId, id]);
-    if (rows.length) counts[step.table] = rows.length;
+    if (rows.length) counts[step.table] = (counts[step.table] ?? 0) + rows.length;
   }
 }
 

@@ -1,5 +1,7 @@
 import { REPORT_VERBS } from '../../src/cards/report-card';
 import { applyRetention, planRetention } from '../../src/jobs/retention';
+import { PATTERN_ALERT_KIND } from '../../src/services/pattern-alerts';
+import { pupilKeyHash } from '../../src/domain/people/pupil-key';
 import { insertTransfer } from '../../src/store/tab-transfers.repo';
 import { writeTabAccess } from '../../src/store/tab-access-log.repo';
 import { cardText } from '../support/card-validation';
@@ -31,7 +33,7 @@ describe(`retention edges (${storeKind()})`, () => {
   }
 
   beforeAll(async () => {
-    h = await startHarness({ connector: { rateLimits: false } });
+    h = await startHarness({ connector: { rateLimits: false }, env: { SCHEDULER_POLL_MS: '40', PATTERN_THRESHOLD: '3', PATTERN_WINDOW_DAYS: '30' } });
   });
   afterAll(() => h.stop());
 
@@ -60,6 +62,26 @@ describe(`retention edges (${storeKind()})`, () => {
     expect(await h.db.query("SELECT 1 FROM tab_access_log WHERE pupil_key = 'name:featherstonehaugh ottoline'")).toHaveLength(1);
     const [purge] = await h.db.query<{ counts: Record<string, number> }>('SELECT counts FROM retention_purges WHERE record_ref = $1', [gone.reference]);
     expect(JSON.stringify(purge)).not.toContain('quartermaine');
+  });
+
+  it("a pupil's pattern alert leaves no trace once their concerns are purged: its outbox delivery (the pupil's hashed key, the references) goes too", async () => {
+    const cs = [await report('Perpetua Patternwell'), await report('Perpetua Patternwell'), await report('Perpetua Patternwell')];
+    const other = await report('Unrelated Pupil');
+    const hash = pupilKeyHash(SCHOOL.tenantId, 'name:patternwell perpetua');
+    const alerts = () => h.db.query<{ idempotency_key: string }>('SELECT idempotency_key FROM outbox WHERE kind = $1 AND idempotency_key LIKE $2', [PATTERN_ALERT_KIND, `%${hash.slice(0, 32)}%`]);
+    await eventually(async () => (await alerts()).length === 1, 5000, 'pattern alert raised');
+    await eventually(async () => (await h.db.query("SELECT 1 FROM outbox WHERE status <> 'sent'")).length === 0, 5000, 'outbox drained');
+    for (const c of cs) await ageAndClose(c.concernId);
+
+    const plan = await planRetention(h.db, DEFAULTS, new Date(), { tenantId: SCHOOL.tenantId });
+    expect(plan.tenants[0].concerns.map((c) => c.reference)).toEqual(cs.map((c) => c.reference));
+    await applyRetention(h.db, plan, { purgedBy: 'test', now: new Date() });
+
+    expect(await alerts()).toEqual([]);
+    expect(await h.db.query('SELECT 1 FROM pattern_alerts WHERE pupil_hash = $1', [hash])).toEqual([]);
+    const left = await h.db.query<{ payload: unknown }>('SELECT payload FROM outbox');
+    for (const c of cs) expect(JSON.stringify(left)).not.toContain(c.concernId);
+    expect(JSON.stringify(left)).toContain(other.concernId);
   });
 
   it('a concern reopened after the plan was made is not purged with it', async () => {
