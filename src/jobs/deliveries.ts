@@ -4,6 +4,7 @@ import { getDslChannel, listDslMembers } from '../store/conversation.repo';
 import { getOutboxByKey, type OutboxMessage } from '../store/outbox.repo';
 import { getAdminAlert } from '../store/alert.repo';
 import { getTenant } from '../store/tenant.repo';
+import { getTriageRow } from '../store/triage.repo';
 import { buildConcernCard } from '../cards/concern-card';
 import { buildAdminAlertCard, buildNotYetDeliveredCard, notYetDeliveredHeading } from '../cards/admin-alert-card';
 import { RECIPIENT_ROLES } from '../domain/concerns/concern';
@@ -50,6 +51,10 @@ export async function deliverOutboxMessage(deps: DeliveryDeps, message: OutboxMe
       );
     }
     case OUTBOX_KINDS.urgentMention: {
+      // Acknowledged (or closed) before the @mention went out: nobody needs asking to acknowledge
+      // it (and an escalation re-post skipped for that reason has nothing to reply under).
+      const row = await getTriageRow(deps.db, tenantId, String(payload.concernId));
+      if (row && row.state.status !== 'new') return { conversationId: '', activityId: '', serviceUrl: '' };
       const post = await getOutboxByKey(deps.db, tenantId, String(payload.postKey));
       if (post?.status !== 'sent' || !post.result) throw new DeliveryError('the concern card has not been posted yet', 409);
       const reference = (await deps.concerns.getReference(deps.db, tenantId, String(payload.concernId))) ?? '';

@@ -117,12 +117,18 @@ export async function deliverTriageMessage(deps: TriageDeliveryDeps, message: Ou
       if (!channel) throw new DeliveryError('no DSL channel registered', 404);
       const base = await loadBaseView(deps, tenantId, concernId);
       if (!base) throw new DeliveryError('concern not found', 404);
+      // Acknowledged (or closed) since the escalation fired: "not acknowledged" would be untrue.
+      if (base.concern.status !== 'new') return NOTHING_SENT;
       const summary = `URGENT concern ${base.concern.reference} not acknowledged for ${Number(payload.minutes)} minutes`;
       return sendConcernCard((card) => deps.gateway.postToChannel(channel, { card, summary }), buildConcernBaseCard(base), () => buildConcernBaseCard(base, { shortened: true }));
     }
     case TRIAGE_OUTBOX_KINDS.escalationToPerson: {
       const base = await loadBaseView(deps, tenantId, concernId);
       if (!base) throw new DeliveryError('concern not found', 404);
+      // Checked at send time, like access: a DSL who acknowledged it while the escalation was
+      // queued (Teams slow or throttling) must not leave "not acknowledged, please acknowledge
+      // now" in every DSL's chat and the headteacher's.
+      if (base.concern.status !== 'new') return NOTHING_SENT;
       const aadObjectId = String(payload.aadObjectId);
       const minutes = Number(payload.minutes);
       if (payload.stage === 'headteacher') {

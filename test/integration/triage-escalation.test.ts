@@ -5,7 +5,11 @@ import type { TeamsConnectorFake } from '../fakes/teams-connector';
 import { adaptiveCardProblems, cardText } from '../support/card-validation';
 import { eventually, eventuallySome, type Harness, PEOPLE, SCHOOL, startHarness } from '../support/harness';
 import { createTestDb, storeKind } from '../support/test-db';
-import { act, cardOf, reportAndAwaitCard } from '../support/triage';
+import { act, awaitConcernDelivered, cardOf, reportAndAwaitCard } from '../support/triage';
+import { randomUUID } from 'node:crypto';
+import { runEscalationTimers } from '../../src/jobs/escalation-timers';
+import { applyTriageAction } from '../../src/services/triage-concern';
+import { silentLogger } from '../../src/logging';
 
 const MINUTE = 60_000;
 
@@ -141,6 +145,45 @@ describe(`escalation of urgent concerns (${storeKind()})`, () => {
       expect(fake.findByText(c.reference).filter((m) => m.conversationId === chatOf(fake, PEOPLE.dsl1))).toHaveLength(0);
     } finally {
       await h.app.stop();
+    }
+  });
+
+  it("sends none of an escalation's messages once a DSL has acknowledged the concern, even if they were queued before", async () => {
+    const clock = testClock();
+    const h = await start(clock);
+    const c = await reportAndAwaitCard(h, PEOPLE.teacher, { urgency: 'urgent', category: 'grooming' });
+    await eventually(async () => (await listTimers(db, SCHOOL.tenantId, c.concernId)).length === 1, 5000, 'timer armed');
+    await awaitConcernDelivered(h, c.concernId);
+    const concerns = h.app.concerns;
+    // The first post's @mention reply asked the DSLs to acknowledge it; nothing more may.
+    const alarms = () => fake.activitiesIn(SCHOOL.dslChannel.id).filter((m) => JSON.stringify(m.body).includes(c.reference) && /not acknowledged|please acknowledge/.test(JSON.stringify(m.body)));
+    const alarmsBefore = alarms().length;
+    // The app stops (nothing is delivered): both stages fire and queue their messages, then a DSL
+    // acknowledges before any of them reaches Teams (Teams slow, throttling, or down).
+    await h.app.stop();
+    const deps = { db, concerns, now: clock.now, escalation: { firstMinutes: 15, secondMinutes: 10 }, logger: silentLogger };
+    clock.advance(16 * MINUTE);
+    await runEscalationTimers(deps, { batch: 20, leaseMs: MINUTE });
+    clock.advance(11 * MINUTE);
+    await runEscalationTimers(deps, { batch: 20, leaseMs: MINUTE });
+    expect(await escalationEvents(db, c.concernId)).toEqual(['reported', 'escalated', 'escalated']);
+    const acknowledged = await applyTriageAction(
+      { db, concerns, now: clock.now, patterns: { threshold: 3, windowDays: 30 } },
+      { tenantId: SCHOOL.tenantId, concernId: c.concernId, actor: { aadObjectId: PEOPLE.dsl1.aadObjectId, name: PEOPLE.dsl1.name }, command: { kind: 'take-ownership' }, actionId: randomUUID(), verb: TRIAGE_VERBS.takeOwnership },
+    );
+    expect(acknowledged.kind).toBe('applied');
+    const again = await start(clock);
+    try {
+      await awaitConcernDelivered(again, c.concernId);
+      // Nobody is told "not acknowledged, please acknowledge it now": not the DSLs, not the headteacher, not the channel.
+      for (const who of [PEOPLE.dsl1, PEOPLE.dsl2, PEOPLE.admin, PEOPLE.head]) {
+        expect(fake.findByText(c.reference).filter((m) => m.conversationId === chatOf(fake, who))).toEqual([]);
+      }
+      expect(alarms()).toHaveLength(alarmsBefore);
+      // The channel card shows who acknowledged it.
+      expect(cardText(cardOf(fake.findByText(c.reference).find((m) => m.activityId === c.activityId)!))).toContain(PEOPLE.dsl1.name);
+    } finally {
+      await again.app.stop();
     }
   });
 
