@@ -609,10 +609,12 @@ export function buildOwnershipTakenOverCard(view: { concernId: string; reference
 }
 
 /** To the headteacher when an urgent concern is still unacknowledged: no pupils, no narrative. */
-export function buildEscalationNoticeCard(view: { reference: string; category: Concern['category']; receivedAt: string; minutes: number; dslNames: string[] }): AdaptiveCard {
+export function buildEscalationNoticeCard(view: { reference: string; category: Concern['category']; receivedAt: string; minutes: number; dslNames: string[]; dslChannelMissing?: boolean }): AdaptiveCard {
   const category = getCategory(view.category);
   return card([
-    notice('URGENT concern not acknowledged', `Nobody in the DSL team has acknowledged this urgent concern for ${view.minutes} minutes.`, 'attention'),
+    view.dslChannelMissing
+      ? notice('URGENT concern not acknowledged', `This urgent concern has not reached the DSL team: no DSL channel is set up in Jigsaw. It was reported ${view.minutes} minutes ago.`, 'attention')
+      : notice('URGENT concern not acknowledged', `Nobody in the DSL team has acknowledged this urgent concern for ${view.minutes} minutes.`, 'attention'),
     field('Reference', view.reference),
     field('Category', `${category.title} (${FOUR_C_TITLES[category.fourC]})`),
     field('Reported', view.receivedAt),

@@ -133,8 +133,9 @@ export async function deliverTriageMessage(deps: TriageDeliveryDeps, message: Ou
       const minutes = Number(payload.minutes);
       if (payload.stage === 'headteacher') {
         const dsls = await listDslMembers(deps.db, tenantId);
+        const dslChannelMissing = !(await getDslChannel(deps.db, tenantId));
         return deps.gateway.sendToPerson(await personTarget(deps, tenantId, aadObjectId), {
-          card: buildEscalationNoticeCard({ reference: base.concern.reference, category: base.concern.category, receivedAt: base.receivedAt, minutes, dslNames: dsls.map((d) => d.displayName) }),
+          card: buildEscalationNoticeCard({ reference: base.concern.reference, category: base.concern.category, receivedAt: base.receivedAt, minutes, dslNames: dsls.map((d) => d.displayName), dslChannelMissing }),
           summary: `URGENT concern ${base.concern.reference} not acknowledged`,
         });
       }

@@ -79,9 +79,12 @@ export async function fireEscalationTimer(deps: EscalationDeps, timer: Timer): P
         type: 'escalated',
         actor: JIGSAW_ACTOR,
         occurredAt: now,
-        details: { stage: 'dsls', minutes, dslsNotified: dsls.length },
+        details: { stage: 'dsls', minutes, dslsNotified: dsls.length, dslChannelRegistered: registered },
       });
-      await scheduleTimer(tx, { tenantId, kind: 'escalate-headteacher', concernId, dueAt: new Date(now.getTime() + deps.escalation.secondMinutes * 60_000) });
+      // With no DSL channel the concern has reached no DSL (its card, the re-post and the
+      // @mentions are held): the headteacher is told at once rather than after another wait.
+      const headteacherDue = registered ? new Date(now.getTime() + deps.escalation.secondMinutes * 60_000) : now;
+      await scheduleTimer(tx, { tenantId, kind: 'escalate-headteacher', concernId, dueAt: headteacherDue });
     } else {
       const [headteacher] = await listRoleHolders(tx, tenantId, 'headteacher');
       if (headteacher) {

@@ -5,7 +5,8 @@ import type { TeamsConnectorFake } from '../fakes/teams-connector';
 import { adaptiveCardProblems, cardText } from '../support/card-validation';
 import { eventually, eventuallySome, type Harness, PEOPLE, SCHOOL, startHarness } from '../support/harness';
 import { createTestDb, storeKind } from '../support/test-db';
-import { act, awaitConcernDelivered, cardOf, reportAndAwaitCard } from '../support/triage';
+import { act, awaitConcernDelivered, cardOf, REPORT_DETAILS, reportAndAwaitCard } from '../support/triage';
+import { REPORT_VERBS } from '../../src/cards/report-card';
 import { randomUUID } from 'node:crypto';
 import { runEscalationTimers } from '../../src/jobs/escalation-timers';
 import { applyTriageAction } from '../../src/services/triage-concern';
@@ -207,3 +208,33 @@ async function createdAt(db: Db, concernId: string): Promise<number> {
   const [row] = await db.query<{ created_at: string | Date }>('SELECT created_at FROM concerns WHERE concern_id = $1', [concernId]);
   return new Date(row.created_at).getTime();
 }
+
+describe(`escalation of an urgent concern that has reached no DSL (${storeKind()})`, () => {
+  it('with no DSL channel set up, tells the headteacher at the first interval, saying the DSL team does not have it', async () => {
+    const clock = testClock();
+    const h = await startHarness({ connector: { rateLimits: false }, env: { SCHEDULER_POLL_MS: '40', ESCALATION_FIRST_MINUTES: '15', ESCALATION_SECOND_MINUTES: '10' }, now: clock.now, registerChannel: false });
+    try {
+      const res = await h.invoke(PEOPLE.teacher, REPORT_VERBS.submit, { ...REPORT_DETAILS, urgency: 'urgent', category: 'grooming', submissionId: randomUUID() });
+      const reference = /C-\d{4}-\d{5}/.exec(cardText(res.body?.value))?.[0] ?? '';
+      const [{ concern_id: concernId }] = await h.db.query<{ concern_id: string }>('SELECT concern_id FROM concerns WHERE reference = $1', [reference]);
+      await eventually(async () => (await listTimers(h.db, SCHOOL.tenantId, concernId)).length === 1, 5000, 'timer armed');
+      clock.advance(16 * MINUTE);
+      // Two passes of our own at this time (the background loop may run some too): the DSL stage,
+      // which reaches nobody, then the headteacher's, without waiting ESCALATION_SECOND_MINUTES.
+      await h.app.scheduler.tickOnce();
+      await h.app.scheduler.tickOnce();
+      expect((await listTimers(h.db, SCHOOL.tenantId, concernId)).map((t) => [t.kind, t.status])).toEqual([
+        ['escalate-dsls', 'fired'],
+        ['escalate-headteacher', 'fired'],
+      ]);
+      const [toHead] = await eventuallySome(() => h.fake.findByText(reference).filter((m) => m.conversationId === chatOf(h.fake, PEOPLE.head)), 10_000, 'headteacher escalation');
+      const text = cardText(cardOf(toHead));
+      expect(text).toContain('has not reached the DSL team: no DSL channel is set up');
+      expect(text).not.toContain('Nobody in the DSL team has acknowledged');
+      expect(text).not.toContain('Amelia');
+      expect(adaptiveCardProblems(cardOf(toHead))).toEqual([]);
+    } finally {
+      await h.stop();
+    }
+  });
+});
