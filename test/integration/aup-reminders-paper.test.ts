@@ -67,8 +67,11 @@ describe(`AUP reminders stop for anyone the register shows as current, paper inc
   it('a reminder already queued for someone who is current is not sent', async () => {
     clock = new Date('2026-12-29T00:04:00Z');
     // Carol's form, signed on the 14th (before her card), is imported just after her 14-day reminder was queued.
-    await db.query(`INSERT INTO aup_sends (tenant_id, version_id, person_id, purpose, aad_object_id, status, next_attempt_at, created_at) VALUES ($1, $2, $3, 'ask/r2', $3, 'queued', $4, $4)`, [TENANT, versionId, C, clock]);
+    // Due a minute later by the test's clock, so the running sender cannot take it before the import.
+    const due = new Date(clock.getTime() + 60_000);
+    await db.query(`INSERT INTO aup_sends (tenant_id, version_id, person_id, purpose, aad_object_id, status, next_attempt_at, created_at) VALUES ($1, $2, $3, 'ask/r2', $3, 'queued', $4, $5)`, [TENANT, versionId, C, due, clock]);
     expect(await paper(C, '2026-12-14')).toMatchObject({ imported: 1 });
+    clock = due;
     expect(await sendAll()).toEqual([]);
   });
 
