@@ -2,7 +2,7 @@ import type { Config } from './config';
 import type { Db } from './store/db';
 import { openStore } from './store/open-store';
 import { ConcernRepository } from './store/concern.repo';
-import { describeWrongMasterKeys, findWrongMasterKeys, resolveCipher } from './store/master-keys';
+import { resolveCipher, wrongMasterKeysProblem } from './store/master-keys';
 import { rekeyPupils } from './store/pupil-rekey';
 import { PUPIL_KEY_VERSION } from './domain/people/pupil-key';
 import { assignRole, clearConfiguredRole, clearRole, type Role, upsertTenant } from './store/tenant.repo';
@@ -82,10 +82,10 @@ export async function createJigsaw(config: Config, options: JigsawOptions): Prom
   const cipher = resolveCipher({ keys: config.encryption.keys, activeKeyId: config.encryption.activeKeyId, mode: config.mode, dataDir: ownsDb && !config.store.databaseUrl ? config.store.dataDir : undefined });
   // A wrong key under the right id must stop the start: re-keying pupils would otherwise find every
   // name unreadable and record that as done, and new chronology links would be made under it.
-  const wrongKeys = await findWrongMasterKeys(db, cipher);
-  if (wrongKeys.length) {
+  const wrongKey = await wrongMasterKeysProblem(db, cipher);
+  if (wrongKey) {
     if (ownsDb) await db.close();
-    throw new Error(describeWrongMasterKeys(wrongKeys));
+    throw new Error(wrongKey);
   }
   const concerns = new ConcernRepository(cipher);
   // Before anything reads a pupil key: keys stored by an older version are brought up to date (once per store).

@@ -152,7 +152,7 @@ export class JigsawBot extends TeamsActivityHandler {
         if (bytes > CARD_MAX_BYTES) {
           this.deps.logger.warn({ tenantId: tenant.tenantId, feature: feature.name, verb: safeLogField(verb, 64), bytes }, 'card action answer too large for Teams: replaced');
           // A message leaves the card as it was, rather than replacing it with an apology.
-          return { statusCode: 200, type: MESSAGE_RESPONSE_TYPE, value: "Jigsaw's answer to this is too long to show in Teams, so the card is unchanged. Ask your Jigsaw administrator." as unknown as Record<string, unknown> };
+          return messageResponse("Jigsaw's answer to this is too long to show in Teams, so the card is unchanged. Ask your Jigsaw administrator.");
         }
         return cardResponse(answer);
       } catch (err) {
@@ -334,7 +334,11 @@ function formResponse(form: AdaptiveCard, errors: Record<string, string | undefi
   if (cardBytes(form) <= CARD_MAX_BYTES) return cardResponse(form);
   const fixes = [...new Set(Object.values(errors).filter((e): e is string => Boolean(e)))];
   const what = fixes.length ? fixes.join(' ') : 'Your answers are too long for one Teams message, so this card cannot change: shorten the longest ones.';
-  return { statusCode: 200, type: MESSAGE_RESPONSE_TYPE, value: `Nothing has been sent yet. ${what} Your answers are still in the form: change them there and press Send again.` as unknown as Record<string, unknown> };
+  return messageResponse(`Nothing has been sent yet. ${what} Your answers are still in the form: change them there and press Send again.`);
+}
+
+function messageResponse(text: string): AdaptiveCardInvokeResponse {
+  return { statusCode: 200, type: MESSAGE_RESPONSE_TYPE, value: text as unknown as Record<string, unknown> };
 }
 
 /** The invoke answer that shows a message and leaves the card as it is. */

@@ -1,6 +1,6 @@
 import { closeSync, openSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { CliCommand } from '../cli';
-import { cipherFromConfig, describeWrongMasterKeys, findWrongMasterKeys } from '../store/master-keys';
+import { cipherFromConfig, wrongMasterKeysProblem } from '../store/master-keys';
 import { ConcernRepository } from '../store/concern.repo';
 import { rekeyPupils } from '../store/pupil-rekey';
 import { exportPupil } from '../services/export-pupil';
@@ -49,9 +49,9 @@ export const exportPupilCommand: CliCommand = {
       }
     }
     const cipher = cipherFromConfig(config);
-    const wrongKeys = await findWrongMasterKeys(db, cipher);
-    if (wrongKeys.length) {
-      context.err.write(`${describeWrongMasterKeys(wrongKeys)}\n`);
+    const wrongKey = await wrongMasterKeysProblem(db, cipher);
+    if (wrongKey) {
+      context.err.write(`${wrongKey}\n`);
       return 2;
     }
     // Keys stored by an older version are brought up to date first, as the app does at start-up:

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { CliCommand, CliContext } from '../cli';
 import type { Db } from '../store/db';
-import { cipherFromConfig, describeWrongMasterKeys, findWrongMasterKeys } from '../store/master-keys';
+import { cipherFromConfig, wrongMasterKeysProblem } from '../store/master-keys';
 import { type ChronologyCheckpoint, parseCheckpoint } from '../domain/concerns/chronology-checkpoint';
 import { type ChronologyCheck, checkpointOf, compareWithCheckpoint, verifyChronologies } from '../services/verify-chronology';
 
@@ -52,9 +52,9 @@ export const verifyChronologyCommand: CliCommand = {
     const cipher = cipherFromConfig(config);
     const db = await context.db();
     // A wrong key under the right id would make every link made under it look tampered with.
-    const wrongKeys = await findWrongMasterKeys(db, cipher);
-    if (wrongKeys.length) {
-      context.err.write(`${describeWrongMasterKeys(wrongKeys)}\n`);
+    const wrongKey = await wrongMasterKeysProblem(db, cipher);
+    if (wrongKey) {
+      context.err.write(`${wrongKey}\n`);
       return 2;
     }
     const checks = await verifyChronologies(db, cipher.chronologyKeys(), options);

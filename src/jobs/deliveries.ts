@@ -17,7 +17,7 @@ import { renderSharingAuditNotice } from './sharing-audit/render-notice';
 import { DeliveryError, type SentMessage, type TeamsGateway } from './teams-gateway';
 import { type DeliveredMessage, sendConcernCard } from './concern-card-delivery';
 import { teamsMention } from './teams-text';
-import { deliverTriageMessage, possibleRepeatText, TRIAGE_DELIVERY_KINDS } from './triage-deliveries';
+import { deliverTriageMessage, NOTHING_SENT, possibleRepeatText, TRIAGE_DELIVERY_KINDS } from './triage-deliveries';
 import { buildConcernBaseCard } from '../cards/triage-card';
 import { loadBaseView, refreshUserIdsFor } from '../services/concern-views';
 
@@ -54,7 +54,7 @@ export async function deliverOutboxMessage(deps: DeliveryDeps, message: OutboxMe
       // Acknowledged (or closed) before the @mention went out: nobody needs asking to acknowledge
       // it (and an escalation re-post skipped for that reason has nothing to reply under).
       const row = await getTriageRow(deps.db, tenantId, String(payload.concernId));
-      if (row && row.state.status !== 'new') return { conversationId: '', activityId: '', serviceUrl: '' };
+      if (row && row.state.status !== 'new') return NOTHING_SENT;
       const post = await getOutboxByKey(deps.db, tenantId, String(payload.postKey));
       if (post?.status !== 'sent' || !post.result) throw new DeliveryError('the concern card has not been posted yet', 409);
       const reference = (await deps.concerns.getReference(deps.db, tenantId, String(payload.concernId))) ?? '';

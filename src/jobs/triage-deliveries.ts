@@ -53,7 +53,8 @@ export function possibleRepeatText(reference: string): string {
 }
 
 /** A delivery that had nothing left to do (a newer update will render the same state). */
-const NOTHING_SENT: SentMessage = { conversationId: '', activityId: '', serviceUrl: '' };
+/** What a delivery that decided to send nothing returns (the row is done, nothing to update later). */
+export const NOTHING_SENT: SentMessage = { conversationId: '', activityId: '', serviceUrl: '' };
 
 /**
  * Renders and sends the triage outbox kinds. Like the report's deliveries, every card is

@@ -14,6 +14,9 @@ export interface HeldAllegationDeps {
   now: () => Date;
 }
 
+/** Why a concern about an adult is held: never the headteacher for one about them. */
+const heldBecause = (about: ConcernAbout) => (about === 'headteacher' ? 'no-chair' : 'no-headteacher-or-chair');
+
 /** The alerts raised when such a concern was held: resolved once it is on its way. */
 const HELD_ALERT_KINDS = ['no-chair', 'no-headteacher-or-chair'];
 
@@ -74,7 +77,7 @@ export async function releaseHeldAllegations(deps: HeldAllegationDeps, tenantId:
         occurredAt: now,
         details: redirectedFrom
           ? { recipient: decision.recipient, routing: decision.deliveries.map(describeDelivery), redirectedFrom }
-          : { recipient: decision.recipient, routing: decision.deliveries.map(describeDelivery), heldBecause: concern.about === 'headteacher' ? 'no-chair' : 'no-headteacher-or-chair' },
+          : { recipient: decision.recipient, routing: decision.deliveries.map(describeDelivery), heldBecause: heldBecause(concern.about) },
       });
       await tx.query('UPDATE admin_alerts SET resolved_at = $3 WHERE tenant_id = $1 AND subject_ref = $2 AND kind = ANY($4::text[]) AND resolved_at IS NULL', [
         tenantId,
@@ -119,7 +122,7 @@ async function recordStillHeld(
   redirectedFrom: RecipientRole,
   now: Date,
 ): Promise<void> {
-  const problem = concern.about === 'headteacher' ? 'no-chair' : 'no-headteacher-or-chair';
+  const problem = heldBecause(concern.about);
   const dataKey = await deps.concerns.dataKey(tx, tenantId, concernId);
   await deps.concerns.appendEvent(tx, tenantId, concernId, dataKey, { type: 'routed', actor: JIGSAW_ACTOR, occurredAt: now, details: { recipient: null, redirectedFrom, heldBecause: problem } });
   await alertAdmins(tx, tenantId, problem, PROBLEM_MESSAGES[problem], concern.reference);

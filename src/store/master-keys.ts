@@ -47,7 +47,13 @@ export async function findWrongMasterKeys(db: Db, cipher: NarrativeCipher): Prom
   return wrong;
 }
 
+/** What to say when a configured master key is wrong (findWrongMasterKeys), or undefined when none is. */
+export async function wrongMasterKeysProblem(db: Db, cipher: NarrativeCipher): Promise<string | undefined> {
+  const wrong = await findWrongMasterKeys(db, cipher);
+  return wrong.length ? describeWrongMasterKeys(wrong) : undefined;
+}
+
 /** The message for findWrongMasterKeys' answer (ids only, never key material). */
-export function describeWrongMasterKeys(ids: readonly string[]): string {
+function describeWrongMasterKeys(ids: readonly string[]): string {
   return `ENCRYPTION_KEYS: master key${ids.length === 1 ? '' : 's'} ${ids.join(', ')} ${ids.length === 1 ? 'is' : 'are'} not the key${ids.length === 1 ? '' : 's'} the stored records were encrypted with (a wrong value under the right id). Configure the right key${ids.length === 1 ? '' : 's'}; nothing was done.`;
 }

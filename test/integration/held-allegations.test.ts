@@ -24,6 +24,16 @@ const NOBODY = { HEADTEACHER_AAD_ID: '', CHAIR_AAD_ID: '' };
 const ADULT_NO_CHAIR_HELD = 'Nobody yet: held until a chair of governors is set up in Jigsaw';
 const ADULT_HELD = 'Nobody yet: held until a headteacher or chair of governors is set up in Jigsaw';
 
+/** The tab API as `who` (GET, or POST with a body). */
+async function callTab(h: Harness, idp: TestIdentityProvider, who: TestUser, path: string, body?: unknown) {
+  const res = await fetch(`${h.url}/api/tab/${path}`, {
+    method: body ? 'POST' : 'GET',
+    headers: { authorization: `Bearer ${await idp.mint(who)}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: res.status, body: await res.json() };
+}
+
 let submissions = 0;
 async function reportAbout(h: Harness, about: 'adult' | 'headteacher', urgency: 'urgent' | 'standard' = 'urgent'): Promise<{ reference: string; concernId: string; receipt: string; card: unknown }> {
   submissions += 1;
@@ -53,14 +63,7 @@ const recipientOf = async (db: Db, concernId: string) => (await db.query<{ recip
 describe(`concerns about adults held until someone can receive them (${storeKind()})`, () => {
   let h: Harness;
   let idp: TestIdentityProvider;
-  async function call(who: TestUser, path: string, body?: unknown) {
-    const res = await fetch(`${h.url}/api/tab/${path}`, {
-      method: body ? 'POST' : 'GET',
-      headers: { authorization: `Bearer ${await idp.mint(who)}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return { status: res.status, body: await res.json() };
-  }
+  const call = (who: TestUser, path: string, body?: unknown) => callTab(h, idp, who, path, body);
   const myReports = async (who: TestUser): Promise<Record<string, string>> =>
     Object.fromEntries(((await call(who, 'my-reports')).body.reports as { reference: string; statusText: string }[]).map((r) => [r.reference, r.statusText]));
   const giveRole = (role: string, who: TestUser) => call(PEOPLE.admin, 'admin/roles', { action: 'assign', role, aadObjectId: who.aadObjectId });
@@ -258,14 +261,7 @@ describe(`copies of concerns about adults still waiting for Teams when the role 
   let h: Harness;
   let idp: TestIdentityProvider;
   const NEW_HEAD = PEOPLE.dsl2;
-  async function call(who: TestUser, path: string, body?: unknown) {
-    const res = await fetch(`${h.url}/api/tab/${path}`, {
-      method: body ? 'POST' : 'GET',
-      headers: { authorization: `Bearer ${await idp.mint(who)}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return { status: res.status, body: await res.json() };
-  }
+  const call = (who: TestUser, path: string, body?: unknown) => callTab(h, idp, who, path, body);
   const roles = (action: 'assign' | 'remove', role: string, who: TestUser) => call(PEOPLE.admin, 'admin/roles', { action, role, aadObjectId: who.aadObjectId });
   const chronology = async (who: TestUser, concernId: string) => JSON.stringify((await call(who, `concerns/${concernId}`)).body);
 
