@@ -12,6 +12,9 @@ import { loadBaseView } from '../services/concern-views';
 import { checkTriageAccess } from '../services/triage-access';
 import { formatLocal } from '../domain/clock';
 import { personTarget } from './person-target';
+import { listRoleHolders } from '../store/tenant.repo';
+import { alertAdmins } from '../services/admin-alerts';
+import { noHeadteacherToEscalateTo } from '../services/escalate-concern';
 import { DeliveryError, type SentMessage, type TeamsGateway } from './teams-gateway';
 import { sendConcernCard, updateConcernCard } from './concern-card-delivery';
 
@@ -130,12 +133,18 @@ export async function deliverTriageMessage(deps: TriageDeliveryDeps, message: Ou
       // queued (Teams slow or throttling) must not leave "not acknowledged, please acknowledge
       // now" in every DSL's chat and the headteacher's.
       if (base.concern.status !== 'new') return NOTHING_SENT;
-      const aadObjectId = String(payload.aadObjectId);
       const minutes = Number(payload.minutes);
       if (payload.stage === 'headteacher') {
+        // Whoever is the headteacher now (from the store): the role may have passed on while the
+        // notice waited for Teams, and a former headteacher must not be told of a concern.
+        const [headteacher] = await listRoleHolders(deps.db, tenantId, 'headteacher');
+        if (!headteacher) {
+          await alertAdmins(deps.db, tenantId, 'no-headteacher', noHeadteacherToEscalateTo(minutes), base.concern.reference);
+          return NOTHING_SENT;
+        }
         const dsls = await listDslMembers(deps.db, tenantId);
         const dslChannelMissing = !(await getDslChannel(deps.db, tenantId));
-        return deps.gateway.sendToPerson(await personTarget(deps, tenantId, aadObjectId), {
+        return deps.gateway.sendToPerson(await personTarget(deps, tenantId, headteacher), {
           card: buildEscalationNoticeCard({ reference: base.concern.reference, category: base.concern.category, receivedAt: base.receivedAt, minutes, dslNames: dsls.map((d) => d.displayName), dslChannelMissing }),
           summary: `URGENT concern ${base.concern.reference} not acknowledged`,
         });

@@ -20,6 +20,10 @@ export interface EscalationSettings {
 /** The actor of automatic chronology events. */
 export const JIGSAW_ACTOR: Person = { aadObjectId: 'jigsaw', name: 'Jigsaw (automatic)' };
 
+/** The admins' alert when an urgent concern's headteacher stage finds no headteacher to tell. */
+export const noHeadteacherToEscalateTo = (minutes: number) =>
+  `An urgent concern has not been acknowledged for ${minutes} minutes and no headteacher is configured to escalate it to. Make sure a DSL picks it up now.`;
+
 export interface EscalationDeps {
   db: Db;
   concerns: ConcernRepository;
@@ -96,7 +100,7 @@ export async function fireEscalationTimer(deps: EscalationDeps, timer: Timer): P
           payload: { concernId, aadObjectId: headteacher, stage: 'headteacher', minutes },
         });
       } else {
-        await alertAdmins(tx, tenantId, 'no-headteacher', `An urgent concern has not been acknowledged for ${minutes} minutes and no headteacher is configured to escalate it to. Make sure a DSL picks it up now.`, row.reference);
+        await alertAdmins(tx, tenantId, 'no-headteacher', noHeadteacherToEscalateTo(minutes), row.reference);
       }
       await deps.concerns.appendEvent(tx, tenantId, concernId, dataKey, {
         type: 'escalated',

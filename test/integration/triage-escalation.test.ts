@@ -188,6 +188,56 @@ describe(`escalation of urgent concerns (${storeKind()})`, () => {
     }
   });
 
+  /** Both stages fire while the app is stopped, so the headteacher's notice waits in the outbox. */
+  async function escalateWhileStopped(clock: ReturnType<typeof testClock>) {
+    const h = await start(clock);
+    const c = await reportAndAwaitCard(h, PEOPLE.teacher, { urgency: 'urgent', category: 'grooming' });
+    await eventually(async () => (await listTimers(db, SCHOOL.tenantId, c.concernId)).length === 1, 5000, 'timer armed');
+    await awaitConcernDelivered(h, c.concernId);
+    await h.app.stop();
+    const deps = { db, concerns: h.app.concerns, now: clock.now, escalation: { firstMinutes: 15, secondMinutes: 10 }, logger: silentLogger };
+    clock.advance(16 * MINUTE);
+    await runEscalationTimers(deps, { batch: 20, leaseMs: MINUTE });
+    clock.advance(11 * MINUTE);
+    await runEscalationTimers(deps, { batch: 20, leaseMs: MINUTE });
+    expect(await escalationEvents(db, c.concernId)).toEqual(['reported', 'escalated', 'escalated']);
+    return c;
+  }
+
+  it('tells whoever is the headteacher when the notice is sent, never a headteacher whose role has passed on', async () => {
+    const clock = testClock();
+    const c = await escalateWhileStopped(clock);
+    // The role passes on (here in the configuration, at restart, to someone already on the staff)
+    // before Teams takes the notice.
+    const newHead = PEOPLE.dpo;
+    const again = await startHarness({ db, fake, env: { ...env, HEADTEACHER_AAD_ID: newHead.aadObjectId }, now: clock.now, registerChannel: false });
+    try {
+      const [toNewHead] = await eventuallySome(() => fake.findByText(c.reference).filter((m) => m.conversationId === chatOf(fake, newHead)), 10_000, 'the new headteacher told');
+      expect(cardText(cardOf(toNewHead))).toContain('URGENT concern not acknowledged');
+      await awaitConcernDelivered(again, c.concernId);
+      expect(fake.findByText(c.reference).filter((m) => m.conversationId === chatOf(fake, PEOPLE.head))).toEqual([]);
+    } finally {
+      await again.app.stop();
+    }
+  });
+
+  it('with no headteacher left when the notice is sent, tells the admins instead of the former headteacher', async () => {
+    const clock = testClock();
+    const c = await escalateWhileStopped(clock);
+    const again = await startHarness({ db, fake, env: { ...env, HEADTEACHER_AAD_ID: '' }, now: clock.now, registerChannel: false });
+    try {
+      await eventually(
+        async () => (await db.query('SELECT 1 FROM admin_alerts WHERE subject_ref = $1 AND kind = $2', [c.reference, 'no-headteacher'])).length === 1,
+        10_000,
+        'the admins alerted',
+      );
+      await awaitConcernDelivered(again, c.concernId);
+      expect(fake.findByText(c.reference).filter((m) => m.conversationId === chatOf(fake, PEOPLE.head))).toEqual([]);
+    } finally {
+      await again.app.stop();
+    }
+  });
+
   it('does not escalate a standard concern, or an urgent one about an adult', async () => {
     const clock = testClock();
     const h = await start(clock);
