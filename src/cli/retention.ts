@@ -1,6 +1,16 @@
 import type { CliCommand } from '../cli';
 import { applyRetention, describeRetentionPlan, planRetention } from '../jobs/retention';
 import { setRetentionPolicy } from '../store/retention.repo';
+import { getTenant } from '../store/tenant.repo';
+
+/** The periods a tenant may set, as the store allows them: each flag, its unit and its range. */
+const PERIOD_FLAGS = {
+  '--concern-years': { key: 'concernYears', unit: 'years', max: 100 },
+  '--aup-years': { key: 'aupYears', unit: 'years', max: 100 },
+  '--audit-findings-days': { key: 'auditFindingsDays', unit: 'days', max: 36_500 },
+} as const;
+type PeriodFlag = keyof typeof PERIOD_FLAGS;
+const isPeriodFlag = (arg: string): arg is PeriodFlag => Object.hasOwn(PERIOD_FLAGS, arg);
 
 /**
  * `jigsaw retention [--dry-run] [--tenant ID]`: prints the retention plan (what has passed its
@@ -17,14 +27,20 @@ export const retentionCommand: CliCommand = {
     let set = false;
     let tenantId: string | undefined;
     const policy: { concernYears?: number; aupYears?: number; auditFindingsDays?: number } = {};
-    const numberFlags: Record<string, keyof typeof policy> = { '--concern-years': 'concernYears', '--aup-years': 'aupYears', '--audit-findings-days': 'auditFindingsDays' };
     for (let i = 0; i < args.length; i++) {
       const arg = args[i]!;
       if (arg === '--dry-run') dryRun = true;
       else if (arg === '--set') set = true;
       else if (arg === '--tenant' && args[i + 1]) tenantId = args[++i];
-      else if (numberFlags[arg] && /^\d+$/.test(args[i + 1] ?? '')) policy[numberFlags[arg]!] = Number(args[++i]);
-      else {
+      else if (isPeriodFlag(arg)) {
+        const { key, unit, max } = PERIOD_FLAGS[arg];
+        const value = args[++i] ?? '';
+        if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > max) {
+          context.err.write(`${arg} must be a whole number of ${unit} from 1 to ${max}${value ? ` (you gave "${value}")` : ''}. Nothing was changed.\n`);
+          return 2;
+        }
+        policy[key] = Number(value);
+      } else {
         context.err.write(`Usage: jigsaw ${this.usage}\n`);
         return 2;
       }
@@ -33,6 +49,10 @@ export const retentionCommand: CliCommand = {
     if (set) {
       if (!tenantId || !Object.keys(policy).length) {
         context.err.write('--set needs --tenant and at least one period\n');
+        return 2;
+      }
+      if (!(await getTenant(db, tenantId))) {
+        context.err.write(`No tenant ${tenantId} is known to Jigsaw (it is recorded when the bot is first used there). Nothing was changed.\n`);
         return 2;
       }
       await setRetentionPolicy(db, tenantId, policy, 'cli');

@@ -50,4 +50,34 @@ describe('jigsaw retention (CLI)', () => {
     }
     expect(await runCli(['retention', '--bogus'], env, sink().stream, sink().stream)).toBe(2);
   }, 60_000);
+
+  it('--set refuses a period out of range, or an unknown tenant, saying what to fix and changing nothing', async () => {
+    const attempts: [string[], string][] = [
+      [['--concern-years', '0'], '--concern-years must be a whole number of years from 1 to 100 (you gave "0")'],
+      [['--aup-years', '101'], '--aup-years must be a whole number of years from 1 to 100 (you gave "101")'],
+      [['--audit-findings-days', '36501'], '--audit-findings-days must be a whole number of days from 1 to 36500 (you gave "36501")'],
+      [['--concern-years', 'six'], '--concern-years must be a whole number of years from 1 to 100 (you gave "six")'],
+      [['--concern-years'], '--concern-years must be a whole number of years from 1 to 100. Nothing was changed.'],
+    ];
+    for (const [flags, message] of attempts) {
+      const err = sink();
+      expect(await runCli(['retention', '--tenant', SCHOOL.tenantId, '--set', ...flags], env, sink().stream, err.stream)).toBe(2);
+      expect(err.text()).toContain(message);
+      expect(err.text()).not.toMatch(/constraint|violates|at .*\.ts/);
+    }
+    const unknown = sink();
+    expect(await runCli(['retention', '--tenant', 'no-such-tenant', '--set', '--concern-years', '30'], env, sink().stream, unknown.stream)).toBe(2);
+    expect(unknown.text()).toContain('No tenant no-such-tenant is known to Jigsaw');
+
+    const db = await openStore({ dataDir: env.DATA_DIR });
+    try {
+      expect(await db.query('SELECT 1 FROM retention_policies')).toEqual([]);
+    } finally {
+      await db.close();
+    }
+    // Within range it is saved.
+    const saved = sink();
+    expect(await runCli(['retention', '--tenant', SCHOOL.tenantId, '--set', '--concern-years', '100', '--audit-findings-days', '36500'], env, saved.stream, sink().stream)).toBe(0);
+    expect(saved.text()).toContain(`Saved retention periods for tenant ${SCHOOL.tenantId}.`);
+  }, 60_000);
 });
