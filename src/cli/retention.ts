@@ -1,5 +1,5 @@
 import type { CliCommand } from '../cli';
-import { applyRetention, describeRetentionPlan, planRetention } from '../jobs/retention';
+import { applyRetention, describeRetentionPlan, planRetention, retentionPlanCode } from '../jobs/retention';
 import { setRetentionPolicy } from '../store/retention.repo';
 import { getTenant } from '../store/tenant.repo';
 
@@ -13,25 +13,28 @@ type PeriodFlag = keyof typeof PERIOD_FLAGS;
 const isPeriodFlag = (arg: string): arg is PeriodFlag => Object.hasOwn(PERIOD_FLAGS, arg);
 
 /**
- * `jigsaw retention [--dry-run] [--tenant ID]`: prints the retention plan (what has passed its
- * period), then — without --dry-run — purges exactly that and records it in retention_purges.
+ * `jigsaw retention --dry-run [--tenant ID]`: prints the retention plan (what has passed its
+ * period) with its approval code. `jigsaw retention --approve CODE [--tenant ID]` purges exactly
+ * that plan, if it is still the same, and records it in retention_purges.
  * `jigsaw retention --tenant ID --set [--concern-years N] [--aup-years N] [--audit-findings-days N]`
  * stores a tenant's own periods. Exit code 0 on success, 2 for a usage error.
  */
 export const retentionCommand: CliCommand = {
   name: 'retention',
   summary: 'Report (--dry-run) or purge records past their retention period',
-  usage: 'retention [--dry-run] [--tenant ID] [--set --concern-years N --aup-years N --audit-findings-days N]',
+  usage: 'retention (--dry-run | --approve CODE) [--tenant ID] | retention --tenant ID --set [--concern-years N] [--aup-years N] [--audit-findings-days N]',
   async run(args, context) {
     let dryRun = false;
     let set = false;
     let tenantId: string | undefined;
+    let approved: string | undefined;
     const policy: { concernYears?: number; aupYears?: number; auditFindingsDays?: number } = {};
     for (let i = 0; i < args.length; i++) {
       const arg = args[i]!;
       if (arg === '--dry-run') dryRun = true;
       else if (arg === '--set') set = true;
       else if (arg === '--tenant' && args[i + 1]) tenantId = args[++i];
+      else if (arg === '--approve' && args[i + 1]) approved = args[++i];
       else if (isPeriodFlag(arg)) {
         const { key, unit, max } = PERIOD_FLAGS[arg];
         const value = args[++i] ?? '';
@@ -59,12 +62,20 @@ export const retentionCommand: CliCommand = {
       context.out.write(`Saved retention periods for tenant ${tenantId}.\n`);
       return 0;
     }
+    if (!dryRun && !approved) {
+      context.err.write('Purging needs the approval code of a dry run: run `jigsaw retention --dry-run`, have the DSL approve what it lists, then run `jigsaw retention --approve CODE` with the same --tenant. Nothing was purged.\n');
+      return 2;
+    }
     const now = new Date();
     const plan = await planRetention(db, context.config.retention, now, { tenantId });
     context.out.write(describeRetentionPlan(plan));
     if (dryRun) {
-      context.out.write('Dry run: nothing was purged.\n');
+      context.out.write(`Dry run: nothing was purged. To purge exactly this, run: jigsaw retention --approve ${retentionPlanCode(plan)}${tenantId ? ` --tenant ${tenantId}` : ''}\n`);
       return 0;
+    }
+    if (approved !== retentionPlanCode(plan)) {
+      context.err.write(`The plan is not the one approved (code ${approved}): what is due for deletion, or a period, has changed since that dry run. Nothing was purged. Review the plan above and approve its code.\n`);
+      return 2;
     }
     const result = await applyRetention(db, plan, { purgedBy: 'cli', now });
     for (const p of result.purged) {

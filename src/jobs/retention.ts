@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Config } from '../config';
 import type { Db } from '../store/db';
 import {
@@ -135,6 +135,18 @@ export async function applyRetention(db: Db, plan: RetentionPlan, options: { pur
 }
 
 /** The dry-run report, for people: references, counts and dates only. */
+/**
+ * A short code naming what a plan would delete of a child's record: each tenant's periods and the
+ * concerns it lists (by reference). A DSL approves a dry run; the purge is refused unless the
+ * plan made at that moment has the same code, so a concern that became due in between (or a
+ * changed period) is never deleted without someone having seen it listed. The AUP counts and
+ * the audit findings, which age past their cutoff by the day, are not part of it.
+ */
+export function retentionPlanCode(plan: RetentionPlan): string {
+  const listed = plan.tenants.map((t) => [t.tenantId, t.periods.concernYears, t.periods.aupYears, t.periods.auditFindingsDays, t.concerns.map((c) => c.reference).sort()]);
+  return createHash('sha256').update(JSON.stringify(listed)).digest('hex').slice(0, 12);
+}
+
 export function describeRetentionPlan(plan: RetentionPlan): string {
   const day = (d: Date) => d.toISOString().slice(0, 10);
   const lines: string[] = [`Retention plan at ${plan.generatedAt.toISOString()}`];
@@ -145,5 +157,6 @@ export function describeRetentionPlan(plan: RetentionPlan): string {
     lines.push(`  AUP acknowledgements before ${day(t.cutoffs.aup)}: ${t.aupAcknowledgements}; AUP sends: ${t.aupSends}`);
     lines.push(`  audit findings last seen before ${day(t.cutoffs.auditFindings)}: ${t.auditFindings.length}`);
   }
+  lines.push(`Approval code: ${retentionPlanCode(plan)}`);
   return `${lines.join('\n')}\n`;
 }

@@ -18,35 +18,69 @@ describe('jigsaw retention (CLI)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'jigsaw-retention-'));
   const env = { DATA_DIR: join(dir, 'data'), ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS, LOG_LEVEL: 'silent' };
   let reference: string;
+  let later: string;
   beforeAll(async () => {
     const db = await openStore({ dataDir: env.DATA_DIR });
     const h = await startHarness({ db, connector: { rateLimits: false } });
-    const res = await h.invoke(PEOPLE.teacher, REPORT_VERBS.submit, { category: 'online-bullying', about: 'pupil', pupils: 'Old Record', whatHappened: 'A concern from long ago, now closed.', occurredOn: '2026-11-20', location: 'Hall', urgency: 'standard', submissionId: '00000000-0000-4000-8000-0000000007c1' });
-    reference = /C-\d{4}-\d{5}/.exec(cardText(res.body.value))![0];
+    const report = async (pupils: string, submissionId: string) => {
+      const res = await h.invoke(PEOPLE.teacher, REPORT_VERBS.submit, { category: 'online-bullying', about: 'pupil', pupils, whatHappened: 'A concern from long ago, now closed.', occurredOn: '2026-11-20', location: 'Hall', urgency: 'standard', submissionId });
+      return /C-\d{4}-\d{5}/.exec(cardText(res.body.value))![0];
+    };
+    reference = await report('Old Record', '00000000-0000-4000-8000-0000000007c1');
+    later = await report('Later Record', '00000000-0000-4000-8000-0000000007c2');
     await h.stop();
-    // Test set-up: the record is 26 years old and closed.
+    // Test set-up: the first record is 26 years old and closed; the second is closed, and recent.
     await db.query("UPDATE concerns SET created_at = now() - interval '26 years', status = 'closed' WHERE reference = $1", [reference]);
+    await db.query("UPDATE concerns SET status = 'closed' WHERE reference = $1", [later]);
     await db.close();
   }, 60_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('reports first with --dry-run, then purges and records the purge', async () => {
+  it('reports first with --dry-run, then purges exactly the approved plan and records the purge', async () => {
+    const codeOf = (text: string) => /--approve ([0-9a-f]{12})/.exec(text)?.[1] ?? '';
     const dry = sink();
     expect(await runCli(['retention', '--dry-run'], env, dry.stream, sink().stream)).toBe(0);
     expect(dry.text()).toContain(`closed: 1 (${reference})`);
     expect(dry.text()).toContain('Dry run: nothing was purged.');
     expect(dry.text()).not.toContain('Old Record');
+    const approved = codeOf(dry.text());
+    expect(approved).not.toBe('');
 
-    const run = sink();
-    expect(await runCli(['retention'], env, run.stream, sink().stream)).toBe(0);
-    expect(run.text()).toContain(`Purged for tenant ${SCHOOL.tenantId}: 1 concerns`);
+    // Purging without an approved dry run is refused.
+    const bare = sink();
+    expect(await runCli(['retention'], env, sink().stream, bare.stream)).toBe(2);
+    expect(bare.text()).toContain('Purging needs the approval code of a dry run');
 
+    // Another concern falls due after the dry run was approved: the approved code no longer
+    // matches, and nothing is deleted, not even what was approved.
     const db = await openStore({ dataDir: env.DATA_DIR });
+    await db.query("UPDATE concerns SET created_at = now() - interval '26 years' WHERE reference = $1", [later]);
+    await db.close();
+    const stale = sink();
+    expect(await runCli(['retention', '--approve', approved], env, sink().stream, stale.stream)).toBe(2);
+    expect(stale.text()).toContain('The plan is not the one approved');
+    const check = await openStore({ dataDir: env.DATA_DIR });
     try {
-      expect(await db.query('SELECT record_kind, record_ref FROM retention_purges')).toEqual([{ record_kind: 'concern', record_ref: reference }]);
-      expect(await db.query('SELECT 1 FROM concerns WHERE reference = $1', [reference])).toEqual([]);
+      expect(await check.query('SELECT 1 FROM concerns WHERE reference = ANY($1::text[])', [[reference, later]])).toHaveLength(2);
+      expect(await check.query('SELECT 1 FROM retention_purges')).toEqual([]);
     } finally {
-      await db.close();
+      await check.close();
+    }
+
+    // A new dry run lists both; its code purges both.
+    const again = sink();
+    expect(await runCli(['retention', '--dry-run'], env, again.stream, sink().stream)).toBe(0);
+    expect(again.text()).toContain(later);
+    const run = sink();
+    expect(await runCli(['retention', '--approve', codeOf(again.text())], env, run.stream, sink().stream)).toBe(0);
+    expect(run.text()).toContain(`Purged for tenant ${SCHOOL.tenantId}: 2 concerns`);
+
+    const after = await openStore({ dataDir: env.DATA_DIR });
+    try {
+      expect((await after.query<{ record_ref: string }>("SELECT record_ref FROM retention_purges WHERE record_kind = 'concern' ORDER BY record_ref")).map((r) => r.record_ref)).toEqual([reference, later].sort());
+      expect(await after.query('SELECT 1 FROM concerns WHERE reference = ANY($1::text[])', [[reference, later]])).toEqual([]);
+    } finally {
+      await after.close();
     }
     expect(await runCli(['retention', '--bogus'], env, sink().stream, sink().stream)).toBe(2);
   }, 60_000);
