@@ -2,7 +2,7 @@ import type { Db } from '../store/db';
 import type { ConcernRepository } from '../store/concern.repo';
 import { getDslChannel, getPersonalConversation, listDslMembers } from '../store/conversation.repo';
 import type { OutboxMessage } from '../store/outbox.repo';
-import { hasNewerPendingUpdate, listSentDeliveries } from '../store/concern-delivery.repo';
+import { hasNewerPendingUpdate, listSentDeliveries, markDeliveryWithdrawn } from '../store/concern-delivery.repo';
 import { listReferences } from '../store/triage.repo';
 import { buildConcernBaseCard, buildConcernNoLongerAvailableCard, buildEscalationNoticeCard, buildOwnershipTakenOverCard, buildPatternAlertCard, buildReporterFeedbackCard } from '../cards/triage-card';
 import { OUTBOX_KINDS } from '../services/report-concern';
@@ -85,7 +85,10 @@ export async function deliverTriageMessage(deps: TriageDeliveryDeps, message: Ou
           // chair whose role has passed on, gets their copy replaced by a card that says so,
           // without the reference or the words the message was sent with.
           if (personal && !(await stillEntitled(deps.db, tenantId, base.concern, delivery.payload))) {
+            // Replaced once: every later update would only send Teams the same card again.
+            if (delivery.withdrawn) continue;
             await deps.gateway.updateMessage(delivery.sent, { card: buildConcernNoLongerAvailableCard(), summary: 'Concern not available' });
+            await markDeliveryWithdrawn(deps.db, delivery.outboxId, true);
           } else {
             const refreshUserIds = personal ? await teamsIdsOf(deps.db, tenantId, [String(delivery.payload.aadObjectId)]) : base.refreshUserIds;
             const text = personalMessageText(delivery.kind, delivery.payload, base.concern.reference) ?? (delivery.possibleRepeat ? possibleRepeatText(base.concern.reference) : undefined);
@@ -95,6 +98,8 @@ export async function deliverTriageMessage(deps: TriageDeliveryDeps, message: Ou
               () => buildConcernBaseCard({ ...base, refreshUserIds }, { shortened: true }),
               delivery.shortened,
             );
+            // Given access back: the copy shows the concern again, and is kept up to date.
+            if (delivery.withdrawn) await markDeliveryWithdrawn(deps.db, delivery.outboxId, false);
           }
         } catch (err) {
           // A message deleted in Teams (or a chat gone) cannot be updated, and never will be:

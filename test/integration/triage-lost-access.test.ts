@@ -66,6 +66,19 @@ describe(`personal copies of someone who has lost access (${storeKind()})`, () =
       expect(adaptiveCardProblems(cardOf(now))).toEqual([]);
       // No update ever carried the pupil linked after she left.
       expect(updatesOf(priyaMessage.activityId).filter((op) => JSON.stringify(op.body).includes('Zara'))).toEqual([]);
+      // Her copy is replaced once: later changes do not send Teams the same card again.
+      const replacements = () => updatesOf(priyaMessage.activityId).filter((op) => JSON.stringify(op.body).includes('no longer have access'));
+      expect(replacements()).toHaveLength(1);
+      await act(h, PEOPLE.dsl1, c, TRIAGE_VERBS.reopen, { reopenReason: 'New information from the class teacher.' });
+      await awaitConcernDelivered(h, c.concernId);
+      await eventually(() => !cardText(cardOf(messageIn(PEOPLE.dsl1, danaMessage.activityId)!)).includes('Closed'), 10_000, "Dana's message after the reopen");
+      expect(replacements()).toHaveLength(1);
+
+      // Back in the DSL channel: her copy shows the concern again, and is kept up to date.
+      h.fake.state.setChannelMembers(SCHOOL.dslChannel.id, ALL_DSLS);
+      await act(h, PEOPLE.dsl1, c, TRIAGE_VERBS.addNote, { note: 'Priya is back on the DSL rota.' });
+      await awaitConcernDelivered(h, c.concernId);
+      await eventually(() => cardText(cardOf(messageIn(PEOPLE.dsl2, priyaMessage.activityId)!)).includes('Zara Newlinked'), 10_000, "Priya's copy shown again");
     } finally {
       h.fake.state.setChannelMembers(SCHOOL.dslChannel.id, ALL_DSLS);
     }
