@@ -51,9 +51,22 @@ export async function exportPupilFile(deps: TabConcernDeps, user: TabUser, conce
     { text: `Transfer ${transferId}. Exported ${formatLocal(now, tz)} by ${user.name}. ${ids.length} concern${ids.length === 1 ? '' : 's'}.`, style: 'small' },
     { text: 'Please confirm receipt to the sending school\'s DSL.', style: 'small' },
   ];
+  const concerns = [];
   for (const id of ids) {
     const c = await deps.concerns.get(deps.db, user.tenantId, id);
-    if (!c) continue;
+    if (c) concerns.push(c);
+  }
+  // Other children in a shared concern are third parties (UK GDPR): the file says so once, for
+  // the sending DSL to check before it goes, as the subject access export does.
+  const shared = concerns.filter((c) => c.pupils.length > 1).length;
+  if (shared) {
+    lines.push({
+      text: `${shared === 1 ? 'One of these concerns names' : `${shared} of these concerns name`} other children too ("Pupils named", and perhaps in the text). They are third parties: before sending, check that the new school needs what this file says about them, and redact what it does not.`,
+      style: 'small',
+    });
+  }
+  for (const c of concerns) {
+    const id = c.concernId;
     const title = isCategoryId(c.category) ? getCategory(c.category).title : c.category;
     lines.push({ text: `${c.reference}: ${title} (${c.urgency}, ${c.status})`, style: 'heading' });
     lines.push({ text: `Reported ${formatLocal(c.createdAt, tz)} by ${c.reporter.name}. Happened ${c.occurredOn}${c.occurredTime ? ` ${c.occurredTime}` : ''}, ${c.location}.` });

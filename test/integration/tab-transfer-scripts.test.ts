@@ -41,6 +41,7 @@ it("shows a Polish, Greek and Cyrillic name and the child's words exactly as wri
   expect(text).toContain('Child protection file: Łucja Żółć-Wiśniewska CONFIDENTIAL.');
   expect(text).toContain('Pupils named: Łucja Żółć-Wiśniewska, Νίκος Παπαδόπουλος, Дмитрий Иванов');
   expect(text).toContain('to Ελληνικό Σχολείο Λονδίνου.');
+  expect(text).toContain('One of these concerns names other children too ("Pupils named", and perhaps in the text). They are third parties: before sending, check that the new school needs what this file says about them, and redact what it does not.');
   expect(text).toContain('What happened: Łucja, Νίκος and Дмитрий were shown a video by an older pupil (Şükrü, Zoë said).');
   expect(text).toContain('The child\'s words: "Мама сказала никому не говорить. Ο Νίκος φοβάται."');
   expect(text).not.toContain('cannot show');
@@ -52,6 +53,8 @@ it('copies a Chinese name as written, and says at the end that it could not be d
   const text = await exportFile(concern.concernId);
   expect(text).toContain('Child protection file: 王伟 (4A)');
   expect(text).toContain('What happened: Wang Wei said: 我不想回家.');
+  // Only this child is named: no third-party note.
+  expect(text).not.toContain('third parties');
   expect(text).toContain('Characters this PDF cannot show');
   expect(text).toMatch(/7 different characters in this file are not in the PDF's font and are shown as \uFFFD: U\+738B, U\+4F1F, U\+6211, U\+4E0D, U\+60F3, U\+56DE, U\+5BB6\. Copying the text from this PDF gives them as written\./);
   expect(text).toContain("Halley Primary's safeguarding records keep the exact text: ask its DSL if any of it matters.");
