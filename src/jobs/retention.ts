@@ -26,6 +26,11 @@ import {
  *   is kept for RETENTION_CONCERN_YEARS (default 25) after it was recorded — at least as long as
  *   the 25th birthday of a pupil of any age. Only closed concerns are purged: an expired concern
  *   that is still open is reported as held, for a DSL to close or review first.
+ * - concerns about adults (allegations about staff, the headteacher): never purged by this job.
+ *   KCSIE keeps them until the person's normal pension age or 10 years from the allegation,
+ *   whichever is longer, and Jigsaw does not know the person's age; a pupil's period (which a
+ *   school may set as short as 1 year) could delete one years early. They are reported as held,
+ *   for the DSL or DPO to decide by hand.
  * - AUP acknowledgements and sends: RETENTION_AUP_YEARS (default 6) after the event.
  * - sharing-audit findings: RETENTION_AUDIT_FINDINGS_DAYS (default 365) after an audit last saw them.
  * To purge a new kind of record, add a step here and its SQL in store/retention.repo.ts.
@@ -37,6 +42,8 @@ export interface TenantRetentionPlan {
   concerns: { reference: string; concernId: string; recordedAt: Date }[];
   /** Past their period but still open: not purged. */
   heldOpenConcerns: { reference: string; status: string; recordedAt: Date }[];
+  /** Concerns about adults past the pupils' period: kept (KCSIE's period needs their age). */
+  heldAdultConcerns: { reference: string; recordedAt: Date }[];
   aupAcknowledgements: number;
   aupSends: number;
   auditFindings: { findingId: string; lastSeenAt: Date }[];
@@ -78,8 +85,9 @@ export async function planRetention(db: Db, defaults: Config['retention'], now: 
       tenantId,
       periods,
       cutoffs,
-      concerns: expired.filter((c) => c.status === 'closed').map((c) => ({ reference: c.reference, concernId: c.concernId, recordedAt: c.createdAt })),
+      concerns: expired.filter((c) => c.status === 'closed' && c.about === 'pupil').map((c) => ({ reference: c.reference, concernId: c.concernId, recordedAt: c.createdAt })),
       heldOpenConcerns: expired.filter((c) => c.status !== 'closed').map((c) => ({ reference: c.reference, status: c.status, recordedAt: c.createdAt })),
+      heldAdultConcerns: expired.filter((c) => c.status === 'closed' && c.about !== 'pupil').map((c) => ({ reference: c.reference, recordedAt: c.createdAt })),
       aupAcknowledgements: await countAupAcknowledgementsBefore(db, tenantId, cutoffs.aup),
       aupSends: await countAupSendsBefore(db, tenantId, cutoffs.aup),
       auditFindings: await listFindingsLastSeenBefore(db, tenantId, cutoffs.auditFindings),
@@ -154,6 +162,9 @@ export function describeRetentionPlan(plan: RetentionPlan): string {
     lines.push(`Tenant ${t.tenantId}: concerns ${t.periods.concernYears} years, AUP records ${t.periods.aupYears} years, audit findings ${t.periods.auditFindingsDays} days`);
     lines.push(`  concerns recorded before ${day(t.cutoffs.concerns)} and closed: ${t.concerns.length}${t.concerns.length ? ` (${t.concerns.map((c) => c.reference).join(', ')})` : ''}`);
     if (t.heldOpenConcerns.length) lines.push(`  held, past their period but not closed: ${t.heldOpenConcerns.map((c) => `${c.reference} (${c.status})`).join(', ')}`);
+    if (t.heldAdultConcerns.length) {
+      lines.push(`  held, concerns about adults (KCSIE: until the person's normal pension age or 10 years, whichever is longer; for the DSL or DPO to decide): ${t.heldAdultConcerns.map((c) => c.reference).join(', ')}`);
+    }
     lines.push(`  AUP acknowledgements before ${day(t.cutoffs.aup)}: ${t.aupAcknowledgements}; AUP sends: ${t.aupSends}`);
     lines.push(`  audit findings last seen before ${day(t.cutoffs.auditFindings)}: ${t.auditFindings.length}`);
   }

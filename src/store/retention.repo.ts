@@ -17,6 +17,8 @@ export interface ExpiredConcern {
   concernId: string;
   reference: string;
   status: string;
+  /** pupil, adult or headteacher: concerns about adults are kept longer (jobs/retention.ts). */
+  about: string;
   createdAt: Date;
 }
 
@@ -82,11 +84,11 @@ export async function setRetentionPolicy(db: Db, tenantId: string, policy: Reten
 
 /** Concerns recorded before `cutoff` (their retention period has ended), oldest first. */
 export async function listConcernsRecordedBefore(db: Db, tenantId: string, cutoff: Date): Promise<ExpiredConcern[]> {
-  const rows = await db.query<{ concern_id: string; reference: string; status: string; created_at: string | Date }>(
-    'SELECT concern_id::text AS concern_id, reference, status, created_at FROM concerns WHERE tenant_id = $1 AND created_at < $2 ORDER BY created_at, reference',
+  const rows = await db.query<{ concern_id: string; reference: string; status: string; about: string; created_at: string | Date }>(
+    'SELECT concern_id::text AS concern_id, reference, status, about, created_at FROM concerns WHERE tenant_id = $1 AND created_at < $2 ORDER BY created_at, reference',
     [tenantId, cutoff],
   );
-  return rows.map((r) => ({ concernId: r.concern_id, reference: r.reference, status: r.status, createdAt: new Date(r.created_at) }));
+  return rows.map((r) => ({ concernId: r.concern_id, reference: r.reference, status: r.status, about: r.about, createdAt: new Date(r.created_at) }));
 }
 
 /** Turns on the append-only triggers' purge exception for the caller's transaction only. */

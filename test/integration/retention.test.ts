@@ -68,6 +68,28 @@ describe(`retention (${storeKind()})`, () => {
     await expect(h.db.query('DELETE FROM concern_events WHERE concern_id = $1::uuid', [refs.oldOpen.concernId])).rejects.toThrow(/append-only/);
   });
 
+  it('never purges a concern about an adult on the pupils\' period: it is held for the DSL or DPO (KCSIE keeps it until pension age or 10 years)', async () => {
+    const res = await h.invoke(PEOPLE.teacher, REPORT_VERBS.submit, {
+      category: 'concern-about-adult', about: 'adult', pupils: '', adultName: 'Mr R. Etention, caretaker', whatHappened: 'An allegation about a member of staff, long ago.',
+      occurredOn: '2026-11-20', location: 'Hall', urgency: 'standard', submissionId: randomUUID(),
+    });
+    const reference = /C-\d{4}-\d{5}/.exec(cardText(res.body.value))![0];
+    await eventually(async () => (await h.db.query("SELECT 1 FROM outbox WHERE status <> 'sent'")).length === 0, 5000, 'outbox drained');
+    // Test set-up: 26 years old and closed, past the pupils' 25 years; and a school's period of 11 years.
+    await h.db.query("UPDATE concerns SET created_at = now() - interval '26 years', status = 'closed' WHERE reference = $1", [reference]);
+    await setRetentionPolicy(h.db, SCHOOL.tenantId, { concernYears: 11 }, 'test');
+    try {
+      const plan = await planRetention(h.db, DEFAULTS, new Date(), { tenantId: SCHOOL.tenantId });
+      expect(plan.tenants[0].concerns.map((c) => c.reference)).not.toContain(reference);
+      expect(plan.tenants[0].heldAdultConcerns.map((c) => c.reference)).toEqual([reference]);
+      expect(describeRetentionPlan(plan)).toContain(`held, concerns about adults (KCSIE: until the person's normal pension age or 10 years, whichever is longer; for the DSL or DPO to decide): ${reference}`);
+      await applyRetention(h.db, plan, { purgedBy: 'test', now: new Date() });
+      expect(await h.db.query('SELECT 1 FROM concerns WHERE reference = $1', [reference])).toHaveLength(1);
+    } finally {
+      await setRetentionPolicy(h.db, SCHOOL.tenantId, { concernYears: 25 }, 'test');
+    }
+  });
+
   it('honours a tenant\'s own period', async () => {
     await setRetentionPolicy(h.db, SCHOOL.tenantId, { concernYears: 30 }, 'test');
     const plan = await planRetention(h.db, DEFAULTS, new Date(), { tenantId: SCHOOL.tenantId });
