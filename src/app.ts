@@ -6,6 +6,7 @@ import { resolveCipher, wrongMasterKeysProblem } from './store/master-keys';
 import { rekeyPupils } from './store/pupil-rekey';
 import { PUPIL_KEY_VERSION } from './domain/people/pupil-key';
 import { assignRole, clearConfiguredRole, clearRole, type Role, upsertTenant } from './store/tenant.repo';
+import { recordConfigurationChanges, snapshotRoleHolders } from './store/role-changes.repo';
 import { type HeldAllegationDeps, releaseHeldAllegations } from './services/held-allegations';
 import { outboxLagSeconds } from './store/outbox.repo';
 import { createCloudAdapter } from './bot/adapter';
@@ -229,6 +230,7 @@ async function bootstrapTenant(deps: HeldAllegationDeps, config: Config): Promis
     ['online_safety_lead', b.onlineSafetyLeadAadId],
   ];
   await db.transaction(async (tx) => {
+    const before = await snapshotRoleHolders(tx, tenantId);
     for (const [role, holder] of single) {
       // Configuration wins for a one-person role: a holder set in the tab gives way to it.
       if (holder) {
@@ -238,6 +240,8 @@ async function bootstrapTenant(deps: HeldAllegationDeps, config: Config): Promis
     }
     await clearConfiguredRole(tx, tenantId, 'admin');
     for (const admin of b.adminAadIds) await assignRole(tx, tenantId, 'admin', admin);
+    // What configuration changed is audited like a change in the tab (who: the deployment settings).
+    await recordConfigurationChanges(tx, tenantId, before, deps.now());
     await releaseHeldAllegations({ ...deps, db: tx }, tenantId);
   });
 }

@@ -67,6 +67,38 @@ export async function removeRoleInTab(db: Db, tenantId: string, role: Role, aadO
   });
 }
 
+/** Who made the changes the deployment settings make at start (role_changes.by_aad_id is required). */
+export const CONFIGURATION_ACTOR: Actor = { aadObjectId: 'configuration', name: 'the deployment settings' };
+
+/** Every (role, person) held now, with the name the store has for them. */
+export async function snapshotRoleHolders(db: Db, tenantId: string): Promise<Map<string, { role: Role; aadObjectId: string; displayName: string | null }>> {
+  const rows = await db.query<{ role: Role; aad_object_id: string; display_name: string | null }>(
+    'SELECT role, aad_object_id, display_name FROM role_assignments WHERE tenant_id = $1',
+    [tenantId],
+  );
+  return new Map(rows.map((r) => [`${r.role}\u0000${r.aad_object_id}`, { role: r.role, aadObjectId: r.aad_object_id, displayName: r.display_name }]));
+}
+
+/**
+ * Records in `role_changes` what the deployment settings changed at start (a holder named,
+ * replaced or no longer named; a tab-given holder giving way to configuration), so the audit
+ * of who held a role, and since when, does not depend on which way it was given.
+ */
+export async function recordConfigurationChanges(db: Db, tenantId: string, before: Awaited<ReturnType<typeof snapshotRoleHolders>>, at: Date): Promise<void> {
+  const after = await snapshotRoleHolders(db, tenantId);
+  const names = new Map((await db.query<{ aad_object_id: string; display_name: string | null }>(
+    `SELECT aad_object_id, max(display_name) AS display_name FROM (
+       SELECT aad_object_id, display_name FROM personal_conversations WHERE tenant_id = $1
+       UNION ALL
+       SELECT aad_object_id, display_name FROM dsl_members WHERE tenant_id = $1
+     ) p GROUP BY aad_object_id`,
+    [tenantId],
+  )).map((r) => [r.aad_object_id, r.display_name]));
+  const named = (h: { aadObjectId: string; displayName: string | null }) => ({ aadObjectId: h.aadObjectId, displayName: h.displayName ?? names.get(h.aadObjectId) ?? null });
+  for (const [key, h] of before) if (!after.has(key)) await recordChange(db, tenantId, h.role, named(h), 'removed', CONFIGURATION_ACTOR, at);
+  for (const [key, h] of after) if (!before.has(key)) await recordChange(db, tenantId, h.role, named(h), 'assigned', CONFIGURATION_ACTOR, at);
+}
+
 async function recordChange(tx: Db, tenantId: string, role: Role, person: { aadObjectId: string; displayName: string | null }, change: 'assigned' | 'removed', by: Actor, at: Date): Promise<void> {
   await tx.query(
     `INSERT INTO role_changes (tenant_id, role, aad_object_id, display_name, change, by_aad_id, by_name, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
