@@ -57,6 +57,9 @@ const ROLE_TITLES: Record<string, string> = {
   governor: 'Governor',
 };
 
+/** Role changes also list who joined or left the DSL team (the DSL channel's roster), never given here. */
+const CHANGE_TITLES: Record<string, string> = { ...ROLE_TITLES, dsl: 'DSL team' };
+
 const ROLE_REFUSALS: Record<string, string> = {
   'set-by-configuration': 'This role is set in Jigsaw’s configuration by IT (it would come back at the next restart). Ask IT to change it there.',
   'already-holds': 'This person already holds this role.',
@@ -117,7 +120,7 @@ export async function getAdminSettings(deps: TabAdminDeps, user: TabUser) {
     school: { name: tenant?.schoolName ?? '', timeZone: tenant?.timeZone ?? 'Europe/London' },
     roleChoices: Object.entries(ROLE_TITLES).map(([id, title]) => ({ id, title, single: SINGLE_HOLDER_ROLES.includes(id as Role) })),
     people: (await listKnownPeople(deps.db, user.tenantId)).map((p) => ({ id: p.aadObjectId, title: p.displayName ?? 'Member of staff' })),
-    roleChanges: (await listRoleChanges(deps.db, user.tenantId, 20)).map((c) => ({ role: ROLE_TITLES[c.role] ?? c.role, name: c.displayName ?? 'Member of staff', change: c.change, byName: c.byName ?? '', at: c.at.toISOString() })),
+    roleChanges: (await listRoleChanges(deps.db, user.tenantId, 20)).map((c) => ({ role: CHANGE_TITLES[c.role] ?? c.role, name: c.displayName ?? 'Member of staff', change: c.change, byName: c.byName ?? '', at: c.at.toISOString() })),
     roles: holders.map((h) => ({ role: h.role, roleTitle: ROLE_TITLES[h.role] ?? h.role, name: h.displayName ?? 'Not yet known to Jigsaw', aadObjectId: h.aadObjectId, source: h.source })),
     dslChannel: channel ? { name: channel.channelName ?? 'DSL channel', registeredBy: channel.registeredBy } : undefined,
     dslMembers: members.map((m) => m.displayName),

@@ -27,6 +27,15 @@ describe(`the DSL roster behind triage (${storeKind()})`, () => {
     expect(cardText(priya)).not.toContain('Amelia');
     expect(findActions(await openActions(h, PEOPLE.head, c.concernId, c.activityId)).map((a) => a.verb)).toContain(TRIAGE_VERBS.takeOwnership);
     expect((await listDslMembers(h.db, SCHOOL.tenantId)).map((m) => m.displayName).sort()).toEqual(['Ari Admin', 'Dana Lead', 'Helen Head']);
+
+    // Who joined and who left the DSL team is audited with the other role changes (once each).
+    const changes = await h.db.query<{ display_name: string; change: string; by_aad_id: string }>(
+      "SELECT display_name, change, by_aad_id FROM role_changes WHERE tenant_id = $1 AND role = 'dsl' ORDER BY change_id",
+      [SCHOOL.tenantId],
+    );
+    const lines = changes.map((r) => `${r.change} ${r.display_name} by ${r.by_aad_id}`);
+    expect(lines.slice(0, 3).sort()).toEqual(['assigned Ari Admin by teams', 'assigned Dana Lead by teams', 'assigned Priya Deputy by teams']);
+    expect(lines.slice(3)).toEqual(['removed Priya Deputy by teams', 'assigned Helen Head by teams']);
   });
 
   it('keeps the stored roster when Teams cannot be asked', async () => {
