@@ -7,6 +7,7 @@ import { resolveTabUser, type TabUser } from '../services/tab-identity';
 import { applyTabAction, getConcernDetail, getPupilChronology, listMyReports, listPrivateConcerns, listQueue, TabRefusal, type TabConcernDeps } from '../services/tab-concerns';
 import { acceptFinding, changeRole, removeFindingLink, getAccessLog, getAdminSettings, getAupRegister, getSharingAudit, notifyRunOwners, publishAup, type TabAdminDeps } from '../services/tab-admin';
 import { buildGovernorReport } from '../services/tab-reports';
+import { getTenant } from '../store/tenant.repo';
 import { confirmReceipt, exportPupilFile, listPupilTransfers } from '../services/tab-transfers';
 import { getAupStatusForPerson } from '../services/aup-register';
 import { canOpen, type TabView } from '../domain/people/tab-access';
@@ -167,7 +168,8 @@ export class TabApi {
     }
     if (get && a === 'governors' && b === 'report' && parts.length === 2) {
       need('governors');
-      return buildGovernorReport({ db: d.db, tabConcerns: d.tabConcerns, now: d.now, aupValidityMonths: d.config.aup.validityMonths, minCount: d.config.reports.governorMinCount }, user.tenantId);
+      const timeZone = (await getTenant(d.db, user.tenantId))?.timeZone;
+      return buildGovernorReport({ db: d.db, tabConcerns: d.tabConcerns, now: d.now, aupValidityMonths: d.config.aup.validityMonths, minCount: d.config.reports.governorMinCount, timeZone }, user.tenantId);
     }
     if (get && a === 'admin' && parts.length === 2) {
       if (b === 'settings') return getAdminSettings(d, user);

@@ -1,4 +1,5 @@
 import type { Db } from '../store/db';
+import { localDateTime } from '../domain/clock';
 import type { TabConcernRepository } from '../store/tab-concerns.repo';
 import { CATEGORIES, type CategoryId, FOUR_C_TITLES, type FourC, isCategoryId, getCategory } from '../domain/concerns/categories';
 import { outcomeTitle } from '../domain/concerns/triage';
@@ -44,11 +45,33 @@ export interface ShownAupCounts {
 
 const STATUS_LABELS: Record<string, string> = { new: 'New', acknowledged: 'Acknowledged', 'in-progress': 'In progress', closed: 'Closed' };
 
-/** Twelve calendar months up to `now` (UTC), counted from the store's facts. */
-export async function buildGovernorReport(deps: { db: Db; tabConcerns: TabConcernRepository; now: () => Date; aupValidityMonths: number; minCount: number }, tenantId: string): Promise<GovernorReport> {
+/**
+ * The moment a calendar month begins in the school's time zone (1 April 00:00 BST is 31 March
+ * 23:00 UTC). `month` may run past 0-11, as for Date.UTC.
+ */
+function localMonthStart(year: number, month: number, timeZone: string): Date {
+  const wall = Date.UTC(year, month, 1);
+  let at = wall;
+  // The zone's offset at that moment, read twice in case the first guess fell across a change.
+  for (let i = 0; i < 2; i++) {
+    const local = localDateTime(new Date(at), timeZone);
+    const [y, m, d] = local.date.split('-').map(Number);
+    const [hh, mm] = local.time.split(':').map(Number);
+    at = wall - (Date.UTC(y!, m! - 1, d!, hh!, mm!) - at);
+  }
+  return new Date(at);
+}
+
+/** Twelve calendar months up to `now`, in the school's time zone, counted from the store's facts. */
+export async function buildGovernorReport(deps: { db: Db; tabConcerns: TabConcernRepository; now: () => Date; aupValidityMonths: number; minCount: number; timeZone?: string }, tenantId: string): Promise<GovernorReport> {
   const now = deps.now();
-  const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 11, 1));
-  const facts = await deps.tabConcerns.listConcernFacts(deps.db, tenantId, start);
+  const timeZone = deps.timeZone ?? 'Europe/London';
+  // Months as the school counts them: a concern reported at 00:30 on 1 April (BST) is April's.
+  const today = localDateTime(now, timeZone).date;
+  const [thisYear, thisMonth] = today.split('-').map(Number);
+  const start = localMonthStart(thisYear!, thisMonth! - 1 - 11, timeZone);
+  const monthOf = (at: Date) => localDateTime(at, timeZone).date.slice(0, 7);
+  const facts = (await deps.tabConcerns.listConcernFacts(deps.db, tenantId, start)).filter((f) => f.createdAt >= start);
   const outcomes = await deps.tabConcerns.listClosingOutcomes(deps.db, tenantId, start);
 
   const count = (keys: string[]) => keys.reduce((m, k) => m.set(k, (m.get(k) ?? 0) + 1), new Map<string, number>());
@@ -56,9 +79,9 @@ export async function buildGovernorReport(deps: { db: Db; tabConcerns: TabConcer
   const byFourC = count(facts.map((f) => (isCategoryId(f.category) ? getCategory(f.category).fourC : 'content')));
   const months: CountCell[] = [];
   for (let i = 0; i < 12; i++) {
-    const d = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + i, 1));
+    const d = new Date(Date.UTC(thisYear!, thisMonth! - 1 - 11 + i, 1));
     const key = d.toISOString().slice(0, 7);
-    months.push({ key, label: new Intl.DateTimeFormat('en-GB', { month: 'short', year: 'numeric', timeZone: 'UTC' }).format(d), count: facts.filter((f) => f.createdAt.toISOString().slice(0, 7) === key).length });
+    months.push({ key, label: new Intl.DateTimeFormat('en-GB', { month: 'short', year: 'numeric', timeZone: 'UTC' }).format(d), count: facts.filter((f) => monthOf(f.createdAt) === key).length });
   }
   const minutes = facts.filter((f) => f.acknowledgedAt).map((f) => (f.acknowledgedAt!.getTime() - f.createdAt.getTime()) / 60_000).sort((a, b) => a - b);
   const median = minutes.length ? (minutes.length % 2 ? minutes[(minutes.length - 1) / 2]! : (minutes[minutes.length / 2 - 1]! + minutes[minutes.length / 2]!) / 2) : undefined;
@@ -72,8 +95,8 @@ export async function buildGovernorReport(deps: { db: Db; tabConcerns: TabConcer
   const categoriesShown = shown(CATEGORIES.map((c) => ({ key: c.id, label: c.title, count: byCategory.get(c.id) ?? 0 })));
   const fourCCells = (Object.keys(FOUR_C_TITLES) as FourC[]).map((k) => ({ key: k, label: FOUR_C_TITLES[k], count: byFourC.get(k) ?? 0 }));
   return {
-    periodStart: start.toISOString().slice(0, 10),
-    periodEnd: now.toISOString().slice(0, 10),
+    periodStart: new Date(Date.UTC(thisYear!, thisMonth! - 1 - 11, 1)).toISOString().slice(0, 10),
+    periodEnd: today,
     minCount: min,
     total: suppressSmallCount(facts.length, min),
     byCategory: categoriesShown,
