@@ -46,7 +46,7 @@ export const QueueQuerySchema = z.object({
   urgency: one.pipe(z.enum(['urgent', 'standard']).optional()),
   category: one.pipe(z.enum(CATEGORY_IDS).optional()),
   fourC: one.pipe(z.enum(['content', 'contact', 'conduct', 'commerce', 'technical', 'data', 'adult']).optional()),
-  owner: one.pipe(z.string().regex(/^(none|[0-9a-f-]{36})$/i).optional()),
+  owner: one.pipe(z.string().regex(/^(none|left|[0-9a-f-]{36})$/i).optional()),
   pupil: one,
   q: one,
 });

@@ -66,20 +66,26 @@ function presentRow(r: QueueRow) {
 export async function listQueue(deps: TabConcernDeps, user: TabUser, query: QueueQuery) {
   if (!user.roles.has('dsl')) throw new TabRefusal(403, 'forbidden', 'Only members of the DSL team see the concern queue.');
   const categories = query.category ? [query.category] : query.fourC ? CATEGORIES.filter((c) => c.fourC === query.fourC).map((c) => c.id) : undefined;
+  const roster = await listDslMembers(deps.db, user.tenantId);
+  const onRoster = new Set(roster.map((m) => m.aadObjectId));
+  // An open concern whose owner has left the DSL team has nobody working on it: the queue says
+  // so, and `owner=left` lists them (the owner filter's list holds current members only).
+  const ownerLeft = (r: QueueRow) => r.status !== 'closed' && r.ownerAadId !== undefined && !onRoster.has(r.ownerAadId);
   const rows = await deps.tabConcerns.listQueue(deps.db, user.tenantId, {
     statuses: query.statuses,
     urgency: query.urgency,
     categories,
-    owner: query.owner,
+    owner: query.owner === 'left' ? undefined : query.owner,
     pupilKey: query.pupil ? normalisePupilKey(query.pupil) : undefined,
   });
+  const owned = query.owner === 'left' ? rows.filter(ownerLeft) : rows;
   // Free-text search runs after decryption, over what the queue shows (references, pupils, category, owner).
   const q = query.q?.trim().toLowerCase();
   const matched = q
-    ? rows.filter((r) => [r.reference, ...r.pupils, r.ownerName ?? '', isCategoryId(r.category) ? getCategory(r.category).title : r.category].some((v) => v.toLowerCase().includes(q)))
-    : rows;
-  const owners = (await listDslMembers(deps.db, user.tenantId)).map((m) => ({ aadObjectId: m.aadObjectId, name: m.displayName }));
-  return { concerns: matched.map(presentRow), owners };
+    ? owned.filter((r) => [r.reference, ...r.pupils, r.ownerName ?? '', isCategoryId(r.category) ? getCategory(r.category).title : r.category].some((v) => v.toLowerCase().includes(q)))
+    : owned;
+  const owners = roster.map((m) => ({ aadObjectId: m.aadObjectId, name: m.displayName }));
+  return { concerns: matched.map((r) => ({ ...presentRow(r), ...(ownerLeft(r) ? { ownerLeftDslTeam: true } : {}) })), owners };
 }
 
 /** Concerns about adults, for their recipient (headteacher, chair) and the people they let in. */

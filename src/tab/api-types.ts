@@ -16,6 +16,8 @@ export interface QueueItem {
   urgency: 'urgent' | 'standard';
   status: 'new' | 'acknowledged' | 'in-progress' | 'closed';
   ownerName?: string;
+  /** An open concern whose owner is no longer on the DSL channel's roster (queue only). */
+  ownerLeftDslTeam?: boolean;
   riskLevel?: string;
   pupils: string[];
   createdAt: string;

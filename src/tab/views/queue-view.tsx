@@ -110,6 +110,7 @@ export function QueueView({ api, filters, onFilters, onOpen, title = 'Concerns',
           <Select value={filters.owner} onChange={(_, d) => set({ owner: d.value })}>
             <option value="">Anyone</option>
             <option value="none">Nobody yet</option>
+            <option value="left">Someone who has left the DSL team</option>
             {(data?.owners ?? []).map((o) => (
               <option key={o.aadObjectId} value={o.aadObjectId}>
                 {o.name}
@@ -187,7 +188,7 @@ export function ConcernTable({ items, title, onOpen, framed = true }: { items: Q
           { header: 'Category', cell: (c) => c.categoryTitle },
           { header: 'Urgency', cell: (c) => <UrgencyBadge urgency={c.urgency} /> },
           { header: 'Status', cell: (c) => <StatusBadge status={c.status} /> },
-          { header: 'Owner', cell: (c) => c.ownerName ?? <span className={s.muted}>Nobody yet</span> },
+          { header: 'Owner', cell: (c) => (c.ownerName ? (c.ownerLeftDslTeam ? `${c.ownerName} (has left the DSL team: take it over)` : c.ownerName) : <span className={s.muted}>Nobody yet</span>) },
         ]}
       />
     </div>
