@@ -65,6 +65,7 @@ const ROLE_REFUSALS: Record<string, string> = {
   'already-holds': 'This person already holds this role.',
   'not-held': 'This person does not hold this role (any more).',
   'own-admin-role': 'You cannot remove your own administrator role: ask another administrator.',
+  'not-admin': 'You are no longer a Jigsaw administrator (another administrator has just taken the role away): nothing was changed.',
 };
 
 /**

@@ -6,7 +6,7 @@ export const SINGLE_HOLDER_ROLES: readonly Role[] = ['headteacher', 'chair', 'dp
 
 export type RoleChangeOutcome =
   | { ok: true }
-  | { ok: false; code: 'set-by-configuration' | 'already-holds' | 'not-held' | 'own-admin-role' };
+  | { ok: false; code: 'set-by-configuration' | 'already-holds' | 'not-held' | 'own-admin-role' | 'not-admin' };
 
 export interface RoleChange {
   role: Role;
@@ -29,6 +29,7 @@ interface Actor {
  */
 export async function assignRoleInTab(db: Db, tenantId: string, role: Role, person: { aadObjectId: string; displayName: string | null }, by: Actor, at: Date): Promise<RoleChangeOutcome> {
   return db.transaction(async (tx) => {
+    if (!(await stillAdmin(tx, tenantId, by))) return { ok: false, code: 'not-admin' };
     const holders = await tx.query<{ aad_object_id: string; source: string; display_name: string | null }>(
       'SELECT aad_object_id, source, display_name FROM role_assignments WHERE tenant_id = $1 AND role = $2 FOR UPDATE',
       [tenantId, role],
@@ -54,6 +55,7 @@ export async function assignRoleInTab(db: Db, tenantId: string, role: Role, pers
 /** Takes a role away in the tab; configuration's holders and one's own admin role are refused. */
 export async function removeRoleInTab(db: Db, tenantId: string, role: Role, aadObjectId: string, by: Actor, at: Date): Promise<RoleChangeOutcome> {
   return db.transaction(async (tx) => {
+    if (!(await stillAdmin(tx, tenantId, by))) return { ok: false, code: 'not-admin' };
     const [holder] = await tx.query<{ source: string; display_name: string | null }>(
       'SELECT source, display_name FROM role_assignments WHERE tenant_id = $1 AND role = $2 AND aad_object_id = $3 FOR UPDATE',
       [tenantId, role, aadObjectId],
@@ -65,6 +67,17 @@ export async function removeRoleInTab(db: Db, tenantId: string, role: Role, aadO
     await recordChange(tx, tenantId, role, { aadObjectId, displayName: holder.display_name }, 'removed', by, at);
     return { ok: true };
   });
+}
+
+/**
+ * Whether the person making a change still holds the admin role, read in the change's own
+ * transaction under a lock on every admin row. Their roles were read when the request began:
+ * two administrators taking each other's role at the same moment would otherwise both succeed
+ * and leave nobody; the second now waits for the first and is refused.
+ */
+async function stillAdmin(tx: Db, tenantId: string, by: Actor): Promise<boolean> {
+  const admins = await tx.query<{ aad_object_id: string }>(`SELECT aad_object_id FROM role_assignments WHERE tenant_id = $1 AND role = 'admin' ORDER BY aad_object_id FOR UPDATE`, [tenantId]);
+  return admins.some((a) => a.aad_object_id === by.aadObjectId);
 }
 
 /** Who made the changes the deployment settings make at start (role_changes.by_aad_id is required). */
