@@ -123,7 +123,7 @@ export class OutboxWorker {
     await mapWithConcurrency(batch, this.options.concurrency ?? 1, async (message) => {
       if (await this.mayStartSending(message)) return this.deliver(message);
       // A 429 pauses the rest of the batch: messages not yet started go back, their claims released.
-      await scheduleOutboxRetry(this.deps.db, message.outboxId, new Date(this.now().getTime() + this.pauseRemainingMs()), 'paused: throttled');
+      await scheduleOutboxRetry(this.deps.db, message, new Date(this.now().getTime() + this.pauseRemainingMs()), 'paused: throttled');
     });
     return batch.length;
   }
@@ -159,33 +159,56 @@ export class OutboxWorker {
       this.deps.metrics?.unknownOutcomeRetries.inc({ kind: message.kind });
       log.warn({ tenantId: message.tenantId }, 'outbox message re-sent after an expired claim; Teams may already have the earlier attempt');
     }
+    let sent: Awaited<ReturnType<typeof deliverOutboxMessage>>;
     try {
-      const sent = await deliverOutboxMessage(this.deps, message);
-      // Remembered so that updates of this message keep saying it may repeat an earlier one.
-      await markOutboxSent(this.deps.db, message.outboxId, { ...sent, ...(message.reclaimed ? { possibleRepeat: true } : {}) }, this.now());
-      this.deps.metrics?.deliveries.inc({ outcome: sent.shortened ? 'shortened' : 'sent', kind: message.kind });
-      if (sent.shortened) {
-        // Delivered, so nobody is alerted: the card says the full report is in the Jigsaw tab.
-        log.warn({ tenantId: message.tenantId }, 'concern card too large for Teams (413): delivered shortened, without its long answers');
-      } else log.info({ tenantId: message.tenantId }, 'outbox message delivered');
+      sent = await deliverOutboxMessage(this.deps, message);
     } catch (err) {
-      this.deps.metrics?.deliveries.inc({ outcome: 'failed', kind: message.kind });
-      const failure = err instanceof DeliveryError ? err : new DeliveryError(err instanceof Error ? err.message : 'delivery failed');
-      if (failure.throttled) {
-        this.pausedUntil = Math.max(this.pausedUntil, this.now().getTime() + (failure.retryAfterMs ?? 1000));
-        this.deps.pacing?.gate.pause(failure.retryAfterMs ?? 1000);
-      }
-      const delay = backoffDelayMs(message.attempts, {
-        baseMs: this.options.baseBackoffMs ?? 1000,
-        maxMs: this.options.maxBackoffMs,
-        retryAfterMs: failure.retryAfterMs,
-        random: this.deps.random,
-      });
-      await scheduleOutboxRetry(this.deps.db, message.outboxId, new Date(this.now().getTime() + delay), `${failure.status ?? 'network'}: ${failure.message}`);
-      log.warn({ status: failure.status, retryInMs: delay, ...describeError(err) }, 'outbox delivery failed; will retry');
-      if (!message.alertedAt && (message.attempts >= this.options.alertAfterAttempts || failure.needsAttention)) {
-        await this.raiseDeliveryAlert(message, failure).catch((alertErr) => log.error(describeError(alertErr), 'could not raise delivery alert'));
-      }
+      await this.failed(message, err, log);
+      return;
+    }
+    // Teams has the message now: a failure to record it must not be taken for a failed send (a
+    // retry would post it again with no word that it may repeat). Unrecorded, the claim stays
+    // until its lease expires, and the message is re-sent then as a possible repeat (counted).
+    let recorded: boolean;
+    try {
+      // Remembered so that updates of this message keep saying it may repeat an earlier one.
+      recorded = await markOutboxSent(this.deps.db, message, { ...sent, ...(message.reclaimed ? { possibleRepeat: true } : {}) }, this.now());
+    } catch (err) {
+      log.error({ tenantId: message.tenantId, ...describeError(err) }, 'outbox message delivered but not recorded; it will be re-sent as a possible repeat when its claim expires');
+      return;
+    }
+    this.deps.metrics?.deliveries.inc({ outcome: sent.shortened ? 'shortened' : 'sent', kind: message.kind });
+    if (!recorded) {
+      // The claim expired while Teams was answering, and another attempt has taken it over.
+      log.warn({ tenantId: message.tenantId }, 'outbox message delivered after its claim expired; another attempt took it over, so Teams may show it twice');
+    } else if (sent.shortened) {
+      // Delivered, so nobody is alerted: the card says the full report is in the Jigsaw tab.
+      log.warn({ tenantId: message.tenantId }, 'concern card too large for Teams (413): delivered shortened, without its long answers');
+    } else log.info({ tenantId: message.tenantId }, 'outbox message delivered');
+  }
+
+  private async failed(message: OutboxMessage, err: unknown, log: Logger): Promise<void> {
+    this.deps.metrics?.deliveries.inc({ outcome: 'failed', kind: message.kind });
+    const failure = err instanceof DeliveryError ? err : new DeliveryError(err instanceof Error ? err.message : 'delivery failed');
+    if (failure.throttled) {
+      this.pausedUntil = Math.max(this.pausedUntil, this.now().getTime() + (failure.retryAfterMs ?? 1000));
+      this.deps.pacing?.gate.pause(failure.retryAfterMs ?? 1000);
+    }
+    const delay = backoffDelayMs(message.attempts, {
+      baseMs: this.options.baseBackoffMs ?? 1000,
+      maxMs: this.options.maxBackoffMs,
+      retryAfterMs: failure.retryAfterMs,
+      random: this.deps.random,
+    });
+    const rescheduled = await scheduleOutboxRetry(this.deps.db, message, new Date(this.now().getTime() + delay), `${failure.status ?? 'network'}: ${failure.message}`);
+    if (!rescheduled) {
+      // Another attempt took the message over after this one's claim expired: its outcome stands.
+      log.warn({ status: failure.status, ...describeError(err) }, 'outbox delivery failed after its claim expired; left to the attempt that took it over');
+      return;
+    }
+    log.warn({ status: failure.status, retryInMs: delay, ...describeError(err) }, 'outbox delivery failed; will retry');
+    if (!message.alertedAt && (message.attempts >= this.options.alertAfterAttempts || failure.needsAttention)) {
+      await this.raiseDeliveryAlert(message, failure).catch((alertErr) => log.error(describeError(alertErr), 'could not raise delivery alert'));
     }
   }
 

@@ -146,20 +146,33 @@ export async function claimDueOutbox(db: Db, now: Date, limit: number, leaseMs: 
   return rows.map(toMessage).sort((a, b) => Number(a.bulk) - Number(b.bulk) || a.outboxId - b.outboxId);
 }
 
-export async function markOutboxSent(db: Db, outboxId: number, result: Record<string, unknown>, now: Date): Promise<void> {
-  await db.query(`UPDATE outbox SET status = 'sent', result = $2, sent_at = $3, lease_until = NULL, last_error = NULL WHERE outbox_id = $1`, [
-    outboxId,
-    JSON.stringify(result),
-    now,
-  ]);
+/**
+ * The claim a worker holds on a message: its id and the attempt number the claim gave it. A claim
+ * taken over after its lease expired (another worker, or this one after a hang) has a higher
+ * attempt number, so the first worker's late outcome no longer applies: without this fence, a
+ * send that failed after the row was re-claimed and sent put it back to pending, and it was
+ * posted again; a late success overwrote the activity id its updates go to.
+ */
+export type OutboxClaim = Pick<OutboxMessage, 'outboxId' | 'attempts'>;
+
+/** Records a delivery; false when the claim is no longer ours (nothing written). */
+export async function markOutboxSent(db: Db, claim: OutboxClaim, result: Record<string, unknown>, now: Date): Promise<boolean> {
+  const rows = await db.query(
+    `UPDATE outbox SET status = 'sent', result = $2, sent_at = $3, lease_until = NULL, last_error = NULL
+     WHERE outbox_id = $1 AND status = 'sending' AND attempts = $4 RETURNING outbox_id`,
+    [claim.outboxId, JSON.stringify(result), now, claim.attempts],
+  );
+  return rows.length > 0;
 }
 
-export async function scheduleOutboxRetry(db: Db, outboxId: number, nextAttemptAt: Date, error: string): Promise<void> {
-  await db.query(`UPDATE outbox SET status = 'pending', next_attempt_at = $2, last_error = $3, lease_until = NULL WHERE outbox_id = $1`, [
-    outboxId,
-    nextAttemptAt,
-    error.slice(0, 500),
-  ]);
+/** Puts a claimed message back to be tried again; false when the claim is no longer ours (nothing written). */
+export async function scheduleOutboxRetry(db: Db, claim: OutboxClaim, nextAttemptAt: Date, error: string): Promise<boolean> {
+  const rows = await db.query(
+    `UPDATE outbox SET status = 'pending', next_attempt_at = $2, last_error = $3, lease_until = NULL
+     WHERE outbox_id = $1 AND status = 'sending' AND attempts = $4 RETURNING outbox_id`,
+    [claim.outboxId, nextAttemptAt, error.slice(0, 500), claim.attempts],
+  );
+  return rows.length > 0;
 }
 
 export async function markOutboxAlerted(db: Db, outboxId: number, now: Date): Promise<void> {

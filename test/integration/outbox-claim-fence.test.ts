@@ -1,0 +1,85 @@
+// A send that outlives its claim: Teams hangs on one worker's request (botbuilder waits out a
+// Retry-After of 60 s up to three times, or a connection simply stalls) until the lease expires
+// and another worker (another app instance) takes the message over and delivers it. When the
+// first worker's request finally fails, its outcome must not undo the delivery: putting the row
+// back to pending posted the message once more.
+import { createCloudAdapter } from '../../src/bot/adapter';
+import { BotbuilderGateway } from '../../src/bot/botbuilder-gateway';
+import { loadConfig } from '../../src/config';
+import { silentLogger } from '../../src/logging';
+import { OutboxWorker } from '../../src/jobs/outbox-worker';
+import { OUTBOX_KINDS, userTarget } from '../../src/services/report-concern';
+import { claimDueOutbox, enqueueOutbox, getOutboxByKey, markOutboxSent, scheduleOutboxRetry } from '../../src/store/outbox.repo';
+import { type Harness, PEOPLE, SCHOOL, startHarness } from '../support/harness';
+import { storeKind } from '../support/test-db';
+
+/** A worker of its own on the harness's store and Teams (real botbuilder), drained by the test. */
+function separateWorker(h: Harness, leaseMs: number): OutboxWorker {
+  const config = loadConfig({ LOG_LEVEL: 'silent' });
+  return new OutboxWorker(
+    { db: h.db, concerns: h.app.concerns, gateway: new BotbuilderGateway(createCloudAdapter(config, silentLogger), ''), logger: silentLogger, defaultServiceUrl: h.fake.serviceUrl, botId: SCHOOL.botId },
+    { pollMs: 60_000, alertAfterAttempts: 5, maxBackoffMs: 60_000, leaseMs },
+  );
+}
+
+describe(`outbox: an outcome that arrives after the claim was taken over (${storeKind()})`, () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness({ jigsaw: { runWorker: false }, connector: { rateLimits: false } });
+  });
+  afterEach(() => h.stop());
+
+  async function queueNotice(reference: string): Promise<string> {
+    const idempotencyKey = `test:${reference}`;
+    await enqueueOutbox(h.db, {
+      tenantId: SCHOOL.tenantId,
+      idempotencyKey,
+      kind: OUTBOX_KINDS.reporterNotDelivered,
+      targetKey: userTarget(PEOPLE.teacher.aadObjectId),
+      payload: { reference, aadObjectId: PEOPLE.teacher.aadObjectId },
+    });
+    return idempotencyKey;
+  }
+
+  it('a late failure does not put a message another worker delivered back in the queue', async () => {
+    const key = await queueNotice('C-2026-97001');
+    const hold = h.fake.hold({ when: 'before-apply' });
+    // Worker A's claim is short: it expires while Teams holds A's request.
+    const first = separateWorker(h, 20).drainOnce();
+    await hold.waitForHeld(1);
+    hold.stop();
+    await new Promise((r) => setTimeout(r, 50)); // past A's 20 ms lease
+
+    // Worker B takes the message over and delivers it.
+    expect(await separateWorker(h, 60_000).drainOnce()).toBe(1);
+    expect((await getOutboxByKey(h.db, SCHOOL.tenantId, key))?.status).toBe('sent');
+    const delivered = (await getOutboxByKey(h.db, SCHOOL.tenantId, key))?.result;
+
+    // Then A's request fails (Teams refuses it; 403 is not retried by botbuilder).
+    h.fake.failNext(1, 403);
+    hold.destroyAll();
+    await first;
+
+    const row = await getOutboxByKey(h.db, SCHOOL.tenantId, key);
+    expect(row?.status).toBe('sent');
+    expect(row?.result).toEqual(delivered);
+    expect(h.fake.findByText('C-2026-97001')).toHaveLength(1);
+  });
+
+  it('records an outcome only for the claim that is still current', async () => {
+    const key = await queueNotice('C-2026-97002');
+    const [stale] = await claimDueOutbox(h.db, new Date(), 10, 1);
+    await new Promise((r) => setTimeout(r, 5)); // past the 1 ms lease
+    const [current] = await claimDueOutbox(h.db, new Date(), 10, 60_000);
+    expect(current?.outboxId).toBe(stale?.outboxId);
+
+    expect(await scheduleOutboxRetry(h.db, stale!, new Date(), 'network: late')).toBe(false);
+    expect(await markOutboxSent(h.db, stale!, { activityId: 'stale' }, new Date())).toBe(false);
+    expect((await getOutboxByKey(h.db, SCHOOL.tenantId, key))?.status).toBe('sending');
+
+    expect(await markOutboxSent(h.db, current!, { activityId: 'current' }, new Date())).toBe(true);
+    expect(await scheduleOutboxRetry(h.db, current!, new Date(), 'network: after sent')).toBe(false);
+    const row = await getOutboxByKey(h.db, SCHOOL.tenantId, key);
+    expect(row).toMatchObject({ status: 'sent', result: { activityId: 'current' } });
+  });
+});
