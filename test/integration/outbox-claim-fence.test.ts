@@ -12,12 +12,13 @@ import { OUTBOX_KINDS, userTarget } from '../../src/services/report-concern';
 import { claimDueOutbox, enqueueOutbox, getOutboxByKey, markOutboxSent, scheduleOutboxRetry } from '../../src/store/outbox.repo';
 import { type Harness, PEOPLE, SCHOOL, startHarness } from '../support/harness';
 import { storeKind } from '../support/test-db';
+import type { Db } from '../../src/store/db';
 
 /** A worker of its own on the harness's store and Teams (real botbuilder), drained by the test. */
-function separateWorker(h: Harness, leaseMs: number): OutboxWorker {
+function separateWorker(h: Harness, leaseMs: number, db: Db = h.db): OutboxWorker {
   const config = loadConfig({ LOG_LEVEL: 'silent' });
   return new OutboxWorker(
-    { db: h.db, concerns: h.app.concerns, gateway: new BotbuilderGateway(createCloudAdapter(config, silentLogger), ''), logger: silentLogger, defaultServiceUrl: h.fake.serviceUrl, botId: SCHOOL.botId },
+    { db, concerns: h.app.concerns, gateway: new BotbuilderGateway(createCloudAdapter(config, silentLogger), ''), logger: silentLogger, defaultServiceUrl: h.fake.serviceUrl, botId: SCHOOL.botId },
     { pollMs: 60_000, alertAfterAttempts: 5, maxBackoffMs: 60_000, leaseMs },
   );
 }
@@ -81,5 +82,27 @@ describe(`outbox: an outcome that arrives after the claim was taken over (${stor
     expect(await scheduleOutboxRetry(h.db, current!, new Date(), 'network: after sent')).toBe(false);
     const row = await getOutboxByKey(h.db, SCHOOL.tenantId, key);
     expect(row).toMatchObject({ status: 'sent', result: { activityId: 'current' } });
+  });
+
+  it('a delivery the store failed to record is not sent again as if it had failed', async () => {
+    const key = await queueNotice('C-2026-97003');
+    // The store refuses the one statement that records the delivery (a dropped connection, a failover).
+    let refused = 0;
+    const flaky: Db = {
+      ...h.db,
+      kind: h.db.kind,
+      query: (text, params) => {
+        if (text.includes("SET status = 'sent'") && refused++ === 0) return Promise.reject(new Error('connection terminated'));
+        return h.db.query(text, params);
+      },
+    } as Db;
+    expect(await separateWorker(h, 60_000, flaky).drainOnce()).toBe(1);
+    expect(refused).toBe(1);
+    expect(h.fake.findByText('C-2026-97003')).toHaveLength(1);
+    // Not put back as a failure: the claim stands until its lease expires, and the message is
+    // only then sent again, as a possible repeat (outbox-possible-repeat.test.ts).
+    expect((await getOutboxByKey(h.db, SCHOOL.tenantId, key))?.status).toBe('sending');
+    expect(await separateWorker(h, 60_000).drainOnce()).toBe(0);
+    expect(h.fake.findByText('C-2026-97003')).toHaveLength(1);
   });
 });
