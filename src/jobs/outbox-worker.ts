@@ -1,7 +1,7 @@
 import type { Db } from '../store/db';
 import type { ConcernRepository } from '../store/concern.repo';
 import type { RecipientRole } from '../domain/concerns/concern';
-import { claimDueOutbox, enqueueOutbox, markOutboxAlerted, markOutboxSent, type OutboxMessage, scheduleOutboxRetry } from '../store/outbox.repo';
+import { claimDueOutbox, enqueueOutbox, markOutboxAlerted, markOutboxSent, type OutboxMessage, renewOutboxLease, scheduleOutboxRetry } from '../store/outbox.repo';
 import { alertAdmins } from '../services/admin-alerts';
 import { releaseHeldAllegations, tenantsWithReleasableAllegations } from '../services/held-allegations';
 import { OUTBOX_KINDS, userTarget } from '../services/report-concern';
@@ -12,6 +12,12 @@ import { DeliveryError } from './teams-gateway';
 import type { Counter, MetricsRegistry } from '../metrics';
 import { mapWithConcurrency } from './map-with-concurrency';
 import type { TeamsSendPacing } from './send-pacing';
+
+/**
+ * How many times the claim of a send Teams has not answered is renewed (every half lease) before
+ * it is let expire: about six leases in all, six minutes at the default lease.
+ */
+const MAX_IN_FLIGHT_RENEWALS = 10;
 
 export interface OutboxWorkerOptions {
   pollMs: number;
@@ -121,7 +127,7 @@ export class OutboxWorker {
     const batch = await claimDueOutbox(this.deps.db, this.now(), this.options.batchSize ?? 10, this.options.leaseMs ?? 60_000);
     // The claim returns safeguarding messages first: they start first.
     await mapWithConcurrency(batch, this.options.concurrency ?? 1, async (message) => {
-      if (await this.mayStartSending(message)) return this.deliver(message);
+      if (await this.mayStartSending(message)) return this.deliverWithin(message);
       // A 429 pauses the rest of the batch: messages not yet started go back, their claims released.
       await scheduleOutboxRetry(this.deps.db, message, new Date(this.now().getTime() + this.pauseRemainingMs()), 'paused: throttled');
     });
@@ -150,6 +156,38 @@ export class OutboxWorker {
     if (bucket && message.bulk) await bucket.acquire();
     else bucket?.take();
     return this.pauseRemainingMs() === 0;
+  }
+
+  /**
+   * Delivers one message without letting a request Teams never answers hold up the worker (a
+   * stalled connection has no timeout in botbuilder's client; its own retries after a 429 with
+   * Retry-After: 60 take up to three minutes). While the request is in flight its claim is
+   * renewed, so no other worker sends the message again meanwhile, up to
+   * MAX_IN_FLIGHT_RENEWALS times; after one lease the worker moves on to other conversations
+   * (this conversation's later messages wait behind the claimed one). A request still
+   * unanswered after the last renewal lets the claim expire: the message is then re-sent as a
+   * possible repeat, and the late answer, if any, is not recorded (the claim is fenced).
+   */
+  private async deliverWithin(message: OutboxMessage): Promise<void> {
+    const leaseMs = this.options.leaseMs ?? 60_000;
+    let renewals = 0;
+    const renew = setInterval(() => {
+      if (++renewals > MAX_IN_FLIGHT_RENEWALS) return clearInterval(renew);
+      renewOutboxLease(this.deps.db, message, new Date(this.now().getTime() + leaseMs)).catch((err) =>
+        this.deps.logger.error({ outboxId: message.outboxId, ...describeError(err) }, 'could not renew an outbox claim'),
+      );
+    }, Math.max(1, Math.floor(leaseMs / 2)));
+    renew.unref();
+    const sending = this.deliver(message).finally(() => clearInterval(renew));
+    let timer: NodeJS.Timeout | undefined;
+    const movedOn = new Promise<'moved-on'>((resolve) => {
+      timer = setTimeout(() => resolve('moved-on'), leaseMs);
+    });
+    const outcome = await Promise.race([sending, movedOn]).finally(() => clearTimeout(timer));
+    if (outcome === 'moved-on') {
+      this.deps.logger.warn({ outboxId: message.outboxId, kind: message.kind, tenantId: message.tenantId }, 'Teams has not answered an outbox send within its lease; the worker moves on while it waits');
+      sending.catch(() => undefined);
+    }
   }
 
   private async deliver(message: OutboxMessage): Promise<void> {

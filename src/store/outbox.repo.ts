@@ -175,6 +175,16 @@ export async function scheduleOutboxRetry(db: Db, claim: OutboxClaim, nextAttemp
   return rows.length > 0;
 }
 
+/** Extends a claim still being worked on (a send Teams has not answered yet); false when it is no longer ours. */
+export async function renewOutboxLease(db: Db, claim: OutboxClaim, leaseUntil: Date): Promise<boolean> {
+  const rows = await db.query(`UPDATE outbox SET lease_until = $2 WHERE outbox_id = $1 AND status = 'sending' AND attempts = $3 RETURNING outbox_id`, [
+    claim.outboxId,
+    leaseUntil,
+    claim.attempts,
+  ]);
+  return rows.length > 0;
+}
+
 export async function markOutboxAlerted(db: Db, outboxId: number, now: Date): Promise<void> {
   await db.query('UPDATE outbox SET alerted_at = $2 WHERE outbox_id = $1', [outboxId, now]);
 }

@@ -49,10 +49,11 @@ describe(`outbox: an outcome that arrives after the claim was taken over (${stor
     const first = separateWorker(h, 20).drainOnce();
     await hold.waitForHeld(1);
     hold.stop();
-    await new Promise((r) => setTimeout(r, 50)); // past A's 20 ms lease
 
-    // Worker B takes the message over and delivers it.
-    expect(await separateWorker(h, 60_000).drainOnce()).toBe(1);
+    // Worker B takes the message over and delivers it, once A's claim has expired (A renews it
+    // while its request is unanswered, a bounded number of times).
+    const b = separateWorker(h, 60_000);
+    while ((await b.drainOnce()) === 0) await new Promise((r) => setTimeout(r, 20));
     expect((await getOutboxByKey(h.db, SCHOOL.tenantId, key))?.status).toBe('sent');
     const delivered = (await getOutboxByKey(h.db, SCHOOL.tenantId, key))?.result;
 
@@ -105,4 +106,36 @@ describe(`outbox: an outcome that arrives after the claim was taken over (${stor
     expect(await separateWorker(h, 60_000).drainOnce()).toBe(0);
     expect(h.fake.findByText('C-2026-97003')).toHaveLength(1);
   });
+
+  it('a send Teams never answers does not stop the worker, and its claim is kept while it waits', async () => {
+    const key = await queueNotice('C-2026-97004');
+    const hold = h.fake.hold({ when: 'before-apply' });
+    const a = separateWorker(h, 2_000);
+    const draining = a.drainOnce();
+    await hold.waitForHeld(1);
+    hold.stop();
+    // The worker moves on after one lease (without this, drainOnce waited as long as the connection did)...
+    await within(draining, 30_000, 'the worker moving on from an unanswered send');
+    // ...while the message stays claimed: nobody sends it again while the request may still land.
+    expect((await getOutboxByKey(h.db, SCHOOL.tenantId, key))?.status).toBe('sending');
+    expect(await separateWorker(h, 60_000).drainOnce()).toBe(0);
+
+    // Teams answers at last: the delivery is recorded, once.
+    hold.releaseAll();
+    await until(async () => (await getOutboxByKey(h.db, SCHOOL.tenantId, key))?.status === 'sent');
+    expect(h.fake.findByText('C-2026-97004')).toHaveLength(1);
+  });
 });
+
+/** Fails with `what` unless `promise` settles within `ms` (a liveness deadline, not a timing). */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`not observed: ${what}`)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
+async function until(check: () => Promise<boolean>): Promise<void> {
+  while (!(await check())) await new Promise((r) => setTimeout(r, 20));
+}
