@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { Button, FluentProvider, makeStyles, Tab, TabList, Text, teamsDarkTheme, teamsHighContrastTheme, teamsLightTheme, tokens, type Theme } from '@fluentui/react-components';
+import { AriaLiveAnnouncer, Button, FluentProvider, makeStyles, Tab, TabList, Text, teamsDarkTheme, teamsHighContrastTheme, teamsLightTheme, tokens, type Theme } from '@fluentui/react-components';
 import { app as teamsApp, pages } from '@microsoft/teams-js';
 import type { Host, ThemeName } from './host';
 import { createApi } from './api';
@@ -56,7 +56,8 @@ export function App({ host }: { host: Host }) {
   useEffect(() => host.onThemeChange(setTheme), [host]);
   return (
     <FluentProvider theme={THEMES[theme]} className={useShellStyles().provider}>
-      {host.page === 'configure' ? <ConfigurePage host={host} /> : host.kind === 'none' ? <OutsideTeams /> : <Shell host={host} />}
+      {/* Without an announcer Fluent's message bars are silent: errors and "Recorded" never reach a screen reader. */}
+      <AriaLiveAnnouncer>{host.page === 'configure' ? <ConfigurePage host={host} /> : host.kind === 'none' ? <OutsideTeams /> : <Shell host={host} />}</AriaLiveAnnouncer>
     </FluentProvider>
   );
 }

@@ -57,9 +57,22 @@ export function Loading({ label = 'Loading…' }: { label?: string }) {
   return <Spinner size="small" label={label} labelPosition="after" />;
 }
 
+const noticeKeys = new WeakMap<object, number>();
+let lastNoticeKey = 0;
+/**
+ * A key for a message bar: one per message object. A MessageBar is announced to screen readers
+ * only when it mounts, so a new message (an error after a success, the same error again) must
+ * mount a new bar, or a screen reader user hears nothing after pressing the button.
+ */
+export function noticeKey(notice: object): number {
+  let key = noticeKeys.get(notice);
+  if (key === undefined) noticeKeys.set(notice, (key = ++lastNoticeKey));
+  return key;
+}
+
 export function ErrorBar({ error, title = 'This could not be shown' }: { error: Error; title?: string }) {
   return (
-    <MessageBar intent={error instanceof ApiError && error.status === 403 ? 'warning' : 'error'}>
+    <MessageBar key={noticeKey(error)} intent={error instanceof ApiError && error.status === 403 ? 'warning' : 'error'}>
       <MessageBarBody>
         <MessageBarTitle>{title}</MessageBarTitle>
         {error.message}

@@ -3,7 +3,7 @@
 // high-contrast themes; axe on each view.
 import { readFileSync } from 'node:fs';
 import { PEOPLE } from '../support/harness';
-import { seriousAxeViolations, shoot, startTabWorld, type TabWorld } from './support/tab-world';
+import { announced, recordAnnouncements, seriousAxeViolations, shoot, startTabWorld, type TabWorld } from './support/tab-world';
 
 let world: TabWorld;
 beforeAll(async () => {
@@ -120,6 +120,9 @@ describe('the DSL', () => {
     await reason.fill('Priya is on leave until Monday.');
     expect(await seriousAxeViolations(page)).toEqual([]);
     await shoot(page, 'dsl-7-take-over');
+    // Every answer to the button is announced to a screen reader, each refusal and then the
+    // success, though the message appears in the same place each time.
+    await recordAnnouncements(page);
 
     // Ari took it over while the page was open: refused, the reason kept, and the page now shows Ari.
     await elsewhere(PEOPLE.admin, 'take-over', { takeOverReason: 'Covering for Priya.', fromOwner: PEOPLE.dsl2.aadObjectId });
@@ -146,6 +149,10 @@ describe('the DSL', () => {
     // Dana owns it now: no "Take over", and the form is back on an action that is offered.
     expect(await action.locator('option').allInnerTexts()).not.toContain('Take over');
     expect(await action.inputValue()).toBe('add-note');
+    const heard = (await announced(page)).join(' | ');
+    expect(heard).toContain(`The owner has changed since you last saw this concern: ${PEOPLE.admin.name} owns this concern now.`);
+    expect(heard).toContain('This concern is closed. Reopen it (with the reason) to record anything more.');
+    expect(heard).toContain('Recorded: Ownership taken over');
     expect(await seriousAxeViolations(page)).toEqual([]);
     await shoot(page, 'dsl-7c-taken-over');
     await page.close();

@@ -3,7 +3,7 @@ import { Badge, Button, Input, Dialog, DialogActions, DialogBody, DialogContent,
 import { ApiError, type Api } from '../api';
 import type { AdminSettings, AupRegister, SharingAudit } from '../api-types';
 import { formatDate, formatDateTime } from '../format';
-import { ChoiceField, Empty, ErrorBar, Loading, Section, TextField, useLoad, useStyles } from '../common';
+import { ChoiceField, Empty, ErrorBar, Loading, noticeKey, Section, TextField, useLoad, useStyles } from '../common';
 import { DataTable } from '../table';
 
 /**
@@ -50,7 +50,7 @@ export function AdminSettingsView({ api }: { api: Api }) {
             {data.school.name} · time zone {data.school.timeZone}
           </Text>
           {result && (
-            <MessageBar intent={result.intent}>
+            <MessageBar key={noticeKey(result)} intent={result.intent}>
               <MessageBarBody>{result.text}</MessageBarBody>
             </MessageBar>
           )}
@@ -216,7 +216,7 @@ export function SharingAuditView({ api }: { api: Api }) {
       {error && <ErrorBar error={error} />}
       {loading && !data && <Loading />}
       {notice && (
-        <MessageBar intent={notice.intent}>
+        <MessageBar key={noticeKey(notice)} intent={notice.intent}>
           <MessageBarBody>{notice.text}</MessageBarBody>
         </MessageBar>
       )}
@@ -477,7 +477,7 @@ export function AupRegisterView({ api }: { api: Api }) {
           <Section title="Publish a new version" id="aup-publish">
             <Text className={s.muted}>Publishing sends the policy to everyone in the audience in Teams (paced, with reminders); an audience with Entra groups is read from them first. A published version never changes: publish a new one instead.</Text>
             {result && (
-              <MessageBar intent={result.intent}>
+              <MessageBar key={noticeKey(result)} intent={result.intent}>
                 <MessageBarBody>{result.text}</MessageBarBody>
               </MessageBar>
             )}

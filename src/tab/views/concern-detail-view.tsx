@@ -3,7 +3,7 @@ import { Button, Field, Link, MessageBar, MessageBarBody, Select, Text } from '@
 import { ApiError, type Api } from '../api';
 import type { ChronologyItem, ConcernDetail } from '../api-types';
 import { formatDateTime, formatDay } from '../format';
-import { ChoiceField, ErrorBar, Loading, Section, StatusBadge, TextField, UrgencyBadge, useLoad, useStyles } from '../common';
+import { ChoiceField, ErrorBar, Loading, noticeKey, Section, StatusBadge, TextField, UrgencyBadge, useLoad, useStyles } from '../common';
 
 const ACTION_TITLES: Record<string, string> = {
   'take-ownership': 'Take ownership',
@@ -205,7 +205,7 @@ function ActionsPanel({ api, detail, onDone }: { api: Api; detail: ConcernDetail
       }}
     >
       {result && (
-        <MessageBar intent={result.intent}>
+        <MessageBar key={noticeKey(result)} intent={result.intent}>
           <MessageBarBody>{result.text}</MessageBarBody>
         </MessageBar>
       )}

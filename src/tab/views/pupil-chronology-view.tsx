@@ -90,7 +90,7 @@ function TransferSection({ api, host, base }: { api: Api; host: Host; base: stri
     <Section title="Moving school: transfer the file" id="pupil-transfer-heading">
       <Text className={s.muted}>The new school's DSL must have the file within 5 school days of the pupil starting there, kept separately from the main pupil file. Exporting is recorded in the access log.</Text>
       {notice && (
-        <MessageBar intent="success">
+        <MessageBar key={notice} intent="success">
           <MessageBarBody>{notice}</MessageBarBody>
         </MessageBar>
       )}

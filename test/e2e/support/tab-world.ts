@@ -121,6 +121,32 @@ function isTabsterBumper(ruleId: string, node: { html?: string }): boolean {
 }
 
 /**
+ * Starts recording what the page gives screen readers to announce: text put into a live region
+ * (aria-live) and, where the browser has it, document.ariaNotify. Read it with `announced`.
+ */
+export async function recordAnnouncements(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const heard: string[] = [];
+    (window as unknown as { __announced: string[] }).__announced = heard;
+    const doc = document as Document & { ariaNotify?: (message: string, options?: unknown) => void };
+    const notify = doc.ariaNotify?.bind(doc);
+    if (notify) doc.ariaNotify = (message, options) => (heard.push(message), notify(message, options));
+    new MutationObserver((records) => {
+      for (const r of records) {
+        const region = (r.target instanceof Element ? r.target : r.target.parentElement)?.closest('[aria-live]');
+        const text = region?.textContent?.trim();
+        if (region && region.getAttribute('aria-live') !== 'off' && text && heard.at(-1) !== text) heard.push(text);
+      }
+    }).observe(document.body, { subtree: true, childList: true, characterData: true });
+  });
+}
+
+/** What has been announced since `recordAnnouncements`, oldest first. */
+export async function announced(page: Page): Promise<string[]> {
+  return page.evaluate(() => [...(window as unknown as { __announced: string[] }).__announced]);
+}
+
+/**
  * Runs axe-core in the page (evaluated through the DevTools protocol, which the page's CSP does
  * not govern) and returns the serious and critical violations, WCAG 2.1 A and AA plus best practice.
  */
