@@ -4,7 +4,7 @@ import { ApiError, downloadFile, type Api } from '../api';
 import type { Host } from '../host';
 import { formatDateTime } from '../format';
 import type { PupilChronology, QueueItem } from '../api-types';
-import { ErrorBar, Loading, Section, useLoad, useStyles } from '../common';
+import { ErrorBar, Loading, noticeKey, Section, useLoad, useStyles } from '../common';
 import { DataTable } from '../table';
 import { ConcernTable } from './queue-view';
 import { Chronology } from './concern-detail-view';
@@ -60,8 +60,11 @@ function TransferSection({ api, host, base }: { api: Api; host: Host; base: stri
   const [school, setSchool] = useState('');
   const [error, setError] = useState<string>();
   const [notice, setNotice] = useState<string>();
+  // A refused receipt is about a transfer in the table, not the "New school" box: said on its own.
+  const [receiptError, setReceiptError] = useState<{ text: string }>();
   const exportFile = async () => {
     setError(undefined);
+    setReceiptError(undefined);
     try {
       const { blob, fileName } = await downloadFile(host, base, { destinationSchool: school });
       const url = URL.createObjectURL(blob);
@@ -80,10 +83,14 @@ function TransferSection({ api, host, base }: { api: Api; host: Host; base: stri
   const confirm = async (transferId: string) => {
     try {
       await api(`transfers/${transferId}/receipt`, { method: 'POST', body: { note: '' } });
+      setReceiptError(undefined);
       setNotice('Receipt recorded.');
       reload();
     } catch (e) {
-      setError((e as Error).message);
+      setNotice(undefined);
+      setReceiptError({ text: (e as Error).message });
+      // Recorded by someone else meanwhile: the table shows it.
+      reload();
     }
   };
   return (
@@ -92,6 +99,11 @@ function TransferSection({ api, host, base }: { api: Api; host: Host; base: stri
       {notice && (
         <MessageBar key={notice} intent="success">
           <MessageBarBody>{notice}</MessageBarBody>
+        </MessageBar>
+      )}
+      {receiptError && (
+        <MessageBar key={noticeKey(receiptError)} intent="error">
+          <MessageBarBody>{receiptError.text}</MessageBarBody>
         </MessageBar>
       )}
       <form
