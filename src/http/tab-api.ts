@@ -52,10 +52,15 @@ export const QueueQuerySchema = z.object({
 });
 export type QueueQueryReq = z.infer<typeof QueueQuerySchema>;
 
+/**
+ * An answer's length is not capped here: the request's body limit bounds it, and the triage
+ * parser says next to the field how long it may be ("Keep this under 2000 characters"), where a
+ * cap here would refuse a long paste with nothing to say which answer to shorten.
+ */
 export const ActionBodySchema = z.object({
   kind: z.string().max(40),
   actionId: z.string().regex(UUID).optional(),
-  values: z.record(z.string(), z.union([z.string().max(8000), z.boolean(), z.null()])).default({}),
+  values: z.record(z.string(), z.union([z.string(), z.boolean(), z.null()])).default({}),
 });
 
 export const SharingQuerySchema = z.object({

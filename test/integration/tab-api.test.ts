@@ -7,6 +7,7 @@ import { findingIdFor, type Finding } from '../../src/domain/sharing/findings';
 import { createAuditRun } from '../../src/store/sharing-runs.repo';
 import { upsertFindings } from '../../src/store/sharing-findings.repo';
 import { pdfText } from '../support/pdf-text';
+import { TRIAGE_LIMITS } from '../../src/domain/concerns/triage';
 
 // The tab API with tokens from a test identity provider the server is configured to trust:
 // each role sees only its views and data, in its own tenant, and every view of a concern or a
@@ -195,6 +196,11 @@ describe('DSL', () => {
     const noReason = await call(token, path, { method: 'POST', body: { kind: 'record-sharing', values: { shareWith: 'Children’s social care (MASH)', shareWhat: 'The disclosure', shareWhy: 'Risk of harm', consentSought: 'no' } } });
     expect(noReason.status).toBe(400);
     expect(Object.keys(noReason.body.errors)).toEqual(['noConsentReason']);
+    // A long paste (a conversation typed up) is told how long it may be, next to its field, and
+    // nothing is recorded: never "the request could not be read".
+    const tooLong = await call(token, path, { method: 'POST', body: { kind: 'record-sharing', values: { shareWith: 'Children’s social care (MASH)', shareWhat: 'x'.repeat(9000), shareWhy: 'Risk of harm', consentSought: 'yes' } } });
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.errors).toEqual({ shareWhat: `Keep this under ${TRIAGE_LIMITS.reasonMax} characters (it is 9000).` });
     const shared = await call(token, path, { method: 'POST', body: { kind: 'record-sharing', values: { shareWith: 'Children’s social care (MASH)', shareWhat: 'The disclosure', shareWhy: 'Risk of harm', consentSought: 'no', noConsentReason: 'Seeking consent would place the child at risk.' } } });
     expect(shared.status).toBe(200);
     const after = await call(token, `concerns/${pupilConcern.concernId}`);
