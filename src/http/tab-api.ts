@@ -83,17 +83,19 @@ class FileResult {
   ) {}
 }
 
+/** What an admin types is not capped here (the body limit bounds it): `validateDraft` says what is too long and what to do. */
 export const PublishAupBodySchema = z.object({
   audience: z.string().max(40),
-  title: z.string().max(300),
+  title: z.string(),
   effectiveOn: z.string().max(20),
-  linkUrl: z.string().max(2000).optional(),
-  summary: z.string().max(2000).optional(),
-  changeSummary: z.string().max(2000).optional(),
-  body: z.string().max(25_000).optional(),
+  linkUrl: z.string().optional(),
+  summary: z.string().optional(),
+  changeSummary: z.string().optional(),
+  body: z.string().optional(),
 });
 
-export const AcceptBodySchema = z.object({ reason: z.string().max(2000) });
+/** The reason's length is checked by `acceptFinding`, which says so next to the field. */
+export const AcceptBodySchema = z.object({ reason: z.string() });
 
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
 

@@ -235,10 +235,17 @@ export async function getAccessLog(deps: TabAdminDeps, user: TabUser) {
  * Accepts an open finding with a reason (a link the school means to keep): recorded on the
  * finding with who and when; the next audit keeps it accepted while the exposure is unchanged.
  */
+const ACCEPT_REASON_MAX = 2000;
+
 export async function acceptFinding(deps: TabAdminDeps, user: TabUser, findingId: string, reason: string) {
   requireAdmin(user);
   const text = reason.replace(/[\u0000-\u001F\u007F]/g, ' ').trim();
   if (text.length < 3) throw new TabRefusal(400, 'invalid', 'Say why this link should stay (a few words at least).', { errors: { reason: 'Say why this link should stay.' } });
+  if (text.length > ACCEPT_REASON_MAX) {
+    // The dialog shows the message next to the reason: it says what to fix.
+    const tooLong = `Keep this under ${ACCEPT_REASON_MAX} characters (it is ${text.length}).`;
+    throw new TabRefusal(400, 'invalid', tooLong, { errors: { reason: tooLong } });
+  }
   const finding = await getFinding(deps.db, user.tenantId, findingId);
   if (!finding) throw new TabRefusal(404, 'not_found', 'That finding is not available.');
   if (finding.status !== 'open') throw new TabRefusal(409, 'not_open', `This finding is already ${finding.status}.`);

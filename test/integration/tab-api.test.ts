@@ -511,6 +511,10 @@ describe('admin', () => {
     const bad = await call(token, 'admin/aup/publish', { method: 'POST', body: { audience: 'staff', title: '', effectiveOn: 'soon' } });
     expect(bad.status).toBe(400);
     expect(bad.body.problems.length).toBeGreaterThan(0);
+    // A whole policy pasted in is told what to do instead, not "the request could not be read".
+    const long = await call(token, 'admin/aup/publish', { method: 'POST', body: { audience: 'staff', title: 'Staff AUP', effectiveOn: '2026-12-01', body: 'I will use school systems responsibly. '.repeat(800) } });
+    expect(long.status).toBe(400);
+    expect(long.body.problems).toEqual([expect.stringContaining('over 20,000 characters: publish a link to the full document')]);
     expect((await call(await as(PEOPLE.dsl1), 'admin/aup/publish', { method: 'POST', body: { audience: 'staff', title: 'x', effectiveOn: '2026-12-01', body: 'y' } })).status).toBe(403);
     const ok = await call(token, 'admin/aup/publish', { method: 'POST', body: { audience: 'governors', title: 'Governor AUP 2026', effectiveOn: '2026-12-01', body: 'I will keep school information confidential.', summary: '', linkUrl: '' } });
     expect(ok.status).toBe(200);
@@ -533,6 +537,9 @@ describe('admin', () => {
     expect((await call(token, 'admin/sharing')).body.findings.find((f: { findingId: string }) => f.findingId === findings[0]!.id)).toMatchObject({ status: 'open' });
     const path = `admin/sharing/findings/${findings[1]!.id}/accept`;
     expect((await call(token, path, { method: 'POST', body: { reason: '' } })).status).toBe(400);
+    const tooLong = await call(token, path, { method: 'POST', body: { reason: 'x'.repeat(2500) } });
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.errors).toEqual({ reason: 'Keep this under 2000 characters (it is 2500).' });
     expect((await call(await as(PEOPLE.dsl1), path, { method: 'POST', body: { reason: 'Shared with all staff on purpose.' } })).status).toBe(403);
     const accepted = await call(token, path, { method: 'POST', body: { reason: 'Shared with all staff on purpose.' } });
     expect(accepted.status).toBe(200);
