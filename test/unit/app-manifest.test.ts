@@ -465,6 +465,22 @@ describe('Teams toolkit files', () => {
     expect(steps('m365agents.yml')).toEqual(steps('teamsapp.yml'));
   });
 
+  it('pins a Bicep CLI that compiles infra/azure.bicep (cidrSubnet needs Bicep 0.17 or later)', () => {
+    const bicep = read('infra/azure.bicep');
+    for (const yml of ['teamsapp.yml', 'm365agents.yml']) {
+      const arm = parseStage(read(yml), 'provision').find((a) => a.uses === 'arm/deploy')!;
+      const version = arm.with['bicepCliVersion'];
+      // Unpinned: the toolkit uses the bicep on PATH, which the deploy guide asks to check.
+      if (version === undefined) continue;
+      expect(version).toMatch(/^v\d+\.\d+\.\d+$/);
+      const pinned = /^v(\d+)\.(\d+)\./.exec(version)!;
+      const [major, minor] = [Number(pinned[1]), Number(pinned[2])];
+      const atLeast = (m: number, n: number): boolean => major > m || (major === m && minor >= n);
+      // The CIDR functions arrived in Bicep 0.17 (an older CLI fails with BCP057).
+      if (/\bcidrSubnet\(/.test(bicep)) expect({ yml, version: arm.with['bicepCliVersion'], compiles: atLeast(0, 17) }).toEqual({ yml, version: arm.with['bicepCliVersion'], compiles: true });
+    }
+  });
+
   it('provisions with the actions the design asks for, in an order that works', () => {
     const uses = (yml: string, stage: string): string[] => parseStage(read(yml), stage).map((a) => a.uses);
     const provision = uses('teamsapp.yml', 'provision');
