@@ -47,6 +47,11 @@ describe('loadConfig', () => {
     }
   });
 
+  it('accepts ENCRYPTION_ACTIVE_KEY_ID naming one of ENCRYPTION_KEYS', () => {
+    const k2 = 'k2:' + Buffer.alloc(32, 9).toString('base64');
+    expect(loadConfig({ ENCRYPTION_KEYS: `${KEY},${k2}`, ENCRYPTION_ACTIVE_KEY_ID: 'k1' }).encryption).toEqual({ keys: `${KEY},${k2}`, activeKeyId: 'k1' });
+  });
+
   it('accepts a complete production configuration', () => {
     const config = loadConfig({
       BOT_ID: 'app-id-0000',
@@ -67,6 +72,9 @@ describe('loadConfig', () => {
     ['ADMIN_AAD_IDS', { ADMIN_AAD_IDS: 'ok-0000-0000, not an id!' }],
     ['ENCRYPTION_KEYS', { ENCRYPTION_KEYS: 'k1:short' }],
     ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
+    // A key id that ENCRYPTION_KEYS does not list (a typo during a rotation), or with no keys at all.
+    ['ENCRYPTION_ACTIVE_KEY_ID', { ENCRYPTION_KEYS: KEY, ENCRYPTION_ACTIVE_KEY_ID: 'k2' }],
+    ['ENCRYPTION_ACTIVE_KEY_ID', { ENCRYPTION_ACTIVE_KEY_ID: 'k1' }],
   ])('names %s when its value is wrong', (name, env) => {
     expect(() => loadConfig(env)).toThrow(new RegExp(`- ${name}`));
   });

@@ -201,6 +201,12 @@ export const ConfigSchema = z
       const ids = env.ENCRYPTION_KEYS.split(',').map((e) => e.split(':')[0]);
       const twice = ids.find((id, i) => ids.indexOf(id) !== i);
       if (twice) ctx.addIssue({ code: 'custom', path: ['ENCRYPTION_KEYS'], message: `lists key id ${twice} twice: give each master key its own id (a new key needs a new id)` });
+      if (env.ENCRYPTION_ACTIVE_KEY_ID && !ids.includes(env.ENCRYPTION_ACTIVE_KEY_ID)) {
+        ctx.addIssue({ code: 'custom', path: ['ENCRYPTION_ACTIVE_KEY_ID'], message: `is ${env.ENCRYPTION_ACTIVE_KEY_ID}, which ENCRYPTION_KEYS does not list (its key ids: ${ids.join(', ')})` });
+      }
+    }
+    if (env.ENCRYPTION_ACTIVE_KEY_ID && !env.ENCRYPTION_KEYS) {
+      ctx.addIssue({ code: 'custom', path: ['ENCRYPTION_ACTIVE_KEY_ID'], message: 'needs ENCRYPTION_KEYS: it names one of those keys' });
     }
   });
 
