@@ -481,6 +481,23 @@ describe('Teams toolkit files', () => {
     }
   });
 
+  it('installs dependencies with a command that accepts this lock file (npm ci refuses one missing optional binaries)', () => {
+    const lock = readJson('package-lock.json') as { packages: Record<string, { optionalDependencies?: Record<string, string> }> };
+    const resolves = (from: string, dep: string): boolean => {
+      for (let dir = from; ; dir = dir.includes('/node_modules/') ? dir.slice(0, dir.lastIndexOf('/node_modules/')) : '') {
+        if (`${dir ? `${dir}/` : ''}node_modules/${dep}` in lock.packages) return true;
+        if (!dir) return false;
+      }
+    };
+    const missingOptional = Object.entries(lock.packages).flatMap(([path, info]) => Object.keys(info.optionalDependencies ?? {}).filter((dep) => !resolves(path, dep)));
+    for (const yml of ['teamsapp.yml', 'm365agents.yml', 'teamsapp.local.yml']) {
+      const installs = parseStage(read(yml), 'deploy')
+        .filter((a) => a.uses === 'cli/runNpmCommand')
+        .map((a) => a.with['args']!.split(/\s+/)[0]);
+      if (missingOptional.length > 0) expect({ yml, installs }).toEqual({ yml, installs: expect.not.arrayContaining(['ci']) });
+    }
+  });
+
   it('provisions with the actions the design asks for, in an order that works', () => {
     const uses = (yml: string, stage: string): string[] => parseStage(read(yml), stage).map((a) => a.uses);
     const provision = uses('teamsapp.yml', 'provision');
