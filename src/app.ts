@@ -79,7 +79,7 @@ export async function createJigsaw(config: Config, options: JigsawOptions): Prom
   const { logger } = options;
   const now = options.now ?? (() => new Date());
   const ownsDb = !options.db;
-  const db = options.db ?? (await openStore({ databaseUrl: config.store.databaseUrl, ownerUrl: config.store.ownerUrl, dataDir: config.store.dataDir }));
+  const db = options.db ?? (await openConfiguredStore(config));
   const cipher = resolveCipher({ keys: config.encryption.keys, activeKeyId: config.encryption.activeKeyId, mode: config.mode, dataDir: ownsDb && !config.store.databaseUrl ? config.store.dataDir : undefined });
   // A wrong key under the right id must stop the start: re-keying pupils would otherwise find every
   // name unreadable and record that as done, and new chronology links would be made under it.
@@ -209,6 +209,32 @@ export async function createJigsaw(config: Config, options: JigsawOptions): Prom
     },
   };
   return jigsaw;
+}
+
+/**
+ * Opens the store the configuration names. A failure says which setting to look at (the URL's
+ * host and database, never its password) instead of a bare "ECONNREFUSED" or PGlite's empty
+ * file-system error.
+ */
+async function openConfiguredStore(config: Config): Promise<Db> {
+  const { databaseUrl, ownerUrl, dataDir } = config.store;
+  try {
+    return await openStore({ databaseUrl, ownerUrl, dataDir });
+  } catch (err) {
+    const e = err as { name?: unknown; message?: unknown; code?: unknown; errno?: unknown };
+    const reason = (typeof e?.message === 'string' && e.message) || [e?.name, e?.code ?? (e?.errno !== undefined ? `errno ${String(e.errno)}` : undefined)].filter(Boolean).join(' ') || 'unknown error';
+    if (!databaseUrl) throw new Error(`cannot open the embedded database in DATA_DIR (${dataDir}): ${reason}. Check that the folder exists or can be created, and that Jigsaw may write to it.`);
+    const where = (url: string): string => {
+      try {
+        const u = new URL(url);
+        return `${u.hostname}${u.port ? `:${u.port}` : ''}${u.pathname}`;
+      } catch {
+        return 'an unreadable URL';
+      }
+    };
+    const settings = ownerUrl ? `DATABASE_URL (${where(databaseUrl)}) or DATABASE_OWNER_URL (${where(ownerUrl)})` : `DATABASE_URL (${where(databaseUrl)})`;
+    throw new Error(`cannot open the database named by ${settings}: ${reason}`);
+  }
 }
 
 /**

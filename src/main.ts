@@ -29,6 +29,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  console.error('Jigsaw failed to start:', describeError(err));
+  // One line saying what to fix (the error's message names the setting), never a stack trace.
+  const { errorName, errorCode, errorMessage } = describeError(err);
+  console.error(`Jigsaw failed to start: ${String(errorMessage || [errorName, errorCode].filter(Boolean).join(' '))}`);
   process.exit(1);
 });
