@@ -172,7 +172,7 @@ export async function createJigsaw(config: Config, options: JigsawOptions): Prom
     readiness: async () => {
       let lag: number;
       try {
-        lag = await outboxLagSeconds(db, now());
+        lag = await withinReadinessTimeout(outboxLagSeconds(db, now()));
       } catch (err) {
         logger.warn(describeError(err), 'readiness: store unreachable');
         return { ready: false, checks: { store: 'unreachable' } };
@@ -270,4 +270,20 @@ async function bootstrapTenant(deps: HeldAllegationDeps, config: Config): Promis
     await recordConfigurationChanges(tx, tenantId, before, deps.now());
     await releaseHeldAllegations({ ...deps, db: tx }, tenantId);
   });
+}
+
+/**
+ * How long /readyz waits for the store. A database whose network silently drops traffic leaves
+ * a query waiting for the TCP timeout (minutes): the probe is answered "unreachable" in time
+ * instead, so the platform takes the instance out of rotation rather than timing the probe out.
+ */
+export const READINESS_STORE_TIMEOUT_MS = 5_000;
+
+function withinReadinessTimeout<T>(query: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`the store did not answer within ${READINESS_STORE_TIMEOUT_MS} ms`)), READINESS_STORE_TIMEOUT_MS);
+  });
+  query.catch(() => undefined);
+  return Promise.race([query, timeout]).finally(() => clearTimeout(timer));
 }

@@ -11,6 +11,9 @@ export async function openPostgresDb(connectionString: string, options: { schema
   const pool = new Pool({
     connectionString,
     max: options.max ?? 10,
+    // A server that cannot be reached fails the request after 10 s, rather than at the TCP
+    // timeout (minutes), holding up everything waiting for a connection.
+    connectionTimeoutMillis: 10_000,
     options: schema ? `-c search_path=${schema}` : undefined,
   });
   // An idle client's network error must not crash the process; the next query reconnects.

@@ -24,11 +24,23 @@ const SENSITIVE = ['Tallulah', 'Featherstonehaugh', 'Zebedee', 'Quartermaine', '
 
 const json = async (res: Response) => ({ status: res.status, body: await res.json() });
 
-/** A Db whose queries fail while `broken` is set: the store "unreachable" without stopping it. */
-function breakable(db: Db): Db & { broken: boolean } {
-  const wrapper = Object.create(db) as Db & { broken: boolean };
+/**
+ * A Db whose queries fail while `broken` is set, and never answer while `hung` is (a network that
+ * silently drops traffic) until `release()`: the store "unreachable" without stopping it.
+ */
+function breakable(db: Db): Db & { broken: boolean; hung: boolean; release(): void } {
+  const waiting: ((err: Error) => void)[] = [];
+  const wrapper = Object.create(db) as Db & { broken: boolean; hung: boolean; release(): void };
   wrapper.broken = false;
-  wrapper.query = (text, params) => (wrapper.broken ? Promise.reject(new Error('connection refused')) : db.query(text, params));
+  wrapper.hung = false;
+  wrapper.release = () => {
+    wrapper.hung = false;
+    for (const reject of waiting.splice(0)) reject(new Error('connection reset'));
+  };
+  wrapper.query = (text, params) => {
+    if (wrapper.hung) return new Promise((_resolve, reject) => waiting.push(reject));
+    return wrapper.broken ? Promise.reject(new Error('connection refused')) : db.query(text, params);
+  };
   return wrapper;
 }
 
@@ -37,12 +49,13 @@ describe(`health, metrics and logs (${storeKind()})`, () => {
     let h: Harness;
     // Starts at the real time: outbox rows take created_at from the database's clock.
     let clock = Date.now();
-    let db: Db & { broken: boolean };
+    let db: ReturnType<typeof breakable>;
     beforeAll(async () => {
       db = breakable(await createTestDb());
       h = await startHarness({ db, now: () => new Date(clock), connector: { rateLimits: false }, env: { READY_MAX_OUTBOX_LAG_SECONDS: '60', OUTBOX_MIN_BACKOFF_MS: '50', OUTBOX_MAX_BACKOFF_SECONDS: '1' } });
     });
     afterAll(async () => {
+      db.release();
       await h.stop();
       db.broken = false;
       await Object.getPrototypeOf(db).close();
@@ -87,6 +100,17 @@ describe(`health, metrics and logs (${storeKind()})`, () => {
       db.broken = false;
       expect((await fetch(`${h.url}/readyz`)).status).toBe(200);
     });
+
+    it('answers not ready (503) when the store does not answer at all, rather than leaving the probe waiting', async () => {
+      db.hung = true;
+      try {
+        const res = await json(await fetch(`${h.url}/readyz`));
+        expect(res).toEqual({ status: 503, body: { ready: false, checks: { store: 'unreachable' } } });
+      } finally {
+        db.release();
+      }
+      expect((await fetch(`${h.url}/readyz`)).status).toBe(200);
+    }, 20_000);
   });
 
   describe('/metrics in production mode', () => {
