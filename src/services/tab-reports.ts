@@ -62,28 +62,36 @@ function localMonthStart(year: number, month: number, timeZone: string): Date {
   return new Date(at);
 }
 
-/** Twelve calendar months up to `now`, in the school's time zone, counted from the store's facts. */
+/**
+ * The twelve complete calendar months ending with the last complete month, in the school's time
+ * zone, counted from the store's facts as they stood at the end of that period. The report is the
+ * same all month and changes only when a month ends: a report that followed today's events (a
+ * count up by one since yesterday, a status or an outcome changed) would date a single concern,
+ * its closing and its outcome for anyone who compares two readings.
+ */
 export async function buildGovernorReport(deps: { db: Db; tabConcerns: TabConcernRepository; now: () => Date; aupValidityMonths: number; minCount: number; timeZone?: string }, tenantId: string): Promise<GovernorReport> {
   const now = deps.now();
   const timeZone = deps.timeZone ?? 'Europe/London';
   // Months as the school counts them: a concern reported at 00:30 on 1 April (BST) is April's.
   const today = localDateTime(now, timeZone).date;
   const [thisYear, thisMonth] = today.split('-').map(Number);
-  const start = localMonthStart(thisYear!, thisMonth! - 1 - 11, timeZone);
+  // [start, end): the first moment of the first month to the first moment of this month.
+  const start = localMonthStart(thisYear!, thisMonth! - 1 - 12, timeZone);
+  const end = localMonthStart(thisYear!, thisMonth! - 1, timeZone);
   const monthOf = (at: Date) => localDateTime(at, timeZone).date.slice(0, 7);
-  const facts = (await deps.tabConcerns.listConcernFacts(deps.db, tenantId, start)).filter((f) => f.createdAt >= start);
-  const outcomes = await deps.tabConcerns.listClosingOutcomes(deps.db, tenantId, start);
+  const facts = (await deps.tabConcerns.listConcernFacts(deps.db, tenantId, start, end)).filter((f) => f.createdAt >= start && f.createdAt < end);
+  const outcomes = await deps.tabConcerns.listClosingOutcomes(deps.db, tenantId, start, end);
 
   const count = (keys: string[]) => keys.reduce((m, k) => m.set(k, (m.get(k) ?? 0) + 1), new Map<string, number>());
   const byCategory = count(facts.map((f) => f.category));
   const byFourC = count(facts.map((f) => (isCategoryId(f.category) ? getCategory(f.category).fourC : 'content')));
   const months: CountCell[] = [];
   for (let i = 0; i < 12; i++) {
-    const d = new Date(Date.UTC(thisYear!, thisMonth! - 1 - 11 + i, 1));
+    const d = new Date(Date.UTC(thisYear!, thisMonth! - 1 - 12 + i, 1));
     const key = d.toISOString().slice(0, 7);
     months.push({ key, label: new Intl.DateTimeFormat('en-GB', { month: 'short', year: 'numeric', timeZone: 'UTC' }).format(d), count: facts.filter((f) => monthOf(f.createdAt) === key).length });
   }
-  const minutes = facts.filter((f) => f.acknowledgedAt).map((f) => (f.acknowledgedAt!.getTime() - f.createdAt.getTime()) / 60_000).sort((a, b) => a - b);
+  const minutes = facts.filter((f) => f.acknowledgedAt && f.acknowledgedAt < end).map((f) => (f.acknowledgedAt!.getTime() - f.createdAt.getTime()) / 60_000).sort((a, b) => a - b);
   const median = minutes.length ? (minutes.length % 2 ? minutes[(minutes.length - 1) / 2]! : (minutes[minutes.length / 2 - 1]! + minutes[minutes.length / 2]!) / 2) : undefined;
   const statusCounts = count(facts.map((f) => f.status));
   const outcomeCounts = count(outcomes);
@@ -91,19 +99,21 @@ export async function buildGovernorReport(deps: { db: Db; tabConcerns: TabConcer
 
   const min = deps.minCount;
   const shown = (cells: CountCell[]) => protectHiddenSum(cells, suppressSmallCounts(cells, min), min);
+  const byStatus = shown(Object.keys(STATUS_LABELS).map((k) => ({ key: k, label: STATUS_LABELS[k]!, count: statusCounts.get(k) ?? 0 })));
   const enoughAcknowledged = minutes.length >= min;
   const categoriesShown = shown(CATEGORIES.map((c) => ({ key: c.id, label: c.title, count: byCategory.get(c.id) ?? 0 })));
   const fourCCells = (Object.keys(FOUR_C_TITLES) as FourC[]).map((k) => ({ key: k, label: FOUR_C_TITLES[k], count: byFourC.get(k) ?? 0 }));
   return {
-    periodStart: new Date(Date.UTC(thisYear!, thisMonth! - 1 - 11, 1)).toISOString().slice(0, 10),
-    periodEnd: today,
+    periodStart: new Date(Date.UTC(thisYear!, thisMonth! - 1 - 12, 1)).toISOString().slice(0, 10),
+    // The last day of the last complete month (day 0 of this month).
+    periodEnd: new Date(Date.UTC(thisYear!, thisMonth! - 1, 0)).toISOString().slice(0, 10),
     minCount: min,
     total: suppressSmallCount(facts.length, min),
     byCategory: categoriesShown,
     // Each 4C is the sum of its categories: hidden with them, or the two tables give each other away.
     byFourC: suppressWithChildren(fourCCells, categoriesShown, (id) => getCategory(id as CategoryId).fourC, min),
     byMonth: shown(months),
-    byStatus: shown(Object.keys(STATUS_LABELS).map((k) => ({ key: k, label: STATUS_LABELS[k]!, count: statusCounts.get(k) ?? 0 }))),
+    byStatus,
     outcomes: shown([...outcomeCounts].map(([k, n]) => ({ key: k, label: outcomeTitle(k), count: n })).sort((a, b) => b.count - a.count || a.label.localeCompare(b.label))),
     acknowledgement: {
       acknowledged: suppressSmallCount(minutes.length, min),

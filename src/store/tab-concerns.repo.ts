@@ -1,6 +1,7 @@
 import type { Db } from './db';
 import type { NarrativeCipher } from './narrative-cipher';
 import type { ConcernAbout, ConcernStatus, RecipientRole, Urgency } from '../domain/concerns/concern';
+import { statusAfterEvents } from '../domain/concerns/triage';
 
 /** One line of the DSL queue (pupils' names decrypted for the DSL; no narrative). */
 export interface QueueRow {
@@ -185,35 +186,45 @@ export class TabConcernRepository {
     return rows.map((r) => r.concern_id);
   }
 
-  /** Facts for the governors' anonymised report: category, status, dates. No names, no narrative. */
-  async listConcernFacts(db: Db, tenantId: string, since: Date): Promise<ConcernFact[]> {
-    const rows = await db.query<{ concern_id: string; category: string; status: ConcernStatus; created_at: string; acknowledged_at: string | null }>(
-      `SELECT c.concern_id, c.category, c.status, c.created_at,
-         (SELECT min(e.occurred_at) FROM concern_events e WHERE e.tenant_id = c.tenant_id AND e.concern_id = c.concern_id AND e.event_type = 'acknowledged') AS acknowledged_at
-       FROM concerns c WHERE c.tenant_id = $1 AND c.created_at >= $2 ORDER BY c.created_at`,
-      [tenantId, since],
+  /**
+   * Facts for the governors' anonymised report: category, status, dates. No names, no narrative.
+   * Concerns reported from `since` up to (not including) `until`, each as it stood at `until`:
+   * its status replayed from the chronology events before then, and its acknowledgement only if
+   * it came before then. Nothing recorded from `until` on changes a fact, so a report of a past
+   * period stays the same however often it is read.
+   */
+  async listConcernFacts(db: Db, tenantId: string, since: Date, until: Date): Promise<ConcernFact[]> {
+    const rows = await db.query<{ concern_id: string; category: string; created_at: string; event_types: string[] | null; acknowledged_at: string | null }>(
+      `SELECT c.concern_id, c.category, c.created_at,
+         ARRAY(SELECT e.event_type FROM concern_events e WHERE e.tenant_id = c.tenant_id AND e.concern_id = c.concern_id AND e.occurred_at < $3 ORDER BY e.seq) AS event_types,
+         (SELECT min(e.occurred_at) FROM concern_events e WHERE e.tenant_id = c.tenant_id AND e.concern_id = c.concern_id AND e.event_type = 'acknowledged' AND e.occurred_at < $3) AS acknowledged_at
+       FROM concerns c WHERE c.tenant_id = $1 AND c.created_at >= $2 AND c.created_at < $3 ORDER BY c.created_at`,
+      [tenantId, since, until],
     );
     return rows.map((r) => ({
       concernId: r.concern_id,
       category: r.category,
-      status: r.status,
+      status: statusAfterEvents(r.event_types ?? []),
       createdAt: new Date(r.created_at),
       acknowledgedAt: r.acknowledged_at ? new Date(r.acknowledged_at) : undefined,
     }));
   }
 
   /**
-   * The outcome recorded when each closed concern was last closed. The outcome sits in the
-   * event's sealed details, so it is decrypted here and only the outcome id leaves.
+   * The outcome of each concern reported from `since` up to `until` that was closed at `until`
+   * (its last closing or reopening before then was a closing): the outcome of that closing. The
+   * outcome sits in the event's sealed details, so it is decrypted here and only the outcome id
+   * leaves.
    */
-  async listClosingOutcomes(db: Db, tenantId: string, since: Date): Promise<string[]> {
+  async listClosingOutcomes(db: Db, tenantId: string, since: Date, until: Date): Promise<string[]> {
     const rows = await db.query<{ wrapped_key: string; details_enc: string }>(
       `SELECT k.wrapped_key, e.details_enc FROM concerns c
        JOIN concern_keys k ON k.tenant_id = c.tenant_id AND k.concern_id = c.concern_id
-       JOIN LATERAL (SELECT details_enc FROM concern_events ev WHERE ev.tenant_id = c.tenant_id AND ev.concern_id = c.concern_id AND ev.event_type = 'closed'
+       JOIN LATERAL (SELECT event_type, details_enc FROM concern_events ev
+                     WHERE ev.tenant_id = c.tenant_id AND ev.concern_id = c.concern_id AND ev.event_type IN ('closed', 'reopened') AND ev.occurred_at < $3
                      ORDER BY ev.seq DESC LIMIT 1) e ON true
-       WHERE c.tenant_id = $1 AND c.status = 'closed' AND c.created_at >= $2`,
-      [tenantId, since],
+       WHERE c.tenant_id = $1 AND c.created_at >= $2 AND c.created_at < $3 AND e.event_type = 'closed'`,
+      [tenantId, since, until],
     );
     return rows.map((r) => {
       const details = JSON.parse(this.cipher.decrypt(this.cipher.unwrapDataKey(r.wrapped_key, tenantId), r.details_enc, tenantId)) as { outcome?: unknown };

@@ -5,7 +5,8 @@ import { CATEGORIES, type CategoryId, getCategory } from '../../src/domain/conce
 
 // The governors' report hides counts from 1 to minCount - 1. A hidden count must not be
 // recoverable from the total: two hidden cells whose sum is 2 are both 1.
-const NOW = new Date('2026-11-20T12:00:00Z');
+// Read in December: the report covers the twelve complete months to November, where the facts are.
+const NOW = new Date('2026-12-15T12:00:00Z');
 const noDb = { query: async () => { throw new Error('no AUP data in this test'); } } as unknown as Db;
 
 function reportOf(categories: string[], statuses: ConcernFact['status'][] = categories.map(() => 'new')) {

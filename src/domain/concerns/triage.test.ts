@@ -1,5 +1,5 @@
 import type { ConcernStatus, Person } from './concern';
-import { decideTriage, describeEvent, offersTakeOver, parseTriageCommand, TRIAGE_COMMAND_KINDS, TRIAGE_OUTCOMES, type TriageCommand, type TriageCommandKind, type TriageState } from './triage';
+import { decideTriage, describeEvent, statusAfterEvents, offersTakeOver, parseTriageCommand, TRIAGE_COMMAND_KINDS, TRIAGE_OUTCOMES, type TriageCommand, type TriageCommandKind, type TriageState } from './triage';
 import { reachableTriageStates } from '../../../test/support/triage-states';
 
 const dana: Person = { aadObjectId: 'aad-dana', name: 'Dana Lead' };
@@ -287,5 +287,29 @@ describe('parseTriageCommand', () => {
   it('ignores fields that belong to other commands', () => {
     const parsed = parseTriageCommand('add-note', { note: 'n', closeOutcome: 'monitor', owner: 'aad-mallory' });
     expect(parsed.values).toEqual({ note: 'n' });
+  });
+});
+
+describe('statusAfterEvents: the status a chronology says a concern had', () => {
+  it('agrees with decideTriage after every step of seeded random triage histories', () => {
+    let seed = 11;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const kinds = Object.keys(COMMANDS) as TriageCommandKind[];
+    for (let run = 0; run < 300; run++) {
+      let state: TriageState = { status: 'new' };
+      const events = ['reported', 'routed'];
+      expect(statusAfterEvents(events)).toBe('new');
+      for (let step = 0; step < 12; step++) {
+        const actor = random() < 0.5 ? dana : priya;
+        let command = COMMANDS[kinds[Math.floor(random() * kinds.length)]!];
+        if (command.kind === 'take-over') command = { ...command, fromOwner: state.owner?.aadObjectId ?? 'nobody' };
+        const decision = decideTriage(state, command, actor, { reference: 'C-2026-00001', about: 'adult', mayTakeOver: true, participantName: 'Hana HR', alreadyParticipant: false });
+        if (!decision.ok) continue;
+        state = decision.next;
+        events.push(decision.event.type);
+        if (random() < 0.2) events.push('escalated');
+        expect({ events, status: statusAfterEvents(events) }).toEqual({ events, status: state.status });
+      }
+    }
   });
 });

@@ -234,6 +234,27 @@ export const TRIAGE_EVENT_TYPES: Record<TriageCommandKind, string> = {
   'take-over': 'ownership-taken-over',
 };
 
+/** Event types that move an acknowledged concern to in progress (anything recorded on it). */
+const PROGRESS_EVENT_TYPES: ReadonlySet<string> = new Set((['add-note', 'record-action', 'record-sharing', 'set-risk', 'link'] as const).map((k) => TRIAGE_EVENT_TYPES[k]));
+
+/**
+ * A concern's status after the chronology events given (in order), as `decideTriage` moved it:
+ * new until acknowledged; in progress once anything is recorded; closed by a closing; in progress
+ * again when reopened. Other events (reported, routed, escalated, participant added, taken over)
+ * leave it as it was. Lets a report say what the status was at a past moment, from the
+ * append-only chronology, rather than what it is now.
+ */
+export function statusAfterEvents(eventTypes: readonly string[]): ConcernStatus {
+  let status: ConcernStatus = 'new';
+  for (const type of eventTypes) {
+    if (type === TRIAGE_EVENT_TYPES['take-ownership']) status = status === 'new' ? 'acknowledged' : status;
+    else if (type === TRIAGE_EVENT_TYPES.close) status = 'closed';
+    else if (type === TRIAGE_EVENT_TYPES.reopen) status = 'in-progress';
+    else if (PROGRESS_EVENT_TYPES.has(type) && status !== 'closed' && status !== 'new') status = 'in-progress';
+  }
+  return status;
+}
+
 export type TriageDecision =
   | { ok: false; reason: string; code: 'not-acknowledged' | 'already-owned' | 'closed' | 'not-closed' | 'unchanged' | 'self-link' | 'not-allowed' | 'not-owned' | 'owner-changed' }
   | {

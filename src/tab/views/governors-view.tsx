@@ -48,7 +48,8 @@ export function GovernorsView({ api }: { api: Api }) {
       {data && (
         <>
           <Text className={s.muted}>
-            Anonymised: counts only, no names. {formatDate(data.periodStart)} to {formatDate(data.periodEnd)}. So that no child can be identified, counts from 1 to {data.minCount - 1} are shown as
+            Anonymised: counts only, no names. Concerns reported from {formatDate(data.periodStart)} to {formatDate(data.periodEnd)}, the last twelve complete months, each as it stood at the end of{' '}
+            {formatDate(data.periodEnd)}: the report stays the same until the end of this month, so that no single concern can be dated by comparing it from day to day. So that no child can be identified, counts from 1 to {data.minCount - 1} are shown as
             “fewer than {data.minCount}” (and sometimes one more count is hidden, where it could otherwise be worked out).
           </Text>
           <div className={s.row} role="list" aria-label="Key figures">
