@@ -24,7 +24,10 @@ export interface GovernorReport {
   byMonth: ShownCell[];
   byStatus: ShownCell[];
   outcomes: ShownCell[];
-  /** Times to acknowledge are shown only when at least minCount concerns were acknowledged. */
+  /**
+   * Times to acknowledge are shown only when at least minCount concerns were acknowledged, and none
+   * of these figures when the New status count is hidden (they would give it away).
+   */
   acknowledgement: { acknowledged: number | null; medianMinutes?: number; within15Minutes: number | null; within1Day: number | null };
   /** Per audience: the total is shown (the size of an audience is known) and the statuses are suppressed against it. */
   aup: ShownAupCounts[];
@@ -100,7 +103,11 @@ export async function buildGovernorReport(deps: { db: Db; tabConcerns: TabConcer
   const min = deps.minCount;
   const shown = (cells: CountCell[]) => protectHiddenSum(cells, suppressSmallCounts(cells, min), min);
   const byStatus = shown(Object.keys(STATUS_LABELS).map((k) => ({ key: k, label: STATUS_LABELS[k]!, count: statusCounts.get(k) ?? 0 })));
-  const enoughAcknowledged = minutes.length >= min;
+  // Every concern acknowledged by the end is one not "new" at the end: the number acknowledged is
+  // the total minus the New count, and any time figure bounds it (within a day = total - 1 says
+  // New = 1). Beside a hidden New count, none of them is shown.
+  const newHidden = byStatus.find((c) => c.key === 'new')!.count === null;
+  const enoughAcknowledged = minutes.length >= min && !newHidden;
   const categoriesShown = shown(CATEGORIES.map((c) => ({ key: c.id, label: c.title, count: byCategory.get(c.id) ?? 0 })));
   const fourCCells = (Object.keys(FOUR_C_TITLES) as FourC[]).map((k) => ({ key: k, label: FOUR_C_TITLES[k], count: byFourC.get(k) ?? 0 }));
   return {
@@ -116,7 +123,7 @@ export async function buildGovernorReport(deps: { db: Db; tabConcerns: TabConcer
     byStatus,
     outcomes: shown([...outcomeCounts].map(([k, n]) => ({ key: k, label: outcomeTitle(k), count: n })).sort((a, b) => b.count - a.count || a.label.localeCompare(b.label))),
     acknowledgement: {
-      acknowledged: suppressSmallCount(minutes.length, min),
+      acknowledged: newHidden ? null : suppressSmallCount(minutes.length, min),
       medianMinutes: enoughAcknowledged && median !== undefined ? Math.round(median) : undefined,
       within15Minutes: enoughAcknowledged ? suppressSmallCount(minutes.filter((m) => m <= 15).length, min) : null,
       within1Day: enoughAcknowledged ? suppressSmallCount(minutes.filter((m) => m <= 24 * 60).length, min) : null,

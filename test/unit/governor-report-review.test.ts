@@ -177,3 +177,27 @@ describe("governors' report: AUP counts per audience", () => {
           }
   });
 });
+
+describe("governors' report: the number acknowledged does not give away a hidden New count", () => {
+  const at = (minutes: number) => new Date(Date.parse('2026-11-02T10:00:00Z') + minutes * 60_000);
+  function reportWith(newCount: number, acknowledgedCount: number) {
+    const facts: ConcernFact[] = [
+      ...Array.from({ length: newCount }, (_, i): ConcernFact => ({ concernId: `n${i}`, category: 'online-bullying', status: 'new', createdAt: at(0) })),
+      ...Array.from({ length: acknowledgedCount }, (_, i): ConcernFact => ({ concernId: `a${i}`, category: 'online-bullying', status: 'acknowledged', createdAt: at(0), acknowledgedAt: at(5 + i) })),
+    ];
+    const repo = { listConcernFacts: async () => facts, listClosingOutcomes: async () => [] } as unknown as TabConcernRepository;
+    return buildGovernorReport({ db: noDb, tabConcerns: repo, now: () => NOW, aupValidityMonths: 12, minCount: 3 }, 'tenant');
+  }
+
+  it('one concern still new among ten: the acknowledged count (9 of 10) and the times are hidden with it', async () => {
+    const r = await reportWith(1, 9);
+    expect(r.total).toBe(10);
+    expect(r.byStatus.find((c) => c.key === 'new')!.count).toBeNull();
+    expect(r.acknowledgement).toEqual({ acknowledged: null, medianMinutes: undefined, within15Minutes: null, within1Day: null });
+  });
+
+  it('with the New count shown (none, or enough), the acknowledgement figures are shown', async () => {
+    expect((await reportWith(0, 9)).acknowledgement).toEqual({ acknowledged: 9, medianMinutes: 9, within15Minutes: 9, within1Day: 9 });
+    expect((await reportWith(4, 9)).acknowledgement).toEqual({ acknowledged: 9, medianMinutes: 9, within15Minutes: 9, within1Day: 9 });
+  });
+});
