@@ -34,10 +34,11 @@ function buildTab(): void {
   execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-tab.js')], { cwd: ROOT, stdio: 'pipe' });
 }
 
-export async function startTabWorld(): Promise<TabWorld> {
+/** `now`: the app's clock (the governors' test moves it on a month, so the world's concerns are in a complete month). */
+export async function startTabWorld(options: { now?: () => Date } = {}): Promise<TabWorld> {
   buildTab();
   const idp = await startTestIdentityProvider(SCHOOL.tenantId);
-  const h = await startHarness({ env: { ...idp.env, TAB_DEV_TOKENS: 'true' } });
+  const h = await startHarness({ env: { ...idp.env, TAB_DEV_TOKENS: 'true' }, now: options.now });
   await assignRole(h.db, SCHOOL.tenantId, 'governor', GOVERNOR.aadObjectId);
   const amelia = await reportAndAwaitCard(h, PEOPLE.teacher);
   const jordan = await reportAndAwaitCard(h, PEOPLE.teacher, { pupils: 'Jordan Blake (5A)', category: 'grooming', urgency: 'urgent', whatHappened: 'Jordan said a man he met in a game asked him to meet at the park on Saturday and not to tell anyone.', childWords: 'He said it is our secret.' });
