@@ -97,7 +97,8 @@ export const PublishAupBodySchema = z.object({
 /** The reason's length is checked by `acceptFinding`, which says so next to the field. */
 export const AcceptBodySchema = z.object({ reason: z.string() });
 
-const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
+/** Every API answer: never cached (it is personal), and never read by a browser as anything but what it says it is. */
+const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache', 'x-content-type-options': 'nosniff' };
 
 /**
  * The tab's JSON API: every call validates the bearer token first (identity = the token's

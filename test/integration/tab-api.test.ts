@@ -86,6 +86,15 @@ describe('tokens', () => {
     expect(teacher.body.roles).toEqual(['staff']);
     expect(teacher.body.views).toEqual(['my-reports']);
   });
+
+  it('marks every answer, refusals included, as not to be cached or content-sniffed', async () => {
+    const answers = [await call(await as(PEOPLE.dsl1), 'me'), await call(undefined, 'me'), await call(await as(PEOPLE.teacher), 'access-log')];
+    expect(answers.map((a) => a.status)).toEqual([200, 401, 403]);
+    for (const a of answers) {
+      expect(a.headers.get('cache-control')).toBe('no-store');
+      expect(a.headers.get('x-content-type-options')).toBe('nosniff');
+    }
+  });
 });
 
 describe('staff', () => {
