@@ -1,6 +1,7 @@
 import { TeamsInfo, type TurnContext } from 'botbuilder';
 import type { Db } from '../store/db';
-import { type DslMember, getDslChannel, replaceDslMembers } from '../store/conversation.repo';
+import { type DslMember, getDslChannel } from '../store/conversation.repo';
+import { updateDslRoster } from '../services/dsl-roster-changes';
 import { dslRosterRefreshedAt } from '../store/triage.repo';
 import { describeError, type Logger } from '../logging';
 
@@ -32,7 +33,7 @@ export class DslRosterCache {
     if (!channel) return;
     try {
       const members = await loadChannelMembers(context, channel.channelId);
-      await replaceDslMembers(this.db, tenantId, members);
+      await updateDslRoster(this.db, tenantId, members);
       this.logger.info({ tenantId, dslMembers: members.length }, 'DSL roster refreshed from Teams');
     } catch (err) {
       this.logger.warn({ tenantId, ...describeError(err) }, 'could not refresh the DSL roster; using the stored one');

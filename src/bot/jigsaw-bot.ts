@@ -9,7 +9,8 @@ import {
 } from 'botbuilder';
 import type { Db } from '../store/db';
 import type { ConcernRepository } from '../store/concern.repo';
-import { getDslChannel, listDslMembers, registerDslChannel, replaceDslMembers, savePersonalConversation } from '../store/conversation.repo';
+import { getDslChannel, listDslMembers, registerDslChannel, savePersonalConversation } from '../store/conversation.repo';
+import { updateDslRoster } from '../services/dsl-roster-changes';
 import { releaseHeldOutbox } from '../store/outbox.repo';
 import { hasRole, RoutingDirectoryCache, type Tenant, TenantCache } from '../store/tenant.repo';
 import { type AdaptiveCard, CARD_CONTENT_TYPE, card, heading, text } from '../cards/card-kit';
@@ -251,7 +252,7 @@ export class JigsawBot extends TeamsActivityHandler {
       registeredBy: person.aadObjectId,
     });
     const members = await loadChannelMembers(context, channelId);
-    await replaceDslMembers(this.deps.db, tenant.tenantId, members);
+    await updateDslRoster(this.deps.db, tenant.tenantId, members);
     const released = await releaseHeldOutbox(this.deps.db, tenant.tenantId, DSL_CHANNEL_TARGET);
     if (released) this.deps.onOutboxChanged();
     this.deps.logger.info({ tenantId: tenant.tenantId, dslMembers: members.length, released }, 'DSL channel registered');
@@ -269,7 +270,7 @@ export class JigsawBot extends TeamsActivityHandler {
       const channel = await getDslChannel(this.deps.db, tenant.tenantId);
       const teamId = (context.activity.channelData as { team?: { id?: string } } | undefined)?.team?.id;
       if (!channel || channel.teamId !== teamId) return;
-      await replaceDslMembers(this.deps.db, tenant.tenantId, await loadChannelMembers(context, channel.channelId));
+      await updateDslRoster(this.deps.db, tenant.tenantId, await loadChannelMembers(context, channel.channelId));
     } catch (err) {
       this.deps.logger.warn(describeError(err), 'could not refresh the DSL roster');
     }

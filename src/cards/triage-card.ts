@@ -644,6 +644,22 @@ export function buildPatternAlertCard(view: { pupilName: string; references: str
 }
 
 
+/**
+ * To the DSL channel: someone who has left the DSL team still owns open concerns, which nobody in
+ * the team is now working on. The name is from the Teams roster, shown literally.
+ */
+export function buildOwnerLeftDslTeamCard(view: { name: string; references: string[] }): AdaptiveCard {
+  const sorted = [...view.references].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  const shown = sorted.slice(0, MAX_CONCERNS_ON_A_CARD);
+  const count = `${view.references.length} open concern${view.references.length === 1 ? '' : 's'}`;
+  return card([
+    notice(`Someone who owns ${count} has left the DSL team`, 'They no longer have access, so nobody in the DSL team is working on these concerns. One of you should take each over: open its card (or the Jigsaw tab) and choose "Take over".', 'attention'),
+    field('Left the DSL team', view.name),
+    field('Concerns they own', shown.join(', ')),
+    ...(sorted.length > shown.length ? [text(`And ${sorted.length - shown.length} more: the Jigsaw tab's queue lists them all ("Owner has left").`, { isSubtle: true, size: 'Small' })] : []),
+  ]);
+}
+
 /** The per-pupil view ("pupil <name>" to Jigsaw, DSLs only): every concern linked to that pupil. */
 export function buildPupilConcernsCard(view: { pupilName: string; concerns: { reference: string; category: Concern['category']; status: ConcernStatus; receivedAt: string; ownerName?: string }[] }): AdaptiveCard {
   const body: CardElement[] = [heading('Concerns about a pupil', { size: 'Medium' }), field('Pupil (as typed)', view.pupilName)];

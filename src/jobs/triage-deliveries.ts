@@ -3,8 +3,9 @@ import type { ConcernRepository } from '../store/concern.repo';
 import { getDslChannel, getPersonalConversation, listDslMembers } from '../store/conversation.repo';
 import type { OutboxMessage } from '../store/outbox.repo';
 import { hasNewerPendingUpdate, listSentDeliveries, markDeliveryWithdrawn } from '../store/concern-delivery.repo';
-import { listReferences } from '../store/triage.repo';
-import { buildConcernBaseCard, buildConcernNoLongerAvailableCard, buildEscalationNoticeCard, buildOwnershipTakenOverCard, buildPatternAlertCard, buildReporterFeedbackCard } from '../cards/triage-card';
+import { listOpenConcernsOwnedBy, listReferences } from '../store/triage.repo';
+import { buildConcernBaseCard, buildConcernNoLongerAvailableCard, buildEscalationNoticeCard, buildOwnerLeftDslTeamCard, buildOwnershipTakenOverCard, buildPatternAlertCard, buildReporterFeedbackCard } from '../cards/triage-card';
+import { OWNER_LEFT_NOTICE_KIND } from '../services/dsl-roster-changes';
 import { OUTBOX_KINDS } from '../services/report-concern';
 import { TRIAGE_OUTBOX_KINDS } from '../services/triage-concern';
 import { PATTERN_ALERT_KIND } from '../services/pattern-alerts';
@@ -26,7 +27,7 @@ export interface TriageDeliveryDeps {
   botId: string;
 }
 
-export const TRIAGE_DELIVERY_KINDS: ReadonlySet<string> = new Set([...Object.values(TRIAGE_OUTBOX_KINDS), PATTERN_ALERT_KIND]);
+export const TRIAGE_DELIVERY_KINDS: ReadonlySet<string> = new Set([...Object.values(TRIAGE_OUTBOX_KINDS), PATTERN_ALERT_KIND, OWNER_LEFT_NOTICE_KIND]);
 
 /** Messages whose cards show the concern's triage state and are updated after every change. */
 const UPDATABLE_KINDS = [OUTBOX_KINDS.concernToChannel, OUTBOX_KINDS.concernToPerson, TRIAGE_OUTBOX_KINDS.escalationRepost, TRIAGE_OUTBOX_KINDS.escalationToPerson, TRIAGE_OUTBOX_KINDS.participantCopy];
@@ -189,6 +190,20 @@ export async function deliverTriageMessage(deps: TriageDeliveryDeps, message: Ou
       return deps.gateway.postToChannel(channel, {
         card: buildPatternAlertCard({ pupilName, references, windowDays: Number(payload.windowDays) }),
         summary: `Pattern: ${references.length} concerns about one pupil`,
+      });
+    }
+    case OWNER_LEFT_NOTICE_KIND: {
+      const channel = await getDslChannel(deps.db, tenantId);
+      if (!channel) throw new DeliveryError('no DSL channel registered', 404);
+      // Checked now: concerns taken over or closed since, or an owner back in the team, need no notice.
+      const aadObjectId = String(payload.aadObjectId);
+      if ((await listDslMembers(deps.db, tenantId)).some((m) => m.aadObjectId === aadObjectId)) return NOTHING_SENT;
+      const concernIds = Array.isArray(payload.concernIds) ? payload.concernIds.map(String) : [];
+      const stillOwned = await listOpenConcernsOwnedBy(deps.db, tenantId, aadObjectId, concernIds);
+      if (!stillOwned.length) return NOTHING_SENT;
+      return deps.gateway.postToChannel(channel, {
+        card: buildOwnerLeftDslTeamCard({ name: String(payload.name ?? 'A former DSL'), references: await listReferences(deps.db, tenantId, stillOwned) }),
+        summary: `${stillOwned.length} open concern(s) owned by someone who has left the DSL team`,
       });
     }
     default:

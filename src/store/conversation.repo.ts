@@ -83,12 +83,13 @@ export async function getDslChannel(db: Db, tenantId: string): Promise<DslChanne
 }
 
 /**
- * Replaces the DSL roster with the channel's current members (one transaction). Who joined and
+ * Replaces the DSL roster with the channel's current members (one transaction) and returns who
+ * left it. Who joined and
  * who left the DSL team is recorded in `role_changes` (role `dsl`), made by the channel's
  * membership in Teams, like any other role change: access to safeguarding data is audited.
  */
-export async function replaceDslMembers(db: Db, tenantId: string, members: readonly DslMember[]): Promise<void> {
-  await db.transaction(async (tx) => {
+export async function replaceDslMembers(db: Db, tenantId: string, members: readonly DslMember[]): Promise<{ aadObjectId: string; displayName: string }[]> {
+  return db.transaction(async (tx) => {
     const before = await tx.query<{ aad_object_id: string; display_name: string }>('SELECT aad_object_id, display_name FROM dsl_members WHERE tenant_id = $1 FOR UPDATE', [tenantId]);
     const was = new Set(before.map((r) => r.aad_object_id));
     const now = new Set(members.map((m) => m.aadObjectId));
@@ -97,7 +98,8 @@ export async function replaceDslMembers(db: Db, tenantId: string, members: reado
         `INSERT INTO role_changes (tenant_id, role, aad_object_id, display_name, change, by_aad_id, by_name) VALUES ($1, 'dsl', $2, $3, $4, 'teams', 'the DSL channel’s membership in Teams')`,
         [tenantId, aadObjectId, displayName, change],
       );
-    for (const r of before) if (!now.has(r.aad_object_id)) await record(r.aad_object_id, r.display_name, 'removed');
+    const left = before.filter((r) => !now.has(r.aad_object_id)).map((r) => ({ aadObjectId: r.aad_object_id, displayName: r.display_name }));
+    for (const r of left) await record(r.aadObjectId, r.displayName, 'removed');
     const added = new Set<string>();
     for (const m of members) if (!was.has(m.aadObjectId) && !added.has(m.aadObjectId)) {
       added.add(m.aadObjectId);
@@ -111,6 +113,7 @@ export async function replaceDslMembers(db: Db, tenantId: string, members: reado
         [tenantId, m.aadObjectId, m.teamsUserId, m.displayName],
       );
     }
+    return left;
   });
 }
 

@@ -322,3 +322,13 @@ export async function listConcernsByPupilKey(db: Db, tenantId: string, pupilKey:
 export async function isDslChannelRegistered(db: Db, tenantId: string): Promise<boolean> {
   return (await db.query('SELECT 1 FROM dsl_channels WHERE tenant_id = $1', [tenantId])).length > 0;
 }
+
+/** Of `concernIds`, the DSL team's open concerns `aadObjectId` still owns. */
+export async function listOpenConcernsOwnedBy(db: Db, tenantId: string, aadObjectId: string, concernIds: readonly string[]): Promise<string[]> {
+  const rows = await db.query<{ concern_id: string }>(
+    `SELECT concern_id::text AS concern_id FROM concerns
+     WHERE tenant_id = $1 AND owner_aad_id = $2 AND status <> 'closed' AND recipient = 'dsl-team' AND concern_id::text = ANY($3::text[]) ORDER BY created_at`,
+    [tenantId, aadObjectId, [...concernIds]],
+  );
+  return rows.map((r) => r.concern_id);
+}

@@ -84,6 +84,38 @@ describe(`personal copies of someone who has lost access (${storeKind()})`, () =
     }
   });
 
+  it('tells the DSL channel, once, when someone who owns open concerns leaves the DSL team', async () => {
+    const c = await reportAndAwaitCard(h, PEOPLE.teacher);
+    const closed = await reportAndAwaitCard(h, PEOPLE.teacher, { pupils: 'Jordan Blake' });
+    await act(h, PEOPLE.dsl2, c, TRIAGE_VERBS.takeOwnership);
+    await act(h, PEOPLE.dsl2, closed, TRIAGE_VERBS.takeOwnership);
+    await act(h, PEOPLE.dsl2, closed, TRIAGE_VERBS.close, { closeOutcome: 'no-further-action', closeRationale: 'Spoke to both pupils; resolved.' });
+    await awaitConcernDelivered(h, c.concernId);
+    const notices = () => h.fake.activitiesIn(SCHOOL.dslChannel.id).filter((m) => JSON.stringify(m.body).includes('has left the DSL team'));
+    const before = notices().length;
+
+    // In Teams: Priya leaves the DSL channel. Dana's next press re-reads the roster.
+    h.fake.state.setChannelMembers(SCHOOL.dslChannel.id, [PEOPLE.dsl1.aadObjectId, PEOPLE.admin.aadObjectId]);
+    try {
+      await act(h, PEOPLE.dsl1, c, TRIAGE_VERBS.addNote, { note: 'Checked in with the class teacher.' });
+      const [notice] = await eventuallySome(() => notices().slice(before), 10_000, 'the notice in the DSL channel');
+      const shown = cardText(cardOf(notice));
+      expect(shown).toContain('Someone who owns 1 open concern has left the DSL team');
+      expect(shown).toContain(PEOPLE.dsl2.name);
+      expect(shown).toContain(c.reference);
+      // The closed one needs nobody.
+      expect(shown).not.toContain(closed.reference);
+      expect(adaptiveCardProblems(cardOf(notice))).toEqual([]);
+      // Later re-reads of the roster do not say it again.
+      await act(h, PEOPLE.dsl1, c, TRIAGE_VERBS.addNote, { note: 'And again.' });
+      await awaitConcernDelivered(h, c.concernId);
+      expect(await h.db.query("SELECT 1 FROM outbox WHERE kind = 'concern.owner-left-dsl-team' AND status <> 'sent'")).toEqual([]);
+      expect(notices().slice(before)).toHaveLength(1);
+    } finally {
+      h.fake.state.setChannelMembers(SCHOOL.dslChannel.id, ALL_DSLS);
+    }
+  });
+
   it("replaces the former headteacher's copy once the role has passed on; the people given access keep theirs", async () => {
     await h.say(PEOPLE.dpo, 'hello');
     await eventually(() => h.fake.lastCardIn(chatOf(PEOPLE.dpo)), 5000, 'DPO greeting');
