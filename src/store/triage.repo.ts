@@ -323,12 +323,12 @@ export async function isDslChannelRegistered(db: Db, tenantId: string): Promise<
   return (await db.query('SELECT 1 FROM dsl_channels WHERE tenant_id = $1', [tenantId])).length > 0;
 }
 
-/** Of `concernIds`, the DSL team's open concerns `aadObjectId` still owns. */
-export async function listOpenConcernsOwnedBy(db: Db, tenantId: string, aadObjectId: string, concernIds: readonly string[]): Promise<string[]> {
+/** The DSL team's open concerns `aadObjectId` owns, oldest first (of `concernIds`, when given). */
+export async function listOpenConcernsOwnedBy(db: Db, tenantId: string, aadObjectId: string, concernIds?: readonly string[]): Promise<string[]> {
   const rows = await db.query<{ concern_id: string }>(
     `SELECT concern_id::text AS concern_id FROM concerns
-     WHERE tenant_id = $1 AND owner_aad_id = $2 AND status <> 'closed' AND recipient = 'dsl-team' AND concern_id::text = ANY($3::text[]) ORDER BY created_at`,
-    [tenantId, aadObjectId, [...concernIds]],
+     WHERE tenant_id = $1 AND owner_aad_id = $2 AND status <> 'closed' AND recipient = 'dsl-team' AND ($3::text[] IS NULL OR concern_id::text = ANY($3::text[])) ORDER BY created_at`,
+    [tenantId, aadObjectId, concernIds ? [...concernIds] : null],
   );
   return rows.map((r) => r.concern_id);
 }
