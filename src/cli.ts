@@ -3,6 +3,7 @@ import { openStore } from './store/open-store';
 import type { Db } from './store/db';
 import { createLogger, describeError, type Logger } from './logging';
 import { CLI_COMMANDS } from './cli/commands';
+import { describeFileError } from './cli/file-errors';
 
 /**
  * The `jigsaw` command for admins and scripts. Each command is a file in src/cli/ registered
@@ -30,9 +31,13 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   const [name, ...args] = argv;
   const command = CLI_COMMANDS.find((c) => c.name === name);
   if (!command || name === 'help' || name === '--help') {
-    out.write('Usage: jigsaw <command> [options]\n\nCommands:\n');
-    for (const c of CLI_COMMANDS) out.write(`  ${c.usage.padEnd(52)} ${c.summary}\n`);
-    return name && name !== 'help' && name !== '--help' ? 2 : 0;
+    const asked = !name || name === 'help' || name === '--help';
+    // A mistyped command is an error: said on stderr, with the list, so a script sees exit 2 and why.
+    const to = asked ? out : err;
+    if (!asked) to.write(`Unknown command "${name}".\n`);
+    to.write('Usage: jigsaw <command> [options]\n\nCommands:\n');
+    for (const c of CLI_COMMANDS) to.write(`  ${c.usage.padEnd(52)} ${c.summary}\n`);
+    return asked ? 0 : 2;
   }
   let config: Config;
   try {
@@ -59,6 +64,11 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   try {
     return await command.run(args, context);
   } catch (e) {
+    const fileProblem = describeFileError(e);
+    if (fileProblem) {
+      err.write(`jigsaw ${name}: ${fileProblem}\n`);
+      return 2;
+    }
     err.write(`jigsaw ${name} failed: ${String(describeError(e).errorMessage ?? 'unknown error')}\n`);
     return 1;
   } finally {

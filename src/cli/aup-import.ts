@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { readInputFile } from './file-errors';
 import { importAupAcknowledgements } from '../services/aup-import';
 import { askAudienceNewcomers, syncAudienceFromCsv } from '../services/aup-audience';
 import { isAudience } from '../domain/aup/types';
@@ -20,7 +20,7 @@ export async function runAupImport(args: string[], ctx: AupCliContext): Promise<
   }
   const by = (await actingAdmin(ctx, values.by)) ?? 'cli';
   const timeZone = (await getTenant(ctx.db, ctx.tenantId))?.timeZone ?? 'Europe/London';
-  const result = await importAupAcknowledgements({ db: ctx.db, now: ctx.now, timeZone }, { tenantId: ctx.tenantId, csv: readFileSync(file, 'utf8'), importedBy: by });
+  const result = await importAupAcknowledgements({ db: ctx.db, now: ctx.now, timeZone }, { tenantId: ctx.tenantId, csv: readInputFile(file), importedBy: by });
   if (result.problems.length) {
     err.write(`${file}: nothing imported; fix these lines and run again:\n${result.problems.map((p) => `  - ${p}`).join('\n')}\n`);
     return 2;
@@ -38,7 +38,7 @@ export async function runAupAudience(args: string[], ctx: AupCliContext): Promis
     err.write(`Usage: jigsaw ${AUP_AUDIENCE_USAGE}\n`);
     return 2;
   }
-  const result = await syncAudienceFromCsv({ db: ctx.db, now: ctx.now }, { tenantId: ctx.tenantId, audience, csv: readFileSync(values.csv, 'utf8') });
+  const result = await syncAudienceFromCsv({ db: ctx.db, now: ctx.now }, { tenantId: ctx.tenantId, audience, csv: readInputFile(values.csv) });
   if (result.problems.length) {
     err.write(`${values.csv}:\n${result.problems.map((p) => `  - ${p}`).join('\n')}\n`);
     return 2;

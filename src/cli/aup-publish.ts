@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { readInputFile } from './file-errors';
 import { parsePolicyFile } from '../domain/aup/policy-file';
 import { publishAupVersion } from '../services/aup-publish';
 import { describeAudienceSyncFailure, syncAudienceFromCsv, syncAudienceFromGroups } from '../services/aup-audience';
@@ -21,7 +21,7 @@ export async function runAupPublish(args: string[], ctx: AupCliContext): Promise
     err.write(`Usage: jigsaw ${AUP_PUBLISH_USAGE}\n`);
     return 2;
   }
-  const parsed = parsePolicyFile(readFileSync(file, 'utf8'));
+  const parsed = parsePolicyFile(readInputFile(file));
   if ('problems' in parsed) {
     err.write(`${file} cannot be published:\n${parsed.problems.map((p) => `  - ${p}`).join('\n')}\n`);
     return 2;
@@ -34,7 +34,7 @@ export async function runAupPublish(args: string[], ctx: AupCliContext): Promise
   }
   const deps = { db: ctx.db, now: ctx.now };
   if (values['audience-csv']) {
-    const synced = await syncAudienceFromCsv(deps, { tenantId: ctx.tenantId, audience: draft.audience, csv: readFileSync(values['audience-csv'], 'utf8') });
+    const synced = await syncAudienceFromCsv(deps, { tenantId: ctx.tenantId, audience: draft.audience, csv: readInputFile(values['audience-csv']) });
     if (synced.problems.length) {
       err.write(`${values['audience-csv']}:\n${synced.problems.map((p) => `  - ${p}`).join('\n')}\n`);
       return 2;

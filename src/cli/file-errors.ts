@@ -1,0 +1,38 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * A file the admin named that cannot be read or written, said as what to fix. Node's own text
+ * ("ENOENT: no such file or directory, open '/x'") is for developers; an admin running
+ * `jigsaw aup import` needs to know which path and what is wrong with it.
+ * Returns undefined for anything that is not a file-system error about a path.
+ */
+export function describeFileError(error: unknown): string | undefined {
+  const e = error as NodeJS.ErrnoException | undefined;
+  if (!e || typeof e !== 'object' || typeof e.path !== 'string' || typeof e.code !== 'string') return undefined;
+  const problem = FILE_PROBLEMS[e.code];
+  return problem ? `${e.path}: ${problem}` : `${e.path} cannot be used (${e.code}).`;
+}
+
+const FILE_PROBLEMS: Record<string, string> = {
+  ENOENT: 'there is no such file or folder. Check the path.',
+  ENOTDIR: 'part of the path is a file, not a folder. Check the path.',
+  EISDIR: 'this is a folder; name a file.',
+  EACCES: 'permission denied. Choose a file you may read, or a folder you may write to.',
+  EPERM: 'permission denied. Choose a file you may read, or a folder you may write to.',
+  EEXIST: 'already exists; choose another name.',
+  ENOSPC: 'the disk is full.',
+  EROFS: 'the disk is read-only; choose a folder you may write to.',
+};
+
+/**
+ * A file the admin named, as text. Node leaves the path off some errors (reading a folder gives
+ * "EISDIR: illegal operation on a directory, read"), so it is put back for describeFileError.
+ */
+export function readInputFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    if (err && typeof err === 'object' && !(err as NodeJS.ErrnoException).path) (err as NodeJS.ErrnoException).path = path;
+    throw err;
+  }
+}
