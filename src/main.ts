@@ -1,6 +1,7 @@
 import { ConfigError, credentialWarnings, loadConfig, summarizeConfig } from './config';
 import { createJigsaw } from './app';
 import { createLogger, describeError } from './logging';
+import { runUntilStopped } from './process-lifecycle';
 
 /** Entry point: the only place that reads process.env. */
 async function main(): Promise<void> {
@@ -17,15 +18,14 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   logger.info(summarizeConfig(config), 'starting Jigsaw');
   for (const warning of credentialWarnings(config, new Date())) logger.warn({ setting: warning.split(':')[0] }, warning);
-  const jigsaw = await createJigsaw(config, { logger });
-  await jigsaw.start();
-  const shutdown = async (signal: string) => {
-    logger.info({ signal }, 'stopping');
-    await jigsaw.stop();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  await runUntilStopped(() => createJigsaw(config, { logger }), {
+    onSignal: (handler) => {
+      process.on('SIGINT', () => handler('SIGINT'));
+      process.on('SIGTERM', () => handler('SIGTERM'));
+    },
+    exit: (code) => process.exit(code),
+    logger,
+  });
 }
 
 main().catch((err) => {
