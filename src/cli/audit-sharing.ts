@@ -1,6 +1,6 @@
-import { writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
+import { outputTargetProblem, writeOutputFile } from './file-errors';
 import type { CliCommand, CliContext } from '../cli';
 import { summariseReport } from '../jobs/sharing-audit/audit-summary';
 import { formatProgressLine } from '../jobs/sharing-audit/progress-line';
@@ -49,6 +49,13 @@ export const auditSharingCommand: CliCommand = {
       return 2;
     }
     const options = parsed.values;
+    for (const target of [options.json, options.csv]) {
+      const problem = target === undefined ? undefined : outputTargetProblem(target);
+      if (problem) {
+        context.err.write(`jigsaw audit-sharing: ${problem} Nothing was audited.\n`);
+        return 2;
+      }
+    }
     let connection;
     try {
       connection = connectSharingAudit(context.config, { includeSites: options.sites || context.config.audit.includeSites });
@@ -126,8 +133,8 @@ async function auditUnderLease(
   });
   progress.done();
   const report = buildSharingAuditReport(tenantId, result.run, result.findings);
-  if (options.json) writeFileSync(options.json, serialiseSharingAuditReport(report));
-  if (options.csv) writeFileSync(options.csv, buildSharingAuditCsv(result.findings));
+  if (options.json) writeOutputFile(options.json, serialiseSharingAuditReport(report));
+  if (options.csv) writeOutputFile(options.csv, buildSharingAuditCsv(result.findings));
   const admins = await queueAuditSummaryToAdmins(db, tenantId, result.run.runId, { remediationEnabled: context.config.remediation.enabled });
   context.out.write(formatSummaryScreen(report, {
     resumed: result.resumedRun,

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { readInputFile } from './file-errors';
 import { importAupAcknowledgements } from '../services/aup-import';
 import { askAudienceNewcomers, syncAudienceFromCsv } from '../services/aup-audience';
-import { isAudience } from '../domain/aup/types';
+import { AUDIENCES, isAudience } from '../domain/aup/types';
 import { getTenant } from '../store/tenant.repo';
 import { actingAdmin, type AupCliContext } from './aup-shared';
 
@@ -34,8 +34,12 @@ export async function runAupAudience(args: string[], ctx: AupCliContext): Promis
   const { out, err } = ctx.cli;
   const { values, positionals } = parseArgs({ args, allowPositionals: true, strict: true, options: { csv: { type: 'string' } } });
   const [audience] = positionals;
-  if (!audience || !isAudience(audience) || !values.csv) {
+  if (!audience || !values.csv) {
     err.write(`Usage: jigsaw ${AUP_AUDIENCE_USAGE}\n`);
+    return 2;
+  }
+  if (!isAudience(audience)) {
+    err.write(`unknown audience "${audience}": use one of ${AUDIENCES.join(', ')}\n`);
     return 2;
   }
   const result = await syncAudienceFromCsv({ db: ctx.db, now: ctx.now }, { tenantId: ctx.tenantId, audience, csv: readInputFile(values.csv) });

@@ -1,6 +1,6 @@
-import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { isAudience } from '../domain/aup/types';
+import { writeOutputFile } from './file-errors';
+import { AUDIENCES, isAudience } from '../domain/aup/types';
 import { buildAupRegister, governorAupCounts, registerToCsv } from '../services/aup-register';
 import type { AupCliContext } from './aup-shared';
 import { localDateTime } from '../domain/clock';
@@ -13,14 +13,14 @@ export async function runAupStatus(args: string[], ctx: AupCliContext): Promise<
   const { out, err } = ctx.cli;
   const { values } = parseArgs({ args, strict: true, options: { audience: { type: 'string' }, csv: { type: 'string' }, counts: { type: 'boolean', default: false } } });
   if (values.audience && !isAudience(values.audience)) {
-    err.write(`unknown audience "${values.audience}"\n`);
+    err.write(`unknown audience "${values.audience}": use one of ${AUDIENCES.join(', ')}\n`);
     return 2;
   }
   const deps = { db: ctx.db, now: ctx.now, rules: ctx.rules };
   const entries = await buildAupRegister(deps, ctx.tenantId, values.audience as Parameters<typeof buildAupRegister>[2]);
   const timeZone = (await getTenant(ctx.db, ctx.tenantId))?.timeZone ?? 'Europe/London';
   if (values.csv) {
-    writeFileSync(values.csv, registerToCsv(entries, timeZone));
+    writeOutputFile(values.csv, registerToCsv(entries, timeZone));
     out.write(`Wrote ${entries.length} register line(s) to ${values.csv}\n`);
   }
   const counts = (await governorAupCounts(deps, ctx.tenantId)).filter((c) => !values.audience || c.audience === values.audience);

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 
 /**
  * A file the admin named that cannot be read or written, said as what to fix. Node's own text
@@ -34,5 +35,38 @@ export function readInputFile(path: string): string {
   } catch (err) {
     if (err && typeof err === 'object' && !(err as NodeJS.ErrnoException).path) (err as NodeJS.ErrnoException).path = path;
     throw err;
+  }
+}
+
+/**
+ * Writes a report the admin asked for. Created readable by its owner only: the sharing audit's
+ * reports name files and their owners (often a pupil's name in a file name), the AUP register
+ * names staff.
+ */
+export function writeOutputFile(path: string, text: string): void {
+  try {
+    writeFileSync(path, text, { mode: 0o600 });
+  } catch (err) {
+    if (err && typeof err === 'object' && !(err as NodeJS.ErrnoException).path) (err as NodeJS.ErrnoException).path = path;
+    throw err;
+  }
+}
+
+/**
+ * Whether a report can be written to `path`, checked before a long run (a sharing audit can take
+ * half an hour) rather than found out at its end. Returns what to fix, or undefined.
+ */
+export function outputTargetProblem(path: string): string | undefined {
+  const full = resolve(path);
+  try {
+    if (statSync(full).isDirectory()) return describeFileError(Object.assign(new Error('EISDIR'), { code: 'EISDIR', path }));
+  } catch {
+    // Not there yet: its folder must be.
+  }
+  try {
+    accessSync(dirname(full), constants.W_OK);
+    return undefined;
+  } catch (err) {
+    return describeFileError(Object.assign(err as NodeJS.ErrnoException, { path: dirname(full) }));
   }
 }

@@ -1,6 +1,6 @@
 // What an admin sees when `jigsaw` is given a file it cannot use, or a command it does not know:
 // the path and what to fix, exit 2; never Node's "ENOENT: no such file or directory, open …".
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -56,6 +56,33 @@ describe(`jigsaw with a file it cannot use (${storeKind()})`, () => {
     const r = await run('aup', 'import', dir);
     expect(r.code).toBe(2);
     expect(r.err).toBe(`jigsaw aup: ${dir}: this is a folder; name a file.\n`);
+  });
+
+  it('checks where the sharing audit\'s reports go before auditing (a run can take half an hour)', async () => {
+    const target = join(dir, 'missing-folder', 'audit.json');
+    const r = await run('audit-sharing', '--json', target);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`jigsaw audit-sharing: ${join(dir, 'missing-folder')}: there is no such file or folder. Check the path. Nothing was audited.\n`);
+    const folder = await run('audit-sharing', '--csv', dir);
+    expect(folder.code).toBe(2);
+    expect(folder.err).toBe(`jigsaw audit-sharing: ${dir}: this is a folder; name a file. Nothing was audited.\n`);
+  });
+
+  it('writes the AUP register (staff names) readable by its owner only', async () => {
+    const target = join(dir, 'register.csv');
+    const r = await run('aup', 'status', '--csv', target);
+    expect(r.code).toBe(0);
+    expect(existsSync(target)).toBe(true);
+    expect(statSync(target).mode & 0o777).toBe(0o600);
+  });
+
+  it.each([
+    ['aup status', ['aup', 'status', '--audience', 'teachers']],
+    ['aup audience', ['aup', 'audience', 'teachers', '--csv', '/dev/null']],
+  ])('%s names the audiences it knows when given another', async (_label, argv) => {
+    const r = await run(...argv);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe('unknown audience "teachers": use one of staff, governors, volunteers, pupils-ks1, pupils-ks2, pupils-ks3, pupils-ks4, pupils-ks5, parents\n');
   });
 
   it('refuses a command it does not know on stderr, with the list, exit 2', async () => {
