@@ -3,6 +3,7 @@
 // usage meter. Only translation lives here — paging, batching, pacing and retries stay in the
 // modules it calls — so the runner never sees an SDK type or a Graph error shape.
 import {
+  DriveGone,
   DriveUnavailable,
   ResyncRequired,
   type ContentSource,
@@ -66,6 +67,7 @@ export function createSharingAuditGraph(edge: GraphEdge, options: SharingAuditAd
         }
       } catch (err) {
         if (err instanceof ResyncRequiredError) throw new ResyncRequired(driveId);
+        if (err instanceof GraphRequestError && err.status === 404) throw new DriveGone(driveId);
         if (isUnavailable(err)) throw new DriveUnavailable(driveId, `drive ${driveId} cannot be read (${(err as GraphRequestError).status})`);
         throw err;
       }

@@ -388,3 +388,44 @@ export async function saveContentEvidence(
     [tenantId, driveId, JSON.stringify(entries.map((e) => ({ item_id: e.itemId, version: e.version, reasons: e.reasons })))],
   );
 }
+
+/**
+ * OneDrives and libraries with findings still open or accepted. An owner deleted from Entra is no
+ * longer listed by `/users`, but their OneDrive (and its links) lives on through OneDrive's
+ * retention period: the audit keeps reading these drives until Graph says they are gone.
+ */
+export async function listDrivesWithUnresolvedFindings(db: Db, tenantId: string): Promise<DriveState[]> {
+  const rows = await db.query<DriveRow>(
+    `SELECT ${DRIVE_COLUMNS} FROM drives d
+     WHERE d.tenant_id = $1
+       AND EXISTS (SELECT 1 FROM findings f WHERE f.tenant_id = d.tenant_id AND f.drive_id = d.drive_id AND f.status IN ('open', 'accepted'))
+     ORDER BY drive_id`,
+    [tenantId],
+  );
+  return rows.map(toDriveState);
+}
+
+/**
+ * A drive Graph says no longer exists (404): its open and accepted findings are resolved, saying
+ * why, and its stored tree is forgotten. The tree holds file names (often pupils' names) that
+ * serve no purpose once the files are gone; findings, remediations and owners' answers stay as
+ * the record. Returns how many findings were resolved.
+ */
+export async function forgetGoneDrive(db: Db, tenantId: string, driveId: string, at: Date): Promise<number> {
+  return db.transaction(async (tx) => {
+    const [resolved] = await tx.query<{ n: number }>(
+      `WITH r AS (
+         UPDATE findings SET status = 'resolved', status_reason = 'the drive no longer exists', status_at = $3,
+           status_by_id = NULL, status_by_name = NULL
+         WHERE tenant_id = $1 AND drive_id = $2 AND status IN ('open', 'accepted')
+         RETURNING 1
+       )
+       SELECT count(*)::int AS n FROM r`,
+      [tenantId, driveId, at.toISOString()],
+    );
+    for (const table of ['item_exposures', 'root_exposures', 'sharing_permissions', 'drive_items', 'drives']) {
+      await tx.query(`DELETE FROM ${table} WHERE tenant_id = $1 AND drive_id = $2`, [tenantId, driveId]);
+    }
+    return resolved?.n ?? 0;
+  });
+}

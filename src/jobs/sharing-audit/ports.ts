@@ -54,6 +54,17 @@ export class DriveUnavailable extends Error {
 }
 
 /**
+ * Graph answered 404 for the drive itself: it has been deleted (a leaver's OneDrive after its
+ * retention period, a removed library). Unlike a locked drive, nothing in it is exposed any more.
+ */
+export class DriveGone extends DriveUnavailable {
+  constructor(driveId: string) {
+    super(driveId, `drive ${driveId} no longer exists (404)`);
+    this.name = 'DriveGone';
+  }
+}
+
+/**
  * Why a Graph call failed, as the person waiting needs to know it: `unreachable` (no answer, a
  * timeout, 5xx: try again in a moment), `busy` (Microsoft 365 is throttling the app, 429: try
  * again in a few minutes), `refused` (401/403, or Entra refusing the app's credential: IT must

@@ -3,7 +3,7 @@ import { PupilNameIndex } from '../../domain/sharing/pupil-names';
 import type { RosterPupil } from '../../domain/sharing/types';
 import { describeError, type Logger, silentLogger } from '../../logging';
 import type { Db } from '../../store/db';
-import { countDriveItems, getDrive, listDrives as listStoredDrives, startDriveScan, upsertDrive } from '../../store/sharing-drives.repo';
+import { countDriveItems, forgetGoneDrive, getDrive, listDrives as listStoredDrives, listDrivesWithUnresolvedFindings, startDriveScan, upsertDrive } from '../../store/sharing-drives.repo';
 import { countFindingsSeenInRun, listFindingsSeenInRun, resolveUnseenFindings, type StoredFinding } from '../../store/sharing-findings.repo';
 import {
   createAuditRun,
@@ -19,7 +19,7 @@ import { analyseDrive } from './analyse-drive';
 import { type AuditContext, describeFailure, recordFailure } from './audit-context';
 import { enumerateDrive } from './enumerate-drive';
 import { fetchRootPermissions } from './fetch-root-permissions';
-import { type AuditProgress, type ContentSource, type DriveDeltaSource, type DriveInfo, DriveUnavailable, type GraphUsageMeter, type PermissionSource } from './ports';
+import { type AuditProgress, type ContentSource, type DriveDeltaSource, type DriveInfo, DriveGone, DriveUnavailable, type GraphUsageMeter, type PermissionSource } from './ports';
 
 export interface SharingAuditOptions {
   db: Db;
@@ -179,6 +179,13 @@ export async function runSharingAudit(options: SharingAuditOptions): Promise<Sha
       // A drive that cannot be read (a OneDrive being deprovisioned, a locked site) must not
       // stop the audit of the others. Anything else (an outage, a store failure) stops the
       // run, which stays resumable.
+      if (err instanceof DriveGone) {
+        const resolved = await forgetGoneDrive(db, tenantId, info.driveId, now());
+        logger.info({ runId: run.runId, driveId: info.driveId, resolved }, 'sharing audit: drive no longer exists; its findings are resolved');
+        drivesDone += 1;
+        await saveAuditRunProgress(db, tenantId, run.runId, statsSoFar(), context.failures);
+        return;
+      }
       if (!(err instanceof DriveUnavailable)) throw err;
       logger.warn({ runId: run.runId, driveId: info.driveId, ...describeError(err) }, 'sharing audit: drive skipped');
       recordFailure(context, { driveId: info.driveId, itemId: null, step: 'drive', error: describeFailure(err) });
@@ -193,6 +200,14 @@ export async function runSharingAudit(options: SharingAuditOptions): Promise<Sha
     // Incremental: OneDrives already in the store need no lookup (1 RU per user saved).
     const known = run.mode === 'incremental' ? (await listStoredDrives(db, tenantId)).filter((d) => d.deltaToken) : undefined;
     for await (const drive of options.delta.listDrives(known)) drives.push(drive);
+    // A OneDrive whose owner was deleted from Entra is not listed any more, but it and its links
+    // live on through OneDrive's retention period: while it has findings open, it is read again
+    // (by its id) until Graph says it is gone. (Site libraries are listed by search instead.)
+    const listed = new Set(drives.map((d) => d.driveId));
+    for (const d of await listDrivesWithUnresolvedFindings(db, tenantId)) {
+      if (listed.has(d.driveId) || d.driveType !== 'business') continue;
+      drives.push({ driveId: d.driveId, driveType: d.driveType, name: d.name, webUrl: d.webUrl, owner: d.owner });
+    }
     drivesTotal = drives.length;
     await runPool(drives, options.driveConcurrency ?? 4, auditDrive);
     context.report('finish', null);

@@ -230,7 +230,8 @@ export class FakeGraphApi {
     if (seg[0] === 'users') {
       if (!this.hasRole(claims, READ_USERS) && !(seg[2] === 'drive' && this.hasRole(claims, READ_FILES))) return this.denied();
       if (get && seg.length === 1) return this.usersPage(url, q);
-      const user = seg[1] ? this.tenant.userById(seg[1]) : undefined;
+      const found = seg[1] ? this.tenant.userById(seg[1]) : undefined;
+      const user = found && !this.tenant.isUserDeleted(found.index) ? found : undefined;
       if (!user) return graphError(404, 'Request_ResourceNotFound', `Resource '${seg[1]}' does not exist or one of its queried reference-property objects are not present.`);
       if (get && seg.length === 2) return this.ok(this.select(this.userJson(user), q));
       if (seg[2] === 'drive') {
@@ -261,7 +262,7 @@ export class FakeGraphApi {
     if (seg[0] === 'drives' && seg[1]) {
       if (!this.hasRole(claims, READ_FILES)) return this.denied();
       const drive = this.tenant.driveByIdOrIndex(seg[1]);
-      if (!drive) return graphError(404, 'itemNotFound', 'The resource could not be found.');
+      if (!drive || this.tenant.isDriveDeleted(drive.index)) return graphError(404, 'itemNotFound', 'The resource could not be found.');
       if (get && seg.length === 2) return this.ok(this.select(this.driveJson(drive.index), q));
       // /drives/{d}/root/... and /drives/{d}/items/{i}/...
       let itemIndex: number;
@@ -342,14 +343,15 @@ export class FakeGraphApi {
   private usersPage(url: URL, q: URLSearchParams): GraphResponse {
     const size = this.pageSize(q, 999);
     const from = Number(decodeToken(q.get('$skiptoken'))?.o ?? 0);
-    const users = this.tenant.users.slice(from, from + size);
+    // Deleted users leave a short page, as Graph's own pages may be.
+    const users = this.tenant.users.slice(from, from + size).filter((u) => !this.tenant.isUserDeleted(u.index));
     const body: Json = { '@odata.context': `${this.origin()}/v1.0/$metadata#users`, value: users.map((u) => this.select(this.userJson(u), q)) };
     if (from + size < this.tenant.users.length) body['@odata.nextLink'] = this.nextUrl(url, { $skiptoken: encodeToken({ o: from + size }) });
     return this.ok(body);
   }
 
   private educationUsersPage(url: URL, q: URLSearchParams): GraphResponse {
-    const members = this.tenant.users.filter((u) => u.userType === 'Member');
+    const members = this.tenant.users.filter((u) => u.userType === 'Member' && !this.tenant.isUserDeleted(u.index));
     const size = this.pageSize(q, 999);
     const from = Number(decodeToken(q.get('$skiptoken'))?.o ?? 0);
     const value = members.slice(from, from + size).map((u) => this.select({

@@ -154,6 +154,8 @@ export class FakeTenant {
   private perms = new Map<number, FakePermission[]>();
   private seq = 1;
   private permCounter = 0;
+  private readonly removedUsers = new Set<number>();
+  private readonly removedDrives = new Set<number>();
   private readonly opts: Required<Omit<TenantOptions, 'tenantId' | 'domain'>>;
 
   constructor(options: TenantOptions = {}) {
@@ -382,6 +384,31 @@ export class FakeTenant {
     if (!id.startsWith(ITEM_ID_PREFIX)) return -1;
     const i = parseInt(id.slice(ITEM_ID_PREFIX.length), 36);
     return Number.isInteger(i) && i >= 0 && i < this.count ? i : -1;
+  }
+
+  /**
+   * The user is deleted from Entra: gone from `/users` and `/users/{id}`. Their OneDrive stays
+   * readable by its id, links and all, as through OneDrive's retention period, until deleteDrive.
+   */
+  deleteUser(id: string | number): void {
+    const u = typeof id === 'number' ? this.users[id] : this.userById(id);
+    if (!u) throw new Error(`no user ${id}`);
+    this.removedUsers.add(u.index);
+  }
+
+  /** The drive is deleted (a leaver's OneDrive after retention, a removed library): Graph answers 404 for it. */
+  deleteDrive(id: string | number): void {
+    const d = this.driveByIdOrIndex(id);
+    if (!d) throw new Error(`no drive ${id}`);
+    this.removedDrives.add(d.index);
+  }
+
+  isUserDeleted(index: number): boolean {
+    return this.removedUsers.has(index);
+  }
+
+  isDriveDeleted(index: number): boolean {
+    return this.removedDrives.has(index);
   }
 
   driveByIdOrIndex(id: string | number): FakeDrive | undefined {
