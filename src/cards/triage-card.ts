@@ -512,6 +512,8 @@ function detailLines(type: string, d: Record<string, unknown>): CardElement[] {
       add('Rationale', d.rationale);
       break;
     case 'reopened':
+    case 'legal-hold-placed':
+    case 'legal-hold-released':
       add('Reason', d.reason);
       break;
     case 'participant-added':

@@ -1,4 +1,4 @@
-import { userInfo } from 'node:os';
+import { cliUserName } from './os-user';
 import { parseArgs } from 'node:util';
 import type { CliCommand } from '../cli';
 import type { Severity } from '../domain/sharing/types';
@@ -56,7 +56,7 @@ export const remediateCommand: CliCommand = {
     }
     try {
       const db = await context.db();
-      const who = safeUserName();
+      const who = cliUserName();
       const result = await remediateFindings({
         db,
         tenantId: connection.tenantId,
@@ -75,14 +75,6 @@ export const remediateCommand: CliCommand = {
     }
   },
 };
-
-function safeUserName(): string {
-  try {
-    return userInfo().username.replace(/[^\w.@-]/g, '').slice(0, 64) || 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
 
 const OUTCOME_WORDS: Record<string, string> = {
   removed: 'removed',

@@ -2,6 +2,7 @@ import type { CliCommand } from '../cli';
 import { applyRetention, describeRetentionPlan, planRetention, retentionPlanCode } from '../jobs/retention';
 import { setRetentionPolicy } from '../store/retention.repo';
 import { getTenant } from '../store/tenant.repo';
+import { type HoldRequest, runHoldCommand } from './retention-hold';
 
 /** The periods a tenant may set, as the store allows them: each flag, its unit and its range. */
 const PERIOD_FLAGS = {
@@ -17,21 +18,32 @@ const isPeriodFlag = (arg: string): arg is PeriodFlag => Object.hasOwn(PERIOD_FL
  * period) with its approval code. `jigsaw retention --approve CODE [--tenant ID]` purges exactly
  * that plan, if it is still the same, and records it in retention_purges.
  * `jigsaw retention --tenant ID --set [--concern-years N] [--aup-years N] [--audit-findings-days N]`
- * stores a tenant's own periods. Exit code 0 on success, 2 for a usage error.
+ * stores a tenant's own periods. `jigsaw retention --hold REF | --release REF | --hold-all |
+ * --release-all --reason "…" --by "name" [--tenant ID]` places or releases a legal hold
+ * (retention-hold.ts). Exit code 0 on success, 2 for a usage error.
  */
 export const retentionCommand: CliCommand = {
   name: 'retention',
   summary: 'Report (--dry-run) or purge records past their retention period',
-  usage: 'retention (--dry-run | --approve CODE) [--tenant ID] | retention --tenant ID --set [--concern-years N] [--aup-years N] [--audit-findings-days N]',
+  usage:
+    'retention (--dry-run | --approve CODE) [--tenant ID] | retention --tenant ID --set [--concern-years N] [--aup-years N] [--audit-findings-days N] | ' +
+    'retention (--hold REF | --release REF | --hold-all | --release-all) --reason "…" --by "name" [--tenant ID]',
   async run(args, context) {
     let dryRun = false;
     let set = false;
     let tenantId: string | undefined;
     let approved: string | undefined;
     const policy: { concernYears?: number; aupYears?: number; auditFindingsDays?: number } = {};
+    let hold: HoldRequest | undefined;
+    let reason: string | undefined;
+    let by: string | undefined;
     for (let i = 0; i < args.length; i++) {
       const arg = args[i]!;
       if (arg === '--dry-run') dryRun = true;
+      else if ((arg === '--hold' || arg === '--release') && args[i + 1] && !hold) hold = { action: arg === '--hold' ? 'hold' : 'release', reference: args[++i] };
+      else if ((arg === '--hold-all' || arg === '--release-all') && !hold) hold = { action: arg === '--hold-all' ? 'hold' : 'release' };
+      else if (arg === '--reason' && args[i + 1] !== undefined) reason = args[++i];
+      else if (arg === '--by' && args[i + 1] !== undefined) by = args[++i];
       else if (arg === '--set') set = true;
       else if (arg === '--tenant' && args[i + 1]) tenantId = args[++i];
       else if (arg === '--approve' && args[i + 1]) approved = args[++i];
@@ -47,6 +59,17 @@ export const retentionCommand: CliCommand = {
         context.err.write(`Usage: jigsaw ${this.usage}\n`);
         return 2;
       }
+    }
+    if (hold) {
+      if (dryRun || set || approved || Object.keys(policy).length) {
+        context.err.write('A legal hold is placed or released on its own: run --hold/--release without --dry-run, --approve or --set. Nothing was changed.\n');
+        return 2;
+      }
+      return runHoldCommand({ ...hold, reason, by, tenantId }, context);
+    }
+    if (reason !== undefined || by !== undefined) {
+      context.err.write('--reason and --by go with --hold, --release, --hold-all or --release-all. Nothing was changed.\n');
+      return 2;
     }
     const db = await context.db();
     if (set) {

@@ -15,6 +15,7 @@ import {
   listTenantIds,
   recordPurge,
 } from '../store/retention.repo';
+import { listHoldsInForce } from '../store/legal-hold.repo';
 
 /**
  * The retention job: first a plan (the dry-run report), then the purge of exactly what the plan
@@ -31,6 +32,8 @@ import {
  *   whichever is longer, and Jigsaw does not know the person's age; a pupil's period (which a
  *   school may set as short as 1 year) could delete one years early. They are reported as held,
  *   for the DSL or DPO to decide by hand.
+ * - a concern on legal hold (its own, or the school's tenant-wide hold: `jigsaw retention --hold`)
+ *   is never purged, whatever its period; the dry run lists the holds with reason, date and who.
  * - AUP acknowledgements and sends: RETENTION_AUP_YEARS (default 6) after the event.
  * - sharing-audit findings: RETENTION_AUDIT_FINDINGS_DAYS (default 365) after an audit last saw them.
  * To purge a new kind of record, add a step here and its SQL in store/retention.repo.ts.
@@ -44,6 +47,10 @@ export interface TenantRetentionPlan {
   heldOpenConcerns: { reference: string; status: string; recordedAt: Date }[];
   /** Concerns about adults past the pupils' period: kept (KCSIE's period needs their age). */
   heldAdultConcerns: { reference: string; recordedAt: Date }[];
+  /** Concerns on a legal hold of their own (due or not): never purged while it is in force. */
+  legalHolds: { reference: string; reason: string; since: Date; by: string }[];
+  /** A legal hold on every concern of the school: none is purged while it is in force. */
+  tenantLegalHold?: { reason: string; since: Date; by: string };
   aupAcknowledgements: number;
   aupSends: number;
   auditFindings: { findingId: string; lastSeenAt: Date }[];
@@ -81,13 +88,17 @@ export async function planRetention(db: Db, defaults: Config['retention'], now: 
       auditFindings: new Date(now.getTime() - periods.auditFindingsDays * 86_400_000),
     };
     const expired = await listConcernsRecordedBefore(db, tenantId, cutoffs.concerns);
+    const holds = await listHoldsInForce(db, tenantId);
+    const held = (concernId: string) => holds.tenantWide !== undefined || holds.byConcern.has(concernId);
     tenants.push({
       tenantId,
       periods,
       cutoffs,
-      concerns: expired.filter((c) => c.status === 'closed' && c.about === 'pupil').map((c) => ({ reference: c.reference, concernId: c.concernId, recordedAt: c.createdAt })),
+      concerns: expired.filter((c) => c.status === 'closed' && c.about === 'pupil' && !held(c.concernId)).map((c) => ({ reference: c.reference, concernId: c.concernId, recordedAt: c.createdAt })),
       heldOpenConcerns: expired.filter((c) => c.status !== 'closed').map((c) => ({ reference: c.reference, status: c.status, recordedAt: c.createdAt })),
       heldAdultConcerns: expired.filter((c) => c.status === 'closed' && c.about !== 'pupil').map((c) => ({ reference: c.reference, recordedAt: c.createdAt })),
+      legalHolds: [...holds.byConcern.values()].map((h) => ({ reference: h.reference!, reason: h.reason, since: h.placedAt, by: h.placedBy })),
+      tenantLegalHold: holds.tenantWide && { reason: holds.tenantWide.reason, since: holds.tenantWide.placedAt, by: holds.tenantWide.placedBy },
       aupAcknowledgements: await countAupAcknowledgementsBefore(db, tenantId, cutoffs.aup),
       aupSends: await countAupSendsBefore(db, tenantId, cutoffs.aup),
       auditFindings: await listFindingsLastSeenBefore(db, tenantId, cutoffs.auditFindings),
@@ -148,7 +159,10 @@ export async function applyRetention(db: Db, plan: RetentionPlan, options: { pur
  * concerns it lists (by reference). A DSL approves a dry run; the purge is refused unless the
  * plan made at that moment has the same code, so a concern that became due in between (or a
  * changed period) is never deleted without someone having seen it listed. The AUP counts and
- * the audit findings, which age past their cutoff by the day, are not part of it.
+ * the audit findings, which age past their cutoff by the day, are not part of it. Legal holds
+ * need no place of their own: a held concern is left out of the list, so placing a hold on a
+ * listed concern, or releasing one on a due concern, changes the code (and the purge re-checks
+ * the hold under the concern's lock).
  */
 export function retentionPlanCode(plan: RetentionPlan): string {
   const listed = plan.tenants.map((t) => [t.tenantId, t.periods.concernYears, t.periods.aupYears, t.periods.auditFindingsDays, t.concerns.map((c) => c.reference).sort()]);
@@ -165,6 +179,11 @@ export function describeRetentionPlan(plan: RetentionPlan): string {
     if (t.heldAdultConcerns.length) {
       lines.push(`  held, concerns about adults (KCSIE: until the person's normal pension age or 10 years, whichever is longer; for the DSL or DPO to decide): ${t.heldAdultConcerns.map((c) => c.reference).join(', ')}`);
     }
+    if (t.tenantLegalHold) {
+      const h = t.tenantLegalHold;
+      lines.push(`  every concern of this school is on legal hold (${h.reason}; since ${day(h.since)}; by ${h.by}): none is purged until it is released`);
+    }
+    if (t.legalHolds.length) lines.push(`  on legal hold, never purged until released: ${t.legalHolds.map((h) => `${h.reference} (${h.reason}; since ${day(h.since)}; by ${h.by})`).join(', ')}`);
     lines.push(`  AUP acknowledgements before ${day(t.cutoffs.aup)}: ${t.aupAcknowledgements}; AUP sends: ${t.aupSends}`);
     lines.push(`  audit findings last seen before ${day(t.cutoffs.auditFindings)}: ${t.auditFindings.length}`);
   }

@@ -1,4 +1,5 @@
 import type { Db } from './db';
+import { holdInForce, lockTenantHolds } from './legal-hold.repo';
 
 /**
  * SQL for retention: what has passed its retention period, and the purge itself. Tables that
@@ -107,7 +108,7 @@ async function deleteSteps(tx: Db, steps: readonly { table: string; where: strin
 /**
  * Deletes one concern and everything that belongs to it; returns rows deleted per table (empty
  * when the concern is gone, or no longer closed and recorded before `cutoff`: reopened since the
- * plan was made). Call in a transaction after allowPurgeInTransaction.
+ * plan was made; or on legal hold). Call in a transaction after allowPurgeInTransaction.
  *
  * A pupil named by no remaining concern of the tenant leaves no trace of their name (the pupil
  * key is the normalised name): their file-transfer records are deleted, and the tab's access-log
@@ -115,12 +116,15 @@ async function deleteSteps(tx: Db, steps: readonly { table: string; where: strin
  */
 export async function deleteConcern(tx: Db, tenantId: string, concernId: string, cutoff: Date): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
-  // Locks the row so a reopen waits for the purge (or the purge sees the reopen).
+  // Shares the tenant's hold lock, then locks the row, so a reopen or a legal hold waits for the
+  // purge (or the purge sees it: the hold is read after both locks, in a statement of its own).
+  await lockTenantHolds(tx, tenantId, 'purge');
   const [still] = await tx.query(
     "SELECT 1 FROM concerns WHERE tenant_id = $1 AND concern_id = $2::uuid AND status = 'closed' AND created_at < $3 FOR UPDATE",
     [tenantId, concernId, cutoff],
   );
   if (!still) return counts;
+  if (await holdInForce(tx, tenantId, concernId)) return counts;
   const pupilKeys = (await tx.query<{ pupil_key: string }>('SELECT DISTINCT pupil_key FROM concern_pupils WHERE tenant_id = $1 AND concern_id = $2::uuid', [tenantId, concernId])).map((r) => r.pupil_key);
   await deleteSteps(tx, CONCERN_CHILD_TABLES, tenantId, concernId, counts);
   const rows = await tx.query('DELETE FROM concerns WHERE tenant_id = $1 AND concern_id = $2::uuid RETURNING 1', [tenantId, concernId]);

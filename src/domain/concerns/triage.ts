@@ -439,6 +439,10 @@ export function describeEvent(type: string, details: Record<string, unknown>): s
     case 'ownership-taken-over':
       // Who from and who to are names: shown literally beside this, never in it (it may be markdown).
       return 'Ownership taken over';
+    case 'legal-hold-placed':
+      return 'Legal hold placed: not to be deleted until released';
+    case 'legal-hold-released':
+      return 'Legal hold released';
     default:
       return type;
   }
