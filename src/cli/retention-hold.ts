@@ -31,21 +31,10 @@ export async function runHoldCommand(request: HoldRequest, context: CliContext):
     context.err.write(`${message} Nothing was changed.\n`);
     return 2;
   };
-  const reference = request.reference?.trim().toUpperCase();
-  if (reference !== undefined && !REFERENCE.test(reference)) {
-    return fail(`"${request.reference}" is not a concern reference: give it as the card shows it, like C-2026-00042.`);
-  }
-  const reason = request.reason?.trim() ?? '';
-  if (!reason || reason.length > MAX_REASON || CONTROL.test(reason)) {
-    return fail(`${flag} needs --reason "…": why the records must be kept${request.action === 'release' ? ' no longer' : ''} (an inquiry's instruction, litigation, a police request), on one line, up to ${MAX_REASON} characters, without naming a child.`);
-  }
-  const by = request.by?.trim() ?? '';
-  if (!by || by.length > MAX_BY || CONTROL.test(by)) {
-    return fail(`${flag} needs --by "name": who decided it (the DSL, headteacher or DPO), up to ${MAX_BY} characters.`);
-  }
+  const decision = await checkDecision(context, flag, request, request.action === 'release' ? 'why the records need no longer be kept' : 'why the records must be kept (an inquiry\'s instruction, litigation, a police request)');
+  if ('problem' in decision) return fail(decision.problem);
+  const { reference, reason, by, tenantId } = decision;
   const db = await context.db();
-  const tenantId = await resolveTenant(context, request.tenantId);
-  if (typeof tenantId !== 'string') return fail(tenantId.problem);
   const cipher = cipherFromConfig(context.config);
   const wrongKey = await wrongMasterKeysProblem(db, cipher);
   if (wrongKey) return fail(wrongKey);
@@ -70,6 +59,33 @@ export async function runHoldCommand(request: HoldRequest, context: CliContext):
       : `The legal hold on ${what} is released: ${reference ? 'it is' : 'they are'} purged again when due, after a new dry run is approved.${reference ? ' Recorded in its chronology.' : ''}\n`,
   );
   return 0;
+}
+
+/**
+ * The checks every records decision shares (--hold, --release, --delete): a reference as the card
+ * shows it (when one is given), a reason, who decided, and the school. Returns what to fix otherwise.
+ */
+export async function checkDecision(
+  context: CliContext,
+  flag: string,
+  request: { reference?: string; reason?: string; by?: string; tenantId?: string },
+  why: string,
+): Promise<{ reference?: string; reason: string; by: string; tenantId: string } | { problem: string }> {
+  const reference = request.reference?.trim().toUpperCase();
+  if (reference !== undefined && !REFERENCE.test(reference)) {
+    return { problem: `"${request.reference}" is not a concern reference: give it as the card shows it, like C-2026-00042.` };
+  }
+  const reason = request.reason?.trim() ?? '';
+  if (!reason || reason.length > MAX_REASON || CONTROL.test(reason)) {
+    return { problem: `${flag} needs --reason "…": ${why}, on one line, up to ${MAX_REASON} characters, without naming a child or an adult.` };
+  }
+  const by = request.by?.trim() ?? '';
+  if (!by || by.length > MAX_BY || CONTROL.test(by)) {
+    return { problem: `${flag} needs --by "name": who decided it, up to ${MAX_BY} characters.` };
+  }
+  const tenantId = await resolveTenant(context, request.tenantId);
+  if (typeof tenantId !== 'string') return tenantId;
+  return { reference, reason, by, tenantId };
 }
 
 /** The tenant named, or the only one in the store; otherwise what to fix. */

@@ -2,6 +2,7 @@ import type { CliCommand } from '../cli';
 import { applyRetention, describeRetentionPlan, planRetention, retentionPlanCode } from '../jobs/retention';
 import { setRetentionPolicy } from '../store/retention.repo';
 import { getTenant } from '../store/tenant.repo';
+import { runDeleteCommand } from './retention-delete';
 import { type HoldRequest, runHoldCommand } from './retention-hold';
 
 /** The periods a tenant may set, as the store allows them: each flag, its unit and its range. */
@@ -20,14 +21,17 @@ const isPeriodFlag = (arg: string): arg is PeriodFlag => Object.hasOwn(PERIOD_FL
  * `jigsaw retention --tenant ID --set [--concern-years N] [--aup-years N] [--audit-findings-days N]`
  * stores a tenant's own periods. `jigsaw retention --hold REF | --release REF | --hold-all |
  * --release-all --reason "…" --by "name" [--tenant ID]` places or releases a legal hold
- * (retention-hold.ts). Exit code 0 on success, 2 for a usage error.
+ * (retention-hold.ts). `jigsaw retention --delete REF --reason "…" --by "name" [--approve CODE]
+ * [--tenant ID]` deletes one closed concern about an adult by hand (retention-delete.ts).
+ * Exit code 0 on success, 2 for a usage error.
  */
 export const retentionCommand: CliCommand = {
   name: 'retention',
   summary: 'Report (--dry-run) or purge records past their retention period',
   usage:
     'retention (--dry-run | --approve CODE) [--tenant ID] | retention --tenant ID --set [--concern-years N] [--aup-years N] [--audit-findings-days N] | ' +
-    'retention (--hold REF | --release REF | --hold-all | --release-all) --reason "…" --by "name" [--tenant ID]',
+    'retention (--hold REF | --release REF | --hold-all | --release-all) --reason "…" --by "name" [--tenant ID] | ' +
+    'retention --delete REF --reason "…" --by "name" [--approve CODE] [--tenant ID]',
   async run(args, context) {
     let dryRun = false;
     let set = false;
@@ -37,11 +41,13 @@ export const retentionCommand: CliCommand = {
     let hold: HoldRequest | undefined;
     let reason: string | undefined;
     let by: string | undefined;
+    let deleteRef: string | undefined;
     for (let i = 0; i < args.length; i++) {
       const arg = args[i]!;
       if (arg === '--dry-run') dryRun = true;
       else if ((arg === '--hold' || arg === '--release') && args[i + 1] && !hold) hold = { action: arg === '--hold' ? 'hold' : 'release', reference: args[++i] };
       else if ((arg === '--hold-all' || arg === '--release-all') && !hold) hold = { action: arg === '--hold-all' ? 'hold' : 'release' };
+      else if (arg === '--delete' && args[i + 1] && deleteRef === undefined) deleteRef = args[++i];
       else if (arg === '--reason' && args[i + 1] !== undefined) reason = args[++i];
       else if (arg === '--by' && args[i + 1] !== undefined) by = args[++i];
       else if (arg === '--set') set = true;
@@ -60,6 +66,13 @@ export const retentionCommand: CliCommand = {
         return 2;
       }
     }
+    if (deleteRef !== undefined) {
+      if (hold || dryRun || set || Object.keys(policy).length) {
+        context.err.write('--delete runs on its own (with --reason, --by, and --approve to confirm). Nothing was deleted.\n');
+        return 2;
+      }
+      return runDeleteCommand({ reference: deleteRef, reason, by, tenantId, approve: approved }, context);
+    }
     if (hold) {
       if (dryRun || set || approved || Object.keys(policy).length) {
         context.err.write('A legal hold is placed or released on its own: run --hold/--release without --dry-run, --approve or --set. Nothing was changed.\n');
@@ -68,7 +81,7 @@ export const retentionCommand: CliCommand = {
       return runHoldCommand({ ...hold, reason, by, tenantId }, context);
     }
     if (reason !== undefined || by !== undefined) {
-      context.err.write('--reason and --by go with --hold, --release, --hold-all or --release-all. Nothing was changed.\n');
+      context.err.write('--reason and --by go with --hold, --release, --hold-all, --release-all or --delete. Nothing was changed.\n');
       return 2;
     }
     const db = await context.db();

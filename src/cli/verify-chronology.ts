@@ -140,6 +140,7 @@ async function reportAnchors(
   const results = await compareWithCheckpoint(db, checkpoint, checks, filter);
   let failed = 0;
   let purged = 0;
+  let deleted = 0;
   let added = 0;
   for (const { entry, verdict } of results) {
     const ref = entry.reference;
@@ -150,6 +151,10 @@ async function reportAnchors(
       case 'purged':
         purged++;
         out.write(`PURGED ${ref}: deleted by the retention purge on ${day(verdict.purgedAt)}\n`);
+        break;
+      case 'deleted':
+        deleted++;
+        out.write(`DELETED ${ref}: deleted by hand on ${day(verdict.deletedAt)} (jigsaw retention --delete; the reason is in concern_deletions)\n`);
         break;
       case 'shortened':
         failed++;
@@ -165,12 +170,12 @@ async function reportAnchors(
         break;
     }
   }
-  const purgedWords = purged ? `; ${purged} purged under retention` : '';
+  const purgedWords = `${purged ? `; ${purged} purged under retention` : ''}${deleted ? `; ${deleted} deleted by hand` : ''}`;
   if (failed) {
     out.write(`CHECKPOINT FAILED: ${failed} of ${chronologies(results.length)} anchored changed or went missing${purgedWords}: treat it as a safeguarding records incident.\n`);
     return 1;
   }
-  out.write(`CHECKPOINT HELD: every anchored event of ${chronologies(results.length - purged)} is still there, unchanged (${added} event${added === 1 ? '' : 's'} added since)${purgedWords}.\n`);
+  out.write(`CHECKPOINT HELD: every anchored event of ${chronologies(results.length - purged - deleted)} is still there, unchanged (${added} event${added === 1 ? '' : 's'} added since)${purgedWords}.\n`);
   return 0;
 }
 

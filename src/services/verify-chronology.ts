@@ -1,7 +1,7 @@
 import type { Db } from '../store/db';
 import { listStoredEvents } from '../store/concern.repo';
 import { listChronologyHeads } from '../store/concern-key.repo';
-import { listConcernPurges } from '../store/retention.repo';
+import { listConcernDeletions, listConcernPurges } from '../store/retention.repo';
 import { type ChainVerdict, type ChronologyKeys, verifyChain } from '../domain/concerns/chronology';
 import {
   type AnchorVerdict,
@@ -54,7 +54,7 @@ export interface AnchorCheck {
 /**
  * Compares each anchored chronology (of the checked tenant or concern, when the check was
  * narrowed) with the one stored now. A concern that is gone is looked up in the retention
- * purges' record.
+ * purges' record, then in the deletions by hand.
  */
 export async function compareWithCheckpoint(
   db: Db,
@@ -66,8 +66,9 @@ export async function compareWithCheckpoint(
   const anchored = checkpoint.concerns.filter((e) => (!filter.tenantId || e.tenantId === filter.tenantId) && (!filter.reference || e.reference === filter.reference));
   const gone = anchored.filter((e) => !stored.has(`${e.tenantId}/${e.concernId}`));
   const purges = await listConcernPurges(db, gone.map((e) => ({ tenantId: e.tenantId, reference: e.reference })));
+  const deletions = await listConcernDeletions(db, gone.map((e) => ({ tenantId: e.tenantId, reference: e.reference })));
   return anchored.map((entry) => ({
     entry,
-    verdict: compareWithAnchor(entry, stored.get(`${entry.tenantId}/${entry.concernId}`) ?? null, purges.get(`${entry.tenantId}/${entry.reference}`) ?? null),
+    verdict: compareWithAnchor(entry, stored.get(`${entry.tenantId}/${entry.concernId}`) ?? null, purges.get(`${entry.tenantId}/${entry.reference}`) ?? null, deletions.get(`${entry.tenantId}/${entry.reference}`) ?? null),
   }));
 }

@@ -108,20 +108,20 @@ async function deleteSteps(tx: Db, steps: readonly { table: string; where: strin
 /**
  * Deletes one concern and everything that belongs to it; returns rows deleted per table (empty
  * when the concern is gone, or no longer closed and recorded before `cutoff`: reopened since the
- * plan was made; or on legal hold). Call in a transaction after allowPurgeInTransaction.
+ * plan was made; or on legal hold). Without a cutoff (a deletion by hand) any closed concern qualifies. Call in a transaction after allowPurgeInTransaction.
  *
  * A pupil named by no remaining concern of the tenant leaves no trace of their name (the pupil
  * key is the normalised name): their file-transfer records are deleted, and the tab's access-log
  * entries are kept (who, what, when, the reference) without the key.
  */
-export async function deleteConcern(tx: Db, tenantId: string, concernId: string, cutoff: Date): Promise<Record<string, number>> {
+export async function deleteConcern(tx: Db, tenantId: string, concernId: string, cutoff: Date | undefined): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   // Shares the tenant's hold lock, then locks the row, so a reopen or a legal hold waits for the
   // purge (or the purge sees it: the hold is read after both locks, in a statement of its own).
   await lockTenantHolds(tx, tenantId, 'purge');
   const [still] = await tx.query(
-    "SELECT 1 FROM concerns WHERE tenant_id = $1 AND concern_id = $2::uuid AND status = 'closed' AND created_at < $3 FOR UPDATE",
-    [tenantId, concernId, cutoff],
+    "SELECT 1 FROM concerns WHERE tenant_id = $1 AND concern_id = $2::uuid AND status = 'closed' AND ($3::timestamptz IS NULL OR created_at < $3) FOR UPDATE",
+    [tenantId, concernId, cutoff ?? null],
   );
   if (!still) return counts;
   if (await holdInForce(tx, tenantId, concernId)) return counts;
@@ -232,5 +232,28 @@ export async function listConcernPurges(db: Db, concerns: readonly { tenantId: s
     [concerns.map((c) => c.tenantId), concerns.map((c) => c.reference)],
   );
   for (const r of rows) out.set(`${r.tenant_id}/${r.record_ref}`, new Date(r.purged_at));
+  return out;
+}
+
+/** The tombstone of a concern deleted by hand: reference, whom it was about (a role), why, by whom, when, counts. */
+export async function recordConcernDeletion(
+  tx: Db,
+  d: { tenantId: string; reference: string; about: string; reason: string; deletedBy: string; deletedAt: Date; counts: Record<string, number> },
+): Promise<void> {
+  await tx.query('INSERT INTO concern_deletions (tenant_id, reference, about, reason, deleted_by, deleted_at, counts) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+    d.tenantId, d.reference, d.about, d.reason, d.deletedBy, d.deletedAt, JSON.stringify(d.counts),
+  ]);
+}
+
+/** When each of these concerns was deleted by hand, where one was. Keyed `tenantId/reference`. */
+export async function listConcernDeletions(db: Db, concerns: readonly { tenantId: string; reference: string }[]): Promise<Map<string, Date>> {
+  const out = new Map<string, Date>();
+  if (concerns.length === 0) return out;
+  const rows = await db.query<{ tenant_id: string; reference: string; deleted_at: string | Date }>(
+    `SELECT d.tenant_id, d.reference, d.deleted_at
+     FROM concern_deletions d JOIN unnest($1::text[], $2::text[]) AS c (tenant_id, reference) ON d.tenant_id = c.tenant_id AND d.reference = c.reference`,
+    [concerns.map((c) => c.tenantId), concerns.map((c) => c.reference)],
+  );
+  for (const r of rows) out.set(`${r.tenant_id}/${r.reference}`, new Date(r.deleted_at));
   return out;
 }

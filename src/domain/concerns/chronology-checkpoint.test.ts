@@ -41,5 +41,8 @@ describe('chronology checkpoints', () => {
     expect(compareWithAnchor(entry, null, null)).toEqual({ kind: 'missing' });
     const when = new Date('2033-01-01T00:00:00Z');
     expect(compareWithAnchor(entry, null, when)).toEqual({ kind: 'purged', purgedAt: when });
+    expect(compareWithAnchor(entry, null, null, when)).toEqual({ kind: 'deleted', deletedAt: when });
+    // Still there: a tombstone of the reference does not hide a changed chronology.
+    expect(compareWithAnchor(entry, [h('a')], null, when)).toEqual({ kind: 'shortened', events: 1 });
   });
 });

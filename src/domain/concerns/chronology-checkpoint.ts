@@ -95,7 +95,9 @@ export type AnchorVerdict =
   | { kind: 'rewritten' }
   /** The concern is gone and the retention purge recorded deleting it. */
   | { kind: 'purged'; purgedAt: Date }
-  /** The concern is gone and nothing records a retention purge. */
+  /** The concern is gone and its deletion by hand is recorded (concern_deletions). */
+  | { kind: 'deleted'; deletedAt: Date }
+  /** The concern is gone and nothing records a retention purge or a deletion. */
   | { kind: 'missing' };
 
 /**
@@ -103,8 +105,8 @@ export type AnchorVerdict =
  * or null when the concern is gone). Because each hash covers the one before it, the anchored
  * event's hash being unchanged means every event up to it is unchanged too.
  */
-export function compareWithAnchor(entry: CheckpointEntry, storedHashes: readonly string[] | null, purgedAt: Date | null): AnchorVerdict {
-  if (storedHashes === null) return purgedAt ? { kind: 'purged', purgedAt } : { kind: 'missing' };
+export function compareWithAnchor(entry: CheckpointEntry, storedHashes: readonly string[] | null, purgedAt: Date | null, deletedAt: Date | null = null): AnchorVerdict {
+  if (storedHashes === null) return purgedAt ? { kind: 'purged', purgedAt } : deletedAt ? { kind: 'deleted', deletedAt } : { kind: 'missing' };
   if (storedHashes.length < entry.events) return { kind: 'shortened', events: storedHashes.length };
   if (storedHashes[entry.events - 1] !== entry.headHash) return { kind: 'rewritten' };
   return { kind: 'held', eventsSince: storedHashes.length - entry.events };
