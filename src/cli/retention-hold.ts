@@ -16,7 +16,7 @@ export interface HoldRequest {
 const REFERENCE = /^C-\d{4}-\d{5}$/;
 const MAX_REASON = 1000;
 const MAX_BY = 200;
-// eslint-disable-next-line no-control-regex
+// Control characters (a newline, say) would let a reason or name forge lines in the dry-run report.
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /**
