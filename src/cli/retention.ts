@@ -102,6 +102,11 @@ export const retentionCommand: CliCommand = {
       context.err.write('Purging needs the approval code of a dry run: run `jigsaw retention --dry-run`, have the DSL approve what it lists, then run `jigsaw retention --approve CODE` with the same --tenant. Nothing was purged.\n');
       return 2;
     }
+    // An unknown (mistyped) tenant would otherwise get an empty plan that looks like "nothing due".
+    if (tenantId && !(await getTenant(db, tenantId))) {
+      context.err.write(`No tenant ${tenantId} is known to Jigsaw (it is recorded when the bot is first used there). Nothing was ${dryRun ? 'planned' : 'purged'}.\n`);
+      return 2;
+    }
     const now = new Date();
     const plan = await planRetention(db, context.config.retention, now, { tenantId });
     context.out.write(describeRetentionPlan(plan));

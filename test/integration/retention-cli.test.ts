@@ -102,6 +102,14 @@ describe('jigsaw retention (CLI)', () => {
     const unknown = sink();
     expect(await runCli(['retention', '--tenant', 'no-such-tenant', '--set', '--concern-years', '30'], env, sink().stream, unknown.stream)).toBe(2);
     expect(unknown.text()).toContain('No tenant no-such-tenant is known to Jigsaw');
+    // A dry run for a mistyped tenant says so, rather than showing an empty plan as "nothing due".
+    for (const mode of [['--dry-run'], ['--approve', 'abcdef012345']]) {
+      const out = sink();
+      const err = sink();
+      expect(await runCli(['retention', ...mode, '--tenant', 'no-such-tenant'], env, out.stream, err.stream)).toBe(2);
+      expect(err.text()).toContain('No tenant no-such-tenant is known to Jigsaw');
+      expect(out.text()).toBe('');
+    }
 
     const db = await openStore({ dataDir: env.DATA_DIR });
     try {
