@@ -23,7 +23,7 @@ import { describeError, type Logger } from '../logging';
 import { backoffDelayMs } from './backoff';
 import { type AupDelivery, AupDeliveryCache, planAupDelivery } from './aup-delivery';
 import { personTarget } from './person-target';
-import { createTeamsSendPacing, type PacingClock, realClock, SlidingWindowLimit, type TeamsSendPacing, type ThrottleGate, type TokenBucket } from './send-pacing';
+import { createTeamsSendPacing, type PacingClock, realClock, SlidingWindowLimit, type TeamsSendPacing, throttlePause, type ThrottleGate, type TokenBucket } from './send-pacing';
 import { DeliveryError, type TeamsGateway } from './teams-gateway';
 
 export interface AupSenderOptions {
@@ -267,11 +267,13 @@ export class AupSender {
     const now = this.now();
     if (failure.throttled) {
       this.stats.throttled++;
-      this.gate.pause(failure.retryAfterMs ?? 1000);
+      // Honoured up to a maximum: a day-long Retry-After would hold up the outbox's concerns too (shared gate).
+      const { pauseMs, capped } = throttlePause(failure.retryAfterMs);
+      this.gate.pause(pauseMs);
       this.stats.pauses = this.gate.pauses;
       this.stats.pausedMs = this.gate.pausedMs;
-      await scheduleAupSendRetry(db, row.sendId, new Date(now.getTime() + (failure.retryAfterMs ?? 1000)), `429: throttled`);
-      log.warn({ retryAfterMs: failure.retryAfterMs }, 'Teams throttled the AUP broadcast; every sender pauses');
+      await scheduleAupSendRetry(db, row.sendId, new Date(now.getTime() + pauseMs), `429: throttled`);
+      log.warn({ retryAfterMs: failure.retryAfterMs, pauseMs, capped }, 'Teams throttled the AUP broadcast; every sender pauses');
       return;
     }
     // The app is not installed for this person: install it through Graph once, then retry.

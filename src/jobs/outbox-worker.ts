@@ -11,7 +11,7 @@ import { deliverOutboxMessage, type DeliveryDeps } from './deliveries';
 import { DeliveryError } from './teams-gateway';
 import type { Counter, MetricsRegistry } from '../metrics';
 import { mapWithConcurrency } from './map-with-concurrency';
-import type { TeamsSendPacing } from './send-pacing';
+import { throttlePause, type TeamsSendPacing } from './send-pacing';
 
 /**
  * How many times the claim of a send Teams has not answered is renewed (every half lease) before
@@ -56,7 +56,7 @@ export function createOutboxMetrics(registry: MetricsRegistry): OutboxMetrics {
  * Delivers the outbox to Teams. At-least-once with an idempotency key per message: a message
  * is marked sent (with the posted activity id) only after Teams accepted it, and never sent
  * again after that. Failures are retried forever with back-off (nothing is dropped); a 429
- * pauses every send until Retry-After has passed.
+ * pauses every send until Retry-After has passed (at most MAX_THROTTLE_PAUSE_MS).
  *
  * With shared pacing (the composition root's, which the AUP broadcast uses too) every send is
  * counted in the process's budget for Teams: a safeguarding message takes its share at once, a
@@ -228,14 +228,17 @@ export class OutboxWorker {
   private async failed(message: OutboxMessage, err: unknown, log: Logger): Promise<void> {
     this.deps.metrics?.deliveries.inc({ outcome: 'failed', kind: message.kind });
     const failure = err instanceof DeliveryError ? err : new DeliveryError(err instanceof Error ? err.message : 'delivery failed');
-    if (failure.throttled) {
-      this.pausedUntil = Math.max(this.pausedUntil, this.now().getTime() + (failure.retryAfterMs ?? 1000));
-      this.deps.pacing?.gate.pause(failure.retryAfterMs ?? 1000);
+    // A Retry-After is honoured up to a maximum: a day-long one must not hold up every concern for a day.
+    const retryAfter = failure.throttled || failure.retryAfterMs !== undefined ? throttlePause(failure.retryAfterMs) : undefined;
+    if (retryAfter?.capped) log.warn({ status: failure.status, retryAfterMs: failure.retryAfterMs, pauseMs: retryAfter.pauseMs }, 'Teams asked for a longer pause than Jigsaw honours; pausing for the maximum instead');
+    if (failure.throttled && retryAfter) {
+      this.pausedUntil = Math.max(this.pausedUntil, this.now().getTime() + retryAfter.pauseMs);
+      this.deps.pacing?.gate.pause(retryAfter.pauseMs);
     }
     const delay = backoffDelayMs(message.attempts, {
       baseMs: this.options.baseBackoffMs ?? 1000,
       maxMs: this.options.maxBackoffMs,
-      retryAfterMs: failure.retryAfterMs,
+      retryAfterMs: retryAfter?.pauseMs,
       random: this.deps.random,
     });
     const rescheduled = await scheduleOutboxRetry(this.deps.db, message, new Date(this.now().getTime() + delay), `${failure.status ?? 'network'}: ${failure.message}`);

@@ -108,6 +108,25 @@ export function createTeamsSendPacing(sendsPerSecond: number, clock: PacingClock
   return { bucket: new TokenBucket(sendsPerSecond, clock), gate: new ThrottleGate(clock) };
 }
 
+/** The pause after a 429 that names no Retry-After (the Teams docs do not promise one). */
+export const DEFAULT_THROTTLE_PAUSE_MS = 1_000;
+
+/**
+ * The longest pause a 429's Retry-After is honoured for. Teams' documented limits for a bot are
+ * per second, per 30 s and per hour windows; a minute or two clears the short ones, and a send
+ * tried again every five minutes while the hourly window refills costs one request. A longer
+ * Retry-After (a bogus or hostile day-long value) would pause every send, urgent concerns
+ * included, for that long, so it is cut to this and the next answer from Teams decides.
+ */
+export const MAX_THROTTLE_PAUSE_MS = 5 * 60_000;
+
+/** How long to pause every sender after a 429 with this Retry-After, and whether it was cut to the maximum. */
+export function throttlePause(retryAfterMs: number | undefined): { pauseMs: number; capped: boolean } {
+  if (retryAfterMs === undefined || Number.isNaN(retryAfterMs)) return { pauseMs: DEFAULT_THROTTLE_PAUSE_MS, capped: false };
+  if (retryAfterMs > MAX_THROTTLE_PAUSE_MS) return { pauseMs: MAX_THROTTLE_PAUSE_MS, capped: true };
+  return { pauseMs: Math.max(0, retryAfterMs), capped: false };
+}
+
 export class ThrottleGate {
   private pausedUntil = 0;
   /** How many times a 429 paused everyone, and for how long in total. */

@@ -1,0 +1,116 @@
+// How the outbox worker treats Teams throttling it (429): the pause every send takes, and what
+// a throttled send counts for. The worker's clock is the test's, so no assertion waits on time.
+//
+// The 429s are the fake connector's answers as botbuilder's errors carry them (toDeliveryError):
+// botbuilder's own HTTP pipeline would wait out a day-long Retry-After itself before giving up,
+// so a worker on real botbuilder never sees such an answer within a test.
+import { createCloudAdapter } from '../../src/bot/adapter';
+import { BotbuilderGateway, toDeliveryError } from '../../src/bot/botbuilder-gateway';
+import { loadConfig } from '../../src/config';
+import { type Logger, silentLogger } from '../../src/logging';
+import { OutboxWorker } from '../../src/jobs/outbox-worker';
+import { MAX_THROTTLE_PAUSE_MS } from '../../src/jobs/send-pacing';
+import type { OutgoingMessage, PersonTarget, SentMessage, TeamsGateway } from '../../src/jobs/teams-gateway';
+import { OUTBOX_KINDS, userTarget } from '../../src/services/report-concern';
+import { enqueueOutbox, getOutboxByKey } from '../../src/store/outbox.repo';
+import { type Harness, PEOPLE, SCHOOL, startHarness } from '../support/harness';
+import { storeKind } from '../support/test-db';
+
+const DAY_SECONDS = 24 * 60 * 60;
+
+/** What the fake connector's 429 becomes on its way out of botbuilder. */
+const throttled = (retryAfterSeconds: number) => toDeliveryError({ statusCode: 429, message: 'Too many requests.', response: { status: 429, headers: { 'retry-after': String(retryAfterSeconds) } } });
+
+/** The real gateway to the fake connector, answering the next `n` personal sends with a 429 first. */
+class ThrottlingGateway implements TeamsGateway {
+  throttledLeft = 0;
+  constructor(
+    private readonly real: TeamsGateway,
+    private readonly retryAfterSeconds: number,
+  ) {}
+  postToChannel(...args: Parameters<TeamsGateway['postToChannel']>): Promise<SentMessage> {
+    return this.real.postToChannel(...args);
+  }
+  replyInThread(...args: Parameters<TeamsGateway['replyInThread']>): Promise<SentMessage> {
+    return this.real.replyInThread(...args);
+  }
+  updateMessage(...args: Parameters<TeamsGateway['updateMessage']>): Promise<void> {
+    return this.real.updateMessage(...args);
+  }
+  async sendToPerson(target: PersonTarget, message: OutgoingMessage): Promise<SentMessage> {
+    if (this.throttledLeft > 0) {
+      this.throttledLeft--;
+      throw throttled(this.retryAfterSeconds);
+    }
+    return this.real.sendToPerson(target, message);
+  }
+}
+
+/** A logger that keeps what was logged (messages and fields), for checking what the worker said. */
+function recordingLogger(lines: { msg: string; fields: Record<string, unknown> }[], bindings: Record<string, unknown> = {}): Logger {
+  const record = (fields: Record<string, unknown>, msg: string) => void lines.push({ msg, fields: { ...bindings, ...fields } });
+  return { debug: record, info: record, warn: record, error: record, child: (more) => recordingLogger(lines, { ...bindings, ...more }) };
+}
+
+describe(`outbox: Teams throttling the worker (${storeKind()})`, () => {
+  let h: Harness;
+  let clock: number;
+  beforeEach(async () => {
+    h = await startHarness({ jigsaw: { runWorker: false }, connector: { rateLimits: false } });
+    clock = Date.now();
+  });
+  afterEach(() => h.stop());
+
+  function worker(gateway: TeamsGateway, logger: Logger = silentLogger, options: { alertAfterAttempts?: number } = {}): OutboxWorker {
+    return new OutboxWorker(
+      { db: h.db, concerns: h.app.concerns, gateway, logger, defaultServiceUrl: h.fake.serviceUrl, botId: SCHOOL.botId, now: () => new Date(clock), random: () => 1 },
+      { pollMs: 60_000, alertAfterAttempts: options.alertAfterAttempts ?? 5, maxBackoffMs: 60_000, baseBackoffMs: 1_000 },
+    );
+  }
+
+  function realGateway(): TeamsGateway {
+    return new BotbuilderGateway(createCloudAdapter(loadConfig({ LOG_LEVEL: 'silent' }), silentLogger), '');
+  }
+
+  async function queueNotice(reference: string): Promise<string> {
+    const idempotencyKey = `test:${reference}`;
+    await enqueueOutbox(h.db, {
+      tenantId: SCHOOL.tenantId,
+      idempotencyKey,
+      kind: OUTBOX_KINDS.reporterNotDelivered,
+      targetKey: userTarget(PEOPLE.teacher.aadObjectId),
+      payload: { reference, aadObjectId: PEOPLE.teacher.aadObjectId },
+    });
+    // Due now: the worker's clock starts when the store's did.
+    clock = Math.max(clock, Date.now() + 1);
+    return idempotencyKey;
+  }
+
+  it('pauses for at most the maximum when Teams asks for a day, says so in the log, and then delivers', async () => {
+    const key = await queueNotice('C-2026-98001');
+    const gateway = new ThrottlingGateway(realGateway(), DAY_SECONDS);
+    gateway.throttledLeft = 1;
+    const lines: { msg: string; fields: Record<string, unknown> }[] = [];
+    const w = worker(gateway, recordingLogger(lines));
+    const start = clock;
+
+    expect(await w.drainOnce()).toBe(1);
+    const row = await getOutboxByKey(h.db, SCHOOL.tenantId, key);
+    expect(row?.status).toBe('pending');
+    // Tried again after the maximum pause, not after a day.
+    expect(row!.nextAttemptAt.getTime() - start).toBe(MAX_THROTTLE_PAUSE_MS);
+    const capped = lines.find((l) => /longer pause than Jigsaw honours/.test(l.msg));
+    expect(capped?.fields).toMatchObject({ status: 429, retryAfterMs: DAY_SECONDS * 1000, pauseMs: MAX_THROTTLE_PAUSE_MS });
+    // Ids and numbers only: nothing of the message (its reference, its recipient) is logged.
+    expect(JSON.stringify(capped)).not.toMatch(/C-2026-98001|aadObjectId/);
+
+    // Every send waits out the pause...
+    clock = start + MAX_THROTTLE_PAUSE_MS - 1;
+    expect(await w.drainOnce()).toBe(0);
+    // ...and no longer.
+    clock = start + MAX_THROTTLE_PAUSE_MS;
+    expect(await w.drainOnce()).toBe(1);
+    expect((await getOutboxByKey(h.db, SCHOOL.tenantId, key))?.status).toBe('sent');
+    expect(h.fake.findByText('C-2026-98001')).toHaveLength(1);
+  });
+});
