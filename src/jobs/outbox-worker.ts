@@ -21,7 +21,10 @@ const MAX_IN_FLIGHT_RENEWALS = 10;
 
 export interface OutboxWorkerOptions {
   pollMs: number;
-  /** After this many failed attempts the admins (and, for a concern's own delivery, its reporter) are told. */
+  /**
+   * After this many failed attempts the admins (and, for a concern's own delivery, its reporter)
+   * are told. A 429 is not a failed attempt: Teams throttling the app says nothing of the message.
+   */
   alertAfterAttempts: number;
   maxBackoffMs: number;
   baseBackoffMs?: number;
@@ -129,7 +132,7 @@ export class OutboxWorker {
     await mapWithConcurrency(batch, this.options.concurrency ?? 1, async (message) => {
       if (await this.mayStartSending(message)) return this.deliverWithin(message);
       // A 429 pauses the rest of the batch: messages not yet started go back, their claims released.
-      await scheduleOutboxRetry(this.deps.db, message, new Date(this.now().getTime() + this.pauseRemainingMs()), 'paused: throttled');
+      await scheduleOutboxRetry(this.deps.db, message, new Date(this.now().getTime() + this.pauseRemainingMs()), 'paused: throttled', { throttled: true });
     });
     return batch.length;
   }
@@ -234,8 +237,16 @@ export class OutboxWorker {
     if (failure.throttled && retryAfter) {
       this.pausedUntil = Math.max(this.pausedUntil, this.now().getTime() + retryAfter.pauseMs);
       this.deps.pacing?.gate.pause(retryAfter.pauseMs);
+      // Teams throttling the app is not a failure of this message: it is tried again once the
+      // pause is over, with no growth of its back-off and no step towards the admins' alert.
+      const rescheduled = await scheduleOutboxRetry(this.deps.db, message, new Date(this.now().getTime() + retryAfter.pauseMs), `429: ${failure.message}`, { throttled: true });
+      if (rescheduled) log.warn({ status: failure.status, retryInMs: retryAfter.pauseMs }, 'Teams throttled an outbox delivery; it is sent again after the pause');
+      else log.warn({ status: failure.status }, 'outbox delivery throttled after its claim expired; left to the attempt that took it over');
+      return;
     }
-    const delay = backoffDelayMs(message.attempts, {
+    // The claims that failed, this one included (claims ended by throttling are not failures).
+    const failures = message.attempts - message.throttledAttempts;
+    const delay = backoffDelayMs(failures, {
       baseMs: this.options.baseBackoffMs ?? 1000,
       maxMs: this.options.maxBackoffMs,
       retryAfterMs: retryAfter?.pauseMs,
@@ -248,8 +259,8 @@ export class OutboxWorker {
       return;
     }
     log.warn({ status: failure.status, retryInMs: delay, ...describeError(err) }, 'outbox delivery failed; will retry');
-    if (!message.alertedAt && (message.attempts >= this.options.alertAfterAttempts || failure.needsAttention)) {
-      await this.raiseDeliveryAlert(message, failure).catch((alertErr) => log.error(describeError(alertErr), 'could not raise delivery alert'));
+    if (!message.alertedAt && (failures >= this.options.alertAfterAttempts || failure.needsAttention)) {
+      await this.raiseDeliveryAlert(message, failure, failures).catch((alertErr) => log.error(describeError(alertErr), 'could not raise delivery alert'));
     }
   }
 
@@ -259,7 +270,7 @@ export class OutboxWorker {
    * of a concern about an adult) that fails: a secondary copy (the DPO's, the IT manager's)
    * failing leaves the concern with its recipient, so the reporter is not told otherwise.
    */
-  private async raiseDeliveryAlert(message: OutboxMessage, failure: DeliveryError): Promise<void> {
+  private async raiseDeliveryAlert(message: OutboxMessage, failure: DeliveryError, failures: number): Promise<void> {
     const { db } = this.deps;
     await db.transaction(async (tx) => {
       const concernId = typeof message.payload.concernId === 'string' ? message.payload.concernId : undefined;
@@ -270,7 +281,7 @@ export class OutboxWorker {
         tx,
         message.tenantId,
         'delivery-failing',
-        `A message from Jigsaw has failed to reach Teams ${message.attempts} time(s) (last error: HTTP ${failure.status ?? 'none (network)'}). Jigsaw keeps retrying. Check that the app is installed where it posts and that Teams is reachable.`,
+        `A message from Jigsaw has failed to reach Teams ${failures} time(s) (last error: HTTP ${failure.status ?? 'none (network)'}). Jigsaw keeps retrying. Check that the app is installed where it posts and that Teams is reachable.`,
         concern?.reference,
       );
       if (concern && tellReporter) {

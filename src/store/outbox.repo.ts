@@ -13,7 +13,10 @@ export interface OutboxMessage {
   targetKey: string;
   payload: Record<string, unknown>;
   status: OutboxStatus;
+  /** Claims so far, this one included: the fence for outcomes (see OutboxClaim). */
   attempts: number;
+  /** Claims that ended in a 429 or were put back unsent because of one: not failures of the message. */
+  throttledAttempts: number;
   nextAttemptAt: Date;
   lastError?: string;
   result?: Record<string, unknown>;
@@ -54,6 +57,7 @@ function toMessage(r: Record<string, unknown>): OutboxMessage {
     payload: r.payload as Record<string, unknown>,
     status: r.status as OutboxStatus,
     attempts: Number(r.attempts),
+    throttledAttempts: Number(r.throttled_attempts ?? 0),
     nextAttemptAt: new Date(r.next_attempt_at as string),
     lastError: (r.last_error as string | null) ?? undefined,
     result: (r.result as Record<string, unknown> | null) ?? undefined,
@@ -165,12 +169,17 @@ export async function markOutboxSent(db: Db, claim: OutboxClaim, result: Record<
   return rows.length > 0;
 }
 
-/** Puts a claimed message back to be tried again; false when the claim is no longer ours (nothing written). */
-export async function scheduleOutboxRetry(db: Db, claim: OutboxClaim, nextAttemptAt: Date, error: string): Promise<boolean> {
+/**
+ * Puts a claimed message back to be tried again; false when the claim is no longer ours (nothing
+ * written). `throttled`: the claim ended because Teams is throttling the app, which is not a
+ * failure of the message (it does not count towards its back-off or its alert).
+ */
+export async function scheduleOutboxRetry(db: Db, claim: OutboxClaim, nextAttemptAt: Date, error: string, options: { throttled?: boolean } = {}): Promise<boolean> {
   const rows = await db.query(
-    `UPDATE outbox SET status = 'pending', next_attempt_at = $2, last_error = $3, lease_until = NULL
+    `UPDATE outbox SET status = 'pending', next_attempt_at = $2, last_error = $3, lease_until = NULL,
+       throttled_attempts = throttled_attempts + CASE WHEN $5::boolean THEN 1 ELSE 0 END
      WHERE outbox_id = $1 AND status = 'sending' AND attempts = $4 RETURNING outbox_id`,
-    [claim.outboxId, nextAttemptAt, error.slice(0, 500), claim.attempts],
+    [claim.outboxId, nextAttemptAt, error.slice(0, 500), claim.attempts, options.throttled === true],
   );
   return rows.length > 0;
 }

@@ -10,9 +10,10 @@ import { loadConfig } from '../../src/config';
 import { type Logger, silentLogger } from '../../src/logging';
 import { OutboxWorker } from '../../src/jobs/outbox-worker';
 import { MAX_THROTTLE_PAUSE_MS } from '../../src/jobs/send-pacing';
-import type { OutgoingMessage, PersonTarget, SentMessage, TeamsGateway } from '../../src/jobs/teams-gateway';
+import { DeliveryError, type OutgoingMessage, type PersonTarget, type SentMessage, type TeamsGateway } from '../../src/jobs/teams-gateway';
 import { OUTBOX_KINDS, userTarget } from '../../src/services/report-concern';
-import { enqueueOutbox, getOutboxByKey } from '../../src/store/outbox.repo';
+import { enqueueOutbox, getOutboxByKey, listOutbox } from '../../src/store/outbox.repo';
+import { ADMIN_ALERT_KIND } from '../../src/services/admin-alerts';
 import { type Harness, PEOPLE, SCHOOL, startHarness } from '../support/harness';
 import { storeKind } from '../support/test-db';
 
@@ -21,13 +22,10 @@ const DAY_SECONDS = 24 * 60 * 60;
 /** What the fake connector's 429 becomes on its way out of botbuilder. */
 const throttled = (retryAfterSeconds: number) => toDeliveryError({ statusCode: 429, message: 'Too many requests.', response: { status: 429, headers: { 'retry-after': String(retryAfterSeconds) } } });
 
-/** The real gateway to the fake connector, answering the next `n` personal sends with a 429 first. */
+/** The real gateway to the fake connector, answering the next personal sends with `failures` first, one each. */
 class ThrottlingGateway implements TeamsGateway {
-  throttledLeft = 0;
-  constructor(
-    private readonly real: TeamsGateway,
-    private readonly retryAfterSeconds: number,
-  ) {}
+  readonly failures: DeliveryError[] = [];
+  constructor(private readonly real: TeamsGateway) {}
   postToChannel(...args: Parameters<TeamsGateway['postToChannel']>): Promise<SentMessage> {
     return this.real.postToChannel(...args);
   }
@@ -38,10 +36,8 @@ class ThrottlingGateway implements TeamsGateway {
     return this.real.updateMessage(...args);
   }
   async sendToPerson(target: PersonTarget, message: OutgoingMessage): Promise<SentMessage> {
-    if (this.throttledLeft > 0) {
-      this.throttledLeft--;
-      throw throttled(this.retryAfterSeconds);
-    }
+    const failure = this.failures.shift();
+    if (failure) throw failure;
     return this.real.sendToPerson(target, message);
   }
 }
@@ -88,8 +84,8 @@ describe(`outbox: Teams throttling the worker (${storeKind()})`, () => {
 
   it('pauses for at most the maximum when Teams asks for a day, says so in the log, and then delivers', async () => {
     const key = await queueNotice('C-2026-98001');
-    const gateway = new ThrottlingGateway(realGateway(), DAY_SECONDS);
-    gateway.throttledLeft = 1;
+    const gateway = new ThrottlingGateway(realGateway());
+    gateway.failures.push(throttled(DAY_SECONDS));
     const lines: { msg: string; fields: Record<string, unknown> }[] = [];
     const w = worker(gateway, recordingLogger(lines));
     const start = clock;
@@ -112,5 +108,39 @@ describe(`outbox: Teams throttling the worker (${storeKind()})`, () => {
     expect(await w.drainOnce()).toBe(1);
     expect((await getOutboxByKey(h.db, SCHOOL.tenantId, key))?.status).toBe('sent');
     expect(h.fake.findByText('C-2026-98001')).toHaveLength(1);
+  });
+
+  it('a burst of 429s is not a failure of the message: no admin alert, and its back-off does not grow', async () => {
+    const key = await queueNotice('C-2026-98002');
+    const gateway = new ThrottlingGateway(realGateway());
+    for (let i = 0; i < 6; i++) gateway.failures.push(throttled(1));
+    // Then one real failure, whose back-off shows how many failures the message has had.
+    gateway.failures.push(new DeliveryError('Internal server error', 500));
+    const w = worker(gateway, silentLogger, { alertAfterAttempts: 2 });
+
+    for (let i = 0; i < 6; i++) {
+      expect(await w.drainOnce()).toBe(1);
+      const row = await getOutboxByKey(h.db, SCHOOL.tenantId, key);
+      // Sent again once the one-second pause is over, not after a growing back-off.
+      expect(row).toMatchObject({ status: 'pending', nextAttemptAt: new Date(clock + 1000) });
+      clock += 1000;
+    }
+    const afterBurst = await getOutboxByKey(h.db, SCHOOL.tenantId, key);
+    expect(afterBurst).toMatchObject({ attempts: 6, throttledAttempts: 6 });
+    expect(afterBurst?.alertedAt).toBeUndefined();
+
+    // The 500 is the message's first failure: the first step of the back-off (1 s with this
+    // jitter), not the seventh (the 60 s maximum), and still short of the alert after two.
+    expect(await w.drainOnce()).toBe(1);
+    const afterFailure = await getOutboxByKey(h.db, SCHOOL.tenantId, key);
+    expect(afterFailure).toMatchObject({ status: 'pending', nextAttemptAt: new Date(clock + 1000) });
+    expect(afterFailure?.alertedAt).toBeUndefined();
+
+    clock += 1000;
+    expect(await w.drainOnce()).toBe(1);
+    expect((await getOutboxByKey(h.db, SCHOOL.tenantId, key))?.status).toBe('sent');
+    expect(h.fake.findByText('C-2026-98002')).toHaveLength(1);
+    // No admin was told anything failed.
+    expect((await listOutbox(h.db, SCHOOL.tenantId)).filter((m) => m.kind === ADMIN_ALERT_KIND)).toEqual([]);
   });
 });
