@@ -59,6 +59,8 @@ export async function fireEscalationTimer(deps: EscalationDeps, timer: Timer): P
         targetKey: DSL_CHANNEL_TARGET,
         payload: { concernId, minutes },
         held: !registered,
+        // Nobody has acknowledged the concern in time: escalations go before any backlog.
+        urgent: true,
       });
       // The @mentions go in a reply under the re-posted card (as for the first post): a card
       // update would otherwise wipe them, and the thread keeps the alert with the concern.
@@ -69,6 +71,7 @@ export async function fireEscalationTimer(deps: EscalationDeps, timer: Timer): P
         targetKey: DSL_CHANNEL_TARGET,
         payload: { concernId, postKey: `concern:${concernId}:escalation:dsls:channel` },
         held: !registered,
+        urgent: true,
       });
       for (const dsl of dsls) {
         await enqueueOutbox(tx, {
@@ -77,6 +80,7 @@ export async function fireEscalationTimer(deps: EscalationDeps, timer: Timer): P
           kind: TRIAGE_OUTBOX_KINDS.escalationToPerson,
           targetKey: userTarget(dsl.aadObjectId),
           payload: { concernId, aadObjectId: dsl.aadObjectId, stage: 'dsl', minutes },
+          urgent: true,
         });
       }
       await deps.concerns.appendEvent(tx, tenantId, concernId, dataKey, {
@@ -98,6 +102,7 @@ export async function fireEscalationTimer(deps: EscalationDeps, timer: Timer): P
           kind: TRIAGE_OUTBOX_KINDS.escalationToPerson,
           targetKey: userTarget(headteacher),
           payload: { concernId, aadObjectId: headteacher, stage: 'headteacher', minutes },
+          urgent: true,
         });
       } else {
         await alertAdmins(tx, tenantId, 'no-headteacher', noHeadteacherToEscalateTo(minutes), row.reference);

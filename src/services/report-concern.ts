@@ -88,7 +88,7 @@ export async function submitConcernReport(
         },
         {
           outbox: [
-            ...decision.deliveries.flatMap((delivery) => deliveryMessages(input.tenantId, concernId, delivery, routing.directory.dslChannelRegistered)),
+            ...decision.deliveries.flatMap((delivery) => deliveryMessages(input.tenantId, concernId, delivery, routing.directory.dslChannelRegistered, report.urgency === 'urgent')),
             // Nobody to receive a concern about an adult: its delivery waits, held, in the same statement.
             ...(decision.problems.some(isHeldForRecipient) ? [heldRecipientMessage(input.tenantId, concernId)] : []),
           ],
@@ -143,7 +143,7 @@ function heldRecipientMessage(tenantId: string, concernId: string): NewOutboxMes
 }
 
 /** The outbox rows that carry one delivery of a concern. */
-export function deliveryMessages(tenantId: string, concernId: string, delivery: Delivery, registered: boolean): NewOutboxMessage[] {
+export function deliveryMessages(tenantId: string, concernId: string, delivery: Delivery, registered: boolean, urgent = false): NewOutboxMessage[] {
   if (delivery.to === 'dsl-channel') {
     // Held until `setup` if no channel is known; the worker also releases a held channel row
     // as soon as a channel exists, so a setup racing this transaction cannot strand it.
@@ -155,6 +155,7 @@ export function deliveryMessages(tenantId: string, concernId: string, delivery: 
       targetKey: DSL_CHANNEL_TARGET,
       payload: { concernId },
       held: !registered,
+      urgent,
     };
     if (!delivery.mentionAllDsls) return [card];
     // A reply in the card's thread @mentioning every DSL: Teams notifies them, and the card
@@ -168,6 +169,7 @@ export function deliveryMessages(tenantId: string, concernId: string, delivery: 
         targetKey: DSL_CHANNEL_TARGET,
         payload: { concernId, postKey: `concern:${concernId}:dsl-channel` },
         held: !registered,
+        urgent,
       },
     ];
   }
@@ -178,6 +180,8 @@ export function deliveryMessages(tenantId: string, concernId: string, delivery: 
       kind: OUTBOX_KINDS.concernToPerson,
       targetKey: userTarget(delivery.aadObjectId),
       payload: { concernId, aadObjectId: delivery.aadObjectId, role: delivery.role, view: delivery.view },
+      // The recipient's own copy of an urgent concern about an adult; secondary copies (the DPO's, the IT manager's) are not urgent.
+      urgent: urgent && delivery.view === 'full' && (delivery.role === 'headteacher' || delivery.role === 'chair'),
     },
   ];
 }

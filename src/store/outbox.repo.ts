@@ -1,7 +1,12 @@
 import type { Db } from './db';
 
-/** Claim order: lower first (the column's default is safeguarding). */
-const OUTBOX_PRIORITY = { safeguarding: 0, bulk: 1 } as const;
+/**
+ * Claim order: lower first (the column's default is safeguarding). Urgent is below the default,
+ * so rows queued before it existed keep their place and no migration was needed.
+ */
+const OUTBOX_PRIORITY = { urgent: -1, safeguarding: 0, bulk: 1 } as const;
+
+const priorityOf = (m: Pick<NewOutboxMessage, 'bulk' | 'urgent'>): number => (m.bulk ? OUTBOX_PRIORITY.bulk : m.urgent ? OUTBOX_PRIORITY.urgent : OUTBOX_PRIORITY.safeguarding);
 
 export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'held';
 
@@ -25,6 +30,8 @@ export interface OutboxMessage {
   sentAt?: Date;
   /** A bulk notice (see NewOutboxMessage.bulk). */
   bulk: boolean;
+  /** An urgent delivery (see NewOutboxMessage.urgent). */
+  urgent: boolean;
   /**
    * Set by `claimDueOutbox` when this claim took over an expired `sending` lease: the previous
    * attempt's outcome is unknown (the process died, or hung, between sending and recording),
@@ -45,6 +52,12 @@ export interface NewOutboxMessage {
    * safeguarding message, so a concern never waits behind a thousand digests.
    */
   bulk?: boolean;
+  /**
+   * Urgent: an urgent concern's own delivery (its card to the DSL channel and the @mention under
+   * it, the headteacher's or chair's copy) or an escalation notice. Claimed before every other
+   * due message, so after an outage it goes first, not behind the ordinary backlog.
+   */
+  urgent?: boolean;
 }
 
 function toMessage(r: Record<string, unknown>): OutboxMessage {
@@ -65,6 +78,7 @@ function toMessage(r: Record<string, unknown>): OutboxMessage {
     createdAt: new Date(r.created_at as string),
     sentAt: r.sent_at ? new Date(r.sent_at as string) : undefined,
     bulk: Number(r.priority ?? OUTBOX_PRIORITY.safeguarding) >= OUTBOX_PRIORITY.bulk,
+    urgent: Number(r.priority ?? OUTBOX_PRIORITY.safeguarding) <= OUTBOX_PRIORITY.urgent,
     reclaimed: r.claimed_from === undefined ? undefined : r.claimed_from === 'sending',
   };
 }
@@ -84,7 +98,7 @@ export function outboxInsertCte(tenantParam: string, messages: readonly NewOutbo
     messages.map((m) => m.targetKey),
     messages.map((m) => JSON.stringify(m.payload)),
     messages.map((m) => (m.held ? 'held' : 'pending')),
-    messages.map((m) => (m.bulk ? OUTBOX_PRIORITY.bulk : OUTBOX_PRIORITY.safeguarding)),
+    messages.map(priorityOf),
   );
   const [key, kind, target, payload, status] = [0, 1, 2, 3, 4].map((i) => `$${first + i}::text[]`);
   const priority = `$${first + 5}::smallint[]`;
@@ -114,8 +128,8 @@ export async function enqueueOutbox(db: Db, m: NewOutboxMessage): Promise<void> 
 
 /**
  * Claims due messages for sending: at most one per conversation (the oldest undelivered one,
- * so each conversation receives its messages in order), safeguarding messages before bulk
- * notices and then oldest first, skipping rows another worker holds. Returned in that order.
+ * so each conversation receives its messages in order), urgent messages first, then the other
+ * safeguarding messages, then bulk notices, and oldest first within each, skipping rows another worker holds. Returned in that order.
  * A row left in `sending` by a crashed worker is claimable again once its lease expires.
  */
 export async function claimDueOutbox(db: Db, now: Date, limit: number, leaseMs: number): Promise<OutboxMessage[]> {
@@ -146,8 +160,8 @@ export async function claimDueOutbox(db: Db, now: Date, limit: number, leaseMs: 
      RETURNING o.*, due.claimed_from`,
     [now, limit, leaseMs],
   );
-  // In sending order: safeguarding first, then as queued.
-  return rows.map(toMessage).sort((a, b) => Number(a.bulk) - Number(b.bulk) || a.outboxId - b.outboxId);
+  // In sending order: urgent first, then safeguarding, then bulk, each as queued.
+  return rows.map(toMessage).sort((a, b) => priorityOf(a) - priorityOf(b) || a.outboxId - b.outboxId);
 }
 
 /**

@@ -2,7 +2,7 @@
 // within a conversation, and every due safeguarding message before any bulk notice. A sharing
 // audit's "Notify owners" queues a digest per file owner (thousands in a trust); a concern
 // reported a minute later must reach the DSL channel on the next claim, not after them.
-import { DSL_CHANNEL_TARGET, OUTBOX_KINDS, userTarget } from '../../src/services/report-concern';
+import { deliveryMessages, DSL_CHANNEL_TARGET, OUTBOX_KINDS, userTarget } from '../../src/services/report-concern';
 import { queueAuditSummaryToAdmins, SHARING_AUDIT_OUTBOX_KINDS } from '../../src/services/sharing-audit-notices';
 import type { Db } from '../../src/store/db';
 import { claimDueOutbox, enqueueOutbox, type NewOutboxMessage } from '../../src/store/outbox.repo';
@@ -89,5 +89,29 @@ describe(`outbox claim order (${storeKind()})`, () => {
       expect(claimed.map((m) => m.payload.concernId)).toEqual([`c-same-ms-${n}`]);
       await db.query(`UPDATE outbox SET status = 'sent' WHERE outbox_id = $1`, [claimed[0]!.outboxId]);
     }
+  });
+
+  it('after an outage, claims an urgent concern ahead of a backlog of ordinary safeguarding messages larger than one batch', async () => {
+    // The backlog: 25 ordinary concern copies to 25 people (priority safeguarding), queued first.
+    for (let n = 0; n < 25; n++) {
+      const [copy] = deliveryMessages(TENANT, `c-old-${n}`, { to: 'person', role: 'dpo', aadObjectId: `dpo-${n}`, view: 'full' }, true, false);
+      await enqueueOutbox(db, copy!);
+    }
+    await dueFrom(new Date(Date.now() - 60_000));
+    // Then an urgent concern for the DSL channel (its card and the @mention under it), and an
+    // urgent concern about an adult for the headteacher alongside a DPO's copy (not urgent).
+    for (const m of deliveryMessages(TENANT, 'c-urgent', { to: 'dsl-channel', mentionAllDsls: true }, true, true)) await enqueueOutbox(db, m);
+    for (const m of deliveryMessages(TENANT, 'c-urgent-adult', { to: 'person', role: 'headteacher', aadObjectId: 'head', view: 'full' }, true, true)) await enqueueOutbox(db, m);
+    for (const m of deliveryMessages(TENANT, 'c-urgent-adult', { to: 'person', role: 'dpo', aadObjectId: 'dpo-new', view: 'full' }, true, true)) await enqueueOutbox(db, m);
+
+    const claimed = await claimDueOutbox(db, new Date(), 10, LEASE_MS);
+    expect(claimed).toHaveLength(10);
+    // Urgent first, in the order queued (the @mention waits for its card, in the same conversation)...
+    expect(claimed.slice(0, 2).map((m) => [m.kind, m.payload.concernId, m.urgent])).toEqual([
+      [OUTBOX_KINDS.concernToChannel, 'c-urgent', true],
+      [OUTBOX_KINDS.concernToPerson, 'c-urgent-adult', true],
+    ]);
+    // ...then the oldest of the backlog; the DPO's copy of the new concern is not urgent, so it waits its turn.
+    expect(claimed.slice(2).map((m) => m.payload.concernId)).toEqual(Array.from({ length: 8 }, (_, n) => `c-old-${n}`));
   });
 });
