@@ -4,10 +4,11 @@ import type { RecipientRole } from '../domain/concerns/concern';
 import { claimDueOutbox, enqueueOutbox, markOutboxAlerted, markOutboxSent, type OutboxMessage, renewOutboxLease, scheduleOutboxRetry } from '../store/outbox.repo';
 import { alertAdmins } from '../services/admin-alerts';
 import { releaseHeldAllegations, tenantsWithReleasableAllegations } from '../services/held-allegations';
-import { OUTBOX_KINDS, userTarget } from '../services/report-concern';
+import { DSL_CHANNEL_TARGET, OUTBOX_KINDS, userTarget } from '../services/report-concern';
 import { describeError, type Logger } from '../logging';
 import { backoffDelayMs } from './backoff';
 import { deliverOutboxMessage, type DeliveryDeps } from './deliveries';
+import { deliveryAlertText } from './delivery-alert-text';
 import { DeliveryError } from './teams-gateway';
 import type { Counter, MetricsRegistry } from '../metrics';
 import { mapWithConcurrency } from './map-with-concurrency';
@@ -281,7 +282,7 @@ export class OutboxWorker {
         tx,
         message.tenantId,
         'delivery-failing',
-        `A message from Jigsaw has failed to reach Teams ${failures} time(s) (last error: HTTP ${failure.status ?? 'none (network)'}). Jigsaw keeps retrying. Check that the app is installed where it posts and that Teams is reachable.`,
+        deliveryAlertText(failure, failures, message.targetKey === DSL_CHANNEL_TARGET),
         concern?.reference,
       );
       if (concern && tellReporter) {

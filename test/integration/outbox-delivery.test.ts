@@ -101,6 +101,11 @@ describe(`outbox delivery to Teams (${storeKind()})`, () => {
       const teacherChat = h.personalConversationId(PEOPLE.teacher);
       await eventually(() => h.fake.findByText('has not reached the DSL team yet').some((m) => m.conversationId === teacherChat), 10_000, 'reporter told');
       await eventually(() => h.fake.findByText('Jigsaw needs attention').some((m) => m.conversationId === h.personalConversationId(PEOPLE.admin)), 10_000, 'admin alerted');
+      // The alert says plainly that Teams refuses (not that it is unreachable), and what to change.
+      const alert = h.fake.findByText('Jigsaw needs attention').find((m) => m.conversationId === h.personalConversationId(PEOPLE.admin));
+      expect(JSON.stringify(alert?.body)).toContain('Teams refused a message from Jigsaw to the DSL channel (HTTP 403)');
+      expect(JSON.stringify(alert?.body)).toContain('This will not fix itself');
+      expect(JSON.stringify(alert?.body)).toContain('add the Jigsaw app back to that team');
       // Told once, not at every retry: two more attempts run to completion after the alert (the
       // worker finishes an attempt, its alert included, before it claims the next one)...
       const post = async () => (await listOutbox(db, SCHOOL.tenantId)).find((m) => m.idempotencyKey.endsWith(':dsl-channel') && m.status !== 'sent');
