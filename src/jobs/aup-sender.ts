@@ -24,7 +24,7 @@ import { backoffDelayMs } from './backoff';
 import { type AupDelivery, AupDeliveryCache, planAupDelivery } from './aup-delivery';
 import { personTarget } from './person-target';
 import { createTeamsSendPacing, type PacingClock, realClock, SlidingWindowLimit, type TeamsSendPacing, throttlePause, type ThrottleGate, type TokenBucket } from './send-pacing';
-import { DeliveryError, type TeamsGateway } from './teams-gateway';
+import { DeliveryError, type SentMessage, type TeamsGateway } from './teams-gateway';
 
 export interface AupSenderOptions {
   /** Tenant-wide budget of requests to Teams per second (default 25; Teams allows ~30). */
@@ -242,23 +242,36 @@ export class AupSender {
       if (!this.killed) await scheduleAupSendRetry(db, row.sendId, new Date(this.gate.until()), 'paused: Teams throttled the app');
       return;
     }
+    let delivered: SentMessage | undefined;
     try {
       if (plan.kind === 'update') {
         await this.deps.gateway.updateMessage(plan.sent, plan.message);
-        if (this.killed) return;
-        await markAupSendSent(db, row.sendId, plan.sent, this.now());
-        this.stats.updated++;
+        delivered = plan.sent;
       } else {
-        const sent = await this.deps.gateway.sendToPerson(plan.target, plan.message);
-        if (this.killed) return;
-        await markAupSendSent(db, row.sendId, sent, this.now());
-        this.stats.sent++;
+        delivered = await this.deps.gateway.sendToPerson(plan.target, plan.message);
       }
     } catch (err) {
       if (this.killed) return;
       await this.failed(row, plan, err, log);
     }
+    if (this.killed) return;
+    if (delivered) await this.recordDelivered(row, plan.kind, delivered, log);
     if (!this.killed) await this.maybeUpdateProgress(row.tenantId, row.versionId).catch((err) => log.warn(describeError(err), 'AUP progress card not updated'));
+  }
+
+  /**
+   * Teams has the card: record it. A store failure here is not a failed send (retrying it would
+   * be a second card): the row stays in flight, and the sweep or the next start marks it uncertain.
+   */
+  private async recordDelivered(row: AupSend, kind: 'send' | 'update', delivered: SentMessage, log: Logger): Promise<void> {
+    try {
+      await markAupSendSent(this.deps.db, row.sendId, delivered, this.now());
+    } catch (err) {
+      log.error(describeError(err), 'AUP card reached Teams but could not be recorded; it will be marked uncertain, not sent again');
+      return;
+    }
+    if (kind === 'update') this.stats.updated++;
+    else this.stats.sent++;
   }
 
   private async failed(row: AupSend, plan: Exclude<AupDelivery, { kind: 'skip' }>, err: unknown, log: Logger): Promise<void> {
