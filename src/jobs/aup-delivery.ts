@@ -1,5 +1,5 @@
 import type { Db } from '../store/db';
-import { type AupSend, getAupBroadcast, getAupVersion, getLatestAupVersion, listAcknowledgementsOfPerson, listAupSendsForPerson, listOutstandingForVersion, isAudienceMember, IN_VERSION_AUDIENCE, SKIPPED_LEFT_AUDIENCE } from '../store/aup.repo';
+import { type AupSend, getAupBroadcast, getAupVersion, getLatestAupVersion, listAcknowledgementsOfPerson, listAupSendsForPerson, listOutstandingForVersion, isAudienceMember, IN_VERSION_AUDIENCE, SKIPPED_LEFT_AUDIENCE, SKIPPED_REPLACED } from '../store/aup.repo';
 import { getTenant } from '../store/tenant.repo';
 import { buildAupCard, buildAupOutstandingCard, type AupCardView } from '../cards/aup-card';
 import { formatDay, formatLocal, formatLocalDay } from '../domain/clock';
@@ -47,11 +47,14 @@ export class AupDeliveryCache {
     return tz;
   }
 
-  /** The latest version id of an audience, re-read at most once a second (a new version is noticed within 1 s). */
-  async latestVersionId(db: Db, tenantId: string, audience: string): Promise<string | undefined> {
+  /**
+   * The latest version id of an audience, re-read at most once a second, or at once with `reread`
+   * (the memo may predate a version just published: it must not be taken as "replaced").
+   */
+  async latestVersionId(db: Db, tenantId: string, audience: string, reread = false): Promise<string | undefined> {
     const key = `${tenantId}|${audience}`;
     const hit = this.latest.get(key);
-    if (hit && Date.now() - hit.at < 1000) return hit.versionId;
+    if (hit && !reread && Date.now() - hit.at < 1000) return hit.versionId;
     const v = await getLatestAupVersion(db, tenantId, audience as AupVersion['audience']);
     if (v) this.latest.set(key, { versionId: v.versionId, at: Date.now() });
     return v?.versionId;
@@ -110,8 +113,10 @@ export async function planAupDelivery(deps: AupDeliveryDeps, row: AupSend): Prom
 
   // Offline audiences sign on paper: a card queued for one (before they were offline) is not sent.
   if (isOfflineAudience(version.audience)) return { kind: 'skip', reason: 'signed on paper (offline audience)' };
-  const latestId = deps.cache ? await deps.cache.latestVersionId(db, row.tenantId, version.audience) : (await getLatestAupVersion(db, row.tenantId, version.audience))?.versionId;
-  if (latestId && latestId !== version.versionId) return { kind: 'skip', reason: 'replaced by a newer version' };
+  let latestId = deps.cache ? await deps.cache.latestVersionId(db, row.tenantId, version.audience) : (await getLatestAupVersion(db, row.tenantId, version.audience))?.versionId;
+  // A memo from before this version was published would skip its cards for good: confirm from the store.
+  if (deps.cache && latestId && latestId !== version.versionId) latestId = await deps.cache.latestVersionId(db, row.tenantId, version.audience, true);
+  if (latestId && latestId !== version.versionId) return { kind: 'skip', reason: SKIPPED_REPLACED };
   // Someone taken out of the audience since the row was queued (left, a corrected list) is asked no more.
   if (!(await isAudienceMember(db, row.tenantId, version.audience, row.personId))) return { kind: 'skip', reason: SKIPPED_LEFT_AUDIENCE };
   // Answered, as listUnansweredAsks decides, even by an acknowledgement made before the card (paper

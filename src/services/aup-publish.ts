@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../store/db';
-import { type AudienceSource, countAudienceMembersBySource, createAupBroadcast, enqueueAupSends, getLatestAupVersion, insertAupVersion, listAudienceMembers } from '../store/aup.repo';
+import { type AudienceSource, countAudienceMembersBySource, createAupBroadcast, enqueueAupSends, getLatestAupVersion, insertAupVersion, listAudienceMembers, skipUnsentCardsOfOlderVersions } from '../store/aup.repo';
 import { contentHash } from '../domain/aup/content-hash';
 import { type AudienceMember, type AupVersion, type AupVersionDraft, OFFLINE_AUDIENCES } from '../domain/aup/types';
 
@@ -38,6 +38,8 @@ export async function publishAupVersion(deps: { db: Db; now: () => Date }, input
     const members = await listAudienceMembers(tx, input.tenantId, input.draft.audience);
     const sources = await countAudienceMembersBySource(tx, input.tenantId, input.draft.audience);
     await createAupBroadcast(tx, input.tenantId, version.versionId, input.publishedBy, now);
+    // The replaced version's cards still waiting (even mid-broadcast) would reach people after the new one: not sent.
+    if (replaced) await skipUnsentCardsOfOlderVersions(tx, input.tenantId, input.draft.audience, version.versionId);
     const { queued, offline } = await queueAupAsks(tx, version, members, now);
     return { version, queued, offline, sources, ...(replaced ? { replaced } : {}) };
   });

@@ -317,6 +317,27 @@ export async function requeueAsksOfRejoiners(db: Db, tenantId: string, versionId
   return rows.map((r) => String(r.person_id));
 }
 
+/** Why a card was not sent: a newer version of its policy was published before it went. */
+export const SKIPPED_REPLACED = 'replaced by a newer version';
+
+/**
+ * On publishing a version: the asks, reminders and renewals of the audience's older versions that
+ * have not reached Teams are not sent (everyone gets the new version's card instead). Claimed rows
+ * too, so a card the sender has prepared but not started sending is refused by its in-flight
+ * fence. Updates of cards already in chats ('refresh:') and the lead's report still go.
+ */
+export async function skipUnsentCardsOfOlderVersions(db: Db, tenantId: string, audience: Audience, currentVersionId: string): Promise<number> {
+  const rows = await db.query(
+    `UPDATE aup_sends s SET status = 'skipped', lease_until = NULL, last_error = $4
+     WHERE s.tenant_id = $1 AND s.status IN ('queued', 'claimed') AND s.version_id <> $3
+       AND s.purpose NOT LIKE 'refresh:%' AND s.purpose NOT LIKE 'report:%'
+       AND s.version_id IN (SELECT v.version_id FROM aup_versions v WHERE v.tenant_id = $1 AND v.audience = $2)
+     RETURNING s.send_id`,
+    [tenantId, audience, currentVersionId, SKIPPED_REPLACED],
+  );
+  return rows.length;
+}
+
 export async function finishAupSend(db: Db, sendId: number, status: 'failed' | 'skipped', reason: string): Promise<void> {
   await db.query(`UPDATE aup_sends SET status = $2, lease_until = NULL, last_error = $3 WHERE send_id = $1`, [sendId, status, reason.slice(0, 500)]);
 }

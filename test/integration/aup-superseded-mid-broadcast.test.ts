@@ -1,0 +1,74 @@
+import type { Db } from '../../src/store/db';
+import { upsertTenant } from '../../src/store/tenant.repo';
+import { listAupSends, replaceAudienceMembers } from '../../src/store/aup.repo';
+import { publishAupVersion } from '../../src/services/aup-publish';
+import { AupSender } from '../../src/jobs/aup-sender';
+import { createTeamsSendPacing, realClock } from '../../src/jobs/send-pacing';
+import { DEFAULT_AUP_RULES } from '../../src/domain/aup/status';
+import { silentLogger } from '../../src/logging';
+import { createTestDb, storeKind } from '../support/test-db';
+import { RecordingGateway } from '../support/recording-gateway';
+import { personId, STAFF_DRAFT } from '../support/aup-fixtures';
+
+// A school publishes version 2 while version 1 is still going out. Cards of version 1 that have
+// not reached Teams yet must not go out after version 2 is published, even those the sender had
+// already picked up and prepared (waiting for their turn in the rate limit).
+const TENANT = 'aup-superseded-mid-broadcast-tenant';
+const PEOPLE = [personId(1), personId(2), personId(3), personId(4)];
+const ADMIN = personId(60);
+const V2_DRAFT = { ...STAFF_DRAFT, title: 'Revised Staff Acceptable Use Policy', changeSummary: 'Adds the rules on AI tools.' };
+
+/** The Teams budget, except that nobody gets a token until `release()`; `waiting` counts who asked. */
+function heldPacing(): { pacing: ReturnType<typeof createTeamsSendPacing>; waiting: () => number; release: () => void } {
+  const pacing = createTeamsSendPacing(50, realClock);
+  let waiting = 0;
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  const acquire = pacing.bucket.acquire.bind(pacing.bucket);
+  pacing.bucket.acquire = async (n?: number) => {
+    waiting++;
+    await released;
+    return acquire(n);
+  };
+  return { pacing, waiting: () => waiting, release };
+}
+
+describe(`AUP: a version replaced mid-broadcast (${storeKind()})`, () => {
+  let db: Db;
+  const now = () => new Date();
+  beforeAll(async () => {
+    db = await createTestDb();
+    await upsertTenant(db, { tenantId: TENANT, schoolName: 'Test School', timeZone: 'Europe/London' });
+  });
+  afterAll(() => db.close());
+
+  it("sends none of the old version's remaining cards once the new one is published, including those already prepared", async () => {
+    const gateway = new RecordingGateway(ADMIN);
+    const held = heldPacing();
+    await replaceAudienceMembers(db, TENANT, 'staff', PEOPLE.map((id, i) => ({ personId: id, aadObjectId: id, displayName: `Staff ${i + 1}` })), 'group', now());
+    const v1 = await publishAupVersion({ db, now }, { tenantId: TENANT, draft: STAFF_DRAFT, publishedBy: ADMIN });
+    const sender = new AupSender(
+      { db, gateway, logger: silentLogger, rules: DEFAULT_AUP_RULES, defaultServiceUrl: 'https://smba.example/teams/', botId: '28:bot', now, pacing: held.pacing },
+      { sendsPerSecond: 50, perConversationPerSecond: 7, concurrency: 2, maxAttempts: 5, pollMs: 10, baseBackoffMs: 10, maxBackoffMs: 100 },
+    );
+    try {
+      sender.start();
+      sender.poke();
+      // Two cards of version 1 are claimed and prepared, waiting for the rate limit; two are still queued.
+      while (held.waiting() < 2) await new Promise((r) => setTimeout(r, 10));
+      const v2 = await publishAupVersion({ db, now }, { tenantId: TENANT, draft: V2_DRAFT, publishedBy: ADMIN });
+      held.release();
+      await sender.idle(10_000);
+
+      const sent = gateway.take();
+      expect(sent.filter((s) => s.text.includes(V2_DRAFT.title))).toHaveLength(PEOPLE.length);
+      expect(sent.filter((s) => !s.text.includes(V2_DRAFT.title))).toEqual([]);
+      const old = await listAupSends(db, TENANT, v1.version.versionId, 'ask');
+      expect(old.map((s) => [s.status, s.lastError])).toEqual(PEOPLE.map(() => ['skipped', 'replaced by a newer version']));
+      expect((await listAupSends(db, TENANT, v2.version.versionId, 'ask')).map((s) => s.status)).toEqual(PEOPLE.map(() => 'sent'));
+    } finally {
+      held.release();
+      await sender.stop();
+    }
+  });
+});
