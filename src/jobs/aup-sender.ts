@@ -224,6 +224,8 @@ export class AupSender {
     if (plan.kind === 'skip') {
       await finishAupSend(db, row.sendId, 'skipped', plan.reason);
       this.stats.skipped++;
+      // A skip can be a broadcast's last row: the admin's progress card must still say it finished.
+      await this.maybeUpdateProgress(row.tenantId, row.versionId).catch((err) => log.warn(describeError(err), 'AUP progress card not updated'));
       return;
     }
     const conversationKey = plan.kind === 'update' ? plan.sent.conversationId : (plan.target.conversationId ?? `new:${plan.target.aadObjectId}`);

@@ -71,4 +71,30 @@ describe(`AUP: a version replaced mid-broadcast (${storeKind()})`, () => {
       await sender.stop();
     }
   });
+
+  it('the admin\'s progress card says finished when the last cards of a broadcast were skipped', async () => {
+    const gateway = new RecordingGateway(ADMIN);
+    const [stays, ...leavers] = PEOPLE;
+    await replaceAudienceMembers(db, TENANT, 'volunteers', PEOPLE.map((id, i) => ({ personId: id, aadObjectId: id, displayName: `Volunteer ${i + 1}` })), 'group', now());
+    await publishAupVersion({ db, now }, { tenantId: TENANT, draft: { ...STAFF_DRAFT, audience: 'volunteers', title: 'Volunteer Acceptable Use Policy' }, publishedBy: ADMIN });
+    // Everyone but the first is taken out of the list before their card goes: the broadcast ends on skips.
+    await replaceAudienceMembers(db, TENANT, 'volunteers', [{ personId: stays!, aadObjectId: stays!, displayName: 'Volunteer 1' }], 'group', now());
+    const sender = new AupSender(
+      { db, gateway, logger: silentLogger, rules: DEFAULT_AUP_RULES, defaultServiceUrl: 'https://smba.example/teams/', botId: '28:bot', now },
+      { sendsPerSecond: 50, perConversationPerSecond: 7, concurrency: 1, maxAttempts: 5, pollMs: 10, baseBackoffMs: 10, maxBackoffMs: 100 },
+    );
+    try {
+      sender.start();
+      sender.poke();
+      await sender.idle(10_000);
+    } finally {
+      await sender.stop();
+    }
+    // The progress card was posted after the first card and is updated in place (the gateway records both).
+    const posted = gateway.sent.filter((s) => s.to === ADMIN).map((s) => s.text);
+    expect(posted).toHaveLength(1);
+    expect(gateway.updated.at(-1)?.text ?? posted[0]).toContain('AUP broadcast finished');
+    expect(gateway.take().map((s) => s.to)).toEqual([stays]);
+    expect(sender.stats.skipped).toBe(leavers.length);
+  });
 });
