@@ -10,7 +10,7 @@ import { buildGovernorReport } from '../services/tab-reports';
 import { getTenant } from '../store/tenant.repo';
 import { confirmReceipt, exportPupilFile, listPupilTransfers } from '../services/tab-transfers';
 import { getAupStatusForPerson } from '../services/aup-register';
-import { canOpen, type TabView } from '../domain/people/tab-access';
+import type { TabView } from '../domain/people/tab-access';
 import { CATEGORY_IDS } from '../domain/concerns/categories';
 
 /** A tab API request with no framework types (server.ts adapts restify to this). */
@@ -130,7 +130,7 @@ export class TabApi {
     const parts = req.path.split('/').filter(Boolean);
     const get = req.method === 'GET';
     const need = (view: TabView) => {
-      if (!canOpen(user.roles, view)) throw new TabRefusal(403, 'forbidden', 'Your role does not include this view.');
+      if (!user.views.includes(view)) throw new TabRefusal(403, 'forbidden', 'Your role does not include this view.');
     };
     const d = this.deps;
     const [a, b, c, e, f] = parts;

@@ -1,5 +1,6 @@
 import type { Db } from '../store/db';
 import { rolesOf } from '../store/tab-admin.repo';
+import { hasAnyConcernAccess } from '../store/triage.repo';
 import { type TabRole, type TabView, viewsFor } from '../domain/people/tab-access';
 
 /** The caller as the tab API knows them: identity from the validated token, roles from the store. */
@@ -22,5 +23,8 @@ export async function resolveTabUser(db: Db, identity: { tenantId: string; aadOb
   const roles = new Set<TabRole>(['staff']);
   if (found.dsl) roles.add('dsl');
   for (const r of found.roles) if (STORED_ROLES.has(r)) roles.add(r as TabRole);
-  return { ...identity, roles, views: viewsFor(roles) };
+  // Access to a concern about an adult is given per concern, not by role: without this a person
+  // given access could open it from its link but never find it in the tab.
+  const grantedConcerns = await hasAnyConcernAccess(db, identity.tenantId, identity.aadObjectId);
+  return { ...identity, roles, views: viewsFor(roles, { grantedConcerns }) };
 }

@@ -243,6 +243,11 @@ export async function isParticipant(db: Db, tenantId: string, concernId: string,
   return (await db.query('SELECT 1 FROM concern_participants WHERE tenant_id = $1 AND concern_id = $2 AND aad_object_id = $3', [tenantId, concernId, aadObjectId])).length > 0;
 }
 
+/** Whether someone has been given access to any concern about an adult (they list it in the tab). */
+export async function hasAnyConcernAccess(db: Db, tenantId: string, aadObjectId: string): Promise<boolean> {
+  return (await db.query('SELECT 1 FROM concern_participants WHERE tenant_id = $1 AND aad_object_id = $2 LIMIT 1', [tenantId, aadObjectId])).length > 0;
+}
+
 export async function listParticipants(db: Db, tenantId: string, concernId: string): Promise<Participant[]> {
   const rows = await db.query<{ aad_object_id: string; display_name: string | null }>(
     'SELECT aad_object_id, display_name FROM concern_participants WHERE tenant_id = $1 AND concern_id = $2 ORDER BY added_at, aad_object_id',

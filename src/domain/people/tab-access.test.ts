@@ -16,6 +16,12 @@ describe('tab views by role', () => {
     expect(viewsFor(of(...roles))).toEqual(views);
   });
 
+  it('someone given access to a concern about an adult opens "About adults", whatever their role', () => {
+    expect(viewsFor(of(), { grantedConcerns: true })).toEqual(['private-concerns', 'my-reports']);
+    expect(viewsFor(of('dsl'), { grantedConcerns: true })).toEqual(['queue', 'private-concerns', 'access-log', 'my-reports']);
+    expect(viewsFor(of('dsl'), { grantedConcerns: false })).not.toContain('private-concerns');
+  });
+
   it('only the DSL team opens the queue; governors never do', () => {
     expect(canOpen(of('dsl'), 'queue')).toBe(true);
     for (const role of ['governor', 'chair', 'headteacher', 'admin', 'dpo'] as TabRole[]) expect(canOpen(of(role), 'queue')).toBe(false);

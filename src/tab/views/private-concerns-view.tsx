@@ -13,7 +13,7 @@ export function PrivateConcernsView({ api, onOpen }: { api: Api; onOpen: (c: Que
       <h1 className={s.heading} id="private-heading">
         Concerns about adults
       </h1>
-      <Text className={s.muted}>Only you (and anyone you give access to) can see these. They never go to the DSL channel.</Text>
+      <Text className={s.muted}>Only their recipient (the headteacher, or the chair of governors) and the people they give access to can see these. They never go to the DSL channel.</Text>
       {error && <ErrorBar error={error} />}
       {loading && !data && <Loading />}
       {data && (data.concerns.length ? <ConcernTable items={data.concerns} title="Concerns about adults" onOpen={onOpen} /> : <Empty>There are no concerns about adults for you.</Empty>)}
