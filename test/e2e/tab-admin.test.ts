@@ -64,4 +64,48 @@ describe('an administrator', () => {
     await page.getByRole('heading', { level: 1, name: 'Sharing audit' }).waitFor();
     await page.close();
   }, 90_000);
+
+  it('takes a role away only after a confirmation that says what it means, and keeps focus in the table', async () => {
+    const page = await world.open(PEOPLE.admin, { view: 'admin-settings' });
+    await page.getByRole('heading', { level: 1, name: 'Settings' }).waitFor();
+    await page.getByRole('cell', { name: 'Chair of governors' }).waitFor(); // the settings have been read
+    const form = page.getByRole('form', { name: 'Give a role' });
+    // Two people Jigsaw knows, as the form lists them, made governors here (the world's roles are all set in configuration).
+    const people = (await form.getByLabel('Person').locator('option').allTextContents()).filter((name) => name !== 'Choose…');
+    const [one, two] = people;
+    expect([typeof one, typeof two]).toEqual(['string', 'string']);
+    for (const name of [one, two]) {
+      await form.getByLabel('Role').selectOption({ label: 'Governor' });
+      await form.getByLabel('Person').selectOption({ label: name });
+      await form.getByRole('button', { name: 'Give the role' }).click();
+      await page.getByRole('button', { name: `Take the role Governor away from ${name}` }).waitFor();
+    }
+    const focused = () => page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent ?? '');
+
+    // Cancel leaves the role where it was.
+    const first = page.getByRole('button', { name: `Take the role Governor away from ${one}` });
+    await first.click();
+    let dialog = page.getByRole('dialog', { name: 'Take the role away?' });
+    await dialog.getByText(`${one} will no longer see what the Governor role opens in Jigsaw.`).waitFor();
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await first.waitFor(); // still there (hidden from the accessibility tree only while the dialog was open)
+
+    // Confirmed: the row goes and focus moves to the Remove button now in its place.
+    const second = `Take the role Governor away from ${two}`;
+    await first.click();
+    dialog = page.getByRole('dialog', { name: 'Take the role away?' });
+    await dialog.getByRole('button', { name: 'Take the role away' }).click();
+    await first.waitFor({ state: 'detached' });
+    await page.waitForFunction((label) => document.activeElement?.getAttribute('aria-label') === label, second);
+
+    // The last one: focus goes to the Roles heading.
+    await page.getByRole('button', { name: second }).click();
+    await page.getByRole('dialog', { name: 'Take the role away?' }).getByRole('button', { name: 'Take the role away' }).click();
+    await page.getByRole('button', { name: second }).waitFor({ state: 'detached' });
+    await page.waitForFunction(() => document.activeElement?.id === 'settings-roles');
+    expect(await focused()).toBe('Roles');
+    await page.close();
+  }, 90_000);
 });

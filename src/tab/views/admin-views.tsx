@@ -1,10 +1,11 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Badge, Button, Input, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, Field, MessageBar, MessageBarBody, Select, Textarea, Text } from '@fluentui/react-components';
 import { ApiError, type Api } from '../api';
 import type { AdminSettings, AupRegister, SharingAudit } from '../api-types';
 import { formatDate, formatDateTime } from '../format';
 import { ChoiceField, Empty, ErrorBar, Loading, noticeKey, Section, TextField, useLoad, useStyles } from '../common';
 import { DataTable } from '../table';
+import { roleRemovalConsequences, type RoleHolder } from '../role-removal';
 
 /**
  * Roles (given and taken away here, except those set in configuration), the DSL channel and the
@@ -16,6 +17,21 @@ export function AdminSettingsView({ api }: { api: Api }) {
   const [draft, setDraft] = useState({ role: '', person: '' });
   const [result, setResult] = useState<{ intent: 'success' | 'error'; text: string; errors?: Record<string, string> }>();
   const [busy, setBusy] = useState(false);
+  const [removing, setRemoving] = useState<RoleHolder>();
+  // After a removal its row (and the button that had focus) goes: focus moves to the Remove
+  // button now in its place (or the last one), or to the Roles heading when none is left.
+  const [focusAfterRemoval, setFocusAfterRemoval] = useState<{ index: number; before: AdminSettings | undefined }>();
+  const rolesRef = useRef<HTMLDivElement>(null);
+  const removeButtonIndex = (r: RoleHolder) => (data?.roles ?? []).filter((x) => x.source !== 'config').findIndex((x) => x.role === r.role && x.aadObjectId === r.aadObjectId);
+  useEffect(() => {
+    // Wait for the list read after the removal (not the one still on screen, with the row in it).
+    if (!focusAfterRemoval || loading || data === focusAfterRemoval.before) return;
+    const buttons = rolesRef.current?.querySelectorAll<HTMLButtonElement>('button[data-remove-role]') ?? [];
+    const heading = rolesRef.current?.querySelector<HTMLElement>('#settings-roles');
+    heading?.setAttribute('tabindex', '-1'); // a heading takes focus only when told it may
+    (buttons[Math.min(focusAfterRemoval.index, buttons.length - 1)] ?? heading)?.focus();
+    setFocusAfterRemoval(undefined);
+  }, [data, loading, focusAfterRemoval]);
   const change = async (body: { action: 'assign' | 'remove'; role: string; aadObjectId: string }) => {
     setBusy(true);
     try {
@@ -23,12 +39,21 @@ export function AdminSettingsView({ api }: { api: Api }) {
       setResult({ intent: 'success', text: res.message });
       if (body.action === 'assign') setDraft({ role: '', person: '' });
       reload();
+      return true;
     } catch (e) {
       const errors = e instanceof ApiError ? (e.body.errors as Record<string, string> | undefined) : undefined;
       setResult({ intent: 'error', text: (e as Error).message, errors });
+      return false;
     } finally {
       setBusy(false);
     }
+  };
+  const remove = async () => {
+    if (!removing) return;
+    const index = removeButtonIndex(removing);
+    const removed = await change({ action: 'remove', role: removing.role, aadObjectId: removing.aadObjectId });
+    setRemoving(undefined);
+    if (removed) setFocusAfterRemoval({ index: Math.max(index, 0), before: data });
   };
   const assign = () => {
     const errors: Record<string, string> = {};
@@ -55,53 +80,74 @@ export function AdminSettingsView({ api }: { api: Api }) {
             </MessageBar>
           )}
           <div className={s.grid2}>
-            <Section title="Roles" id="settings-roles">
-              <DataTable
-                label="Role holders"
-                rows={data.roles}
-                rowKey={(r) => `${r.role}:${r.aadObjectId}`}
-                columns={[
-                  { header: 'Role', cell: (r) => r.roleTitle },
-                  { header: 'Person', cell: (r) => r.name },
-                  {
-                    header: 'Set by',
-                    cell: (r) =>
-                      r.source === 'config' ? (
-                        'Configuration'
-                      ) : (
-                        <div className={s.row}>
-                          <span>This tab</span>
-                          <Button size="small" disabled={busy} onClick={() => void change({ action: 'remove', role: r.role, aadObjectId: r.aadObjectId })} aria-label={`Take the role ${r.roleTitle} away from ${r.name}`}>
-                            Remove
-                          </Button>
-                        </div>
-                      ),
-                  },
-                ]}
-              />
-              <form
-                className={s.filters}
-                aria-label="Give a role"
-                onSubmit={(e) => {
-                  e.preventDefault();
-                  assign();
-                }}
-              >
-                <div className={s.filter}>
-                  <ChoiceField label="Role" options={data.roleChoices} value={draft.role} onChange={(role) => setDraft((d) => ({ ...d, role }))} error={result?.errors?.role} />
-                </div>
-                <div className={s.filter}>
-                  <ChoiceField label="Person" options={data.people} value={draft.person} onChange={(person) => setDraft((d) => ({ ...d, person }))} error={result?.errors?.person} />
-                </div>
-                <Button type="submit" appearance="primary" disabled={busy}>
-                  Give the role
-                </Button>
-              </form>
-              <Text className={s.caption}>
-                People appear once they have chatted with Jigsaw or are in the DSL channel. A one-person role (headteacher, chair, DPO, IT manager, online safety lead) passes from its previous holder;
-                roles set in configuration are changed by IT there.
-              </Text>
-            </Section>
+            <div ref={rolesRef} style={{ display: 'contents' }}>
+              <Section title="Roles" id="settings-roles">
+                <Dialog open={Boolean(removing)} onOpenChange={(_, d) => !d.open && setRemoving(undefined)}>
+                  <DialogSurface aria-describedby="remove-role-text">
+                    <DialogBody>
+                      <DialogTitle>Take the role away?</DialogTitle>
+                      <DialogContent id="remove-role-text">
+                        <p>
+                          {removing?.name} will no longer be {removing?.roleTitle.toLowerCase()} in Jigsaw.
+                        </p>
+                        {removing && roleRemovalConsequences(removing, data.roles).map((line) => <p key={line}>{line}</p>)}
+                      </DialogContent>
+                      <DialogActions>
+                        <Button appearance="primary" disabled={busy} onClick={() => void remove()}>
+                          Take the role away
+                        </Button>
+                        <Button onClick={() => setRemoving(undefined)}>Cancel</Button>
+                      </DialogActions>
+                    </DialogBody>
+                  </DialogSurface>
+                </Dialog>
+                <DataTable
+                  label="Role holders"
+                  rows={data.roles}
+                  rowKey={(r) => `${r.role}:${r.aadObjectId}`}
+                  columns={[
+                    { header: 'Role', cell: (r) => r.roleTitle },
+                    { header: 'Person', cell: (r) => r.name },
+                    {
+                      header: 'Set by',
+                      cell: (r) =>
+                        r.source === 'config' ? (
+                          'Configuration'
+                        ) : (
+                          <div className={s.row}>
+                            <span>This tab</span>
+                            <Button size="small" data-remove-role="" disabled={busy} onClick={() => setRemoving(r)} aria-label={`Take the role ${r.roleTitle} away from ${r.name}`}>
+                              Remove…
+                            </Button>
+                          </div>
+                        ),
+                    },
+                  ]}
+                />
+                <form
+                  className={s.filters}
+                  aria-label="Give a role"
+                  onSubmit={(e) => {
+                    e.preventDefault();
+                    assign();
+                  }}
+                >
+                  <div className={s.filter}>
+                    <ChoiceField label="Role" options={data.roleChoices} value={draft.role} onChange={(role) => setDraft((d) => ({ ...d, role }))} error={result?.errors?.role} />
+                  </div>
+                  <div className={s.filter}>
+                    <ChoiceField label="Person" options={data.people} value={draft.person} onChange={(person) => setDraft((d) => ({ ...d, person }))} error={result?.errors?.person} />
+                  </div>
+                  <Button type="submit" appearance="primary" disabled={busy}>
+                    Give the role
+                  </Button>
+                </form>
+                <Text className={s.caption}>
+                  People appear once they have chatted with Jigsaw or are in the DSL channel. A one-person role (headteacher, chair, DPO, IT manager, online safety lead) passes from its previous holder;
+                  roles set in configuration are changed by IT there.
+                </Text>
+              </Section>
+            </div>
             <Section title="DSL team" id="settings-dsl">
               <dl className={s.dl}>
                 <dt className={s.dt}>Channel</dt>
