@@ -24,4 +24,35 @@ describe('the headteacher', () => {
     await shoot(page, 'headteacher-2-concern');
     await page.close();
   }, 60_000);
+
+  it('gives a named person access by typing part of their name; they then find it under "About adults"', async () => {
+    for (const who of [PEOPLE.teacher, PEOPLE.dpo, PEOPLE.chair]) await world.h.say(who, 'hello'); // Jigsaw knows people once they have chatted with it
+    const page = await world.open(PEOPLE.head);
+    await page.getByRole('button', { name: `Open concern ${world.concerns.adult.reference}` }).click();
+    await page.getByText('Mr Example (supply teacher)').waitFor();
+    await page.getByRole('button', { name: 'Take ownership' }).click();
+    await page.getByText(/^Recorded:/).waitFor();
+
+    await page.getByLabel('Action', { exact: true }).selectOption('add-participant');
+    const picker = page.getByRole('combobox', { name: /^Give access to/ });
+    await picker.click();
+    await picker.pressSequentially('zzz');
+    await page.getByText('Nobody of that name.', { exact: false }).waitFor();
+    await picker.fill('');
+    await picker.pressSequentially('dpo');
+    await page.getByRole('option', { name: PEOPLE.dpo.name }).click();
+    expect(await picker.inputValue()).toBe(PEOPLE.dpo.name);
+    expect(await picker.getAttribute('aria-expanded')).toBe('false'); // the list closes once someone is chosen
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await shoot(page, 'headteacher-3-give-access');
+    await page.getByRole('button', { name: 'Give someone access' }).click();
+    await page.getByText(/^Recorded:/).waitFor();
+    await page.close();
+
+    const theirs = await world.open(PEOPLE.dpo, { view: 'private-concerns' });
+    await theirs.getByRole('heading', { level: 1, name: 'Concerns about adults' }).waitFor();
+    await theirs.getByRole('button', { name: `Open concern ${world.concerns.adult.reference}` }).waitFor();
+    expect(await theirs.getByRole('tab').allInnerTexts()).toEqual(['About adults', 'Access log', 'My reports']);
+    await theirs.close();
+  }, 60_000);
 });

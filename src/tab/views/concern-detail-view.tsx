@@ -4,6 +4,7 @@ import { ApiError, type Api } from '../api';
 import type { ChronologyItem, ConcernDetail } from '../api-types';
 import { formatDateTime, formatDay } from '../format';
 import { ChoiceField, ErrorBar, Loading, noticeKey, Section, StatusBadge, TextField, UrgencyBadge, useLoad, useStyles } from '../common';
+import { PersonPicker } from '../person-picker';
 
 const ACTION_TITLES: Record<string, string> = {
   'take-ownership': 'Take ownership',
@@ -248,7 +249,7 @@ function ActionsPanel({ api, detail, onDone }: { api: Api; detail: ConcernDetail
       )}
       {kind === 'add-participant' &&
         (detail.choices.people.length ? (
-          <ChoiceField label="Give access to" required options={detail.choices.people} {...field('participant')} />
+          <PersonPicker label="Give access to" required options={detail.choices.people} {...field('participant')} />
         ) : (
           <Text className={s.muted}>Everyone Jigsaw can reach already has access. People appear here once they have chatted with the bot.</Text>
         ))}
