@@ -1,4 +1,5 @@
 import type { Db } from '../store/db';
+import { priorityOf } from '../store/outbox.repo';
 import type { ConcernRepository } from '../store/concern.repo';
 import { loadRoutingDirectory } from '../store/tenant.repo';
 import type { ConcernAbout, RecipientRole } from '../domain/concerns/concern';
@@ -60,11 +61,12 @@ export async function releaseHeldAllegations(deps: HeldAllegationDeps, tenantId:
         if (redirectedFrom) await recordStillHeld(deps, tx, tenantId, row.concern_id, concern, redirectedFrom, now);
         continue;
       }
-      const [message] = deliveryMessages(tenantId, row.concern_id, delivery, directory.dslChannelRegistered);
+      // An urgent concern held for want of a recipient is urgent still: claimed ahead of the backlog.
+      const [message] = deliveryMessages(tenantId, row.concern_id, delivery, directory.dslChannelRegistered, concern.urgency === 'urgent');
       // Only if still held once the concern is ours: another release may have taken it meanwhile.
       const updated = await tx.query(
-        `UPDATE outbox SET target_key = $2, payload = $3::jsonb, status = 'pending', next_attempt_at = $4 WHERE outbox_id = $1 AND status = 'held' AND target_key = $5 RETURNING outbox_id`,
-        [row.outbox_id, message!.targetKey, JSON.stringify(message!.payload), now, HELD_RECIPIENT_TARGET],
+        `UPDATE outbox SET target_key = $2, payload = $3::jsonb, status = 'pending', next_attempt_at = $4, priority = $6 WHERE outbox_id = $1 AND status = 'held' AND target_key = $5 RETURNING outbox_id`,
+        [row.outbox_id, message!.targetKey, JSON.stringify(message!.payload), now, HELD_RECIPIENT_TARGET, priorityOf(message!)],
       );
       if (!updated.length) continue;
       if (decision.recipient !== concern.recipient) {

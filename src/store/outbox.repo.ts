@@ -6,7 +6,8 @@ import type { Db } from './db';
  */
 const OUTBOX_PRIORITY = { urgent: -1, safeguarding: 0, bulk: 1 } as const;
 
-const priorityOf = (m: Pick<NewOutboxMessage, 'bulk' | 'urgent'>): number => (m.bulk ? OUTBOX_PRIORITY.bulk : m.urgent ? OUTBOX_PRIORITY.urgent : OUTBOX_PRIORITY.safeguarding);
+/** A message's claim priority (the `priority` column). */
+export const priorityOf = (m: Pick<NewOutboxMessage, 'bulk' | 'urgent'>): number => (m.bulk ? OUTBOX_PRIORITY.bulk : m.urgent ? OUTBOX_PRIORITY.urgent : OUTBOX_PRIORITY.safeguarding);
 
 export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'held';
 

@@ -1,3 +1,4 @@
+import { priorityOf } from '../../src/store/outbox.repo';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -119,6 +120,10 @@ describe(`concerns about adults held until someone can receive them (${storeKind
     expect(given.body.message).toContain('A concern about an adult that was held, with nobody to receive it, is now being sent to them.');
     // Committed with the role: already the headteacher's delivery when the tab is answered.
     expect((await deliveryOf(h.db, aboutAdult.concernId)).map((d) => d.target_key)).toEqual([`user:${PEOPLE.head.aadObjectId}`]);
+    // Urgent when reported, urgent when released: it is claimed in the urgent tier, ahead of any backlog.
+    const [released] = await h.db.query<{ priority: number }>("SELECT priority FROM outbox WHERE tenant_id = $1 AND payload->>'concernId' = $2", [SCHOOL.tenantId, aboutAdult.concernId]);
+    expect(Number(released!.priority)).toBe(priorityOf({ urgent: true }));
+    expect(priorityOf({ urgent: true })).toBeLessThan(priorityOf({}));
 
     const [card] = await eventuallySome(() => inChatOf(h, PEOPLE.head, aboutAdult.reference), 10_000, "the headteacher's card");
     expect(cardText((card!.body.attachments as { content: unknown }[])[0]!.content)).toContain('Mr J. Smith, PE teacher');
