@@ -4,6 +4,8 @@ import { AUP_PUBLISH_USAGE, runAupPublish } from './aup-publish';
 import { AUP_STATUS_USAGE, runAupStatus } from './aup-status';
 import { AUP_AUDIENCE_USAGE, AUP_IMPORT_USAGE, runAupAudience, runAupImport } from './aup-import';
 import { AUP_PROGRESS_USAGE, runAupProgress } from './aup-progress';
+import { AUP_STUCK_USAGE, runAupStuck } from './aup-stuck';
+import { AUP_RETRY_USAGE, runAupRetry } from './aup-retry';
 
 const SUBCOMMANDS = {
   publish: { usage: AUP_PUBLISH_USAGE, run: runAupPublish },
@@ -11,13 +13,15 @@ const SUBCOMMANDS = {
   import: { usage: AUP_IMPORT_USAGE, run: runAupImport },
   audience: { usage: AUP_AUDIENCE_USAGE, run: runAupAudience },
   progress: { usage: AUP_PROGRESS_USAGE, run: runAupProgress },
+  stuck: { usage: AUP_STUCK_USAGE, run: runAupStuck },
+  retry: { usage: AUP_RETRY_USAGE, run: runAupRetry },
 } as const;
 
-/** `jigsaw aup …`: Acceptable Use Policies (publish, status/register, import, audience, progress). See docs/aup.md. */
+/** `jigsaw aup …`: Acceptable Use Policies (publish, status/register, import, audience, progress, stuck, retry). See docs/aup.md. */
 export const aupCommand: CliCommand = {
   name: 'aup',
-  summary: 'Acceptable Use Policies: publish, register, import, progress',
-  usage: 'aup publish|status|import|audience|progress …',
+  summary: 'Acceptable Use Policies: publish, register, import, progress, retry',
+  usage: 'aup publish|status|import|audience|progress|stuck|retry …',
   async run(args, context) {
     const [sub, ...rest] = args;
     const entry = sub ? SUBCOMMANDS[sub as keyof typeof SUBCOMMANDS] : undefined;

@@ -356,6 +356,68 @@ export async function listAupSendsForPerson(db: Db, tenantId: string, versionId:
   return rows.map(toSend);
 }
 
+/** The purposes that ask a person to agree (first card, renewals and their reminders), as SQL on `alias`. */
+const ASKS_PERSON = (alias: string) => `${alias}.purpose NOT LIKE 'refresh:%' AND ${alias}.purpose NOT LIKE 'report:%'`;
+
+/** An ask that did not end as sent: Teams refused it for good ('failed'), or the sender died mid-call ('uncertain'). */
+export interface StuckAupSend {
+  sendId: number;
+  personId: string;
+  /** From the audience; the person id when they are no longer in it. For the admin's terminal only, never logs. */
+  displayName: string;
+  purpose: string;
+  status: 'uncertain' | 'failed';
+  /** When its last attempt started (or when it was queued, if none had). */
+  at: Date;
+  /** The sender's short reason: an HTTP status and a few words, never message content. */
+  reason?: string;
+  /** Answered since, as the sender decides it (so a retry would be skipped anyway). */
+  acknowledged: boolean;
+  inAudience: boolean;
+}
+
+/** A version's asks that ended uncertain or failed, by name: what `jigsaw aup stuck` lists and `aup retry` re-queues. */
+export async function listStuckAupSends(db: Db, tenantId: string, versionId: string): Promise<StuckAupSend[]> {
+  const rows = await db.query<R>(
+    `SELECT s.send_id, s.person_id, coalesce(m.display_name, s.person_id) AS display_name, s.purpose, s.status,
+       coalesce(s.send_started_at, s.created_at) AS at, s.last_error, m.person_id IS NOT NULL AS in_audience,
+       EXISTS (SELECT 1 FROM aup_acknowledgements k WHERE k.tenant_id = s.tenant_id AND k.version_id = s.version_id AND k.person_id = s.person_id
+               AND (s.purpose = 'ask' OR s.purpose LIKE 'ask/%' OR k.acknowledged_at >= s.created_at)) AS acknowledged
+     FROM aup_sends s
+     JOIN aup_versions v ON v.tenant_id = s.tenant_id AND v.version_id = s.version_id
+     LEFT JOIN aup_audience_members m ON m.tenant_id = s.tenant_id AND m.audience = v.audience AND m.person_id = s.person_id
+     WHERE s.tenant_id = $1 AND s.version_id = $2 AND s.status IN ('uncertain', 'failed') AND ${ASKS_PERSON('s')}
+     ORDER BY 3, s.send_id`,
+    [tenantId, versionId],
+  );
+  return rows.map((r) => ({
+    sendId: Number(r.send_id),
+    personId: String(r.person_id),
+    displayName: String(r.display_name),
+    purpose: String(r.purpose),
+    status: r.status as StuckAupSend['status'],
+    at: date(r.at),
+    reason: optText(r.last_error),
+    acknowledged: r.acknowledged === true,
+    inAudience: r.in_audience === true,
+  }));
+}
+
+/**
+ * Puts stuck asks back in the queue with a fresh attempt count, so the running sender delivers
+ * them (and re-checks, just before sending, that they are still wanted). Only rows still
+ * uncertain or failed: one another admin re-queued meanwhile is not counted twice. Returns their ids.
+ */
+export async function requeueStuckAupSends(db: Db, tenantId: string, versionId: string, sendIds: readonly number[], now: Date): Promise<number[]> {
+  const rows = await db.query<{ send_id: string | number }>(
+    `UPDATE aup_sends SET status = 'queued', attempts = 0, next_attempt_at = $4, lease_until = NULL, send_started_at = NULL, last_error = NULL
+     WHERE tenant_id = $1 AND version_id = $2 AND send_id = ANY($3::bigint[]) AND status IN ('uncertain', 'failed')
+     RETURNING send_id`,
+    [tenantId, versionId, [...sendIds], now],
+  );
+  return rows.map((r) => Number(r.send_id));
+}
+
 export interface AupSendCounts {
   total: number;
   queued: number;
