@@ -21,6 +21,7 @@ import type { AupRules } from '../domain/aup/status';
 import type { AppInstaller } from '../domain/aup/ports';
 import { describeError, type Logger } from '../logging';
 import { backoffDelayMs } from './backoff';
+import { deliveryFailureReason } from './delivery-failure-reason';
 import { type AupDelivery, AupDeliveryCache, planAupDelivery } from './aup-delivery';
 import { personTarget } from './person-target';
 import { createTeamsSendPacing, type PacingClock, realClock, SlidingWindowLimit, type TeamsSendPacing, throttlePause, type ThrottleGate, type TokenBucket } from './send-pacing';
@@ -303,13 +304,13 @@ export class AupSender {
       }
     }
     if (failure.needsAttention || row.attempts >= this.options.maxAttempts) {
-      await finishAupSend(db, row.sendId, 'failed', `${failure.status ?? 'network'}: ${failure.message}`);
+      await finishAupSend(db, row.sendId, 'failed', deliveryFailureReason(failure));
       this.stats.failed++;
       log.warn({ status: failure.status, attempts: row.attempts }, 'AUP card could not be delivered');
       return;
     }
     const delay = backoffDelayMs(row.attempts, { baseMs: this.options.baseBackoffMs, maxMs: this.options.maxBackoffMs, retryAfterMs: failure.retryAfterMs, random: this.deps.random });
-    await scheduleAupSendRetry(db, row.sendId, new Date(now.getTime() + delay), `${failure.status ?? 'network'}: ${failure.message}`);
+    await scheduleAupSendRetry(db, row.sendId, new Date(now.getTime() + delay), deliveryFailureReason(failure));
     this.stats.retried++;
     log.info({ status: failure.status, retryInMs: delay }, 'AUP send failed; will retry');
   }

@@ -43,6 +43,8 @@ describe(`jigsaw aup stuck / retry (${storeKind()})`, () => {
       const statusOf = async (p: { aadObjectId: string }) => (await listAupSends(db, SCHOOL.tenantId, version.versionId, 'ask')).find((s) => s.personId === p.aadObjectId)!;
       expect((await statusOf(refused!)).status).toBe('failed');
       expect((await statusOf(refusedThenAgreed!)).status).toBe('failed');
+      // The reason kept is the status and fixed words, never what the SDK's error said (it can echo the card).
+      expect((await statusOf(refused!)).lastError).toBe('502: Teams had a server error');
       // The sender died while calling Teams for Una: her card may or may not be in her chat.
       await db.query(`UPDATE aup_sends SET status = 'uncertain', last_error = 'the sender stopped while Teams was being called; not re-sent to avoid a second card' WHERE person_id = $1`, [uncertain!.aadObjectId]);
       // Paul signed on paper meanwhile.
@@ -51,7 +53,7 @@ describe(`jigsaw aup stuck / retry (${storeKind()})`, () => {
       const stuck = await cli('stuck', version.versionId);
       expect(stuck).toMatchObject({ code: 0, err: '' });
       expect(stuck.out).toContain(`staff v1 ${version.versionId}: 2 failed, 1 uncertain`);
-      expect(stuck.out).toMatch(new RegExp(`failed .*Rita Refused \\(${refused!.aadObjectId}\\)  first card: 502`));
+      expect(stuck.out).toMatch(new RegExp(`failed .*Rita Refused \\(${refused!.aadObjectId}\\)  first card: 502: Teams had a server error\n`));
       expect(stuck.out).toMatch(/failed .*Paul Paper .*\[not retried: has acknowledged since\]/);
       expect(stuck.out).toMatch(/uncertain .*Una Unsure .*first card: the sender stopped/);
       expect(stuck.out).not.toContain('Dora Delivered');
