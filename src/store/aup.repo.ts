@@ -409,13 +409,17 @@ export async function listStuckAupSends(db: Db, tenantId: string, versionId: str
  * uncertain or failed: one another admin re-queued meanwhile is not counted twice. Returns their ids.
  */
 export async function requeueStuckAupSends(db: Db, tenantId: string, versionId: string, sendIds: readonly number[], now: Date): Promise<number[]> {
-  const rows = await db.query<{ send_id: string | number }>(
-    `UPDATE aup_sends SET status = 'queued', attempts = 0, next_attempt_at = $4, lease_until = NULL, send_started_at = NULL, last_error = NULL
-     WHERE tenant_id = $1 AND version_id = $2 AND send_id = ANY($3::bigint[]) AND status IN ('uncertain', 'failed')
-     RETURNING send_id`,
-    [tenantId, versionId, [...sendIds], now],
-  );
-  return rows.map((r) => Number(r.send_id));
+  return db.transaction(async (tx) => {
+    const rows = await tx.query<{ send_id: string | number }>(
+      `UPDATE aup_sends SET status = 'queued', attempts = 0, next_attempt_at = $4, lease_until = NULL, send_started_at = NULL, last_error = NULL
+       WHERE tenant_id = $1 AND version_id = $2 AND send_id = ANY($3::bigint[]) AND status IN ('uncertain', 'failed')
+       RETURNING send_id`,
+      [tenantId, versionId, [...sendIds], now],
+    );
+    // The broadcast is under way again: its progress card must show the retried cards, not stay "finished".
+    if (rows.length) await tx.query('UPDATE aup_broadcasts SET completed_at = NULL WHERE tenant_id = $1 AND version_id = $2', [tenantId, versionId]);
+    return rows.map((r) => Number(r.send_id));
+  });
 }
 
 export interface AupSendCounts {

@@ -7,7 +7,7 @@ import { insertAcknowledgement, listAupSends, replaceAudienceMembers } from '../
 import { publishAupVersion } from '../../src/services/aup-publish';
 import { aupCommand } from '../../src/cli/aup';
 import { createTeamsConnectorFake } from '../fakes/teams-connector';
-import { PEOPLE, SCHOOL, startHarness } from '../support/harness';
+import { eventually, PEOPLE, SCHOOL, startHarness } from '../support/harness';
 import { createTestDb, storeKind } from '../support/test-db';
 import { runCliCommand } from '../support/run-cli-command';
 import { personId, STAFF_DRAFT } from '../support/aup-fixtures';
@@ -33,6 +33,10 @@ describe(`jigsaw aup stuck / retry (${storeKind()})`, () => {
     const h = await startHarness({ db, fake, env: { AUP_MAX_SEND_ATTEMPTS: '2', OUTBOX_MIN_BACKOFF_MS: '10' } });
     const cli = (...args: string[]) => runCliCommand(aupCommand, args, db, { BOOTSTRAP_TENANT_ID: SCHOOL.tenantId, LOG_LEVEL: 'silent' });
     const cardsFor = (p: { aadObjectId: string }) => fake.activitiesIn(fake.personalConversationId(p.aadObjectId)).filter((m) => !m.deleted && JSON.stringify(m.body.attachments ?? '').includes(STAFF_DRAFT.title));
+    const progressFacts = () => {
+      const facts = JSON.stringify(fake.lastCardIn(fake.personalConversationId(PEOPLE.admin.aadObjectId)) ?? {}).match(/"facts":(\[[^\]]*\])/)?.[1];
+      return Object.fromEntries((facts ? (JSON.parse(facts) as { title: string; value: string }[]) : []).map((f) => [f.title, f.value]));
+    };
     try {
       await replaceAudienceMembers(db, SCHOOL.tenantId, 'staff', STAFF.map((p) => ({ personId: p.aadObjectId, aadObjectId: p.aadObjectId, displayName: p.name })), 'group', new Date());
       // Teams keeps refusing two people (a transient status, so the sender retries until its attempts run out).
@@ -63,6 +67,7 @@ describe(`jigsaw aup stuck / retry (${storeKind()})`, () => {
       expect(await cli('retry', version.versionId)).toMatchObject({ code: 2, err: expect.stringContaining('--failed') });
       expect(await cli('retry', '00000000-0000-4000-8000-000000000000', '--failed')).toMatchObject({ code: 2, err: expect.stringContaining('No AUP version 00000000-0000-4000-8000-000000000000') });
 
+      await eventually(() => progressFacts()['Not reachable in Teams'] === '2', 10_000, 'progress card finished with two failed');
       outage();
       const retried = await cli('retry', version.versionId, '--failed');
       expect(retried).toMatchObject({ code: 0, err: '' });
@@ -81,6 +86,8 @@ describe(`jigsaw aup stuck / retry (${storeKind()})`, () => {
       expect(cardsFor(uncertain!)).toHaveLength(1); // not sent again without --uncertain
       expect((await statusOf(uncertain!)).status).toBe('uncertain');
       expect(cardsFor(delivered!)).toHaveLength(1);
+      // The admin's progress card, finished after the first round, shows the retried card as delivered.
+      await eventually(() => progressFacts()['Not reachable in Teams'] === '1' && progressFacts()['Delivery uncertain'] === '1', 10_000, 'progress card updated after the retry');
 
       // Nothing left that may be retried: said, exit 0.
       expect(await cli('retry', version.versionId, '--failed')).toMatchObject({ code: 0, out: expect.stringContaining('Nothing re-queued') });
