@@ -85,6 +85,12 @@ describe('AUP cards', () => {
     const progress = buildAupProgressCard({ versionId: VERSION, title: 'Staff AUP', audience: 'staff', versionNumber: 2, total: 10, queued: 2, sending: 1, sent: 6, uncertain: 1, failed: 0, skipped: 0, acknowledged: 3, updatedAt: 'now', done: false });
     expect(adaptiveCardProblems(progress)).toEqual([]);
     expect(cardText(progress)).toContain('6 (60%)');
+    expect(cardText(progress)).toContain('--uncertain');
+    // Cards Teams refused: the admin is told how to see who and send them again.
+    const failed = buildAupProgressCard({ versionId: VERSION, title: 'Staff AUP', audience: 'staff', versionNumber: 2, total: 10, queued: 0, sending: 0, sent: 8, uncertain: 0, failed: 2, skipped: 0, acknowledged: 3, updatedAt: 'now', done: true });
+    expect(adaptiveCardProblems(failed)).toEqual([]);
+    expect(cardText(failed)).toContain(`jigsaw aup stuck ${VERSION}`);
+    expect(cardText(failed)).toContain(`jigsaw aup retry ${VERSION} --failed`);
     const outstanding = buildAupOutstandingCard({ title: 'Staff AUP', audience: 'staff', versionNumber: 2, deadline: '22 Dec 2026', total: 80, people: Array.from({ length: 60 }, (_, i) => ({ name: `Person ${i}`, sentOn: '1 Dec 2026' })) });
     expect(adaptiveCardProblems(outstanding)).toEqual([]);
     expect(cardText(outstanding)).toContain('and 10 more');

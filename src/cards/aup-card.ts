@@ -180,8 +180,8 @@ export function buildAupProgressCard(v: AupProgressView): AdaptiveCard {
     },
     text(`Updated ${v.updatedAt}`, { isSubtle: true, size: 'Small' }),
   ];
-  if (v.failed) body.push(notice('Some people could not be reached', 'Jigsaw could not install the app for them or open a chat. Run "jigsaw aup status" to see who, and collect their acknowledgement on paper or by form (then "jigsaw aup import").', 'warning'));
-  if (v.uncertain) body.push(text('"Delivery uncertain": Jigsaw stopped while sending these and does not send a second card; they get the reminder if they have not agreed.', { isSubtle: true, size: 'Small' }));
+  if (v.failed) body.push(notice('Some people could not be reached', `Teams refused their card, or an outage outlasted the retries. Run "jigsaw aup stuck ${v.versionId}" to see who and why; once the cause is fixed, "jigsaw aup retry ${v.versionId} --failed" sends theirs again. Or collect their acknowledgement on paper or by form (then "jigsaw aup import").`, 'warning'));
+  if (v.uncertain) body.push(text('"Delivery uncertain": Jigsaw stopped while sending these and does not send a second card; they get the reminder if they have not agreed. "jigsaw aup retry … --uncertain" sends them again (some may then see it twice).', { isSubtle: true, size: 'Small' }));
   return card(body, [execute('Refresh', AUP_VERBS.progress, { versionId: v.versionId })]);
 }
 
