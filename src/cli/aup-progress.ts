@@ -16,13 +16,18 @@ export async function runAupProgress(args: string[], ctx: AupCliContext): Promis
       return wanted ? 1 : 0;
     }
     let pending = 0;
+    let stuck = 0;
     for (const b of broadcasts) {
       const v = await getAupVersion(ctx.db, ctx.tenantId, b.versionId);
       const c = await countAupSends(ctx.db, ctx.tenantId, b.versionId);
       pending += c.queued + c.sending;
+      stuck += c.failed + c.uncertain;
       out.write(`${v?.audience ?? '?'} v${v?.versionNumber ?? '?'} ${b.versionId}: ${c.sent}/${c.total} delivered, ${c.queued + c.sending} waiting, ${c.failed} failed, ${c.uncertain} uncertain, ${c.skipped} not via Teams, ${c.acknowledged} acknowledged\n`);
     }
-    if (!values.watch || pending === 0) return 0;
+    if (!values.watch || pending === 0) {
+      if (stuck) out.write(`Who failed or is uncertain, and why: jigsaw aup stuck${wanted ? ` ${wanted}` : ''} (then "jigsaw aup retry" to send theirs again)\n`);
+      return 0;
+    }
     await new Promise((r) => setTimeout(r, 2000));
   }
 }

@@ -62,6 +62,10 @@ describe(`jigsaw aup stuck / retry (${storeKind()})`, () => {
       expect(stuck.out).toMatch(/uncertain .*Una Unsure .*first card: the sender stopped/);
       expect(stuck.out).not.toContain('Dora Delivered');
       expect((await cli('stuck')).out).toContain('Rita Refused');
+      // Progress gives counts only, and says where the names are.
+      const progress = await cli('progress', version.versionId);
+      expect(progress.out).toContain(`Who failed or is uncertain, and why: jigsaw aup stuck ${version.versionId}`);
+      expect(progress.out).not.toContain('Rita Refused');
 
       // Bad input: said plainly, exit 2; nothing changes.
       expect(await cli('retry', version.versionId)).toMatchObject({ code: 2, err: expect.stringContaining('--failed') });
