@@ -57,6 +57,7 @@ export interface AupAudienceSyncRun {
  */
 export class AupAudienceSync implements PeriodicJob {
   private current: Promise<AupAudienceSyncRun | undefined> | undefined;
+  private finished: AupAudienceSyncRun | undefined;
   private checking: Promise<void> | undefined;
   private stopped = false;
   private readonly holder = `app:${hostname()}:${process.pid}`;
@@ -83,6 +84,11 @@ export class AupAudienceSync implements PeriodicJob {
     return this.current;
   }
 
+  /** The outcome of the last run that finished: the start-up run may end before anyone waits on it. */
+  get lastFinished(): AupAudienceSyncRun | undefined {
+    return this.finished;
+  }
+
   private async startIfDue(): Promise<void> {
     if (this.current || this.stopped) return;
     const d = this.deps;
@@ -97,9 +103,11 @@ export class AupAudienceSync implements PeriodicJob {
       await releaseJobLease(d.db, d.tenantId, AUP_AUDIENCE_SYNC_JOB, this.holder, {});
       return;
     }
-    this.current = this.run(today).finally(() => {
-      this.current = undefined;
-    });
+    this.current = this.run(today)
+      .then((outcome) => (this.finished = outcome))
+      .finally(() => {
+        this.current = undefined;
+      });
   }
 
   private async run(day: string): Promise<AupAudienceSyncRun | undefined> {
