@@ -33,8 +33,7 @@ export function readInputFile(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
-    if (err && typeof err === 'object' && !(err as NodeJS.ErrnoException).path) (err as NodeJS.ErrnoException).path = path;
-    throw err;
+    throw withPath(err, path);
   }
 }
 
@@ -47,8 +46,7 @@ export function writeOutputFile(path: string, text: string): void {
   try {
     writeFileSync(path, text, { mode: 0o600 });
   } catch (err) {
-    if (err && typeof err === 'object' && !(err as NodeJS.ErrnoException).path) (err as NodeJS.ErrnoException).path = path;
-    throw err;
+    throw withPath(err, path);
   }
 }
 
@@ -69,4 +67,10 @@ export function outputTargetProblem(path: string): string | undefined {
   } catch (err) {
     return describeFileError(Object.assign(err as NodeJS.ErrnoException, { path: dirname(full) }));
   }
+}
+
+/** The error, with the path it concerns where Node left it off. */
+function withPath(err: unknown, path: string): unknown {
+  if (err && typeof err === 'object' && !(err as NodeJS.ErrnoException).path) (err as NodeJS.ErrnoException).path = path;
+  return err;
 }

@@ -182,13 +182,10 @@ export async function runSharingAudit(options: SharingAuditOptions): Promise<Sha
       if (err instanceof DriveGone) {
         const resolved = await forgetGoneDrive(db, tenantId, info.driveId, now());
         logger.info({ runId: run.runId, driveId: info.driveId, resolved }, 'sharing audit: drive no longer exists; its findings are resolved');
-        drivesDone += 1;
-        await saveAuditRunProgress(db, tenantId, run.runId, statsSoFar(), context.failures);
-        return;
-      }
-      if (!(err instanceof DriveUnavailable)) throw err;
-      logger.warn({ runId: run.runId, driveId: info.driveId, ...describeError(err) }, 'sharing audit: drive skipped');
-      recordFailure(context, { driveId: info.driveId, itemId: null, step: 'drive', error: describeFailure(err) });
+      } else if (err instanceof DriveUnavailable) {
+        logger.warn({ runId: run.runId, driveId: info.driveId, ...describeError(err) }, 'sharing audit: drive skipped');
+        recordFailure(context, { driveId: info.driveId, itemId: null, step: 'drive', error: describeFailure(err) });
+      } else throw err;
     }
     drivesDone += 1;
     await saveAuditRunProgress(db, tenantId, run.runId, statsSoFar(), context.failures);
