@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { outputTargetProblem, writeOutputFile } from './file-errors';
+import { terminalText } from './terminal-text';
 import type { CliCommand, CliContext } from '../cli';
 import { summariseReport } from '../jobs/sharing-audit/audit-summary';
 import { formatProgressLine } from '../jobs/sharing-audit/progress-line';
@@ -206,7 +207,7 @@ export function formatSummaryScreen(report: SharingAuditReport, facts: SummarySc
   ];
   if (summary.top.length) {
     lines.push('', 'Most severe:');
-    for (const f of summary.top) lines.push(`  ${f.severity.padEnd(8)} ${f.exposure.scope.padEnd(12)} ${f.id}  ${f.path}`);
+    for (const f of summary.top) lines.push(`  ${f.severity.padEnd(8)} ${f.exposure.scope.padEnd(12)} ${f.id}  ${terminalText(f.path)}`);
   }
   if (facts.failures) lines.push('', `${facts.failures} drive(s) or item(s) could not be read; they are listed in the run and retried next time.`);
   lines.push('');

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { getAupVersion, getLatestAupVersion, listStuckAupSends, requeueStuckAupSends } from '../store/aup.repo';
 import { describeAupPurpose, notRetryableBecause } from './aup-stuck';
 import type { AupCliContext } from './aup-shared';
+import { terminalText } from './terminal-text';
 
 export const AUP_RETRY_USAGE = 'aup retry VERSION_ID [--failed] [--uncertain] [--person ID]';
 
@@ -41,8 +42,8 @@ export async function runAupRetry(args: string[], ctx: AupCliContext): Promise<n
   const wanted = chosen.filter((s) => !notRetryableBecause(s));
   const requeued = new Set(await requeueStuckAupSends(ctx.db, ctx.tenantId, versionId, wanted.map((s) => s.sendId), ctx.now()));
   const sent = wanted.filter((s) => requeued.has(s.sendId));
-  for (const s of sent) out.write(`  re-queued  ${s.status.padEnd(9)} ${s.displayName} (${s.personId})  ${describeAupPurpose(s.purpose)}\n`);
-  for (const { s, why } of leftOut) out.write(`  left out   ${s.status.padEnd(9)} ${s.displayName} (${s.personId}): ${why}\n`);
+  for (const s of sent) out.write(`  re-queued  ${s.status.padEnd(9)} ${terminalText(s.displayName)} (${terminalText(s.personId)})  ${describeAupPurpose(s.purpose)}\n`);
+  for (const { s, why } of leftOut) out.write(`  left out   ${s.status.padEnd(9)} ${terminalText(s.displayName)} (${terminalText(s.personId)}): ${why}\n`);
   const which = [...statuses].join(' or ');
   if (!sent.length) {
     out.write(`Nothing re-queued: no ${which} card${person ? ` for ${values.person}` : ''} to send again for ${version.audience} v${version.versionNumber}${leftOut.length ? ` (${leftOut.length} left out, above)` : ''}.\n`);

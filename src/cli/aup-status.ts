@@ -3,6 +3,7 @@ import { writeOutputFile } from './file-errors';
 import { AUDIENCES, isAudience } from '../domain/aup/types';
 import { buildAupRegister, governorAupCounts, registerToCsv } from '../services/aup-register';
 import type { AupCliContext } from './aup-shared';
+import { terminalText } from './terminal-text';
 import { localDateTime } from '../domain/clock';
 import { getTenant } from '../store/tenant.repo';
 
@@ -34,7 +35,7 @@ export async function runAupStatus(args: string[], ctx: AupCliContext): Promise<
     const due = entries.filter((e) => e.status === 'outstanding' || e.status === 'expired');
     if (due.length) {
       out.write(`\nNot current (${due.length}):\n`);
-      for (const e of due.slice(0, 200)) out.write(`  ${e.audience.padEnd(12)} ${e.status.padEnd(12)} ${e.displayName}${e.lastAck ? ` (v${e.lastAck.versionNumber} ${localDateTime(e.lastAck.acknowledgedAt, timeZone).date})` : ''}\n`);
+      for (const e of due.slice(0, 200)) out.write(`  ${e.audience.padEnd(12)} ${e.status.padEnd(12)} ${terminalText(e.displayName)}${e.lastAck ? ` (v${e.lastAck.versionNumber} ${localDateTime(e.lastAck.acknowledgedAt, timeZone).date})` : ''}\n`);
       if (due.length > 200) out.write(`  …and ${due.length - 200} more (use --csv FILE)\n`);
     }
   }

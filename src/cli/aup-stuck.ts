@@ -4,6 +4,7 @@ import { getTenant } from '../store/tenant.repo';
 import { formatLocal } from '../domain/clock';
 import { safeLogField } from '../logging';
 import type { AupCliContext } from './aup-shared';
+import { terminalText } from './terminal-text';
 
 export const AUP_STUCK_USAGE = 'aup stuck [VERSION_ID]';
 
@@ -19,6 +20,12 @@ export function notRetryableBecause(s: Pick<StuckAupSend, 'acknowledged' | 'inAu
   if (s.acknowledged) return 'has acknowledged since';
   if (!s.inAudience) return 'no longer in the audience';
   return undefined;
+}
+
+/** One person's line: status, when, who (from Entra: shown safely), which card, why. */
+export function formatStuckLine(s: StuckAupSend, timeZone: string): string {
+  const why = notRetryableBecause(s);
+  return `  ${s.status.padEnd(9)} ${formatLocal(s.at, timeZone)}  ${terminalText(s.displayName)} (${terminalText(s.personId)})  ${describeAupPurpose(s.purpose)}${s.reason ? `: ${safeLogField(s.reason, 120)}` : ''}${why ? ` [not retried: ${why}]` : ''}\n`;
 }
 
 /**
@@ -42,10 +49,7 @@ export async function runAupStuck(args: string[], ctx: AupCliContext): Promise<n
     if (!stuck.length) continue;
     const v = await getAupVersion(ctx.db, ctx.tenantId, versionId);
     out.write(`${v?.audience ?? '?'} v${v?.versionNumber ?? '?'} ${versionId}: ${stuck.filter((s) => s.status === 'failed').length} failed, ${stuck.filter((s) => s.status === 'uncertain').length} uncertain\n`);
-    for (const s of stuck) {
-      const why = notRetryableBecause(s);
-      out.write(`  ${s.status.padEnd(9)} ${formatLocal(s.at, timeZone)}  ${s.displayName} (${s.personId})  ${describeAupPurpose(s.purpose)}${s.reason ? `: ${safeLogField(s.reason, 120)}` : ''}${why ? ` [not retried: ${why}]` : ''}\n`);
-    }
+    for (const s of stuck) out.write(formatStuckLine(s, timeZone));
     listed += stuck.length;
   }
   if (!listed) {
