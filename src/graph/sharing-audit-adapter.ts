@@ -41,6 +41,8 @@ function isUnavailable(err: unknown): boolean {
 
 export function createSharingAuditGraph(edge: GraphEdge, options: SharingAuditAdapterOptions = {}): SharingAuditGraph {
   return {
+    includesSiteLibraries: options.includeSites === true,
+
     async *listDrives(known?: readonly DriveInfo[]): AsyncIterable<DriveInfo> {
       const knownOneDrives = new Map<string, DriveRecord>();
       for (const k of known ?? []) {

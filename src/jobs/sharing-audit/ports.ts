@@ -24,6 +24,8 @@ export interface DriveDeltaSource {
    * looking up a OneDrive it already knows for a user who is still listed.
    */
   listDrives(known?: readonly DriveInfo[]): AsyncIterable<DriveInfo>;
+  /** Whether `listDrives` lists site document libraries (the admin asked for sites). */
+  readonly includesSiteLibraries?: boolean;
   /**
    * Delta pages from `cursor`: null enumerates the whole drive; otherwise a stored
    * `nextCursor` (resume) or `deltaToken` (incremental). Throws `ResyncRequired` on 410.

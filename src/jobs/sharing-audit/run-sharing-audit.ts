@@ -197,12 +197,16 @@ export async function runSharingAudit(options: SharingAuditOptions): Promise<Sha
     // Incremental: OneDrives already in the store need no lookup (1 RU per user saved).
     const known = run.mode === 'incremental' ? (await listStoredDrives(db, tenantId)).filter((d) => d.deltaToken) : undefined;
     for await (const drive of options.delta.listDrives(known)) drives.push(drive);
-    // A OneDrive whose owner was deleted from Entra is not listed any more, but it and its links
-    // live on through OneDrive's retention period: while it has findings open, it is read again
-    // (by its id) until Graph says it is gone. (Site libraries are listed by search instead.)
+    // A drive with findings open that is not listed is read again by its id until Graph says it
+    // is gone. A OneDrive whose owner was deleted from Entra drops out of /users, but it and its
+    // links live on through OneDrive's retention period. A site library drops out of the site
+    // search when the site is set not to appear in search results (or the search index lags),
+    // and its links are still there; a deleted site's library answers 404.
     const listed = new Set(drives.map((d) => d.driveId));
     for (const d of await listDrivesWithUnresolvedFindings(db, tenantId)) {
-      if (listed.has(d.driveId) || d.driveType !== 'business') continue;
+      if (listed.has(d.driveId)) continue;
+      // Site libraries only while the admin has sites audited (they need Sites.Read.All).
+      if (d.driveType !== 'business' && !options.delta.includesSiteLibraries) continue;
       drives.push({ driveId: d.driveId, driveType: d.driveType, name: d.name, webUrl: d.webUrl, owner: d.owner });
     }
     drivesTotal = drives.length;

@@ -251,10 +251,10 @@ export class FakeGraphApi {
       if (get && seg.length === 1) {
         if (!q.has('search')) return graphError(400, 'invalidRequest', 'Listing sites requires the search parameter.');
         const term = (q.get('search') ?? '').replace(/^"|"$/gu, '').toLowerCase();
-        const sites = this.tenant.sites.filter((s) => term === '*' || term === '' || s.name.toLowerCase().includes(term) || s.displayName.toLowerCase().includes(term));
+        const sites = this.tenant.sites.filter((s) => this.tenant.isSiteSearchable(s.index) && (term === '*' || term === '' || s.name.toLowerCase().includes(term) || s.displayName.toLowerCase().includes(term)));
         return this.ok({ value: sites.map((s) => this.select({ id: s.id, name: s.name, displayName: s.displayName, webUrl: s.webUrl }, q)) });
       }
-      const site = this.tenant.sites.find((s) => s.id === seg[1]);
+      const site = this.tenant.sites.find((s) => s.id === seg[1] && !this.tenant.isSiteDeleted(s.index));
       if (!site) return graphError(404, 'itemNotFound', 'Requested site could not be found');
       if (get && seg.length === 3 && seg[2] === 'drives') return this.ok({ value: [this.select(this.driveJson(site.drive), q)] });
       if (get && seg.length === 3 && seg[2] === 'drive') return this.ok(this.select(this.driveJson(site.drive), q));

@@ -156,6 +156,8 @@ export class FakeTenant {
   private permCounter = 0;
   private readonly removedUsers = new Set<number>();
   private readonly removedDrives = new Set<number>();
+  private readonly removedSites = new Set<number>();
+  private readonly unsearchableSites = new Set<number>();
   private readonly opts: Required<Omit<TenantOptions, 'tenantId' | 'domain'>>;
 
   constructor(options: TenantOptions = {}) {
@@ -401,6 +403,31 @@ export class FakeTenant {
     const d = this.driveByIdOrIndex(id);
     if (!d) throw new Error(`no drive ${id}`);
     this.removedDrives.add(d.index);
+  }
+
+  /**
+   * The site is set not to appear in search results (a site setting in SharePoint): `/sites?search=`
+   * leaves it out, but it, its library and its links are there, readable by id.
+   */
+  hideSiteFromSearch(index: number): void {
+    if (!this.sites[index]) throw new Error(`no site ${index}`);
+    this.unsearchableSites.add(index);
+  }
+
+  /** The site is deleted: gone from search and from `/sites/{id}`, and Graph answers 404 for its library. */
+  deleteSite(index: number): void {
+    const site = this.sites[index];
+    if (!site) throw new Error(`no site ${index}`);
+    this.removedSites.add(index);
+    this.removedDrives.add(site.drive);
+  }
+
+  isSiteSearchable(index: number): boolean {
+    return !this.removedSites.has(index) && !this.unsearchableSites.has(index);
+  }
+
+  isSiteDeleted(index: number): boolean {
+    return this.removedSites.has(index);
   }
 
   isUserDeleted(index: number): boolean {
