@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
-import { getAupVersion, getLatestAupVersion, listStuckAupSends, requeueStuckAupSends } from '../store/aup.repo';
-import { describeAupPurpose, notRetryableBecause } from './aup-stuck';
+import { describeAupPurpose, retryStuckAupCards, type StuckStatus } from '../services/aup-retry';
 import type { AupCliContext } from './aup-shared';
 import { terminalText } from './terminal-text';
 
@@ -25,28 +24,24 @@ export async function runAupRetry(args: string[], ctx: AupCliContext): Promise<n
     err.write('Say which cards to send again: --failed (Teams refused them), --uncertain (they may have arrived: a second card is possible), or both.\n');
     return 2;
   }
-  const version = await getAupVersion(ctx.db, ctx.tenantId, versionId);
-  if (!version) {
+  const statuses = new Set<StuckStatus>([...(values.failed ? ['failed' as const] : []), ...(values.uncertain ? ['uncertain' as const] : [])]);
+  const outcome = await retryStuckAupCards({ db: ctx.db, now: ctx.now }, { tenantId: ctx.tenantId, versionId, statuses, personId: values.person });
+  if (outcome.kind === 'no-version') {
     err.write(`No AUP version ${versionId} (see "jigsaw aup stuck" for the versions with cards to retry)\n`);
     return 2;
   }
-  const latest = await getLatestAupVersion(ctx.db, ctx.tenantId, version.audience);
-  if (latest && latest.versionId !== version.versionId) {
-    out.write(`Nothing re-queued: version ${version.versionNumber} of the ${version.audience} policy has been replaced by version ${latest.versionNumber}, whose cards everyone gets instead.\n`);
+  const version = outcome.version;
+  if (outcome.kind === 'replaced') {
+    out.write(`Nothing re-queued: version ${version.versionNumber} of the ${version.audience} policy has been replaced by version ${outcome.latest.versionNumber}, whose cards everyone gets instead.\n`);
     return 0;
   }
-  const person = values.person?.toLowerCase();
-  const statuses = new Set([...(values.failed ? ['failed'] : []), ...(values.uncertain ? ['uncertain'] : [])]);
-  const chosen = (await listStuckAupSends(ctx.db, ctx.tenantId, versionId)).filter((s) => statuses.has(s.status) && (!person || s.personId.toLowerCase() === person));
-  const leftOut = chosen.map((s) => ({ s, why: notRetryableBecause(s) })).filter((x) => x.why);
-  const wanted = chosen.filter((s) => !notRetryableBecause(s));
-  const requeued = new Set(await requeueStuckAupSends(ctx.db, ctx.tenantId, versionId, wanted.map((s) => s.sendId), ctx.now()));
-  const sent = wanted.filter((s) => requeued.has(s.sendId));
+  const { requeued: sent, leftOut } = outcome;
+  const person = values.person;
   for (const s of sent) out.write(`  re-queued  ${s.status.padEnd(9)} ${terminalText(s.displayName)} (${terminalText(s.personId)})  ${describeAupPurpose(s.purpose)}\n`);
-  for (const { s, why } of leftOut) out.write(`  left out   ${s.status.padEnd(9)} ${terminalText(s.displayName)} (${terminalText(s.personId)}): ${why}\n`);
+  for (const { send: s, why } of leftOut) out.write(`  left out   ${s.status.padEnd(9)} ${terminalText(s.displayName)} (${terminalText(s.personId)}): ${why}\n`);
   const which = [...statuses].join(' or ');
   if (!sent.length) {
-    out.write(`Nothing re-queued: no ${which} card${person ? ` for ${values.person}` : ''} to send again for ${version.audience} v${version.versionNumber}${leftOut.length ? ` (${leftOut.length} left out, above)` : ''}.\n`);
+    out.write(`Nothing re-queued: no ${which} card${person ? ` for ${terminalText(person)}` : ''} to send again for ${version.audience} v${version.versionNumber}${leftOut.length ? ` (${leftOut.length} left out, above)` : ''}.\n`);
     return 0;
   }
   out.write(`Re-queued ${sent.length} card(s) for ${version.audience} v${version.versionNumber}; the running service sends them within a few seconds.${leftOut.length ? ` ${leftOut.length} left out (above).` : ''}\n`);

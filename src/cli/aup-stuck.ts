@@ -5,22 +5,9 @@ import { formatLocal } from '../domain/clock';
 import { safeLogField } from '../logging';
 import type { AupCliContext } from './aup-shared';
 import { terminalText } from './terminal-text';
+import { describeAupPurpose, notRetryableBecause } from '../services/aup-retry';
 
 export const AUP_STUCK_USAGE = 'aup stuck [VERSION_ID]';
-
-/** 'ask', 'ask/r1', 'renew:2027-11-22', 'renew:2027-11-22/r2' in the admin's words. */
-export function describeAupPurpose(purpose: string): string {
-  const reminder = /\/r(\d+)$/.exec(purpose)?.[1];
-  const base = purpose.startsWith('renew:') ? 'yearly renewal' : 'first card';
-  return reminder ? `${base}, reminder ${reminder}` : base;
-}
-
-/** Why a stuck ask will not be re-queued, or undefined when it may be. */
-export function notRetryableBecause(s: Pick<StuckAupSend, 'acknowledged' | 'inAudience'>): string | undefined {
-  if (s.acknowledged) return 'has acknowledged since';
-  if (!s.inAudience) return 'no longer in the audience';
-  return undefined;
-}
 
 /** One person's line: status, when, who (from Entra: shown safely), which card, why. */
 export function formatStuckLine(s: StuckAupSend, timeZone: string): string {
