@@ -5,7 +5,7 @@ import { describeError } from '../logging';
 import type { TabTokenValidator } from './tab-auth';
 import { resolveTabUser, type TabUser } from '../services/tab-identity';
 import { applyTabAction, getConcernDetail, getPupilChronology, listMyReports, listPrivateConcerns, listQueue, TabRefusal, type TabConcernDeps } from '../services/tab-concerns';
-import { acceptFinding, changeRole, removeFindingLink, getAccessLog, getAdminSettings, getAupRegister, getSharingAudit, notifyRunOwners, publishAup, type TabAdminDeps } from '../services/tab-admin';
+import { acceptFinding, changeRole, removeFindingLink, getAccessLog, getAdminSettings, getAupRegister, getSharingAudit, notifyRunOwners, publishAup, retryAupCards, type TabAdminDeps } from '../services/tab-admin';
 import { buildGovernorReport } from '../services/tab-reports';
 import { getTenant } from '../store/tenant.repo';
 import { confirmReceipt, exportPupilFile, listPupilTransfers } from '../services/tab-transfers';
@@ -92,6 +92,12 @@ export const PublishAupBodySchema = z.object({
   summary: z.string().optional(),
   changeSummary: z.string().optional(),
   body: z.string().optional(),
+});
+
+export const RetryAupBodySchema = z.object({
+  versionId: z.string().regex(/^[0-9a-fA-F-]{36}$/),
+  which: z.enum(['failed', 'uncertain']),
+  personId: z.string().max(100).optional(),
 });
 
 /** The reason's length is checked by `acceptFinding`, which says so next to the field. */
@@ -189,6 +195,7 @@ export class TabApi {
     }
     if (req.method === 'POST' && a === 'admin' && b === 'roles' && parts.length === 2) return changeRole(d, user, RoleChangeBodySchema.parse(req.body ?? {}));
     if (req.method === 'POST' && a === 'admin' && b === 'aup' && c === 'publish' && parts.length === 3) return publishAup(d, user, PublishAupBodySchema.parse(req.body ?? {}));
+    if (req.method === 'POST' && a === 'admin' && b === 'aup' && c === 'retry' && parts.length === 3) return retryAupCards(d, user, RetryAupBodySchema.parse(req.body ?? {}));
     if (req.method === 'POST' && a === 'admin' && b === 'sharing' && parts.length === 5 && f) {
       if (c === 'findings' && f === 'accept' && /^[A-Za-z0-9_-]{1,128}$/.test(e ?? '')) return acceptFinding(d, user, e!, AcceptBodySchema.parse(req.body ?? {}).reason);
       if (c === 'findings' && f === 'remove-link' && /^[A-Za-z0-9_-]{1,128}$/.test(e ?? '')) return removeFindingLink(d, user, e!);

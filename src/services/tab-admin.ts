@@ -11,7 +11,9 @@ import { getFinding, listFindingsPage, setFindingStatus, type FindingStatus } fr
 import { getAuditRun } from '../store/sharing-runs.repo';
 import { notifyOwners } from './sharing-audit-notices';
 import { listTabAccess, writeTabAccess } from '../store/tab-access-log.repo';
-import { listLatestAupVersions, countAupSends, listAudienceSyncs } from '../store/aup.repo';
+import { listLatestAupVersions, countAupSends, listAudienceSyncs, listStuckAupSends } from '../store/aup.repo';
+import { describeAupPurpose, notRetryableBecause, retryStuckAupCards } from './aup-retry';
+import { safeLogField } from '../logging';
 import { AUDIENCE_LABELS, isAudience } from '../domain/aup/types';
 import type { ExposureScope, Severity } from '../domain/sharing/types';
 import { buildAupRegister } from './aup-register';
@@ -182,7 +184,17 @@ export async function getAupRegister(deps: TabAdminDeps, user: TabUser) {
   const versions = await listLatestAupVersions(deps.db, user.tenantId);
   const progress = [];
   for (const v of versions) {
-    progress.push({ audience: v.audience, audienceTitle: AUDIENCE_LABELS[v.audience], title: v.title, versionNumber: v.versionNumber, publishedAt: v.publishedAt.toISOString(), sends: await countAupSends(deps.db, user.tenantId, v.versionId) });
+    // The people whose card failed or may not have arrived, for the admin to send again.
+    const stuck = (await listStuckAupSends(deps.db, user.tenantId, v.versionId)).map((x) => ({
+      personId: x.personId,
+      name: x.displayName,
+      status: x.status,
+      at: x.at.toISOString(),
+      card: describeAupPurpose(x.purpose),
+      reason: x.reason ? safeLogField(x.reason, 120) : undefined,
+      notRetried: notRetryableBecause(x),
+    }));
+    progress.push({ versionId: v.versionId, audience: v.audience, audienceTitle: AUDIENCE_LABELS[v.audience], title: v.title, versionNumber: v.versionNumber, publishedAt: v.publishedAt.toISOString(), sends: await countAupSends(deps.db, user.tenantId, v.versionId), stuck });
   }
   const register = await buildAupRegister({ db: deps.db, now: deps.now, rules: { validityMonths: deps.config.aup.validityMonths } }, user.tenantId);
   // Audiences kept from Entra groups: when they were last read (daily, and at each publish) and how it went.
@@ -402,5 +414,31 @@ export async function publishAup(deps: TabAdminDeps & { logger: Logger }, user: 
     message:
       `Published version ${v.versionNumber} of “${v.title}”: ${plural(result.queued, 'card')} queued for Teams${result.offline ? `, ${result.offline} to ask on paper or by form` : ''}. ` +
       describeAudience(s, groupIds.length, audience),
+  };
+}
+
+/**
+ * Sends again, from the tab, the AUP cards of the latest version that failed or may not have
+ * arrived: the same choice as `jigsaw aup retry` (people who agreed since or left the audience
+ * are left out). `uncertain` is asked for on its own: those people may see the card twice.
+ */
+export async function retryAupCards(deps: TabAdminDeps, user: TabUser, input: { versionId: string; which: 'failed' | 'uncertain'; personId?: string }) {
+  requireAdmin(user);
+  const outcome = await retryStuckAupCards({ db: deps.db, now: deps.now }, { tenantId: user.tenantId, versionId: input.versionId, statuses: new Set([input.which]), personId: input.personId });
+  if (outcome.kind === 'no-version') throw new TabRefusal(404, 'not_found', 'No such policy version: reload the page.');
+  const v = outcome.version;
+  if (outcome.kind === 'replaced') {
+    return { requeued: 0, leftOut: 0, message: `Nothing was sent: version ${v.versionNumber} has been replaced by version ${outcome.latest.versionNumber}, whose card everyone gets instead.` };
+  }
+  const { requeued, leftOut } = outcome;
+  if (requeued.length) deps.onAupQueued();
+  const left = leftOut.length ? ` ${plural(leftOut.length, 'person', 'people')} left out (agreed since, or no longer in the audience).` : '';
+  const twice = input.which === 'uncertain' && requeued.length ? ' The earlier card may have reached them, so some may see it twice.' : '';
+  return {
+    requeued: requeued.length,
+    leftOut: leftOut.length,
+    message: requeued.length
+      ? `Sending the card again to ${plural(requeued.length, 'person', 'people')}.${left}${twice}`
+      : `Nothing to send again.${left}`,
   };
 }

@@ -123,6 +123,16 @@ export interface AupRegister {
   audienceChoices: { id: string; title: string }[];
   /** Audiences kept from Entra groups (AUP_AUDIENCE_GROUPS): their last reading. */
   groupAudiences: { audience: string; audienceTitle: string; groups: number; syncedAt?: string; members?: number; failedAt?: string; error?: string; failedAttempts: number }[];
-  versions: { audience: string; audienceTitle: string; title: string; versionNumber: number; publishedAt: string; sends: Record<string, number> }[];
+  versions: {
+    versionId: string;
+    audience: string;
+    audienceTitle: string;
+    title: string;
+    versionNumber: number;
+    publishedAt: string;
+    sends: Record<string, number>;
+    /** People whose card failed, or may not have arrived (uncertain): the admin can send it again. */
+    stuck: { personId: string; name: string; status: 'failed' | 'uncertain'; at: string; card: string; reason?: string; notRetried?: string }[];
+  }[];
   register: { audience: string; audienceTitle: string; name: string; status: string; latestVersionNumber: number; acknowledgedVersion?: number; acknowledgedAt?: string; expiresAt?: string; method?: string }[];
 }

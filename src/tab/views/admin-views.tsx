@@ -6,6 +6,7 @@ import { formatDate, formatDateTime } from '../format';
 import { ChoiceField, Empty, ErrorBar, Loading, noticeKey, Section, TextField, useLoad, useStyles } from '../common';
 import { DataTable } from '../table';
 import { roleRemovalConsequences, type RoleHolder } from '../role-removal';
+import { AupStuckSection } from './aup-stuck-section';
 
 /**
  * Roles (given and taken away here, except those set in configuration), the DSL channel and the
@@ -503,6 +504,7 @@ export function AupRegisterView({ api }: { api: Api }) {
               />
             )}
           </Section>
+          <AupStuckSection api={api} versions={data.versions} onChanged={reload} />
           {data.groupAudiences.length > 0 && (
             <Section title="Audiences from Entra groups" id="aup-groups">
               <Text className={s.muted}>Jigsaw reads these groups every day and when you publish: people who join are asked to agree to the current version, people who leave are asked no more.</Text>
