@@ -1,6 +1,6 @@
 // An administrator's tab in Chromium: settings (roles, DSL channel, thresholds), the sharing
 // audit (runs and findings) and the AUP register; the admin here is also on the DSL roster.
-import { PEOPLE } from '../support/harness';
+import { PEOPLE, SCHOOL } from '../support/harness';
 import { seriousAxeViolations, shoot, startTabWorld, type TabWorld } from './support/tab-world';
 
 let world: TabWorld;
@@ -62,6 +62,33 @@ describe('an administrator', () => {
     await page.keyboard.press('ArrowLeft');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { level: 1, name: 'Sharing audit' }).waitFor();
+    await page.close();
+  }, 90_000);
+
+  it('sends again an AUP card that did not arrive, and asks first before sending one that may have', async () => {
+    // The staff AUP's first cards: Teams refused the DSL's for good; the admin's may or may not have arrived.
+    await world.h.app.aup.sender.idle(30_000);
+    const mark = (who: { aadObjectId: string }, status: string, reason: string) =>
+      world.h.db.query(`UPDATE aup_sends SET status = $3, last_error = $4 WHERE tenant_id = $1 AND person_id = $2 AND purpose = 'ask'`, [SCHOOL.tenantId, who.aadObjectId, status, reason]);
+    await mark(PEOPLE.dsl1, 'failed', '403: Teams refused: the bot may not message this person');
+    await mark(PEOPLE.admin, 'uncertain', 'the sender stopped while Teams was being called; not re-sent to avoid a second card');
+    const page = await world.open(PEOPLE.admin, { view: 'aup-register' });
+    const stuck = page.getByRole('region', { name: 'Cards that did not arrive' });
+    await stuck.getByRole('cell', { name: PEOPLE.dsl1.name }).waitFor();
+    await stuck.getByRole('cell', { name: 'May have arrived' }).waitFor();
+    await stuck.getByRole('cell', { name: '403: Teams refused: the bot may not message this person' }).waitFor();
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await shoot(page, 'admin-9-aup-stuck');
+
+    await stuck.getByRole('button', { name: 'Send again to the person whose card did not arrive' }).click();
+    await stuck.getByText('Sending the card again to 1 person.').waitFor();
+    await stuck.getByRole('button', { name: 'Send again to the person whose card may have arrived…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Send the card again?' });
+    await dialog.getByText(/they may see the card twice/).waitFor();
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await dialog.getByRole('button', { name: 'Send again' }).click();
+    await stuck.getByText(/Sending the card again to 1 person\. The earlier card may have reached them/).waitFor();
+    await stuck.getByText('No other card is waiting to be sent again.').waitFor();
     await page.close();
   }, 90_000);
 
