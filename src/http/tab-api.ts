@@ -10,6 +10,7 @@ import { buildGovernorReport } from '../services/tab-reports';
 import { getTenant } from '../store/tenant.repo';
 import { confirmReceipt, exportPupilFile, listPupilTransfers } from '../services/tab-transfers';
 import { getAupStatusForPerson } from '../services/aup-register';
+import { getRecordsRetention } from '../services/tab-records';
 import type { TabView } from '../domain/people/tab-access';
 import { CATEGORY_IDS } from '../domain/concerns/categories';
 
@@ -178,6 +179,9 @@ export class TabApi {
         case 'access-log':
           need('access-log');
           return getAccessLog(d, user);
+        case 'records':
+          need('records');
+          return getRecordsRetention(d, user);
       }
     }
     if (get && a === 'governors' && b === 'report' && parts.length === 2) {

@@ -68,3 +68,16 @@ export async function releaseHold(tx: Db, tenantId: string, holdId: string, rele
 export async function lockTenantHolds(tx: Db, tenantId: string, mode: 'change' | 'purge'): Promise<void> {
   await tx.query(`SELECT 1 FROM tenants WHERE tenant_id = $1 ${mode === 'change' ? 'FOR NO KEY UPDATE' : 'FOR SHARE'}`, [tenantId]);
 }
+
+/** Every hold placed for the tenant, in force or released (the history is kept), newest first. */
+export async function listHoldHistory(db: Db, tenantId: string): Promise<Array<LegalHold & { released?: { by: string; at: Date; reason: string } }>> {
+  const rows = await db.query<Record<string, unknown>>(
+    `SELECT hold_id, concern_id::text AS concern_id, reference, reason, placed_by, placed_at, released_by, released_at, release_reason
+     FROM legal_holds WHERE tenant_id = $1 ORDER BY placed_at DESC, hold_id DESC`,
+    [tenantId],
+  );
+  return rows.map((r) => ({
+    ...toHold(r),
+    released: r.released_at ? { by: r.released_by as string, at: new Date(r.released_at as string), reason: r.release_reason as string } : undefined,
+  }));
+}

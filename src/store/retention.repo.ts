@@ -257,3 +257,12 @@ export async function listConcernDeletions(db: Db, concerns: readonly { tenantId
   for (const r of rows) out.set(`${r.tenant_id}/${r.reference}`, new Date(r.deleted_at));
   return out;
 }
+
+/** The tombstones of concerns deleted by hand: reference, whom it was about (a role), when, by whom, why. Newest first. */
+export async function listConcernDeletionRecords(db: Db, tenantId: string): Promise<Array<{ reference: string; about: string; reason: string; deletedBy: string; deletedAt: Date }>> {
+  const rows = await db.query<{ reference: string; about: string; reason: string; deleted_by: string; deleted_at: string | Date }>(
+    'SELECT reference, about, reason, deleted_by, deleted_at FROM concern_deletions WHERE tenant_id = $1 ORDER BY deleted_at DESC, deletion_id DESC',
+    [tenantId],
+  );
+  return rows.map((r) => ({ reference: r.reference, about: r.about, reason: r.reason, deletedBy: r.deleted_by, deletedAt: new Date(r.deleted_at) }));
+}

@@ -1,6 +1,6 @@
 import type { Db } from './db';
 
-export type TabAccessAction = 'concern.view' | 'pupil.chronology.view' | 'pupil.file.export' | 'access-log.view';
+export type TabAccessAction = 'concern.view' | 'pupil.chronology.view' | 'pupil.file.export' | 'access-log.view' | 'records.view';
 
 export interface TabAccessEntry {
   tenantId: string;

@@ -1,5 +1,5 @@
 // The tab API's JSON, as the browser sees it (dates are ISO strings).
-export type TabView = 'my-reports' | 'queue' | 'private-concerns' | 'access-log' | 'governors' | 'admin-settings' | 'sharing-audit' | 'aup-register';
+export type TabView = 'my-reports' | 'queue' | 'private-concerns' | 'access-log' | 'governors' | 'admin-settings' | 'sharing-audit' | 'aup-register' | 'records';
 
 export interface Me {
   name: string;
@@ -135,4 +135,16 @@ export interface AupRegister {
     stuck: { personId: string; name: string; status: 'failed' | 'uncertain'; at: string; card: string; reason?: string; notRetried?: string }[];
   }[];
   register: { audience: string; audienceTitle: string; name: string; status: string; latestVersionNumber: number; acknowledgedVersion?: number; acknowledgedAt?: string; expiresAt?: string; method?: string }[];
+}
+
+/** GET records: the records' retention, read-only (the Data Protection Officer). */
+export interface RecordsRetention {
+  periods: { concernYears: number; aupYears: number; auditFindingsDays: number };
+  cutoffs: { concerns: string; aup: string; auditFindings: string };
+  due: { concerns: { reference: string; recordedAt: string }[]; aupAcknowledgements: number; aupSends: number; auditFindings: number };
+  keptOpen: { reference: string; status: string; recordedAt: string }[];
+  keptAboutAdults: { reference: string; recordedAt: string }[];
+  holds: { scope: 'concern' | 'school'; reference?: string; reason: string; placedBy: string; placedAt: string; released?: { by: string; at: string; reason: string } }[];
+  deletions: { reference: string; about: string; reason: string; deletedBy: string; deletedAt: string }[];
+  purges: { at: string; by: string; concerns: number; aupAcknowledgements: number; aupSends: number; auditFindings: number }[];
 }

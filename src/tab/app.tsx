@@ -10,6 +10,7 @@ import { ConcernDetailView } from './views/concern-detail-view';
 import { PupilChronologyView } from './views/pupil-chronology-view';
 import { PrivateConcernsView } from './views/private-concerns-view';
 import { AccessLogView } from './views/access-log-view';
+import { RecordsView } from './views/records-view';
 import { MyReportsView } from './views/my-reports-view';
 import { GovernorsView } from './views/governors-view';
 import { AdminSettingsView, AupRegisterView, SharingAuditView } from './views/admin-views';
@@ -20,6 +21,7 @@ const VIEW_TITLES: Record<TabView, string> = {
   queue: 'Concerns',
   'private-concerns': 'About adults',
   'access-log': 'Access log',
+  records: 'Records',
   governors: 'Governors’ report',
   'admin-settings': 'Settings',
   'sharing-audit': 'Sharing audit',
@@ -124,6 +126,8 @@ function Shell({ host }: { host: Host }) {
         return <PrivateConcernsView api={api} onOpen={openConcern} />;
       case 'access-log':
         return <AccessLogView api={api} />;
+      case 'records':
+        return <RecordsView api={api} />;
       case 'governors':
         return <GovernorsView api={api} />;
       case 'admin-settings':

@@ -6,7 +6,7 @@ describe('tab views by role', () => {
   it.each<[TabRole[], string[]]>([
     [[], ['my-reports']],
     [['dsl'], ['queue', 'access-log', 'my-reports']],
-    [['dpo'], ['access-log', 'my-reports']],
+    [['dpo'], ['access-log', 'records', 'my-reports']],
     [['governor'], ['governors', 'my-reports']],
     [['chair'], ['private-concerns', 'governors', 'my-reports']],
     [['headteacher'], ['private-concerns', 'governors', 'my-reports']],

@@ -12,7 +12,8 @@ export type TabView =
   | 'governors'
   | 'admin-settings'
   | 'sharing-audit'
-  | 'aup-register';
+  | 'aup-register'
+  | 'records';
 
 /** What the server holds about a person besides their roles that opens a view to them. */
 export interface TabGrants {
@@ -30,6 +31,7 @@ export function viewsFor(roles: ReadonlySet<TabRole>, grants: TabGrants = {}): T
   if (roles.has('dsl')) views.push('queue');
   if (roles.has('headteacher') || roles.has('chair') || grants.grantedConcerns) views.push('private-concerns');
   if (roles.has('dsl') || roles.has('dpo')) views.push('access-log');
+  if (roles.has('dpo')) views.push('records');
   if (roles.has('governor') || roles.has('chair') || roles.has('headteacher')) views.push('governors');
   if (roles.has('admin')) views.push('admin-settings', 'sharing-audit', 'aup-register');
   views.push('my-reports');

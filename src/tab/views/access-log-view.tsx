@@ -5,7 +5,7 @@ import { formatDateTime } from '../format';
 import { Empty, ErrorBar, Loading, useLoad, useStyles } from '../common';
 import { DataTable } from '../table';
 
-const ACTIONS: Record<string, string> = { 'concern.view': "Opened a concern's details", 'pupil.chronology.view': "Opened a pupil's chronology", 'pupil.file.export': "Exported a pupil's file for a new school", 'access-log.view': 'Read the access log' };
+const ACTIONS: Record<string, string> = { 'concern.view': "Opened a concern's details", 'pupil.chronology.view': "Opened a pupil's chronology", 'pupil.file.export': "Exported a pupil's file for a new school", 'access-log.view': 'Read the access log', 'records.view': 'Read the records’ retention' };
 
 /** Who opened which safeguarding record, and when (DSLs and the DPO). */
 export function AccessLogView({ api }: { api: Api }) {
