@@ -75,7 +75,7 @@ describe('triage cards', () => {
       recipient: {
         access: { allowed: true, as: 'recipient' },
         concern: { about: 'adult', recipient: 'headteacher', pupils: [], adultName: 'Mr X' },
-        cardAccess: { participants: ['Dee DPO'], canGrant: true, candidates: [{ aadObjectId: 'aad-hr', name: 'Hana HR' }] },
+        cardAccess: { participants: ['Dee DPO'], canGrant: true, candidates: [{ aadObjectId: 'aad-hr', name: 'Hana HR' }], withdrawable: [{ aadObjectId: 'aad-dpo', name: 'Dee DPO' }] },
       },
       participant: { access: { allowed: true, as: 'participant' }, concern: { about: 'adult', recipient: 'headteacher', pupils: [], adultName: 'Mr X' }, cardAccess: { participants: ['Dee DPO'], canGrant: false, candidates: [] } },
     };
@@ -119,6 +119,8 @@ describe('triage cards', () => {
         expect([context, canTakeOver]).toEqual([context, isOpen && state.owner?.aadObjectId === 'aad-priya' && role !== 'participant']);
         // Give access: only the recipient of a concern about an adult; the people they added only see who else can.
         expect([context, verbs.includes(TRIAGE_VERBS.addParticipant)]).toEqual([context, role === 'recipient' && (isOpen || kind === 'add-participant')]);
+        // Withdrawing access: the recipient only, in every status but new (nobody has access then on a card).
+        expect([context, verbs.includes(TRIAGE_VERBS.withdrawParticipant)]).toEqual([context, role === 'recipient' && (state.status !== 'new' || kind === 'withdraw-participant')]);
       }
     });
   });
@@ -150,9 +152,12 @@ describe('triage cards', () => {
   it.each(TRIAGE_COMMAND_KINDS.filter((k) => k !== 'take-ownership'))('re-shows the %s form open with its errors, still valid', (kind) => {
     const card = buildTriageActionCard(
       view(kind === 'reopen' ? 'closed' : 'acknowledged', {
-        form: { kind, values: {}, errors: { note: 'x', outcome: 'x', shareWith: 'x', riskLevel: 'x', linkPupils: 'x', closeRationale: 'x', reopenReason: 'x', participant: 'x', takeOverReason: 'x' } },
-        access: kind === 'add-participant' ? { participants: [], canGrant: true, candidates: [{ aadObjectId: 'aad-dpo', name: 'Dee DPO' }] } : undefined,
-        concern: { ...concern, about: kind === 'add-participant' ? 'adult' : 'pupil' },
+        form: { kind, values: {}, errors: { note: 'x', outcome: 'x', shareWith: 'x', riskLevel: 'x', linkPupils: 'x', closeRationale: 'x', reopenReason: 'x', participant: 'x', withdrawParticipant: 'x', takeOverReason: 'x' } },
+        access:
+          kind === 'add-participant' || kind === 'withdraw-participant'
+            ? { participants: ['Hana HR'], canGrant: true, candidates: [{ aadObjectId: 'aad-dpo', name: 'Dee DPO' }], withdrawable: [{ aadObjectId: 'aad-hr', name: 'Hana HR' }] }
+            : undefined,
+        concern: { ...concern, about: kind === 'add-participant' || kind === 'withdraw-participant' ? 'adult' : 'pupil' },
       }),
     );
     expect(adaptiveCardProblems(card)).toEqual([]);

@@ -28,6 +28,7 @@ export const TRIAGE_VERBS = {
   close: 'concern.close',
   reopen: 'concern.reopen',
   addParticipant: 'concern.add-participant',
+  withdrawParticipant: 'concern.withdraw-participant',
   takeOver: 'concern.take-over',
 } as const;
 
@@ -42,6 +43,7 @@ export const COMMAND_OF_VERB: Readonly<Record<string, TriageCommandKind>> = {
   [TRIAGE_VERBS.close]: 'close',
   [TRIAGE_VERBS.reopen]: 'reopen',
   [TRIAGE_VERBS.addParticipant]: 'add-participant',
+  [TRIAGE_VERBS.withdrawParticipant]: 'withdraw-participant',
   [TRIAGE_VERBS.takeOver]: 'take-over',
 };
 const VERB_OF_COMMAND = Object.fromEntries(Object.entries(COMMAND_OF_VERB).map(([verb, kind]) => [kind, verb])) as Record<TriageCommandKind, string>;
@@ -106,7 +108,14 @@ export interface TriageActionView extends ConcernBaseView {
    * Concerns about adults: who else has access and, for the recipient only (`canGrant`), whom
    * they may add. People given access see who else can, but no "Give someone access" form.
    */
-  access?: { participants: string[]; canGrant: boolean; candidates: { aadObjectId: string; name: string }[]; moreCandidates?: boolean };
+  access?: {
+    participants: string[];
+    canGrant: boolean;
+    candidates: { aadObjectId: string; name: string }[];
+    moreCandidates?: boolean;
+    /** For the recipient only (`canGrant`): the people given access, whom "Withdraw access" lists. */
+    withdrawable?: { aadObjectId: string; name: string }[];
+  };
   /** Misuse of technology: the AUP status of the people the concern names. */
   aupStatus?: { name: string; lines: string[] }[];
   /** The current owner's Entra object id: what a take-over button says it takes over from. */
@@ -291,7 +300,15 @@ export function buildTriageActionCard(view: TriageActionView, cut: ActionCardCut
   if (view.triage.status === 'new') {
     slots = [execute('Take ownership', TRIAGE_VERBS.takeOwnership, data(), { style: 'positive' }), undefined, undefined, undefined, undefined];
   } else if (view.triage.status === 'closed') {
-    slots = [open !== 'reopen' ? showCard('reopen', 'Reopen') : undefined, undefined, undefined, undefined, undefined];
+    // Access can be withdrawn from a closed concern too: closing is when it is often no longer needed.
+    const withdraw = withdrawElements(view, data);
+    slots = [
+      open !== 'reopen' ? showCard('reopen', 'Reopen') : undefined,
+      withdraw.length ? { type: 'Action.ShowCard', title: 'Access', card: { type: 'AdaptiveCard', body: withdraw } } : undefined,
+      undefined,
+      undefined,
+      undefined,
+    ];
   } else {
     // A form shown open (with its errors) replaces its closed twin: input ids must be unique in a card.
     // Risk, links (and, for concerns about adults, access) share one slot's card.
@@ -313,6 +330,7 @@ export function buildTriageActionCard(view: TriageActionView, cut: ActionCardCut
         { type: 'ActionSet', actions: [execute(FORM_SUBMIT['add-participant'], TRIAGE_VERBS.addParticipant, data())] },
       );
     }
+    more.push(...withdrawElements(view, data));
     slots = [
       open !== 'add-note' ? showCard('add-note', 'Add note') : undefined,
       open !== 'record-action' ? showCard('record-action', 'Record action') : undefined,
@@ -325,9 +343,19 @@ export function buildTriageActionCard(view: TriageActionView, cut: ActionCardCut
   return card(body, actions, withRefresh(concernId, view.refreshUserIds));
 }
 
+/** "Withdraw access": for the recipient only, while someone has been given access. */
+function withdrawElements(view: TriageActionView, data: () => Record<string, unknown>): CardElement[] {
+  if (!view.access?.canGrant || !view.access.withdrawable?.length || view.form?.kind === 'withdraw-participant') return [];
+  return [
+    text('Withdraw access', { weight: 'Bolder', separator: true }),
+    ...formInputs('withdraw-participant', {}, {}, view.access),
+    { type: 'ActionSet', actions: [execute(FORM_SUBMIT['withdraw-participant'], TRIAGE_VERBS.withdrawParticipant, data())] },
+  ];
+}
+
 /** A form that failed validation (or was refused), shown open with what was typed and why. */
 function openFormElements(view: TriageActionView, dataFor: (kind: TriageCommandKind) => Record<string, unknown>): CardElement[] {
-  if (!view.form || (view.form.kind === 'add-participant' && !view.access?.canGrant)) return [];
+  if (!view.form || ((view.form.kind === 'add-participant' || view.form.kind === 'withdraw-participant') && !view.access?.canGrant)) return [];
   const { kind, values, errors } = view.form;
   return [
     {
@@ -357,6 +385,7 @@ const FORM_TITLES: Record<TriageCommandKind, string> = {
   close: 'Close the concern',
   reopen: 'Reopen the concern',
   'add-participant': 'Give someone access',
+  'withdraw-participant': 'Withdraw access',
   'take-over': 'Take over ownership',
 };
 
@@ -370,13 +399,19 @@ const FORM_SUBMIT: Record<TriageCommandKind, string> = {
   close: 'Close concern',
   reopen: 'Reopen',
   'add-participant': 'Give access',
+  'withdraw-participant': 'Withdraw access',
   'take-over': 'Take over',
 };
 
 const OUTCOME_CHOICES = TRIAGE_OUTCOMES.map((o) => ({ title: o.external ? `${o.title} (external)` : o.title, value: o.id }));
 
 /** The inputs of one form. Required-ness is checked again on the server (clients may skip it). */
-function formInputs(kind: TriageCommandKind, values: TriageValues, errors: TriageErrors, access: Pick<NonNullable<TriageActionView['access']>, 'candidates' | 'moreCandidates'> | undefined): CardElement[] {
+function formInputs(
+  kind: TriageCommandKind,
+  values: TriageValues,
+  errors: TriageErrors,
+  access: Pick<NonNullable<TriageActionView['access']>, 'candidates' | 'moreCandidates' | 'withdrawable'> | undefined,
+): CardElement[] {
   const candidates = access?.candidates ?? [];
   const L = TRIAGE_LIMITS;
   const withError = (id: TriageField, element: CardElement): CardElement[] => (errors[id] ? [element, errorText(errors[id]!, `${id}Error`)] : [element]);
@@ -445,6 +480,23 @@ function formInputs(kind: TriageCommandKind, values: TriageValues, errors: Triag
               : [],
           )
         : [text('Nobody else can be added yet: people appear here once they have chatted with Jigsaw.', { isSubtle: true })];
+    case 'withdraw-participant':
+      if (!access?.withdrawable?.length) return [text('Nobody else has been given access to this concern.', { isSubtle: true })];
+      return [
+        text('They will no longer see this concern: their copy in their chat with Jigsaw is replaced by a notice, and the tab no longer shows it to them. The chronology records who gave and who withdrew access.', {
+          isSubtle: true,
+          size: 'Small',
+        }),
+        ...withError('withdrawParticipant', {
+          type: 'Input.ChoiceSet',
+          id: 'withdrawParticipant',
+          label: 'Person',
+          style: 'compact',
+          placeholder: 'Choose…',
+          value: values.withdrawParticipant ?? '',
+          choices: (access?.withdrawable ?? []).map((c) => ({ title: c.name, value: c.aadObjectId })),
+        }),
+      ];
     case 'take-over':
       return [
         text('You become the owner instead of the person named above. The reason goes in the chronology, and they are told privately while they can still see the concern.', { isSubtle: true, size: 'Small' }),
@@ -518,6 +570,10 @@ function detailLines(type: string, d: Record<string, unknown>): CardElement[] {
       break;
     case 'participant-added':
       add('Given to', d.participantName);
+      break;
+    case 'participant-withdrawn':
+      add('Withdrawn from', d.participantName);
+      add('Given by', d.givenByName);
       break;
     case 'ownership-taken-over':
       add('From', d.previousOwner);

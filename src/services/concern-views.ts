@@ -97,7 +97,8 @@ export async function loadActionView(
     // The card lists at most MAX_PARTICIPANT_CHOICES people, and says so when there are more.
     const listed = options.canGrantAccess ? await listParticipantCandidates(deps.db, tenantId, concernId, { limit: MAX_PARTICIPANT_CHOICES }) : { people: [], more: false };
     const candidates = listed.people.map((p) => ({ aadObjectId: p.aadObjectId, name: p.displayName ?? 'Member of staff' }));
-    access = { participants: participants.map((p) => p.displayName ?? 'Member of staff'), canGrant: options.canGrantAccess === true, candidates, moreCandidates: listed.more };
+    const withdrawable = options.canGrantAccess ? participants.map((p) => ({ aadObjectId: p.aadObjectId, name: p.displayName ?? 'Member of staff' })) : [];
+    access = { participants: participants.map((p) => p.displayName ?? 'Member of staff'), canGrant: options.canGrantAccess === true, candidates, moreCandidates: listed.more, withdrawable };
   }
   return {
     ...view,

@@ -5,7 +5,7 @@ import type { QueueFilter, QueueRow, StaffReportRow, TabConcernRepository } from
 import { writeTabAccess } from '../store/tab-access-log.repo';
 import { logAccess } from '../store/access-log.repo';
 import { listDslMembers } from '../store/conversation.repo';
-import { listParticipantCandidates } from '../store/triage.repo';
+import { listParticipantCandidates, listParticipants } from '../store/triage.repo';
 import { getTenant } from '../store/tenant.repo';
 import { CATEGORIES, type FourC, getCategory, isCategoryId } from '../domain/concerns/categories';
 import type { ConcernStatus, RecipientRole } from '../domain/concerns/concern';
@@ -186,6 +186,9 @@ export async function getConcernDetail(deps: TabConcernDeps, user: TabUser, conc
       // Who the recipient of a concern about an adult can give access to (as on the card).
       people: actions.includes('add-participant') ? await participantCandidates(deps.db, user.tenantId, concernId) : [],
     },
+    // Concerns about adults: who has been given access (names as the card shows them to anyone
+    // with access); "Withdraw access" beside each is offered to the recipient only (`actions`).
+    participants: concern.recipient === 'dsl-team' ? [] : (await listParticipants(deps.db, user.tenantId, concernId)).map((p) => ({ id: p.aadObjectId, name: p.displayName ?? 'Member of staff' })),
   };
 }
 
@@ -198,9 +201,11 @@ export async function getConcernDetail(deps: TabConcernDeps, user: TabUser, conc
 function allowedActions(recipient: RecipientRole, access: Extract<TriageAccess, { allowed: true }>, row: { status: ConcernStatus; ownerAadId?: string; ownerName?: string }, viewerAadId: string): TriageCommandKind[] {
   const { as } = access;
   const grant: TriageCommandKind[] = recipient !== 'dsl-team' && as === 'recipient' ? ['add-participant'] : [];
-  if (row.status === 'closed') return ['reopen'];
-  if (row.status === 'new') return ['take-ownership'];
-  const all: TriageCommandKind[] = ['add-note', 'record-action', 'record-sharing', 'set-risk', 'link', 'close', ...grant];
+  // Withdrawing access is offered in every status: closing is when it is often no longer needed.
+  const withdraw: TriageCommandKind[] = recipient !== 'dsl-team' && as === 'recipient' ? ['withdraw-participant'] : [];
+  if (row.status === 'closed') return ['reopen', ...withdraw];
+  if (row.status === 'new') return ['take-ownership', ...withdraw];
+  const all: TriageCommandKind[] = ['add-note', 'record-action', 'record-sharing', 'set-risk', 'link', 'close', ...grant, ...withdraw];
   const owner = row.ownerAadId ? { aadObjectId: row.ownerAadId, name: row.ownerName ?? '' } : undefined;
   const take: TriageCommandKind[] = !owner && (recipient === 'dsl-team' || as !== 'participant') ? ['take-ownership'] : [];
   const takeOver: TriageCommandKind[] = offersTakeOver({ status: row.status, owner }, viewerAadId, mayTakeOver(access, recipient)) ? ['take-over'] : [];
@@ -213,7 +218,7 @@ async function participantCandidates(db: Db, tenantId: string, concernId: string
 }
 
 /** Rejections that are about one answer: the form comes back with the message next to it. */
-const FIELD_OF_REJECTION: Record<string, string> = { 'unknown-reference': 'linkReferences', 'self-link': 'linkReferences', 'unknown-person': 'participant' };
+const FIELD_OF_REJECTION: Record<string, string> = { 'unknown-reference': 'linkReferences', 'self-link': 'linkReferences', 'unknown-person': 'participant', 'not-participant': 'withdrawParticipant' };
 
 /**
  * A pupil's whole chronology across the DSL team's concerns, oldest first. The pupil is named by
@@ -265,6 +270,10 @@ export async function applyTabAction(deps: TabConcernDeps, user: TabUser, concer
   if (kind === 'add-participant' && access.as !== 'recipient') {
     await log('rejected', 'only the recipient gives access');
     throw new TabRefusal(403, 'forbidden', 'Only the recipient of this concern can give others access.');
+  }
+  if (kind === 'withdraw-participant' && access.as !== 'recipient') {
+    await log('rejected', 'only the recipient withdraws access');
+    throw new TabRefusal(403, 'forbidden', 'Only the recipient of this concern can withdraw access.');
   }
   // Someone given access to a concern about an adult helps; only its recipient takes it over.
   // (The service decides again under the concern's lock.)

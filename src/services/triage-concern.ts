@@ -9,12 +9,14 @@ import {
   addParticipant,
   findAppliedAction,
   findConcernsByReference,
+  findParticipantGrant,
   findReachablePerson,
   isDslChannelRegistered,
   isParticipant,
   linkConcerns,
   lockConcernForTriage,
   recordAppliedAction,
+  removeParticipant,
   saveTriageState,
   type TriageRow,
 } from '../store/triage.repo';
@@ -101,10 +103,26 @@ export async function applyTriageAction(
         alreadyParticipant = await isParticipant(tx, input.tenantId, row.concernId, person.aadObjectId);
       }
 
+      let grant: { givenBy: string; givenByName?: string; givenAt: string } | undefined;
+      let mayManageAccess = false;
+      if (command.kind === 'withdraw-participant') {
+        // Who may withdraw is who may give access: the concern's recipient now, from the
+        // server's records under the concern's lock (never a person only given access).
+        const access = await checkTriageAccess(tx, input.tenantId, row, input.actor);
+        mayManageAccess = access.allowed && access.as === 'recipient';
+        const stored = await findParticipantGrant(tx, input.tenantId, row.concernId, command.aadObjectId);
+        if (stored) {
+          participantName = stored.displayName ?? 'a member of staff';
+          // Who gave it, by name, as the chronology recorded it when they did.
+          const given = (await deps.concerns.listEvents(tx, input.tenantId, row.concernId)).filter((e) => e.type === 'participant-added' && e.details.participant === command.aadObjectId).at(-1);
+          grant = { givenBy: stored.addedBy, givenByName: given?.actor.name, givenAt: stored.addedAt.toISOString() };
+        }
+      }
+
       // Who may take over is decided here, under the concern's lock, from the server's records.
       const takeOverAllowed = command.kind === 'take-over' && mayTakeOver(await checkTriageAccess(tx, input.tenantId, row, input.actor), row.recipient);
 
-      const decision = decideTriage(row.state, command, input.actor, { reference: row.reference, about: row.about, participantName, alreadyParticipant, mayTakeOver: takeOverAllowed });
+      const decision = decideTriage(row.state, command, input.actor, { reference: row.reference, about: row.about, participantName, alreadyParticipant, mayTakeOver: takeOverAllowed, mayManageAccess, grant });
       if (!decision.ok) return { kind: 'rejected', row, reason: decision.reason, code: decision.code };
 
       const dataKey = await deps.concerns.dataKey(tx, input.tenantId, row.concernId);
@@ -131,6 +149,11 @@ export async function applyTriageAction(
           targetKey: userTarget(command.aadObjectId),
           payload: { concernId: row.concernId, aadObjectId: command.aadObjectId },
         });
+      }
+      if (command.kind === 'withdraw-participant') {
+        // Their copy in their chat is replaced by the card update queued below (access is checked
+        // per copy at send time), and a copy still queued for them is not sent (checked again).
+        await removeParticipant(tx, input.tenantId, row.concernId, command.aadObjectId);
       }
       const previousOwner = row.state.owner;
       if (command.kind === 'take-over' && previousOwner) {

@@ -239,6 +239,20 @@ export async function addParticipant(tx: Db, tenantId: string, concernId: string
   );
 }
 
+/** The stored grant of access to one person, with who gave it and when (what a withdrawal records). */
+export async function findParticipantGrant(db: Db, tenantId: string, concernId: string, aadObjectId: string): Promise<(Participant & { addedBy: string; addedAt: Date }) | undefined> {
+  const [row] = await db.query<{ aad_object_id: string; display_name: string | null; added_by: string; added_at: string | Date }>(
+    'SELECT aad_object_id, display_name, added_by, added_at FROM concern_participants WHERE tenant_id = $1 AND concern_id = $2 AND aad_object_id = $3',
+    [tenantId, concernId, aadObjectId],
+  );
+  return row && { aadObjectId: row.aad_object_id, displayName: row.display_name ?? undefined, addedBy: row.added_by, addedAt: new Date(row.added_at) };
+}
+
+/** Takes a grant away; who gave and who withdrew it stay in the chronology, not here. */
+export async function removeParticipant(tx: Db, tenantId: string, concernId: string, aadObjectId: string): Promise<void> {
+  await tx.query('DELETE FROM concern_participants WHERE tenant_id = $1 AND concern_id = $2 AND aad_object_id = $3', [tenantId, concernId, aadObjectId]);
+}
+
 export async function isParticipant(db: Db, tenantId: string, concernId: string, aadObjectId: string): Promise<boolean> {
   return (await db.query('SELECT 1 FROM concern_participants WHERE tenant_id = $1 AND concern_id = $2 AND aad_object_id = $3', [tenantId, concernId, aadObjectId])).length > 0;
 }

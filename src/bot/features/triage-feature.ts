@@ -145,6 +145,10 @@ export class TriageFeature implements BotFeature {
       await log('rejected', 'only the recipient gives access');
       return render({ flash: { style: 'attention', title: 'Only the recipient of this concern can give others access.' } });
     }
+    if (kind === 'withdraw-participant' && !canGrantAccess) {
+      await log('rejected', 'only the recipient withdraws access');
+      return render({ flash: { style: 'attention', title: 'Only the recipient of this concern can withdraw access.' } });
+    }
     if (!actionId) return render({ flash: { style: 'warning', title: 'That card was out of date, so nothing was recorded.', text: 'Here is the concern as it is now: please try again.' } });
 
     const command = parseTriageCommand(kind, formValues(request.data));
@@ -160,9 +164,9 @@ export class TriageFeature implements BotFeature {
         return render({ flash: { style: 'accent', title: 'Already recorded', text: 'This action was received twice and recorded once.' } });
       case 'rejected': {
         await log('rejected', result.code);
-        const keepForm = result.code === 'unknown-reference' || result.code === 'unknown-person' || result.code === 'self-link';
+        const keepForm = result.code === 'unknown-reference' || result.code === 'unknown-person' || result.code === 'self-link' || result.code === 'not-participant';
         if (keepForm) {
-          const field = kind === 'link' ? 'linkReferences' : 'participant';
+          const field = kind === 'link' ? 'linkReferences' : kind === 'withdraw-participant' ? 'withdrawParticipant' : 'participant';
           return render({ form: { kind, values: command.values, errors: { [field]: result.reason } } });
         }
         // Refused by the concern's state (closed meanwhile, not yet acknowledged, unchanged):

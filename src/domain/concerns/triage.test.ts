@@ -15,6 +15,7 @@ const COMMANDS: Record<TriageCommandKind, TriageCommand> = {
   close: { kind: 'close', outcome: 'monitor', rationale: 'Parents engaged; monitored for 4 weeks.' },
   reopen: { kind: 'reopen', reason: 'New messages found.' },
   'add-participant': { kind: 'add-participant', aadObjectId: 'aad-hr' },
+  'withdraw-participant': { kind: 'withdraw-participant', aadObjectId: 'aad-hr' },
   'take-over': { kind: 'take-over', reason: 'Dana is on long-term sick leave.', fromOwner: 'aad-dana' },
 };
 
@@ -26,7 +27,8 @@ const STATES: Record<ConcernStatus, TriageState> = {
 };
 
 // Expected result of every (state, command) pair, acted on by Dana (the owner where there is one),
-// who may take over (a DSL): taking over from herself changes nothing.
+// who may take over (a DSL): taking over from herself changes nothing. She is also the recipient
+// of a concern about an adult who gave Hana access: a withdrawal is accepted in every status.
 // A status means accepted with that next status; otherwise the refusal code.
 const EXPECTED: Record<ConcernStatus, Record<TriageCommandKind, string>> = {
   new: {
@@ -39,6 +41,7 @@ const EXPECTED: Record<ConcernStatus, Record<TriageCommandKind, string>> = {
     close: 'not-acknowledged',
     reopen: 'not-closed',
     'add-participant': 'not-acknowledged',
+    'withdraw-participant': 'new',
     'take-over': 'not-owned',
   },
   acknowledged: {
@@ -51,6 +54,7 @@ const EXPECTED: Record<ConcernStatus, Record<TriageCommandKind, string>> = {
     close: 'closed',
     reopen: 'not-closed',
     'add-participant': 'acknowledged',
+    'withdraw-participant': 'acknowledged',
     'take-over': 'unchanged',
   },
   'in-progress': {
@@ -63,6 +67,7 @@ const EXPECTED: Record<ConcernStatus, Record<TriageCommandKind, string>> = {
     close: 'closed',
     reopen: 'not-closed',
     'add-participant': 'in-progress',
+    'withdraw-participant': 'in-progress',
     'take-over': 'unchanged',
   },
   closed: {
@@ -75,20 +80,22 @@ const EXPECTED: Record<ConcernStatus, Record<TriageCommandKind, string>> = {
     close: 'closed',
     reopen: 'in-progress',
     'add-participant': 'closed',
+    'withdraw-participant': 'closed',
     'take-over': 'closed',
   },
 };
 
-const ACCEPTED_STATUSES = new Set(['acknowledged', 'in-progress']);
+const ACCEPTED_STATUSES = new Set(['new', 'acknowledged', 'in-progress']);
+const GRANT = { givenBy: 'aad-dana', givenByName: 'Dana Lead', givenAt: '2026-11-20T10:00:00.000Z' };
 
 describe('decideTriage: every transition', () => {
   const cases = (Object.keys(STATES) as ConcernStatus[]).flatMap((status) =>
     TRIAGE_COMMAND_KINDS.map((kind) => [status, kind, EXPECTED[status][kind]] as const),
   );
   it.each(cases)('%s + %s → %s', (status, kind, expected) => {
-    const decision = decideTriage(STATES[status], COMMANDS[kind], dana, { reference: 'C-2026-00009', about: 'adult', mayTakeOver: true });
-    // "closed" is both a status (close accepted) and a refusal code (anything else on a closed concern).
-    const accepted = ACCEPTED_STATUSES.has(expected) || (expected === 'closed' && status !== 'closed');
+    const decision = decideTriage(STATES[status], COMMANDS[kind], dana, { reference: 'C-2026-00009', about: 'adult', mayTakeOver: true, mayManageAccess: true, grant: GRANT });
+    // "closed" is both a status (close, or a withdrawal, accepted) and a refusal code (anything else on a closed concern).
+    const accepted = ACCEPTED_STATUSES.has(expected) || (expected === 'closed' && (status !== 'closed' || kind === 'withdraw-participant'));
     if (accepted) {
       expect(decision.ok).toBe(true);
       if (decision.ok) expect(decision.next.status).toBe(expected);
@@ -165,6 +172,32 @@ describe('decideTriage: rules', () => {
       code: 'unchanged',
       reason: 'Hana HR already has access.',
     });
+  });
+
+  it('withdraws access only for whoever may give it, only from someone who has it, and records who gave it', () => {
+    const withdraw = COMMANDS['withdraw-participant'];
+    const context = { about: 'adult' as const, participantName: 'Hana HR', mayManageAccess: true, grant: GRANT };
+    const done = decideTriage(STATES['in-progress'], withdraw, dana, context);
+    expect(done).toEqual({
+      ok: true,
+      next: STATES['in-progress'],
+      event: { type: 'participant-withdrawn', details: { participant: 'aad-hr', participantName: 'Hana HR', givenBy: 'aad-dana', givenByName: 'Dana Lead', givenAt: GRANT.givenAt } },
+      cancelsEscalation: false,
+    });
+    // Someone only given access (the caller found them not the recipient), themselves included.
+    expect(decideTriage(STATES['in-progress'], { kind: 'withdraw-participant', aadObjectId: priya.aadObjectId }, priya, { ...context, mayManageAccess: false })).toEqual({
+      ok: false,
+      code: 'not-allowed',
+      reason: 'Only the recipient of this concern can withdraw access.',
+    });
+    expect(decideTriage(STATES['in-progress'], withdraw, dana, { ...context, grant: undefined })).toMatchObject({ ok: false, code: 'not-participant' });
+    expect(decideTriage(STATES['in-progress'], withdraw, dana, { ...context, about: 'pupil' })).toMatchObject({ ok: false, code: 'not-allowed' });
+    expect(describeEvent('participant-withdrawn', {})).toBe('Access was withdrawn');
+  });
+
+  it('parses a withdrawal, saying what to fix when nobody is chosen', () => {
+    expect(parseTriageCommand('withdraw-participant', { withdrawParticipant: ' aad-hr ' })).toMatchObject({ ok: true, command: { kind: 'withdraw-participant', aadObjectId: 'aad-hr' } });
+    expect(parseTriageCommand('withdraw-participant', {})).toMatchObject({ ok: false, errors: { withdrawParticipant: 'Choose the person whose access to withdraw.' } });
   });
 
   it('records information sharing without consent only with the reason', () => {

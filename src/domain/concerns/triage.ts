@@ -73,6 +73,8 @@ export type TriageCommand =
   | { kind: 'reopen'; reason: string }
   /** Concerns about adults only: give one more person access (the recipient decides who). */
   | { kind: 'add-participant'; aadObjectId: string }
+  /** Concerns about adults only: take back access given with add-participant (the recipient decides). */
+  | { kind: 'withdraw-participant'; aadObjectId: string }
   /**
    * Take ownership from someone else (away, off sick, gone). `fromOwner` is the owner the card
    * showed (their Entra object id): a precondition checked against the locked row, never who acts.
@@ -90,6 +92,7 @@ export const TRIAGE_COMMAND_KINDS: readonly TriageCommandKind[] = [
   'close',
   'reopen',
   'add-participant',
+  'withdraw-participant',
   'take-over',
 ];
 
@@ -104,6 +107,7 @@ export const TRIAGE_FIELDS = {
   close: ['closeOutcome', 'closeRationale'],
   reopen: ['reopenReason'],
   'add-participant': ['participant'],
+  'withdraw-participant': ['withdrawParticipant'],
   'take-over': ['takeOverReason'],
 } as const satisfies Record<TriageCommandKind, readonly string[]>;
 export type TriageField = (typeof TRIAGE_FIELDS)[TriageCommandKind][number];
@@ -202,6 +206,9 @@ export function parseTriageCommand(kind: TriageCommandKind, raw: Record<string, 
     case 'add-participant':
       command = { kind, aadObjectId: required('participant', 'Choose the person to give access to.', 64) };
       break;
+    case 'withdraw-participant':
+      command = { kind, aadObjectId: required('withdrawParticipant', 'Choose the person whose access to withdraw.', 64) };
+      break;
     case 'take-over':
       command = {
         kind,
@@ -231,6 +238,7 @@ export const TRIAGE_EVENT_TYPES: Record<TriageCommandKind, string> = {
   close: 'closed',
   reopen: 'reopened',
   'add-participant': 'participant-added',
+  'withdraw-participant': 'participant-withdrawn',
   'take-over': 'ownership-taken-over',
 };
 
@@ -256,7 +264,7 @@ export function statusAfterEvents(eventTypes: readonly string[]): ConcernStatus 
 }
 
 export type TriageDecision =
-  | { ok: false; reason: string; code: 'not-acknowledged' | 'already-owned' | 'closed' | 'not-closed' | 'unchanged' | 'self-link' | 'not-allowed' | 'not-owned' | 'owner-changed' }
+  | { ok: false; reason: string; code: 'not-acknowledged' | 'already-owned' | 'closed' | 'not-closed' | 'unchanged' | 'self-link' | 'not-allowed' | 'not-owned' | 'owner-changed' | 'not-participant' }
   | {
       ok: true;
       next: TriageState;
@@ -278,14 +286,50 @@ export type TriageDecision =
  *   (`mayTakeOver`: a DSL, or the recipient of a concern about an adult, decided by the caller
  *   from the server's records) and the card showed the current owner; only the owner changes.
  * - `closed` accepts only reopen (with a reason), which returns it to in progress.
+ * - withdraw-participant is accepted in any status (closing is when access is most often no
+ *   longer needed), from whoever may give access (`mayManageAccess`: the concern's recipient,
+ *   decided by the caller from the server's records), for someone who has access now (`grant`,
+ *   the stored row). A person given access cannot withdraw anyone's, their own included: they
+ *   ask the recipient, who stays answerable for who can see the concern.
  */
 export function decideTriage(
   state: TriageState,
   command: TriageCommand,
   actor: Person,
-  context: { reference?: string; about?: 'pupil' | 'adult' | 'headteacher'; participantName?: string; alreadyParticipant?: boolean; mayTakeOver?: boolean } = {},
+  context: {
+    reference?: string;
+    about?: 'pupil' | 'adult' | 'headteacher';
+    participantName?: string;
+    alreadyParticipant?: boolean;
+    mayTakeOver?: boolean;
+    mayManageAccess?: boolean;
+    /** The stored grant being withdrawn: who gave it (Entra object id, and name when known), when. */
+    grant?: { givenBy: string; givenByName?: string; givenAt: string };
+  } = {},
 ): TriageDecision {
   const type = TRIAGE_EVENT_TYPES[command.kind];
+  if (command.kind === 'withdraw-participant') {
+    if (context.about === undefined || context.about === 'pupil') {
+      return { ok: false, code: 'not-allowed', reason: "Access is given by the DSL channel's membership for concerns about pupils." };
+    }
+    if (!context.mayManageAccess) return { ok: false, code: 'not-allowed', reason: 'Only the recipient of this concern can withdraw access.' };
+    if (!context.grant) return { ok: false, code: 'not-participant', reason: `${context.participantName ?? 'That person'} has not been given access to this concern (or it was already withdrawn).` };
+    return {
+      ok: true,
+      next: state,
+      event: {
+        type,
+        details: {
+          participant: command.aadObjectId,
+          participantName: context.participantName ?? null,
+          givenBy: context.grant.givenBy,
+          givenByName: context.grant.givenByName ?? null,
+          givenAt: context.grant.givenAt,
+        },
+      },
+      cancelsEscalation: false,
+    };
+  }
   if (state.status === 'closed' && command.kind !== 'reopen') {
     return { ok: false, code: 'closed', reason: 'This concern is closed. Reopen it (with the reason) to record anything more.' };
   }
@@ -436,6 +480,8 @@ export function describeEvent(type: string, details: Record<string, unknown>): s
       return details.stage === 'headteacher' ? 'Escalated to the headteacher' : 'Escalated: every DSL alerted';
     case 'participant-added':
       return 'Someone was given access';
+    case 'participant-withdrawn':
+      return 'Access was withdrawn';
     case 'ownership-taken-over':
       // Who from and who to are names: shown literally beside this, never in it (it may be markdown).
       return 'Ownership taken over';
