@@ -60,6 +60,8 @@ export interface ConcernDetail {
   chronology: ChronologyItem[];
   actions: string[];
   choices: { outcomes: { id: string; title: string }[]; riskLevels: { id: string; title: string }[]; people: { id: string; title: string }[] };
+  /** Concerns about adults: the people given access (empty for the DSL team's concerns). */
+  participants: { id: string; name: string }[];
 }
 
 export interface PupilChronology {

@@ -57,10 +57,9 @@ it('the person given access lists that concern, and only that one; a DSL lists n
   expect(references((await call(PEOPLE.dsl1, 'concerns')).body)).not.toEqual(expect.arrayContaining([granted.reference]));
 });
 
-it('when the access goes, so does the listing', async () => {
-  // Jigsaw has no "withdraw access" action yet; the list follows the stored grants, so the
-  // grant's removal (as retention does) is what is checked here.
-  await h.db.query('DELETE FROM concern_participants WHERE tenant_id = $1 AND concern_id = $2 AND aad_object_id = $3', [SCHOOL.tenantId, granted.concernId, PEOPLE.dpo.aadObjectId]);
+it('when the access is withdrawn, so is the listing', async () => {
+  const withdrawn = await call(PEOPLE.head, `concerns/${granted.concernId}/actions`, { method: 'POST', body: { kind: 'withdraw-participant', values: { withdrawParticipant: PEOPLE.dpo.aadObjectId } } });
+  expect(withdrawn.status).toBe(200);
   expect((await call(PEOPLE.dpo, 'me')).body.views).not.toContain('private-concerns');
   expect((await call(PEOPLE.dpo, 'private-concerns')).status).toBe(403);
   expect((await call(PEOPLE.dpo, `concerns/${granted.concernId}`)).status).toBe(404);

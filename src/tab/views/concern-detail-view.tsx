@@ -5,6 +5,7 @@ import type { ChronologyItem, ConcernDetail } from '../api-types';
 import { formatDateTime, formatDay } from '../format';
 import { ChoiceField, ErrorBar, Loading, noticeKey, Section, StatusBadge, TextField, UrgencyBadge, useLoad, useStyles } from '../common';
 import { PersonPicker } from '../person-picker';
+import { PeopleWithAccess } from './people-with-access';
 
 const ACTION_TITLES: Record<string, string> = {
   'take-ownership': 'Take ownership',
@@ -102,6 +103,7 @@ export function ConcernDetailView({ api, concernId, onBack, onPupil }: { api: Ap
               <ActionsPanel api={api} detail={data} onDone={reload} />
             </Section>
           </div>
+          {data.concern.about !== 'pupil' && <PeopleWithAccess api={api} detail={data} loading={loading} onDone={reload} />}
           <Section title={`Chronology (${data.chronology.length} entries)`} id="chronology-heading">
             <Chronology events={data.chronology} />
           </Section>
