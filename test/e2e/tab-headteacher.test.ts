@@ -55,4 +55,36 @@ describe('the headteacher', () => {
     expect(await theirs.getByRole('tab').allInnerTexts()).toEqual(['About adults', 'Access log', 'My reports']);
     await theirs.close();
   }, 60_000);
+
+  it('withdraws that access after asking; the person no longer finds the concern', async () => {
+    const page = await world.open(PEOPLE.head);
+    await page.getByRole('button', { name: `Open concern ${world.concerns.adult.reference}` }).click();
+    await page.getByRole('heading', { name: 'People with access' }).waitFor();
+    const withdraw = page.getByRole('button', { name: `Withdraw access from ${PEOPLE.dpo.name}` });
+
+    // Cancel leaves the access where it was.
+    await withdraw.click();
+    let dialog = page.getByRole('dialog', { name: `Withdraw ${PEOPLE.dpo.name}'s access?` });
+    await dialog.getByText(`${PEOPLE.dpo.name} will no longer be able to open this concern`, { exact: false }).waitFor();
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await shoot(page, 'headteacher-4-withdraw-access');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await withdraw.waitFor();
+
+    // Confirmed: the person goes from the list, and focus goes to the section's heading (nobody is left).
+    await withdraw.click();
+    dialog = page.getByRole('dialog', { name: `Withdraw ${PEOPLE.dpo.name}'s access?` });
+    await dialog.getByRole('button', { name: 'Withdraw access' }).click();
+    await withdraw.waitFor({ state: 'detached' });
+    await page.getByText(`Access withdrawn from ${PEOPLE.dpo.name}.`).waitFor();
+    await page.waitForFunction(() => document.activeElement?.id === 'access-heading');
+    await page.getByText('Access was withdrawn', { exact: true }).waitFor(); // in the chronology
+    await page.close();
+
+    const theirs = await world.open(PEOPLE.dpo);
+    await theirs.getByRole('tab', { name: 'My reports' }).waitFor();
+    expect(await theirs.getByRole('tab').allInnerTexts()).toEqual(['Access log', 'My reports']);
+    await theirs.close();
+  }, 60_000);
 });

@@ -144,6 +144,9 @@ const DETAIL_LABELS: Record<string, string> = {
   noConsentReason: 'Consent not sought because',
   // An ownership-taken-over event: "Ownership taken over by <new owner>", then from whom and why.
   previousOwner: 'Taken over from',
+  // participant-added / participant-withdrawn: whose access, and (on a withdrawal) who had given it.
+  participantName: 'Person',
+  givenByName: 'Access given by',
 };
 
 function EventDetails({ details }: { details: Record<string, unknown> }) {
