@@ -15,6 +15,7 @@ import {
   isParticipant,
   linkConcerns,
   lockConcernForTriage,
+  participantCopyState,
   recordAppliedAction,
   removeParticipant,
   saveTriageState,
@@ -142,13 +143,18 @@ export async function applyTriageAction(
       }
       if (command.kind === 'add-participant') {
         await addParticipant(tx, input.tenantId, row.concernId, { aadObjectId: command.aadObjectId, displayName: participantName }, input.actor.aadObjectId, now);
-        await enqueueOutbox(tx, {
-          tenantId: input.tenantId,
-          idempotencyKey: `concern:${row.concernId}:participant:${command.aadObjectId}`,
-          kind: TRIAGE_OUTBOX_KINDS.participantCopy,
-          targetKey: userTarget(command.aadObjectId),
-          payload: { concernId: row.concernId, aadObjectId: command.aadObjectId },
-        });
+        // Given access again after a withdrawal: a copy they were sent before is shown again by
+        // the card update below; one that never reached them (withdrawn first) is queued anew.
+        const copy = await participantCopyState(tx, input.tenantId, row.concernId, command.aadObjectId, TRIAGE_OUTBOX_KINDS.participantCopy);
+        if (copy !== 'on-its-way') {
+          await enqueueOutbox(tx, {
+            tenantId: input.tenantId,
+            idempotencyKey: `concern:${row.concernId}:participant:${command.aadObjectId}${copy === 'undelivered' ? `:${event.seq}` : ''}`,
+            kind: TRIAGE_OUTBOX_KINDS.participantCopy,
+            targetKey: userTarget(command.aadObjectId),
+            payload: { concernId: row.concernId, aadObjectId: command.aadObjectId },
+          });
+        }
       }
       if (command.kind === 'withdraw-participant') {
         // Their copy in their chat is replaced by the card update queued below (access is checked

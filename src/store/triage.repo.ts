@@ -253,6 +253,24 @@ export async function removeParticipant(tx: Db, tenantId: string, concernId: str
   await tx.query('DELETE FROM concern_participants WHERE tenant_id = $1 AND concern_id = $2 AND aad_object_id = $3', [tenantId, concernId, aadObjectId]);
 }
 
+/**
+ * The copies of the concern queued for this person so far (`kind`): `none`; `on-its-way` (one is
+ * still to be sent, or one reached their chat: a card update shows it again); or `undelivered`
+ * (every one ended without reaching them: their access was withdrawn before it went out). Given
+ * access again, someone with an undelivered copy needs a new one, which the old row's
+ * idempotency key would otherwise swallow.
+ */
+export async function participantCopyState(db: Db, tenantId: string, concernId: string, aadObjectId: string, kind: string): Promise<'none' | 'on-its-way' | 'undelivered'> {
+  const [row] = await db.query<{ copies: number; on_its_way: number }>(
+    `SELECT count(*)::int AS copies,
+            count(*) FILTER (WHERE status IN ('pending', 'sending', 'held') OR (status = 'sent' AND coalesce(result->>'activityId', '') <> ''))::int AS on_its_way
+       FROM outbox WHERE tenant_id = $1 AND kind = $2 AND payload->>'concernId' = $3 AND payload->>'aadObjectId' = $4`,
+    [tenantId, kind, concernId, aadObjectId],
+  );
+  if (!row || Number(row.copies) === 0) return 'none';
+  return Number(row.on_its_way) > 0 ? 'on-its-way' : 'undelivered';
+}
+
 export async function isParticipant(db: Db, tenantId: string, concernId: string, aadObjectId: string): Promise<boolean> {
   return (await db.query('SELECT 1 FROM concern_participants WHERE tenant_id = $1 AND concern_id = $2 AND aad_object_id = $3', [tenantId, concernId, aadObjectId])).length > 0;
 }

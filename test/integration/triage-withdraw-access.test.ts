@@ -123,6 +123,43 @@ describe(`withdrawing access to a concern about an adult (${storeKind()})`, () =
     await awaitConcernDelivered(h, c.concernId);
   });
 
+  it('given access again: the copy they had shows the concern again; one that never reached them is sent anew', async () => {
+    // The copies posted to someone's chat, by the outbox's record of what reached Teams.
+    const postedCopies = async (who: TestUser) =>
+      (
+        await h.db.query<{ activity_id: string }>(
+          `SELECT result->>'activityId' AS activity_id FROM outbox WHERE kind = $1 AND payload->>'concernId' = $2 AND payload->>'aadObjectId' = $3 AND coalesce(result->>'activityId', '') <> '' ORDER BY outbox_id`,
+          [TRIAGE_OUTBOX_KINDS.participantCopy, c.concernId, who.aadObjectId],
+        )
+      ).map((r) => r.activity_id);
+    const shownIn = (who: TestUser, activityId: string) => cardText(cardOf(h.fake.activitiesIn(chatOf(who)).find((m) => m.activityId === activityId)!));
+
+    // Chris's copy reached her chat before her access was withdrawn (above): it is shown again, not sent twice.
+    const [chrisCopy] = await postedCopies(PEOPLE.chair);
+    expect(shownIn(PEOPLE.chair, chrisCopy!)).toContain('no longer have access');
+    expect((await action(PEOPLE.head, 'add-participant', { participant: PEOPLE.chair.aadObjectId })).status).toBe(200);
+    await awaitConcernDelivered(h, c.concernId);
+    await eventually(() => shownIn(PEOPLE.chair, chrisCopy!).includes('Mr J. Smith'), 10_000, "Chris's copy shown again");
+    expect(await postedCopies(PEOPLE.chair)).toEqual([chrisCopy]);
+
+    // Ari's copy was withdrawn before it went out: the worker recorded it as sent with nothing posted.
+    await h.say(PEOPLE.admin, 'hello');
+    expect((await action(PEOPLE.head, 'add-participant', { participant: PEOPLE.admin.aadObjectId })).status).toBe(200);
+    await awaitConcernDelivered(h, c.concernId);
+    await h.db.query(
+      `UPDATE outbox SET result = '{"conversationId":"","activityId":"","serviceUrl":""}'::jsonb WHERE kind = $1 AND payload->>'concernId' = $2 AND payload->>'aadObjectId' = $3`,
+      [TRIAGE_OUTBOX_KINDS.participantCopy, c.concernId, PEOPLE.admin.aadObjectId],
+    );
+    expect((await action(PEOPLE.head, 'withdraw-participant', { withdrawParticipant: PEOPLE.admin.aadObjectId })).status).toBe(200);
+    await awaitConcernDelivered(h, c.concernId);
+    expect(await postedCopies(PEOPLE.admin)).toEqual([]);
+    expect((await action(PEOPLE.head, 'add-participant', { participant: PEOPLE.admin.aadObjectId })).status).toBe(200);
+    await awaitConcernDelivered(h, c.concernId);
+    const [fresh] = await postedCopies(PEOPLE.admin);
+    expect(fresh).toBeDefined();
+    expect(shownIn(PEOPLE.admin, fresh!)).toContain('Mr J. Smith');
+  });
+
   it('does not send a copy still queued when the access was withdrawn', async () => {
     const sent: string[] = [];
     const gateway = {
