@@ -187,8 +187,12 @@ export async function getConcernDetail(deps: TabConcernDeps, user: TabUser, conc
       people: actions.includes('add-participant') ? await participantCandidates(deps.db, user.tenantId, concernId) : [],
     },
     // Concerns about adults: who has been given access (names as the card shows them to anyone
-    // with access); "Withdraw access" beside each is offered to the recipient only (`actions`).
-    participants: concern.recipient === 'dsl-team' ? [] : (await listParticipants(deps.db, user.tenantId, concernId)).map((p) => ({ id: p.aadObjectId, name: p.displayName ?? 'Member of staff' })),
+    // with access); "Withdraw access" beside each is offered to the recipient only (`actions`),
+    // who alone gets the Entra object ids it needs.
+    participants:
+      concern.recipient === 'dsl-team'
+        ? []
+        : (await listParticipants(deps.db, user.tenantId, concernId)).map((p) => ({ ...(actions.includes('withdraw-participant') ? { id: p.aadObjectId } : {}), name: p.displayName ?? 'Member of staff' })),
   };
 }
 

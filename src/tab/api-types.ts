@@ -61,7 +61,8 @@ export interface ConcernDetail {
   actions: string[];
   choices: { outcomes: { id: string; title: string }[]; riskLevels: { id: string; title: string }[]; people: { id: string; title: string }[] };
   /** Concerns about adults: the people given access (empty for the DSL team's concerns). */
-  participants: { id: string; name: string }[];
+  /** `id` (Entra object id) only for whoever may withdraw access. */
+  participants: { id?: string; name: string }[];
 }
 
 export interface PupilChronology {

@@ -51,7 +51,10 @@ describe(`withdrawing access to a concern about an adult (${storeKind()})`, () =
     expect((await action(PEOPLE.head, 'add-participant', { participant: PEOPLE.dpo.aadObjectId })).status).toBe(200);
     const [deeCopy] = await eventuallySome(() => h.fake.findByText(c.reference).filter((m) => m.conversationId === chatOf(PEOPLE.dpo)), 10_000, 'the copy given to Dee');
     await awaitConcernDelivered(h, c.concernId);
-    expect((await call(PEOPLE.dpo, `concerns/${c.concernId}`)).status).toBe(200);
+    const deeView = await call(PEOPLE.dpo, `concerns/${c.concernId}`);
+    expect(deeView.status).toBe(200);
+    // Names as the card shows them; the Entra ids only to whoever may withdraw access.
+    expect(deeView.body.participants).toEqual([{ name: PEOPLE.dpo.name }]);
     const headView = await call(PEOPLE.head, `concerns/${c.concernId}`);
     expect(headView.body.participants).toEqual([{ id: PEOPLE.dpo.aadObjectId, name: PEOPLE.dpo.name }]);
     expect(headView.body.actions).toContain('withdraw-participant');

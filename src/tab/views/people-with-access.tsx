@@ -76,7 +76,7 @@ export function PeopleWithAccess({ api, detail, loading, onDone }: { api: Api; d
         {detail.participants.length ? (
           <ul className={s.page} aria-label="People given access">
             {detail.participants.map((p) => (
-              <li key={p.id} className={s.row}>
+              <li key={p.id ?? p.name} className={s.row}>
                 <span>{p.name}</span>
                 {canWithdraw && (
                   <Button size="small" data-withdraw-access="" disabled={busy} onClick={() => setWithdrawing(p)} aria-label={`Withdraw access from ${p.name}`}>
