@@ -106,11 +106,14 @@ export async function applyTriageAction(
 
       let grant: { givenBy: string; givenByName?: string; givenAt: string } | undefined;
       let mayManageAccess = false;
-      if (command.kind === 'withdraw-participant') {
-        // Who may withdraw is who may give access: the concern's recipient now, from the
-        // server's records under the concern's lock (never a person only given access).
+      if (command.kind === 'add-participant' || command.kind === 'withdraw-participant') {
+        // Who may give or withdraw access: the concern's recipient now, from the server's records
+        // under the concern's lock (never a person only given access). The bot and the tab check
+        // it first to answer at once; this is the check that counts.
         const access = await checkTriageAccess(tx, input.tenantId, row, input.actor);
         mayManageAccess = access.allowed && access.as === 'recipient';
+      }
+      if (command.kind === 'withdraw-participant') {
         const stored = await findParticipantGrant(tx, input.tenantId, row.concernId, command.aadObjectId);
         if (stored) {
           participantName = stored.displayName ?? 'a member of staff';

@@ -165,9 +165,14 @@ describe('decideTriage: rules', () => {
     expect(decideTriage(STATES.acknowledged, { kind: 'link', pupils: [], references: ['C-2026-00009'] }, dana, { reference: 'C-2026-00009' })).toMatchObject({ ok: false, code: 'self-link' });
   });
 
-  it('adds people only to concerns about adults', () => {
-    expect(decideTriage(STATES.acknowledged, COMMANDS['add-participant'], dana, { about: 'pupil' })).toMatchObject({ ok: false, code: 'not-allowed' });
-    expect(decideTriage(STATES.acknowledged, COMMANDS['add-participant'], dana, { about: 'adult', alreadyParticipant: true, participantName: 'Hana HR' })).toEqual({
+  it('adds people only to concerns about adults, only by whoever may give access (its recipient)', () => {
+    expect(decideTriage(STATES.acknowledged, COMMANDS['add-participant'], dana, { about: 'pupil', mayManageAccess: true })).toMatchObject({ ok: false, code: 'not-allowed' });
+    expect(decideTriage(STATES.acknowledged, COMMANDS['add-participant'], priya, { about: 'adult', mayManageAccess: false, participantName: 'Hana HR' })).toEqual({
+      ok: false,
+      code: 'not-allowed',
+      reason: 'Only the recipient of this concern can give others access.',
+    });
+    expect(decideTriage(STATES.acknowledged, COMMANDS['add-participant'], dana, { about: 'adult', mayManageAccess: true, alreadyParticipant: true, participantName: 'Hana HR' })).toEqual({
       ok: false,
       code: 'unchanged',
       reason: 'Hana HR already has access.',

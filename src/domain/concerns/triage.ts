@@ -418,6 +418,7 @@ export function decideTriage(
       if (context.about === undefined || context.about === 'pupil') {
         return { ok: false, code: 'not-allowed', reason: 'Access is given by the DSL channel\'s membership for concerns about pupils.' };
       }
+      if (!context.mayManageAccess) return { ok: false, code: 'not-allowed', reason: 'Only the recipient of this concern can give others access.' };
       if (context.alreadyParticipant) return { ok: false, code: 'unchanged', reason: `${context.participantName ?? 'That person'} already has access.` };
       return {
         ok: true,
