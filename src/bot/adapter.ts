@@ -7,6 +7,7 @@ import {
 import type { ConnectorClient } from 'botframework-connector';
 import type { Config } from '../config';
 import { describeError, type Logger } from '../logging';
+import { withoutSdkRetries } from './connector-without-retries';
 
 /**
  * The botbuilder adapter. In production mode (BOT_ID set) every inbound request's JWT is
@@ -47,7 +48,24 @@ const { AuthenticationConstants, AuthenticationError } = createRequire(require.r
   AuthenticationError: new (message: string, statusCode: number) => Error;
 };
 
-class RejectingBadTokensAuthentication extends ConfigurationBotFrameworkAuthentication {
+class JigsawBotAuthentication extends ConfigurationBotFrameworkAuthentication {
+  constructor(
+    settings: ConstructorParameters<typeof ConfigurationBotFrameworkAuthentication>[0],
+    credentials: ConstructorParameters<typeof ConfigurationBotFrameworkAuthentication>[1],
+    private readonly onRetryPolicyMissing: () => void,
+  ) {
+    super(settings, credentials);
+  }
+
+  /**
+   * The connectors of proactive sends (createConversationAsync, continueConversationAsync,
+   * connectorFor: the jobs' sends) pass a 429 straight back; a reply within a user's turn keeps
+   * botbuilder's own retries.
+   */
+  override createConnectorFactory(...args: Parameters<ConfigurationBotFrameworkAuthentication['createConnectorFactory']>) {
+    return withoutSdkRetries(super.createConnectorFactory(...args), this.onRetryPolicyMissing);
+  }
+
   override async authenticateRequest(...args: Parameters<ConfigurationBotFrameworkAuthentication['authenticateRequest']>) {
     try {
       return await super.authenticateRequest(...args);
@@ -92,12 +110,18 @@ export function createCloudAdapter(config: Config, logger: Logger): JigsawCloudA
     MicrosoftAppTenantId: config.bot.tenantId ?? '',
   };
   const credentials = new ConfigurationServiceClientCredentialFactory(appSettings);
-  const auth = new RejectingBadTokensAuthentication(
+  let warnedRetryPolicyMissing = false;
+  const auth = new JigsawBotAuthentication(
     {
       ...appSettings,
       ...(config.bot.openIdMetadataUrl ? publicCloudWithMetadata(config.bot.openIdMetadataUrl) : {}),
     },
     credentials,
+    () => {
+      if (warnedRetryPolicyMissing) return;
+      warnedRetryPolicyMissing = true;
+      logger.warn({}, 'botbuilder connector has no retry policy to remove: a 429 may be retried inside one send, past the outbox pause cap');
+    },
   );
   const adapter = new JigsawCloudAdapter(auth);
   adapter.onTurnError = async (context, error) => {

@@ -41,7 +41,7 @@ export interface AupSenderOptions {
   maxBackoffMs: number;
   /** How long a claim is ours before another sender may take it (not yet sending). */
   claimLeaseMs?: number;
-  /** How long a call to Teams may take (botbuilder retries inside it); after that its outcome is unknown. */
+  /** How long a call to Teams may take; after that its outcome is unknown. */
   inFlightLeaseMs?: number;
   /** The admin's progress card is updated at most this often. */
   progressEveryMs?: number;
@@ -74,7 +74,7 @@ export interface AupSenderStats {
   skipped: number;
   failed: number;
   retried: number;
-  /** 429s the sender saw (botbuilder retries a 429 with Retry-After itself, so these are the ones it gave up on). */
+  /** 429s the sender saw (each one Teams answered: botbuilder's own retry is off, src/bot/connector-without-retries.ts). */
   throttled: number;
   pauses: number;
   pausedMs: number;

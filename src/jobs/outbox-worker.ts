@@ -164,8 +164,7 @@ export class OutboxWorker {
 
   /**
    * Delivers one message without letting a request Teams never answers hold up the worker (a
-   * stalled connection has no timeout in botbuilder's client; its own retries after a 429 with
-   * Retry-After: 60 take up to three minutes). While the request is in flight its claim is
+   * stalled connection has no timeout in botbuilder's client). While the request is in flight its claim is
    * renewed, so no other worker sends the message again meanwhile, up to
    * MAX_IN_FLIGHT_RENEWALS times; after one lease the worker moves on to other conversations
    * (this conversation's later messages wait behind the claimed one). A request still

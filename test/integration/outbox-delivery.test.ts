@@ -75,7 +75,7 @@ describe(`outbox delivery to Teams (${storeKind()})`, () => {
   it('retries through a connector returning 500 and then 429, in order and exactly once', async () => {
     const h = await startHarness({ db, env: { OUTBOX_MIN_BACKOFF_MS: '50', OUTBOX_MAX_BACKOFF_SECONDS: '1' }, connector: { rateLimits: false } });
     try {
-      // botbuilder itself retries each call 3 times, so these span several outbox attempts.
+      // Each answer is one outbox attempt: botbuilder does not retry the jobs' sends itself.
       h.fake.failNext(6, 500, { match: toDslChannel });
       h.fake.failNext(5, 429, { match: toDslChannel, retryAfterSeconds: 1 });
       const references = [await report(h, 2), await report(h, 3), await report(h, 4)];

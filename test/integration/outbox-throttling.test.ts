@@ -1,9 +1,9 @@
 // How the outbox worker treats Teams throttling it (429): the pause every send takes, and what
 // a throttled send counts for. The worker's clock is the test's, so no assertion waits on time.
 //
-// The 429s are the fake connector's answers as botbuilder's errors carry them (toDeliveryError):
-// botbuilder's own HTTP pipeline would wait out a day-long Retry-After itself before giving up,
-// so a worker on real botbuilder never sees such an answer within a test.
+// Most 429s are the fake connector's answers as botbuilder's errors carry them (toDeliveryError);
+// one test has the fake connector itself answer, through the real gateway, to show that
+// botbuilder's own retry does not wait out a day-long Retry-After inside the send.
 import { createCloudAdapter } from '../../src/bot/adapter';
 import { BotbuilderGateway, toDeliveryError } from '../../src/bot/botbuilder-gateway';
 import { loadConfig } from '../../src/config';
@@ -57,10 +57,10 @@ describe(`outbox: Teams throttling the worker (${storeKind()})`, () => {
   });
   afterEach(() => h.stop());
 
-  function worker(gateway: TeamsGateway, logger: Logger = silentLogger, options: { alertAfterAttempts?: number } = {}): OutboxWorker {
+  function worker(gateway: TeamsGateway, logger: Logger = silentLogger, options: { alertAfterAttempts?: number; leaseMs?: number } = {}): OutboxWorker {
     return new OutboxWorker(
       { db: h.db, concerns: h.app.concerns, gateway, logger, defaultServiceUrl: h.fake.serviceUrl, botId: SCHOOL.botId, now: () => new Date(clock), random: () => 1 },
-      { pollMs: 60_000, alertAfterAttempts: options.alertAfterAttempts ?? 5, maxBackoffMs: 60_000, baseBackoffMs: 1_000 },
+      { pollMs: 60_000, alertAfterAttempts: options.alertAfterAttempts ?? 5, maxBackoffMs: 60_000, baseBackoffMs: 1_000, leaseMs: options.leaseMs },
     );
   }
 
@@ -108,6 +108,33 @@ describe(`outbox: Teams throttling the worker (${storeKind()})`, () => {
     expect(await w.drainOnce()).toBe(1);
     expect((await getOutboxByKey(h.db, SCHOOL.tenantId, key))?.status).toBe('sent');
     expect(h.fake.findByText('C-2026-98001')).toHaveLength(1);
+  });
+
+  it('is not held inside the send by botbuilder when Teams itself answers 429 with a day-long Retry-After', async () => {
+    const key = await queueNotice('C-2026-98003');
+    h.fake.failNext(1, 429, { retryAfterSeconds: DAY_SECONDS });
+    // botbuilder's own retry would wait the day inside the send; the worker would then move on
+    // only when the claim's lease is over, leaving the message claimed and nothing paused.
+    const w = worker(realGateway(), silentLogger, { leaseMs: 10_000 });
+    const start = clock;
+
+    expect(await w.drainOnce()).toBe(1);
+    // The 429 reached the outbox at once: the message is back in the queue, throttled, and due
+    // after the outbox's capped pause.
+    expect(await getOutboxByKey(h.db, SCHOOL.tenantId, key)).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      throttledAttempts: 1,
+      nextAttemptAt: new Date(start + MAX_THROTTLE_PAUSE_MS),
+    });
+    expect(h.fake.requests.filter((r) => r.status === 429)).toHaveLength(1);
+
+    clock = start + MAX_THROTTLE_PAUSE_MS - 1;
+    expect(await w.drainOnce()).toBe(0);
+    clock = start + MAX_THROTTLE_PAUSE_MS;
+    expect(await w.drainOnce()).toBe(1);
+    expect((await getOutboxByKey(h.db, SCHOOL.tenantId, key))?.status).toBe('sent');
+    expect(h.fake.findByText('C-2026-98003')).toHaveLength(1);
   });
 
   it('a burst of 429s is not a failure of the message: no admin alert, and its back-off does not grow', async () => {
