@@ -13,7 +13,7 @@ const BY_STATUS: Record<number, string> = {
 
 /**
  * The reason stored with a send that Teams refused (aup_sends.last_error, shown to admins by
- * `jigsaw aup stuck`): the HTTP status and fixed words for it, never the SDK's message, which
+ * `jigsaw aup stuck`; outbox.last_error): the HTTP status and fixed words for it, never the SDK's message, which
  * can echo request content (the card) or headers.
  */
 export function deliveryFailureReason(failure: Pick<DeliveryError, 'status'>): string {

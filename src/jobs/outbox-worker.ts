@@ -9,6 +9,7 @@ import { describeError, type Logger } from '../logging';
 import { backoffDelayMs } from './backoff';
 import { deliverOutboxMessage, type DeliveryDeps } from './deliveries';
 import { deliveryAlertText } from './delivery-alert-text';
+import { deliveryFailureReason } from './delivery-failure-reason';
 import { DeliveryError } from './teams-gateway';
 import type { Counter, MetricsRegistry } from '../metrics';
 import { mapWithConcurrency } from './map-with-concurrency';
@@ -239,7 +240,7 @@ export class OutboxWorker {
       this.deps.pacing?.gate.pause(retryAfter.pauseMs);
       // Teams throttling the app is not a failure of this message: it is tried again once the
       // pause is over, with no growth of its back-off and no step towards the admins' alert.
-      const rescheduled = await scheduleOutboxRetry(this.deps.db, message, new Date(this.now().getTime() + retryAfter.pauseMs), `429: ${failure.message}`, { throttled: true });
+      const rescheduled = await scheduleOutboxRetry(this.deps.db, message, new Date(this.now().getTime() + retryAfter.pauseMs), deliveryFailureReason(failure), { throttled: true });
       if (rescheduled) log.warn({ status: failure.status, retryInMs: retryAfter.pauseMs }, 'Teams throttled an outbox delivery; it is sent again after the pause');
       else log.warn({ status: failure.status }, 'outbox delivery throttled after its claim expired; left to the attempt that took it over');
       return;
@@ -252,13 +253,14 @@ export class OutboxWorker {
       retryAfterMs: retryAfter?.pauseMs,
       random: this.deps.random,
     });
-    const rescheduled = await scheduleOutboxRetry(this.deps.db, message, new Date(this.now().getTime() + delay), `${failure.status ?? 'network'}: ${failure.message}`);
+    // The status and fixed words only: the SDK's message can echo the card or the response body.
+    const rescheduled = await scheduleOutboxRetry(this.deps.db, message, new Date(this.now().getTime() + delay), deliveryFailureReason(failure));
     if (!rescheduled) {
       // Another attempt took the message over after this one's claim expired: its outcome stands.
-      log.warn({ status: failure.status, ...describeError(err) }, 'outbox delivery failed after its claim expired; left to the attempt that took it over');
+      log.warn({ status: failure.status, ...errorKind(err) }, 'outbox delivery failed after its claim expired; left to the attempt that took it over');
       return;
     }
-    log.warn({ status: failure.status, retryInMs: delay, ...describeError(err) }, 'outbox delivery failed; will retry');
+    log.warn({ status: failure.status, retryInMs: delay, ...errorKind(err) }, 'outbox delivery failed; will retry');
     if (!message.alertedAt && (failures >= this.options.alertAfterAttempts || failure.needsAttention)) {
       await this.raiseDeliveryAlert(message, failure, failures).catch((alertErr) => log.error(describeError(alertErr), 'could not raise delivery alert'));
     }
@@ -297,6 +299,12 @@ export class OutboxWorker {
       await markOutboxAlerted(tx, message.outboxId, this.now());
     });
   }
+}
+
+/** The error's class and code, without its message: Teams' and botbuilder's messages can name people. */
+function errorKind(err: unknown): Record<string, unknown> {
+  const { errorMessage: _message, ...kind } = describeError(err);
+  return kind;
 }
 
 /** The delivery that takes a concern to its recipient: the DSL channel's card, or the recipient's own copy. */
