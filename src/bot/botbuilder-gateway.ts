@@ -34,33 +34,33 @@ export class BotbuilderGateway implements TeamsGateway {
     if (target.conversationId) {
       const reference = personalReference(target, target.conversationId);
       let activityId = '';
-      await callTeams(() =>
-        this.adapter.continueConversationAsync(this.botAppId, reference, async (context) => {
-          activityId = (await context.sendActivity(toActivity(message)))?.id ?? '';
-        }),
-      );
+      await callTeamsInTurn((logic) => this.adapter.continueConversationAsync(this.botAppId, reference, logic), async (context) => {
+        activityId = (await context.sendActivity(toActivity(message)))?.id ?? '';
+      });
       return { conversationId: target.conversationId, activityId, serviceUrl: target.serviceUrl };
     }
     // Never messaged the bot: open the 1:1 chat (the app must be installed for the user).
     let sent: SentMessage | undefined;
-    await callTeams(() =>
-      this.adapter.createConversationAsync(
-        this.botAppId,
-        'msteams',
-        target.serviceUrl,
-        '',
-        {
-          isGroup: false,
-          bot: { id: target.botId, name: 'Jigsaw' },
-          members: [{ id: target.teamsUserId ?? target.aadObjectId, name: '' }],
-          tenantId: target.tenantId,
-          channelData: { tenant: { id: target.tenantId } },
-        },
-        async (context) => {
-          const response = await context.sendActivity(toActivity(message));
-          sent = { conversationId: context.activity.conversation.id, activityId: response?.id ?? '', serviceUrl: target.serviceUrl };
-        },
-      ),
+    await callTeamsInTurn(
+      (logic) =>
+        this.adapter.createConversationAsync(
+          this.botAppId,
+          'msteams',
+          target.serviceUrl,
+          '',
+          {
+            isGroup: false,
+            bot: { id: target.botId, name: 'Jigsaw' },
+            members: [{ id: target.teamsUserId ?? target.aadObjectId, name: '' }],
+            tenantId: target.tenantId,
+            channelData: { tenant: { id: target.tenantId } },
+          },
+          logic,
+        ),
+      async (context) => {
+        const response = await context.sendActivity(toActivity(message));
+        sent = { conversationId: context.activity.conversation.id, activityId: response?.id ?? '', serviceUrl: target.serviceUrl };
+      },
     );
     if (!sent) throw new DeliveryError('no conversation was created');
     return sent;
@@ -79,21 +79,17 @@ export class BotbuilderGateway implements TeamsGateway {
   async replyInThread(sent: SentMessage, message: OutgoingMessage): Promise<SentMessage> {
     const reference = this.referenceTo(sent);
     let activityId = '';
-    await callTeams(() =>
-      this.adapter.continueConversationAsync(this.botAppId, reference, async (context) => {
-        activityId = (await context.sendActivity(toActivity(message)))?.id ?? '';
-      }),
-    );
+    await callTeamsInTurn((logic) => this.adapter.continueConversationAsync(this.botAppId, reference, logic), async (context) => {
+      activityId = (await context.sendActivity(toActivity(message)))?.id ?? '';
+    });
     return { conversationId: sent.conversationId, activityId, serviceUrl: sent.serviceUrl };
   }
 
   async updateMessage(sent: SentMessage, message: OutgoingMessage): Promise<void> {
     const reference = this.referenceTo(sent);
-    await callTeams(() =>
-      this.adapter.continueConversationAsync(this.botAppId, reference, async (context: TurnContext) => {
-        await context.updateActivity({ ...toActivity(message), id: sent.activityId });
-      }),
-    );
+    await callTeamsInTurn((logic) => this.adapter.continueConversationAsync(this.botAppId, reference, logic), async (context) => {
+      await context.updateActivity({ ...toActivity(message), id: sent.activityId });
+    });
   }
 }
 
@@ -125,6 +121,25 @@ async function callTeams<T>(call: () => Promise<T>): Promise<T> {
   } catch (err) {
     throw toDeliveryError(err);
   }
+}
+
+/**
+ * Runs `logic` in the proactive turn `run` opens, keeping its failure: botbuilder hands an error
+ * thrown in a turn to the adapter's onTurnError, which logs it and carries on, so a send Teams
+ * refused would otherwise look delivered (with no activity id) to the outbox.
+ */
+async function callTeamsInTurn(run: (logic: (context: TurnContext) => Promise<void>) => Promise<unknown>, logic: (context: TurnContext) => Promise<void>): Promise<void> {
+  let failure: { err: unknown } | undefined;
+  await callTeams(() =>
+    run(async (context) => {
+      try {
+        await logic(context);
+      } catch (err) {
+        failure = { err };
+      }
+    }),
+  );
+  if (failure) throw toDeliveryError(failure.err);
 }
 
 export function toDeliveryError(err: unknown): DeliveryError {
