@@ -2,12 +2,17 @@
  * The admins' alert for a delivery that is not getting through, in words an admin can act on.
  * A refusal (403, 404, 400, 401, 413) will not fix itself: the alert says so and says what to
  * change; anything else (5xx, a network failure) may be Teams' own trouble and pass.
+ * `givesUpAfter`: for a bulk notice refused for good, how many refusals Jigsaw takes before
+ * giving up on it.
  */
-export function deliveryAlertText(failure: { status?: number }, failures: number, toDslChannel: boolean): string {
+export function deliveryAlertText(failure: { status?: number }, failures: number, toDslChannel: boolean, givesUpAfter?: number): string {
   const where = toDslChannel ? 'the DSL channel' : "a person's chat with Jigsaw";
-  const keeps = toDslChannel
-    ? 'Jigsaw keeps trying, and delivers the message as soon as Teams accepts it; until then the DSL team has not seen it.'
-    : 'Jigsaw keeps trying, and delivers the message as soon as Teams accepts it.';
+  const keeps =
+    givesUpAfter !== undefined
+      ? `This is a sharing-audit notice, not a concern: Jigsaw tries it again, and gives up on it once Teams has refused it ${givesUpAfter} times.`
+      : toDslChannel
+        ? 'Jigsaw keeps trying, and delivers the message as soon as Teams accepts it; until then the DSL team has not seen it.'
+        : 'Jigsaw keeps trying, and delivers the message as soon as Teams accepts it.';
   switch (failure.status) {
     case 403:
     case 404:

@@ -1,7 +1,7 @@
 import type { Db } from '../store/db';
 import type { ConcernRepository } from '../store/concern.repo';
 import type { RecipientRole } from '../domain/concerns/concern';
-import { claimDueOutbox, enqueueOutbox, markOutboxAlerted, markOutboxSent, type OutboxMessage, renewOutboxLease, scheduleOutboxRetry } from '../store/outbox.repo';
+import { abandonOutbox, claimDueOutbox, enqueueOutbox, markOutboxAlerted, markOutboxSent, type OutboxMessage, renewOutboxLease, scheduleOutboxRetry } from '../store/outbox.repo';
 import { alertAdmins } from '../services/admin-alerts';
 import { releaseHeldAllegations, tenantsWithReleasableAllegations } from '../services/held-allegations';
 import { DSL_CHANNEL_TARGET, OUTBOX_KINDS, userTarget } from '../services/report-concern';
@@ -20,6 +20,14 @@ import { throttlePause, type TeamsSendPacing } from './send-pacing';
  * it is let expire: about six leases in all, six minutes at the default lease.
  */
 const MAX_IN_FLIGHT_RENEWALS = 10;
+
+/**
+ * How many times Teams may refuse a bulk notice for good (DeliveryError.refusedForGood) before
+ * the worker gives up on it. Only bulk notices (sharing-audit summaries and owner digests):
+ * anything about a concern is retried for ever. Retried for ever, a refused notice would also
+ * hold back every later message to the same person (a conversation's messages go in order).
+ */
+export const BULK_REFUSALS_BEFORE_ABANDONING = 5;
 
 export interface OutboxWorkerOptions {
   pollMs: number;
@@ -44,6 +52,7 @@ export interface OutboxWorkerOptions {
 export interface OutboxMetrics {
   deliveries: Counter;
   unknownOutcomeRetries: Counter;
+  abandoned: Counter;
 }
 
 export function createOutboxMetrics(registry: MetricsRegistry): OutboxMetrics {
@@ -54,13 +63,19 @@ export function createOutboxMetrics(registry: MetricsRegistry): OutboxMetrics {
       'Deliveries re-sent after an expired claim: the earlier attempt may have reached Teams, so this is the bound on duplicate posts',
       ['kind'],
     ),
+    abandoned: registry.counter(
+      'jigsaw_outbox_abandoned_total',
+      `Bulk notices (sharing audit) given up after Teams refused them ${BULK_REFUSALS_BEFORE_ABANDONING} times (400, 403, 404, 413); never a concern's delivery`,
+      ['kind'],
+    ),
   };
 }
 
 /**
  * Delivers the outbox to Teams. At-least-once with an idempotency key per message: a message
  * is marked sent (with the posted activity id) only after Teams accepted it, and never sent
- * again after that. Failures are retried forever with back-off (nothing is dropped); a 429
+ * again after that. Failures are retried forever with back-off (nothing about a concern is ever
+ * dropped; a bulk notice Teams keeps refusing for good is given up, BULK_REFUSALS_BEFORE_ABANDONING); a 429
  * pauses every send until Retry-After has passed (at most MAX_THROTTLE_PAUSE_MS).
  *
  * With shared pacing (the composition root's, which the AUP broadcast uses too) every send is
@@ -247,6 +262,17 @@ export class OutboxWorker {
     }
     // The claims that failed, this one included (claims ended by throttling are not failures).
     const failures = message.attempts - message.throttledAttempts;
+    const refusals = message.refusedAttempts + (failure.refusedForGood ? 1 : 0);
+    if (message.bulk && failure.refusedForGood && refusals >= BULK_REFUSALS_BEFORE_ABANDONING) {
+      if (!(await abandonOutbox(this.deps.db, message, deliveryFailureReason(failure)))) {
+        log.warn({ status: failure.status, ...errorKind(err) }, 'outbox delivery failed after its claim expired; left to the attempt that took it over');
+        return;
+      }
+      this.deps.metrics?.abandoned.inc({ kind: message.kind });
+      // The admins were told at the first refusal (a refusal needs attention) that it would be given up.
+      log.warn({ status: failure.status, refusals }, 'Teams keeps refusing a bulk notice; it is given up');
+      return;
+    }
     const delay = backoffDelayMs(failures, {
       baseMs: this.options.baseBackoffMs ?? 1000,
       maxMs: this.options.maxBackoffMs,
@@ -254,7 +280,7 @@ export class OutboxWorker {
       random: this.deps.random,
     });
     // The status and fixed words only: the SDK's message can echo the card or the response body.
-    const rescheduled = await scheduleOutboxRetry(this.deps.db, message, new Date(this.now().getTime() + delay), deliveryFailureReason(failure));
+    const rescheduled = await scheduleOutboxRetry(this.deps.db, message, new Date(this.now().getTime() + delay), deliveryFailureReason(failure), { refused: failure.refusedForGood });
     if (!rescheduled) {
       // Another attempt took the message over after this one's claim expired: its outcome stands.
       log.warn({ status: failure.status, ...errorKind(err) }, 'outbox delivery failed after its claim expired; left to the attempt that took it over');
@@ -283,7 +309,7 @@ export class OutboxWorker {
         tx,
         message.tenantId,
         'delivery-failing',
-        deliveryAlertText(failure, failures, message.targetKey === DSL_CHANNEL_TARGET),
+        deliveryAlertText(failure, failures, message.targetKey === DSL_CHANNEL_TARGET, message.bulk && failure.refusedForGood ? BULK_REFUSALS_BEFORE_ABANDONING : undefined),
         concern?.reference,
       );
       if (concern && tellReporter) {

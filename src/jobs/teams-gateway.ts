@@ -61,6 +61,15 @@ export class DeliveryError extends Error {
     return this.status === 429;
   }
 
+  /**
+   * Teams refusing this message for good: the card is invalid or too large (400, 413), or the
+   * bot may not post there (403, 404: a person who left or removed the app). Not 401: the bot's
+   * credentials refused is every message's failure, and fixing them delivers everything.
+   */
+  get refusedForGood(): boolean {
+    return this.status !== undefined && [400, 403, 404, 413].includes(this.status);
+  }
+
   /** Failures that more retries will not fix without someone changing something (413: a card over 28 KB). */
   get needsAttention(): boolean {
     return this.status !== undefined && [400, 401, 403, 404, 413].includes(this.status);

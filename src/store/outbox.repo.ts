@@ -9,7 +9,7 @@ const OUTBOX_PRIORITY = { urgent: -1, safeguarding: 0, bulk: 1 } as const;
 /** A message's claim priority (the `priority` column). */
 export const priorityOf = (m: Pick<NewOutboxMessage, 'bulk' | 'urgent'>): number => (m.bulk ? OUTBOX_PRIORITY.bulk : m.urgent ? OUTBOX_PRIORITY.urgent : OUTBOX_PRIORITY.safeguarding);
 
-export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'held';
+export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'held' | 'abandoned';
 
 export interface OutboxMessage {
   tenantId: string;
@@ -23,6 +23,8 @@ export interface OutboxMessage {
   attempts: number;
   /** Claims that ended in a 429 or were put back unsent because of one: not failures of the message. */
   throttledAttempts: number;
+  /** Failed claims Teams refused for good (400, 403, 404, 413): a bulk notice is given up after a few. */
+  refusedAttempts: number;
   nextAttemptAt: Date;
   lastError?: string;
   result?: Record<string, unknown>;
@@ -72,6 +74,7 @@ function toMessage(r: Record<string, unknown>): OutboxMessage {
     status: r.status as OutboxStatus,
     attempts: Number(r.attempts),
     throttledAttempts: Number(r.throttled_attempts ?? 0),
+    refusedAttempts: Number(r.refused_attempts ?? 0),
     nextAttemptAt: new Date(r.next_attempt_at as string),
     lastError: (r.last_error as string | null) ?? undefined,
     result: (r.result as Record<string, unknown> | null) ?? undefined,
@@ -187,14 +190,35 @@ export async function markOutboxSent(db: Db, claim: OutboxClaim, result: Record<
 /**
  * Puts a claimed message back to be tried again; false when the claim is no longer ours (nothing
  * written). `throttled`: the claim ended because Teams is throttling the app, which is not a
- * failure of the message (it does not count towards its back-off or its alert).
+ * failure of the message (it does not count towards its back-off or its alert). `refused`:
+ * Teams refused it for good (counted in `refused_attempts`).
  */
-export async function scheduleOutboxRetry(db: Db, claim: OutboxClaim, nextAttemptAt: Date, error: string, options: { throttled?: boolean } = {}): Promise<boolean> {
+export async function scheduleOutboxRetry(
+  db: Db,
+  claim: OutboxClaim,
+  nextAttemptAt: Date,
+  error: string,
+  options: { throttled?: boolean; refused?: boolean } = {},
+): Promise<boolean> {
   const rows = await db.query(
     `UPDATE outbox SET status = 'pending', next_attempt_at = $2, last_error = $3, lease_until = NULL,
-       throttled_attempts = throttled_attempts + CASE WHEN $5::boolean THEN 1 ELSE 0 END
+       throttled_attempts = throttled_attempts + CASE WHEN $5::boolean THEN 1 ELSE 0 END,
+       refused_attempts = refused_attempts + CASE WHEN $6::boolean THEN 1 ELSE 0 END
      WHERE outbox_id = $1 AND status = 'sending' AND attempts = $4 RETURNING outbox_id`,
-    [claim.outboxId, nextAttemptAt, error.slice(0, 500), claim.attempts, options.throttled === true],
+    [claim.outboxId, nextAttemptAt, error.slice(0, 500), claim.attempts, options.throttled === true, options.refused === true],
+  );
+  return rows.length > 0;
+}
+
+/**
+ * Gives up on a claimed bulk notice Teams keeps refusing for good (never a safeguarding
+ * message: those are retried for ever); false when the claim is no longer ours.
+ */
+export async function abandonOutbox(db: Db, claim: OutboxClaim, error: string): Promise<boolean> {
+  const rows = await db.query(
+    `UPDATE outbox SET status = 'abandoned', last_error = $2, lease_until = NULL, refused_attempts = refused_attempts + 1
+     WHERE outbox_id = $1 AND status = 'sending' AND attempts = $3 AND priority >= $4 RETURNING outbox_id`,
+    [claim.outboxId, error.slice(0, 500), claim.attempts, OUTBOX_PRIORITY.bulk],
   );
   return rows.length > 0;
 }

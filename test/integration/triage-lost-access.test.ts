@@ -156,7 +156,7 @@ describe(`personal copies of someone who has lost access (${storeKind()})`, () =
     const sent: string[] = [];
     const gateway = { sendToPerson: async (target: { aadObjectId: string }) => { sent.push(target.aadObjectId); return { conversationId: 'x', activityId: '1', serviceUrl: 'x' }; } } as unknown as TeamsGateway;
     const deps = { db: h.db, concerns: h.app.concerns, gateway, defaultServiceUrl: h.fake.serviceUrl, botId: SCHOOL.botId };
-    const message = (kind: string, payload: Record<string, unknown>) => ({ tenantId: SCHOOL.tenantId, outboxId: 1, idempotencyKey: 'k', kind, targetKey: 't', payload: { concernId: c.concernId, ...payload }, status: 'sending' as const, attempts: 0, throttledAttempts: 0, nextAttemptAt: new Date(), createdAt: new Date(), bulk: false, urgent: false });
+    const message = (kind: string, payload: Record<string, unknown>) => ({ tenantId: SCHOOL.tenantId, outboxId: 1, idempotencyKey: 'k', kind, targetKey: 't', payload: { concernId: c.concernId, ...payload }, status: 'sending' as const, attempts: 0, throttledAttempts: 0, refusedAttempts: 0, nextAttemptAt: new Date(), createdAt: new Date(), bulk: false, urgent: false });
     // An escalation queued for a DSL who has left the team before it went out (Sam is not a DSL).
     const escalation = await deliverTriageMessage(deps, message(TRIAGE_OUTBOX_KINDS.escalationToPerson, { aadObjectId: PEOPLE.teacher.aadObjectId, stage: 'dsl', minutes: 16 }));
     expect(escalation.activityId).toBe('');
