@@ -172,7 +172,7 @@ describe(`withdrawing access to a concern about an adult (${storeKind()})`, () =
       },
     } as unknown as TeamsGateway;
     const deps = { db: h.db, concerns: h.app.concerns, gateway, defaultServiceUrl: h.fake.serviceUrl, botId: SCHOOL.botId };
-    const queued = { tenantId: SCHOOL.tenantId, outboxId: 1, idempotencyKey: 'k', kind: TRIAGE_OUTBOX_KINDS.participantCopy, targetKey: 't', payload: { concernId: c.concernId, aadObjectId: PEOPLE.dpo.aadObjectId }, status: 'sending' as const, attempts: 0, throttledAttempts: 0, nextAttemptAt: new Date(), createdAt: new Date(), bulk: false, urgent: false };
+    const queued = { tenantId: SCHOOL.tenantId, outboxId: 1, idempotencyKey: 'k', kind: TRIAGE_OUTBOX_KINDS.participantCopy, targetKey: 't', payload: { concernId: c.concernId, aadObjectId: PEOPLE.dpo.aadObjectId }, status: 'sending' as const, attempts: 0, throttledAttempts: 0, refusedAttempts: 0, nextAttemptAt: new Date(), createdAt: new Date(), bulk: false, urgent: false };
     expect((await deliverTriageMessage(deps, queued)).activityId).toBe('');
     expect(sent).toEqual([]);
   });
