@@ -27,12 +27,23 @@ export function safeLogField(value: unknown, max = 200): string {
   return String(value ?? '').replace(/[\u0000-\u001F\u007F-\u009F]/g, '').slice(0, max);
 }
 
-/** Only the error's class, code and status: messages from SDKs can echo request content. */
+/**
+ * Errors whose message the runtime writes about our own code (a property name, a bad length),
+ * never about input: kept in logs because without them a bug cannot be found. A SyntaxError is
+ * not one of them: JSON.parse quotes the text it could not read.
+ */
+const CODE_ERRORS = new Set(['TypeError', 'RangeError', 'ReferenceError']);
+
+/**
+ * Only the error's class, code and status: messages from SDKs, Graph, Teams and the database can
+ * echo request content (a file or person's name, a value that failed a cast). The message is kept
+ * only for the runtime's own errors about code (CODE_ERRORS).
+ */
 export function describeError(err: unknown): Record<string, unknown> {
   // Not `instanceof Error`: errors from another realm (vm contexts, some SDKs) fail that check.
   if (err && typeof err === 'object') {
     const e = err as { name?: unknown; code?: unknown; statusCode?: unknown; message?: unknown };
-    return { errorName: e.name, errorCode: e.code, status: e.statusCode, errorMessage: safeLogField(e.message, 300) };
+    return { errorName: e.name, errorCode: e.code, status: e.statusCode, ...(CODE_ERRORS.has(String(e.name)) ? { errorMessage: safeLogField(e.message, 300) } : {}) };
   }
   return { errorName: typeof err };
 }

@@ -1,6 +1,6 @@
 import { ConfigError, credentialWarnings, loadConfig, summarizeConfig } from './config';
 import { createJigsaw } from './app';
-import { createLogger, describeError } from './logging';
+import { createLogger, describeError, safeLogField } from './logging';
 import { runUntilStopped } from './process-lifecycle';
 
 /** Entry point: the only place that reads process.env. */
@@ -30,7 +30,9 @@ async function main(): Promise<void> {
 
 main().catch((err) => {
   // One line saying what to fix (the error's message names the setting), never a stack trace.
-  const { errorName, errorCode, errorMessage } = describeError(err);
-  console.error(`Jigsaw failed to start: ${String(errorMessage || [errorName, errorCode].filter(Boolean).join(' '))}`);
+  // On the operator's console, not in the logs: start-up's own errors name the setting to fix.
+  const { errorName, errorCode } = describeError(err);
+  const message = err && typeof err === 'object' ? safeLogField((err as { message?: unknown }).message, 300) : '';
+  console.error(`Jigsaw failed to start: ${message || [errorName, errorCode].filter(Boolean).join(' ')}`);
   process.exit(1);
 });
