@@ -52,7 +52,7 @@ describe('the headteacher', () => {
     const theirs = await world.open(PEOPLE.dpo, { view: 'private-concerns' });
     await theirs.getByRole('heading', { level: 1, name: 'Concerns about adults' }).waitFor();
     await theirs.getByRole('button', { name: `Open concern ${world.concerns.adult.reference}` }).waitFor();
-    expect(await theirs.getByRole('tab').allInnerTexts()).toEqual(['About adults', 'Access log', 'My reports']);
+    expect(await theirs.getByRole('tab').allInnerTexts()).toEqual(['About adults', 'Access log', 'Records', 'My reports']);
     await theirs.close();
   }, 60_000);
 
@@ -84,7 +84,7 @@ describe('the headteacher', () => {
 
     const theirs = await world.open(PEOPLE.dpo);
     await theirs.getByRole('tab', { name: 'My reports' }).waitFor();
-    expect(await theirs.getByRole('tab').allInnerTexts()).toEqual(['Access log', 'My reports']);
+    expect(await theirs.getByRole('tab').allInnerTexts()).toEqual(['Access log', 'Records', 'My reports']);
     await theirs.close();
   }, 60_000);
 });
