@@ -3,6 +3,7 @@ import {
   type AupSend,
   claimDueAupSends,
   countAupSends,
+  failedAttempts,
   finishAupSend,
   getAupBroadcast,
   getAupVersion,
@@ -34,7 +35,7 @@ export interface AupSenderOptions {
   perConversationPerSecond: number;
   /** Sends in flight at once. */
   concurrency: number;
-  /** After this many failed attempts a row is given up as failed. */
+  /** After this many failed attempts a row is given up as failed (a 429 from Teams is not one). */
   maxAttempts: number;
   pollMs: number;
   baseBackoffMs: number;
@@ -217,7 +218,7 @@ export class AupSender {
       plan = await planAupDelivery({ ...this.deps, now: () => this.now(), cache: this.cache }, row);
     } catch (err) {
       if (this.killed) return;
-      await scheduleAupSendRetry(db, row.sendId, new Date(this.now().getTime() + this.options.baseBackoffMs), 'could not prepare the card');
+      await scheduleAupSendRetry(db, row, new Date(this.now().getTime() + this.options.baseBackoffMs), 'could not prepare the card');
       log.error(describeError(err), 'AUP card could not be prepared');
       return;
     }
@@ -236,13 +237,13 @@ export class AupSender {
     if (this.killed) return;
     if (this.gate.remainingMs() > 0) {
       // Throttled while we waited for a token: back to the queue until the pause ends.
-      await scheduleAupSendRetry(db, row.sendId, new Date(this.gate.until()), 'paused: Teams throttled the app');
+      await scheduleAupSendRetry(db, row, new Date(this.gate.until()), 'paused: Teams throttled the app', { throttled: true });
       return;
     }
     if (!(await markAupSendInFlight(db, row.sendId, row.attempts, this.now(), this.options.inFlightLeaseMs ?? 300_000))) return;
     if (this.gate.remainingMs() > 0) {
       // A 429 arrived while we were writing: nothing was sent yet, so the row can safely wait.
-      if (!this.killed) await scheduleAupSendRetry(db, row.sendId, new Date(this.gate.until()), 'paused: Teams throttled the app');
+      if (!this.killed) await scheduleAupSendRetry(db, row, new Date(this.gate.until()), 'paused: Teams throttled the app', { throttled: true });
       return;
     }
     let delivered: SentMessage | undefined;
@@ -288,7 +289,8 @@ export class AupSender {
       this.gate.pause(pauseMs);
       this.stats.pauses = this.gate.pauses;
       this.stats.pausedMs = this.gate.pausedMs;
-      await scheduleAupSendRetry(db, row.sendId, new Date(now.getTime() + pauseMs), `429: throttled`);
+      // Teams throttling the app is not a failure of this card: it does not use up an attempt.
+      await scheduleAupSendRetry(db, row, new Date(now.getTime() + pauseMs), `429: throttled`, { throttled: true });
       log.warn({ retryAfterMs: failure.retryAfterMs, pauseMs, capped }, 'Teams throttled the AUP broadcast; every sender pauses');
       return;
     }
@@ -297,20 +299,21 @@ export class AupSender {
       try {
         await this.deps.installer.installForUser(row.aadObjectId!);
         this.stats.installs++;
-        await scheduleAupSendRetry(db, row.sendId, now, 'app installed for the person; sending again');
+        await scheduleAupSendRetry(db, row, now, 'app installed for the person; sending again');
         return;
       } catch (installErr) {
         log.warn(describeError(installErr), 'could not install the app for an AUP recipient');
       }
     }
-    if (failure.needsAttention || row.attempts >= this.options.maxAttempts) {
+    const failures = failedAttempts(row);
+    if (failure.needsAttention || failures >= this.options.maxAttempts) {
       await finishAupSend(db, row.sendId, 'failed', deliveryFailureReason(failure));
       this.stats.failed++;
-      log.warn({ status: failure.status, attempts: row.attempts }, 'AUP card could not be delivered');
+      log.warn({ status: failure.status, attempts: row.attempts, failures }, 'AUP card could not be delivered');
       return;
     }
-    const delay = backoffDelayMs(row.attempts, { baseMs: this.options.baseBackoffMs, maxMs: this.options.maxBackoffMs, retryAfterMs: failure.retryAfterMs, random: this.deps.random });
-    await scheduleAupSendRetry(db, row.sendId, new Date(now.getTime() + delay), deliveryFailureReason(failure));
+    const delay = backoffDelayMs(failures, { baseMs: this.options.baseBackoffMs, maxMs: this.options.maxBackoffMs, retryAfterMs: failure.retryAfterMs, random: this.deps.random });
+    await scheduleAupSendRetry(db, row, new Date(now.getTime() + delay), deliveryFailureReason(failure));
     this.stats.retried++;
     log.info({ status: failure.status, retryInMs: delay }, 'AUP send failed; will retry');
   }

@@ -192,7 +192,10 @@ export interface AupSend {
   purpose: string;
   aadObjectId?: string;
   status: AupSendStatus;
+  /** Claims, this one included: fences the in-flight write, so it only ever grows. */
   attempts: number;
+  /** Claims that ended because Teams was throttling the app: not failures of the card. */
+  throttledAttempts: number;
   nextAttemptAt: Date;
   conversationId?: string;
   activityId?: string;
@@ -212,6 +215,7 @@ function toSend(r: R): AupSend {
     aadObjectId: optText(r.aad_object_id),
     status: r.status as AupSendStatus,
     attempts: Number(r.attempts),
+    throttledAttempts: Number(r.throttled_attempts ?? 0),
     nextAttemptAt: date(r.next_attempt_at),
     conversationId: optText(r.conversation_id),
     activityId: optText(r.activity_id),
@@ -292,9 +296,26 @@ export async function markAupSendSent(db: Db, sendId: number, sent: { conversati
   );
 }
 
-/** Back to the queue: Teams refused before accepting anything (throttled, 5xx, unreachable). */
-export async function scheduleAupSendRetry(db: Db, sendId: number, nextAttemptAt: Date, error: string): Promise<void> {
-  await db.query(`UPDATE aup_sends SET status = 'queued', next_attempt_at = $2, lease_until = NULL, send_started_at = NULL, last_error = $3 WHERE send_id = $1`, [sendId, nextAttemptAt, error.slice(0, 500)]);
+/**
+ * Back to the queue: Teams refused before accepting anything (throttled, 5xx, unreachable), or
+ * the card could not be prepared. Only while the claim is still ours (fenced by its attempt
+ * number: a row skipped by a newer version, or re-claimed after its lease, is left as it is).
+ * `throttled`: the claim ended because Teams is throttling the app, which is not a failure of
+ * the card (it does not count towards AUP_MAX_SEND_ATTEMPTS nor grow its back-off).
+ */
+export async function scheduleAupSendRetry(db: Db, claim: Pick<AupSend, 'sendId' | 'attempts'>, nextAttemptAt: Date, error: string, options: { throttled?: boolean } = {}): Promise<boolean> {
+  const rows = await db.query(
+    `UPDATE aup_sends SET status = 'queued', next_attempt_at = $2, lease_until = NULL, send_started_at = NULL, last_error = $3,
+       throttled_attempts = throttled_attempts + CASE WHEN $5::boolean THEN 1 ELSE 0 END
+     WHERE send_id = $1 AND status IN ('claimed', 'in_flight') AND attempts = $4 RETURNING send_id`,
+    [claim.sendId, nextAttemptAt, error.slice(0, 500), claim.attempts, options.throttled === true],
+  );
+  return rows.length === 1;
+}
+
+/** The claims of a row that failed (those ended by throttling are not failures), this one included. */
+export function failedAttempts(row: Pick<AupSend, 'attempts' | 'throttledAttempts'>): number {
+  return row.attempts - row.throttledAttempts;
 }
 
 /** Why the sender skipped an ask: its person had been taken out of the audience before it went. */
@@ -307,7 +328,7 @@ export const SKIPPED_LEFT_AUDIENCE = 'no longer in the audience';
  */
 export async function requeueAsksOfRejoiners(db: Db, tenantId: string, versionId: string, now: Date): Promise<string[]> {
   const rows = await db.query<{ person_id: string }>(
-    `UPDATE aup_sends s SET status = 'queued', attempts = 0, next_attempt_at = $3, lease_until = NULL, last_error = NULL
+    `UPDATE aup_sends s SET status = 'queued', attempts = 0, throttled_attempts = 0, next_attempt_at = $3, lease_until = NULL, last_error = NULL
      WHERE s.tenant_id = $1 AND s.version_id = $2 AND s.purpose = 'ask' AND s.status = 'skipped' AND s.last_error = $4
        AND ${IN_VERSION_AUDIENCE('s')}
        AND NOT EXISTS (SELECT 1 FROM aup_acknowledgements k WHERE k.tenant_id = s.tenant_id AND k.version_id = s.version_id AND k.person_id = s.person_id)
@@ -411,7 +432,7 @@ export async function listStuckAupSends(db: Db, tenantId: string, versionId: str
 export async function requeueStuckAupSends(db: Db, tenantId: string, versionId: string, sendIds: readonly number[], now: Date): Promise<number[]> {
   return db.transaction(async (tx) => {
     const rows = await tx.query<{ send_id: string | number }>(
-      `UPDATE aup_sends SET status = 'queued', attempts = 0, next_attempt_at = $4, lease_until = NULL, send_started_at = NULL, last_error = NULL
+      `UPDATE aup_sends SET status = 'queued', attempts = 0, throttled_attempts = 0, next_attempt_at = $4, lease_until = NULL, send_started_at = NULL, last_error = NULL
        WHERE tenant_id = $1 AND version_id = $2 AND send_id = ANY($3::bigint[]) AND status IN ('uncertain', 'failed')
        RETURNING send_id`,
       [tenantId, versionId, [...sendIds], now],

@@ -114,6 +114,34 @@ describe(`AUP broadcast over Teams (${storeKind()})`, () => {
     }
   });
 
+  it('429s are not failed attempts: more of them than AUP_MAX_SEND_ATTEMPTS, then a 412, still end in one card, sent', async () => {
+    const fresh = await createTestDb();
+    const fake = await connector();
+    const h = await startHarness({ db: fresh, fake, env: { AUP_MAX_SEND_ATTEMPTS: '2' } });
+    try {
+      const person = STAFF[5]!;
+      await replaceAudienceMembers(fresh, SCHOOL.tenantId, 'staff', audience([person]), 'group', new Date());
+      // A throttling storm: Teams answers 429 (no Retry-After, so botbuilder hands it over) three times,
+      // then a 412 (one failed attempt of the two allowed), then accepts.
+      const toPerson = (r: { operation: string; body?: unknown }) => r.operation === 'createConversation' && JSON.stringify(r.body ?? '').includes(person.aadObjectId);
+      fake.failNext(3, 429, { match: toPerson });
+      fake.failNext(1, 412, { match: toPerson });
+      const { version } = await publishAupVersion({ db: fresh, now: () => new Date() }, { tenantId: SCHOOL.tenantId, draft: STAFF_DRAFT, publishedBy: PEOPLE.admin.aadObjectId });
+      h.app.aup.sender.poke();
+      await h.app.aup.sender.idle(30_000);
+      expect(fake.requests.filter((r) => r.status === 429)).toHaveLength(3);
+      expect(h.app.aup.sender.stats).toMatchObject({ throttled: 3, retried: 1, failed: 0 });
+      expect(cardsFor(fake, person.aadObjectId)).toHaveLength(1);
+      const rows = await listAupSends(fresh, SCHOOL.tenantId, version.versionId, 'ask');
+      expect(rows.map((s) => [s.status, s.lastError])).toEqual([['sent', undefined]]);
+      expect(rows[0]).toMatchObject({ attempts: 5, throttledAttempts: 3 });
+    } finally {
+      await h.stop();
+      await fake.stop();
+      await fresh.close();
+    }
+  });
+
   it('never two cards for one version to one person across a crash while sending', async () => {
     const fresh = await createTestDb();
     const fake = await connector();

@@ -34,7 +34,7 @@ describe(`AUP cards show the school's local date (${storeKind()})`, () => {
 
   it("a reminder's deadline: 21 days after a card sent at 00:30 BST on 1 June is 22 June", async () => {
     clock = new Date('2027-06-07T23:30:00Z');
-    const row: AupSend = { tenantId: TENANT, sendId: 1, versionId, personId: B, purpose: 'ask/r1', aadObjectId: B, status: 'claimed', attempts: 1, nextAttemptAt: clock, createdAt: clock };
+    const row: AupSend = { tenantId: TENANT, sendId: 1, versionId, personId: B, purpose: 'ask/r1', aadObjectId: B, status: 'claimed', attempts: 1, throttledAttempts: 0, nextAttemptAt: clock, createdAt: clock };
     const plan = await planAupDelivery({ db, now, rules: DEFAULT_AUP_RULES, defaultServiceUrl: 'https://smba.example/teams/', botId: '28:bot' }, row);
     expect(plan.kind).toBe('send');
     expect(cardText(plan.kind === 'send' ? plan.message.card : undefined)).toContain('Please do so by 22 Jun 2027.');

@@ -69,7 +69,7 @@ describe(`offline audiences (KS1 pupils, parents) never agree in Teams (${storeK
     expect(run.renewals).toBe(0);
     expect((await listAupSends(db, TENANT, versionId)).map((s) => [s.purpose, s.status])).toEqual([['ask', 'skipped']]);
     // A renewal queued before this rule (or by hand) is skipped by the sender.
-    const row: AupSend = { tenantId: TENANT, sendId: 1, versionId, personId: PUPIL, purpose: 'renew:2027-12-01', aadObjectId: PUPIL, status: 'claimed', attempts: 1, nextAttemptAt: clock, createdAt: clock };
+    const row: AupSend = { tenantId: TENANT, sendId: 1, versionId, personId: PUPIL, purpose: 'renew:2027-12-01', aadObjectId: PUPIL, status: 'claimed', attempts: 1, throttledAttempts: 0, nextAttemptAt: clock, createdAt: clock };
     const plan = await planAupDelivery({ db, now, rules: DEFAULT_AUP_RULES, defaultServiceUrl: 'https://smba.example/teams/', botId: '28:bot' }, row);
     expect(plan).toEqual({ kind: 'skip', reason: 'signed on paper (offline audience)' });
     expect(await planAupDelivery({ db, now, rules: DEFAULT_AUP_RULES, defaultServiceUrl: 'https://smba.example/teams/', botId: '28:bot' }, { ...row, purpose: 'renew:2027-12-01/r1' })).toEqual(plan);
