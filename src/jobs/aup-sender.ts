@@ -28,6 +28,9 @@ import { personTarget } from './person-target';
 import { createTeamsSendPacing, type PacingClock, realClock, SlidingWindowLimit, type TeamsSendPacing, throttlePause, type ThrottleGate, type TokenBucket } from './send-pacing';
 import { DeliveryError, type SentMessage, type TeamsGateway } from './teams-gateway';
 
+/** Stored with a row whose card could not be prepared: fixed words, never the error's text (which may hold SQL, card content or names). */
+export const NOT_PREPARED_REASON = 'Jigsaw could not prepare the card (see the service log)';
+
 export interface AupSenderOptions {
   /** Tenant-wide budget of requests to Teams per second (default 25; Teams allows ~30). */
   sendsPerSecond: number;
@@ -218,8 +221,8 @@ export class AupSender {
       plan = await planAupDelivery({ ...this.deps, now: () => this.now(), cache: this.cache }, row);
     } catch (err) {
       if (this.killed) return;
-      await scheduleAupSendRetry(db, row, new Date(this.now().getTime() + this.options.baseBackoffMs), 'could not prepare the card');
       log.error(describeError(err), 'AUP card could not be prepared');
+      await this.notPrepared(row, log);
       return;
     }
     if (this.killed) return;
@@ -261,6 +264,26 @@ export class AupSender {
     if (this.killed) return;
     if (delivered) await this.recordDelivered(row, plan.kind, delivered, log);
     if (!this.killed) await this.maybeUpdateProgress(row.tenantId, row.versionId).catch((err) => log.warn(describeError(err), 'AUP progress card not updated'));
+  }
+
+  /**
+   * The card could not be prepared (the store failed reading the person's chat, or rendering
+   * threw for this row): tried again with back-off, then failed like a card Teams refused, so it
+   * is listed by `jigsaw aup stuck` and can be sent again with `jigsaw aup retry` once fixed.
+   */
+  private async notPrepared(row: AupSend, log: Logger): Promise<void> {
+    const failures = failedAttempts(row);
+    if (failures >= this.options.maxAttempts) {
+      await finishAupSend(this.deps.db, row.sendId, 'failed', NOT_PREPARED_REASON);
+      this.stats.failed++;
+      log.warn({ attempts: row.attempts, failures }, 'AUP card could not be prepared; given up as failed');
+      // A failure can be a broadcast's last row: the admin's progress card must still say it finished.
+      await this.maybeUpdateProgress(row.tenantId, row.versionId).catch((err) => log.warn(describeError(err), 'AUP progress card not updated'));
+      return;
+    }
+    const delay = backoffDelayMs(failures, { baseMs: this.options.baseBackoffMs, maxMs: this.options.maxBackoffMs, random: this.deps.random });
+    await scheduleAupSendRetry(this.deps.db, row, new Date(this.now().getTime() + delay), NOT_PREPARED_REASON);
+    this.stats.retried++;
   }
 
   /**
