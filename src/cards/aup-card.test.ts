@@ -91,6 +91,11 @@ describe('AUP cards', () => {
     expect(adaptiveCardProblems(failed)).toEqual([]);
     expect(cardText(failed)).toContain(`jigsaw aup stuck ${VERSION}`);
     expect(cardText(failed)).toContain(`jigsaw aup retry ${VERSION} --failed`);
+    // Replaced mid-broadcast: said in the heading, with the replacing version's number.
+    const replaced = buildAupProgressCard({ versionId: VERSION, title: 'Staff AUP', audience: 'staff', versionNumber: 2, total: 10, queued: 0, sending: 0, sent: 4, uncertain: 0, failed: 0, skipped: 6, acknowledged: 1, updatedAt: 'now', done: true, replacedBy: 3 });
+    expect(adaptiveCardProblems(replaced)).toEqual([]);
+    expect(cardText(replaced)).toContain('AUP broadcast replaced by version 3');
+    expect(cardText(replaced)).not.toContain('AUP broadcast finished');
     const outstanding = buildAupOutstandingCard({ title: 'Staff AUP', audience: 'staff', versionNumber: 2, deadline: '22 Dec 2026', total: 80, people: Array.from({ length: 60 }, (_, i) => ({ name: `Person ${i}`, sentOn: '1 Dec 2026' })) });
     expect(adaptiveCardProblems(outstanding)).toEqual([]);
     expect(cardText(outstanding)).toContain('and 10 more');

@@ -157,15 +157,25 @@ export interface AupProgressView {
   acknowledged: number;
   updatedAt: string;
   done: boolean;
+  /** The number of the version that replaced this one while it was going out: its unsent cards were not sent. */
+  replacedBy?: number;
+}
+
+function progressHeading(v: AupProgressView): string {
+  if (v.replacedBy !== undefined) return `AUP broadcast replaced by version ${v.replacedBy}`;
+  return v.done ? 'AUP broadcast finished' : 'AUP broadcast in progress';
 }
 
 /** The admin's progress card, updated in place by the sender as the broadcast goes out. */
 export function buildAupProgressCard(v: AupProgressView): AdaptiveCard {
   const pct = (n: number) => (v.total ? `${Math.round((100 * n) / v.total)}%` : '0%');
   const body: CardElement[] = [
-    heading(v.done ? 'AUP broadcast finished' : 'AUP broadcast in progress', { size: 'Medium' }),
+    heading(progressHeading(v), { size: 'Medium' }),
     strongLiteral(`${v.title} (version ${v.versionNumber})`),
     text(AUDIENCE_LABELS[v.audience], { isSubtle: true, spacing: 'None' }),
+    ...(v.replacedBy !== undefined
+      ? [text(`Version ${v.replacedBy} was published before every card of this version had gone: the rest were not sent, and everyone is asked to agree to version ${v.replacedBy} instead. These counts are final.`)]
+      : []),
     {
       type: 'FactSet',
       facts: [

@@ -8,12 +8,14 @@ import {
   getAupBroadcast,
   getAupVersion,
   hasPendingAupSends,
+  listOpenReplacedAupBroadcasts,
   markAbandonedAupSendsUncertain,
   markAupSendInFlight,
   markAupSendSent,
   scheduleAupSendRetry,
   setAupProgressCard,
   touchAupProgress,
+  versionReplacingAupBroadcast,
 } from '../store/aup.repo';
 import { getTenant } from '../store/tenant.repo';
 import { buildAupProgressCard } from '../cards/aup-card';
@@ -349,10 +351,29 @@ export class AupSender {
     const pending = await hasPendingAupSends(this.deps.db, tenantId, versionId);
     if (pending && this.clock.now() - last < (this.options.progressEveryMs ?? 3000)) return;
     this.progressAt.set(versionId, this.clock.now());
+    await this.postProgress(tenantId, versionId, !pending);
+    await this.closeReplacedBroadcasts(tenantId, versionId);
+  }
+
+  /** One card update at a time per broadcast, in order. */
+  private async postProgress(tenantId: string, versionId: string, done: boolean): Promise<void> {
     const previous = this.progressPosting.get(versionId) ?? Promise.resolve();
-    const next = previous.then(() => this.updateProgress(tenantId, versionId, !pending));
+    const next = previous.then(() => this.updateProgress(tenantId, versionId, done));
     this.progressPosting.set(versionId, next.catch(() => undefined));
     await next;
+  }
+
+  /**
+   * Publishing this version skipped the unsent cards of the versions it replaced, so their
+   * senders may never come back to their progress cards: each one with nothing left in flight
+   * ends here, saying it was replaced, with its final counts. One with a card still in flight is
+   * closed by that card's own update, or by a later update of this broadcast.
+   */
+  private async closeReplacedBroadcasts(tenantId: string, versionId: string): Promise<void> {
+    for (const replaced of await listOpenReplacedAupBroadcasts(this.deps.db, tenantId, versionId)) {
+      if (await hasPendingAupSends(this.deps.db, tenantId, replaced)) continue;
+      await this.postProgress(tenantId, replaced, true);
+    }
   }
 
   private async updateProgress(tenantId: string, versionId: string, done: boolean): Promise<void> {
@@ -361,9 +382,16 @@ export class AupSender {
     const version = await getAupVersion(db, tenantId, versionId);
     if (!broadcast || !version || (broadcast.completedAt && done)) return;
     const counts = await countAupSends(db, tenantId, versionId);
+    // Said only once the counts are final (a card of the replaced version may still be in flight).
+    const replacedBy = done ? await versionReplacingAupBroadcast(db, tenantId, versionId) : undefined;
+    if (replacedBy !== undefined && !broadcast.progress) {
+      // Replaced before its first card went: no card to close, and a new one would only be noise.
+      await touchAupProgress(db, tenantId, versionId, this.now(), true);
+      return;
+    }
     const tz = (await getTenant(db, tenantId))?.timeZone ?? 'Europe/London';
     const message = {
-      card: buildAupProgressCard({ versionId, title: version.title, audience: version.audience, versionNumber: version.versionNumber, ...counts, updatedAt: formatLocal(this.now(), tz), done }),
+      card: buildAupProgressCard({ versionId, title: version.title, audience: version.audience, versionNumber: version.versionNumber, ...counts, updatedAt: formatLocal(this.now(), tz), done, ...(replacedBy !== undefined ? { replacedBy } : {}) }),
       summary: 'AUP broadcast progress',
     };
     await this.bucket.acquire(1);

@@ -569,6 +569,38 @@ export async function touchAupProgress(db: Db, tenantId: string, versionId: stri
   );
 }
 
+/**
+ * The number of the newer version that replaced this one while its first broadcast was going out
+ * (some of its first cards were skipped as replaced), if any. A broadcast that had finished before
+ * the next version was published was not replaced mid-way: undefined.
+ */
+export async function versionReplacingAupBroadcast(db: Db, tenantId: string, versionId: string): Promise<number | undefined> {
+  const [row] = await db.query<{ version_number: number }>(
+    `SELECT min(newer.version_number) AS version_number FROM aup_versions v
+     JOIN aup_versions newer ON newer.tenant_id = v.tenant_id AND newer.audience = v.audience AND newer.version_number > v.version_number
+     WHERE v.tenant_id = $1 AND v.version_id = $2
+       AND EXISTS (SELECT 1 FROM aup_sends s WHERE s.tenant_id = v.tenant_id AND s.version_id = v.version_id AND s.purpose = 'ask' AND s.status = 'skipped' AND s.last_error = $3)`,
+    [tenantId, versionId, SKIPPED_REPLACED],
+  );
+  return row?.version_number === null || row?.version_number === undefined ? undefined : Number(row.version_number);
+}
+
+/**
+ * The broadcasts of older versions of this version's audience that were still going out when it
+ * was published (never marked completed): their progress cards must be closed as replaced.
+ */
+export async function listOpenReplacedAupBroadcasts(db: Db, tenantId: string, versionId: string): Promise<string[]> {
+  const rows = await db.query<{ version_id: string }>(
+    `SELECT b.version_id FROM aup_broadcasts b
+     JOIN aup_versions old ON old.tenant_id = b.tenant_id AND old.version_id = b.version_id
+     JOIN aup_versions cur ON cur.tenant_id = b.tenant_id AND cur.version_id = $2 AND cur.audience = old.audience AND cur.version_number > old.version_number
+     WHERE b.tenant_id = $1 AND b.completed_at IS NULL
+     ORDER BY old.version_number`,
+    [tenantId, versionId],
+  );
+  return rows.map((r) => String(r.version_id));
+}
+
 /** Marks the deadline report as sent; returns false when another scheduler already did. */
 export async function claimAupDeadlineReport(db: Db, tenantId: string, versionId: string, now: Date): Promise<boolean> {
   const rows = await db.query(`UPDATE aup_broadcasts SET deadline_reported_at = $3 WHERE tenant_id = $1 AND version_id = $2 AND deadline_reported_at IS NULL RETURNING version_id`, [tenantId, versionId, now]);

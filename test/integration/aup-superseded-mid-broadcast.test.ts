@@ -18,16 +18,22 @@ const PEOPLE = [personId(1), personId(2), personId(3), personId(4)];
 const ADMIN = personId(60);
 const V2_DRAFT = { ...STAFF_DRAFT, title: 'Revised Staff Acceptable Use Policy', changeSummary: 'Adds the rules on AI tools.' };
 
-/** The Teams budget, except that nobody gets a token until `release()`; `waiting` counts who asked. */
-function heldPacing(): { pacing: ReturnType<typeof createTeamsSendPacing>; waiting: () => number; release: () => void } {
+/**
+ * The Teams budget, except that nobody after the first `after` asks gets a token until
+ * `release()`; `waiting` counts who is held.
+ */
+function heldPacing(options: { after?: number } = {}): { pacing: ReturnType<typeof createTeamsSendPacing>; waiting: () => number; release: () => void } {
   const pacing = createTeamsSendPacing(50, realClock);
+  let asked = 0;
   let waiting = 0;
   let release!: () => void;
   const released = new Promise<void>((r) => (release = r));
   const acquire = pacing.bucket.acquire.bind(pacing.bucket);
   pacing.bucket.acquire = async (n?: number) => {
-    waiting++;
-    await released;
+    if (++asked > (options.after ?? 0)) {
+      waiting++;
+      await released;
+    }
     return acquire(n);
   };
   return { pacing, waiting: () => waiting, release };
@@ -70,6 +76,42 @@ describe(`AUP: a version replaced mid-broadcast (${storeKind()})`, () => {
       held.release();
       await sender.stop();
     }
+  });
+
+  it("the replaced version's progress card ends saying it was replaced, by which version, with its final counts", async () => {
+    const gateway = new RecordingGateway(ADMIN);
+    await replaceAudienceMembers(db, TENANT, 'governors', PEOPLE.map((id, i) => ({ personId: id, aadObjectId: id, displayName: `Governor ${i + 1}` })), 'group', now());
+    const GOVERNORS_DRAFT = { ...STAFF_DRAFT, audience: 'governors' as const, title: 'Governor Acceptable Use Policy' };
+    await publishAupVersion({ db, now }, { tenantId: TENANT, draft: GOVERNORS_DRAFT, publishedBy: ADMIN });
+    // The first card and the admin's progress card go; the second card waits for its token.
+    const held = heldPacing({ after: 2 });
+    const sender = new AupSender(
+      { db, gateway, logger: silentLogger, rules: DEFAULT_AUP_RULES, defaultServiceUrl: 'https://smba.example/teams/', botId: '28:bot', now, pacing: held.pacing },
+      { sendsPerSecond: 50, perConversationPerSecond: 7, concurrency: 1, maxAttempts: 5, pollMs: 10, baseBackoffMs: 10, maxBackoffMs: 100 },
+    );
+    let v1CardId = '';
+    try {
+      sender.start();
+      sender.poke();
+      while (held.waiting() < 1) await new Promise((r) => setTimeout(r, 10));
+      const v1Card = gateway.sent.findIndex((s) => s.to === ADMIN);
+      expect(gateway.sent[v1Card]?.text).toContain('AUP broadcast in progress');
+      v1CardId = String(v1Card + 1); // the recording gateway numbers what it sends from 1
+      await publishAupVersion({ db, now }, { tenantId: TENANT, draft: { ...GOVERNORS_DRAFT, title: 'Revised Governor Acceptable Use Policy' }, publishedBy: ADMIN });
+      held.release();
+      await sender.idle(10_000);
+    } finally {
+      held.release();
+      await sender.stop();
+    }
+    const last = gateway.updated.filter((u) => u.activityId === v1CardId).at(-1)?.text ?? '';
+    expect(last).toContain('Governor Acceptable Use Policy (version 1)');
+    expect(last).toContain('AUP broadcast replaced by version 2');
+    expect(last).not.toContain('in progress');
+    // Final counts: one of four delivered, the other three not sent (no card needed).
+    expect(last).toMatch(/Delivered\W+1 \(25%\)/);
+    expect(last).toMatch(/Waiting\W+0/);
+    expect(last).toMatch(/No Teams card needed\W+3/);
   });
 
   it('the admin\'s progress card says finished when the last cards of a broadcast were skipped', async () => {

@@ -2,7 +2,7 @@ import type { TurnContext } from 'botbuilder';
 import { z } from 'zod';
 import type { Db } from '../../store/db';
 import { savePersonalConversation } from '../../store/conversation.repo';
-import { countAupSends, getAupVersion, getLatestAupVersion, listAcknowledgementsOfPerson, listAupSendsForPerson } from '../../store/aup.repo';
+import { countAupSends, getAupVersion, getLatestAupVersion, listAcknowledgementsOfPerson, listAupSendsForPerson, versionReplacingAupBroadcast } from '../../store/aup.repo';
 import { hasRole } from '../../store/tenant.repo';
 import { type AdaptiveCard, CARD_CONTENT_TYPE, card, heading, text } from '../../cards/card-kit';
 import { AUP_VERBS, buildAupCard, buildAupProgressCard, buildMyAupCard, onPaperWords, type AupCardView } from '../../cards/aup-card';
@@ -112,7 +112,10 @@ export function createAupFeature(deps: AupFeatureDeps): BotFeature {
         case AUP_VERBS.progress: {
           if (!(await hasRole(db, tenant.tenantId, 'admin', personId))) return message('Only administrators can see broadcast progress', 'Nothing has changed.');
           const counts = await countAupSends(db, tenant.tenantId, version.versionId);
-          return buildAupProgressCard({ versionId: version.versionId, title: version.title, audience: version.audience, versionNumber: version.versionNumber, ...counts, updatedAt: formatLocal(deps.now(), tenant.timeZone), done: counts.queued + counts.sending === 0 });
+          const done = counts.queued + counts.sending === 0;
+          // As the sender closes it: a version replaced mid-broadcast says so (once its counts are final).
+          const replacedBy = done ? await versionReplacingAupBroadcast(db, tenant.tenantId, version.versionId) : undefined;
+          return buildAupProgressCard({ versionId: version.versionId, title: version.title, audience: version.audience, versionNumber: version.versionNumber, ...counts, updatedAt: formatLocal(deps.now(), tenant.timeZone), done, ...(replacedBy !== undefined ? { replacedBy } : {}) });
         }
         default:
           return message('This action is not available', 'Type "what have I agreed to?" to see your Acceptable Use Policies.');
