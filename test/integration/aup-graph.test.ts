@@ -81,6 +81,16 @@ describe(`AUP audiences and app installation through Graph (${storeKind()})`, ()
     await expect(installer.installForUser('00000000-0000-4000-8000-00000000dead')).rejects.toBeInstanceOf(GraphRequestError);
   });
 
+  it('installs the app once when Graph applied the install but its answer was lost: the retry meets 409, taken as installed', async () => {
+    const installer = createGraphAppInstaller(graph.edge, TEAMS_APP_ID);
+    const user = fake.tenant.users[6]!.id;
+    fake.injectFailures({ count: 1, status: 503, retryAfterSeconds: 0, pathIncludes: `/users/${user}/teamwork/installedApps`, afterApply: true });
+    expect(await installer.installForUser(user)).toBe('already-installed');
+    expect(fake.api.isAppInstalled(user, TEAMS_APP_ID)).toBe(true);
+    const posts = fake.api.log.filter((r) => r.method === 'POST' && r.path.includes(`/users/${user}/teamwork/installedApps`)).map((r) => r.status);
+    expect(posts).toEqual([503, 409]);
+  });
+
   it('is refused without the permissions (the audit app has neither)', async () => {
     const audit = connectToFake(fake);
     try {

@@ -42,6 +42,11 @@ export interface InjectedFailure {
   retryAfterSeconds?: number;
   /** Only requests whose path contains this string. */
   pathIncludes?: string;
+  /**
+   * The request is carried out first and only its answer fails (a 5xx or a dropped connection
+   * after Graph applied a write): what a client's retry of a POST then meets.
+   */
+  afterApply?: boolean;
 }
 
 type Json = Record<string, unknown>;
@@ -147,6 +152,13 @@ export class FakeGraphApi {
     const path = decodeURIComponent(url.pathname);
     const cost = this.costOf(req.method, path, url.searchParams);
     const injected = this.takeFailure(path);
+    if (injected?.afterApply) {
+      try {
+        this.route(req, url, path, claims);
+      } catch {
+        // Its answer is lost anyway.
+      }
+    }
     const decision = this.meter.charge(claims.appid, cost, injected !== undefined);
     let res: GraphResponse;
     if (decision.throttled) {
