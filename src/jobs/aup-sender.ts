@@ -33,6 +33,15 @@ import { DeliveryError, type SentMessage, type TeamsGateway } from './teams-gate
 /** Stored with a row whose card could not be prepared: fixed words, never the error's text (which may hold SQL, card content or names). */
 export const NOT_PREPARED_REASON = 'Jigsaw could not prepare the card (see the service log)';
 
+/** Stored with a row whose person's app install failed for a reason of Microsoft Graph's, not theirs. */
+export const INSTALL_UNAVAILABLE_REASON = 'the app could not be installed for the person yet (Microsoft Graph unavailable); trying again';
+
+/** An install that failed with no answer, a 429 or a 5xx from Graph: worth trying again. */
+function isTransientInstallFailure(err: unknown): boolean {
+  const status = (err as { status?: unknown } | undefined)?.status;
+  return typeof status !== 'number' || status === 429 || status >= 500;
+}
+
 export interface AupSenderOptions {
   /** Tenant-wide budget of requests to Teams per second (default 25; Teams allows ~30). */
   sendsPerSecond: number;
@@ -328,6 +337,14 @@ export class AupSender {
         return;
       } catch (installErr) {
         log.warn(describeError(installErr), 'could not install the app for an AUP recipient');
+        // Graph down or throttling (after its client's own retries) says nothing of the person:
+        // try again later as a failed attempt; the next 403 installs again (a 409 counts as installed).
+        if (isTransientInstallFailure(installErr) && failedAttempts(row) < this.options.maxAttempts) {
+          const delay = backoffDelayMs(failedAttempts(row), { baseMs: this.options.baseBackoffMs, maxMs: this.options.maxBackoffMs, random: this.deps.random });
+          await scheduleAupSendRetry(db, row, new Date(now.getTime() + delay), INSTALL_UNAVAILABLE_REASON);
+          this.stats.retried++;
+          return;
+        }
       }
     }
     const failures = failedAttempts(row);

@@ -3,6 +3,7 @@ import { listAupSends, replaceAudienceMembers } from '../../src/store/aup.repo';
 import { publishAupVersion } from '../../src/services/aup-publish';
 import { AUP_VERBS } from '../../src/cards/aup-card';
 import type { AppInstaller } from '../../src/domain/aup/ports';
+import { GraphRequestError } from '../../src/graph/graph-errors';
 import { createTeamsConnectorFake, type TeamsConnectorFake } from '../fakes/teams-connector';
 import { adaptiveCardProblems, cardText, findActions } from '../support/card-validation';
 import { eventually, PEOPLE, SCHOOL, startHarness } from '../support/harness';
@@ -174,6 +175,35 @@ describe(`AUP broadcast over Teams (${storeKind()})`, () => {
     } finally {
       await second?.stop();
       await first.stop().catch(() => undefined);
+      await fake.stop();
+      await fresh.close();
+    }
+  });
+
+  it('an app install Microsoft Graph could not do (503) is tried again, then the card is sent', async () => {
+    const fresh = await createTestDb();
+    const fake = await connector([{ botInstalled: false }]);
+    const installs: string[] = [];
+    const installer: AppInstaller = {
+      async installForUser(aadObjectId) {
+        installs.push(aadObjectId);
+        if (installs.length === 1) throw new GraphRequestError(503, 'serviceNotAvailable', 'The service is temporarily unavailable.', '/users/x/teamwork/installedApps');
+        fake.state.findUser(aadObjectId)!.botInstalled = true;
+        return 'installed';
+      },
+    };
+    const h = await startHarness({ db: fresh, fake, jigsaw: { aupInstaller: installer } });
+    try {
+      const person = STAFF[0]!;
+      await replaceAudienceMembers(fresh, SCHOOL.tenantId, 'pupils-ks2', audience([{ aadObjectId: person.aadObjectId, name: person.name }]), 'group', new Date());
+      const { version } = await publishAupVersion({ db: fresh, now: () => new Date() }, { tenantId: SCHOOL.tenantId, draft: PUPIL_DRAFT, publishedBy: PEOPLE.admin.aadObjectId });
+      h.app.aup.sender.poke();
+      await h.app.aup.sender.idle(20_000);
+      expect(installs).toEqual([person.aadObjectId, person.aadObjectId]);
+      expect(cardsFor(fake, person.aadObjectId, PUPIL_DRAFT.title)).toHaveLength(1);
+      expect((await listAupSends(fresh, SCHOOL.tenantId, version.versionId, 'ask')).map((s) => s.status)).toEqual(['sent']);
+    } finally {
+      await h.stop();
       await fake.stop();
       await fresh.close();
     }
