@@ -14,33 +14,41 @@ import { createTestDb, storeKind } from '../support/test-db';
 
 const NOW = new Date('2026-11-22T06:00:00Z');
 
-describe(`sharing audit: a leaver's OneDrive (${storeKind()})`, () => {
-  let fake: FakeGraphTenant;
-  let c: Connection;
-  let db: Db;
+type TenantShape = { seed: number; items: number; staff: number; pupils: number; sites: number; sharingRootShare: number };
 
+/** A fake tenant, the real Graph edge and a store for one describe block, with the test's helpers. */
+function auditWorld(shape: TenantShape) {
+  const w = {} as { fake: FakeGraphTenant; c: Connection; db: Db };
   beforeAll(async () => {
-    fake = await startFakeGraphTenant({ tenant: { seed: 33, items: 600, staff: 3, pupils: 4, sites: 0, sharingRootShare: 0.08 }, ru: { limit: 100_000 }, apps: [DEFAULT_APP] });
-    c = connectToFake(fake, { budget: { ruPerMinute: 100_000 } });
-    db = await createTestDb();
-    await db.query(`INSERT INTO tenants (tenant_id, school_name) VALUES ($1, 'St Mary''s')`, [fake.tenantId]);
+    w.fake = await startFakeGraphTenant({ tenant: shape, ru: { limit: 100_000 }, apps: [DEFAULT_APP] });
+    w.c = connectToFake(w.fake, { budget: { ruPerMinute: 100_000 } });
+    w.db = await createTestDb();
+    await w.db.query(`INSERT INTO tenants (tenant_id, school_name) VALUES ($1, 'St Mary''s')`, [w.fake.tenantId]);
   });
   afterAll(async () => {
-    c.close();
-    await db.close();
-    await fake.close();
+    w.c.close();
+    await w.db.close();
+    await w.fake.close();
   });
-
-  const audit = async (mode: 'full' | 'incremental') => {
-    const graph = createSharingAuditGraph(c.edge);
-    return runSharingAuditForReport({ db, tenantId: fake.tenantId, mode, verifiedDomains: await getVerifiedDomains(c.edge), roster: [], delta: graph, permissions: graph, content: graph, usage: graph, now: () => NOW });
+  return {
+    w,
+    audit: async (mode: 'full' | 'incremental', includeSites = false) => {
+      const graph = createSharingAuditGraph(w.c.edge, { includeSites });
+      return runSharingAuditForReport({ db: w.db, tenantId: w.fake.tenantId, mode, verifiedDomains: await getVerifiedDomains(w.c.edge), roster: [], delta: graph, permissions: graph, content: graph, usage: graph, now: () => NOW });
+    },
+    findingsOf: (driveId: string) =>
+      w.db.query<{ item_id: string; status: string; status_reason: string | null }>(`SELECT item_id, status, status_reason FROM findings WHERE tenant_id = $1 AND drive_id = $2 ORDER BY item_id`, [w.fake.tenantId, driveId]),
+    requestsFor: (driveId: string, from: number) => w.fake.api.log.slice(from).filter((l) => l.path.includes(driveId)).length,
+    storedItems: async (driveId: string) =>
+      (await w.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM drive_items WHERE tenant_id = $1 AND drive_id = $2`, [w.fake.tenantId, driveId]))[0]!.n,
   };
-  const findingsOf = (driveId: string) =>
-    db.query<{ item_id: string; status: string; status_reason: string | null }>(`SELECT item_id, status, status_reason FROM findings WHERE tenant_id = $1 AND drive_id = $2 ORDER BY item_id`, [fake.tenantId, driveId]);
-  const requestsFor = (driveId: string, from: number) => fake.api.log.slice(from).filter((l) => l.path.includes(driveId)).length;
+}
+
+describe(`sharing audit: a leaver's OneDrive (${storeKind()})`, () => {
+  const { w, audit, findingsOf, requestsFor, storedItems } = auditWorld({ seed: 33, items: 600, staff: 3, pupils: 4, sites: 0, sharingRootShare: 0.08 });
 
   it('keeps auditing the OneDrive of a user deleted from Entra, then resolves its findings and forgets its tree when the drive is deleted', async () => {
-    const t = fake.tenant;
+    const t = w.fake.tenant;
     const first = await audit('full');
     // The OneDrive with the most findings belongs to the leaver.
     const counts = new Map<string, number>();
@@ -56,7 +64,7 @@ describe(`sharing audit: a leaver's OneDrive (${storeKind()})`, () => {
     const fresh = t.liveItems(drive).find((i) => !t.isFolder(i) && !before.some((f) => f.item_id === t.itemId(i)))!;
     t.addLink(fresh, { scope: 'anonymous' });
     for (const mode of ['incremental', 'full'] as const) {
-      const from = fake.api.log.length;
+      const from = w.fake.api.log.length;
       const run = await audit(mode);
       expect(requestsFor(driveId, from)).toBeGreaterThan(0);
       const now = await findingsOf(driveId);
@@ -73,47 +81,25 @@ describe(`sharing audit: a leaver's OneDrive (${storeKind()})`, () => {
     const after = await findingsOf(driveId);
     expect(after.length).toBeGreaterThan(before.length);
     for (const f of after) expect(f).toMatchObject({ status: 'resolved', status_reason: 'the drive no longer exists' });
-    const [{ n: items }] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM drive_items WHERE tenant_id = $1 AND drive_id = $2`, [fake.tenantId, driveId]);
-    expect(items).toBe(0);
+    expect(await storedItems(driveId)).toBe(0);
 
     // Nothing is left to read there: the next runs leave the drive alone.
-    const from = fake.api.log.length;
+    const from = w.fake.api.log.length;
     await audit('incremental');
     await audit('full');
     expect(requestsFor(driveId, from)).toBe(0);
     // The other drives' findings are untouched.
-    const others = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM findings WHERE tenant_id = $1 AND drive_id <> $2 AND status = 'open'`, [fake.tenantId, driveId]);
+    const others = await w.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM findings WHERE tenant_id = $1 AND drive_id <> $2 AND status = 'open'`, [w.fake.tenantId, driveId]);
     expect(others[0]!.n).toBeGreaterThan(0);
   });
 });
 
 describe(`sharing audit: a site library that drops out of the site search (${storeKind()})`, () => {
-  let fake: FakeGraphTenant;
-  let c: Connection;
-  let db: Db;
-
-  beforeAll(async () => {
-    fake = await startFakeGraphTenant({ tenant: { seed: 34, items: 600, staff: 2, pupils: 2, sites: 2, sharingRootShare: 0.08 }, ru: { limit: 100_000 }, apps: [DEFAULT_APP] });
-    c = connectToFake(fake, { budget: { ruPerMinute: 100_000 } });
-    db = await createTestDb();
-    await db.query(`INSERT INTO tenants (tenant_id, school_name) VALUES ($1, 'St Mary''s')`, [fake.tenantId]);
-  });
-  afterAll(async () => {
-    c.close();
-    await db.close();
-    await fake.close();
-  });
-
-  const audit = async (mode: 'full' | 'incremental', includeSites = true) => {
-    const graph = createSharingAuditGraph(c.edge, { includeSites });
-    return runSharingAuditForReport({ db, tenantId: fake.tenantId, mode, verifiedDomains: await getVerifiedDomains(c.edge), roster: [], delta: graph, permissions: graph, content: graph, usage: graph, now: () => NOW });
-  };
-  const findingsOf = (driveId: string) =>
-    db.query<{ item_id: string; status: string; status_reason: string | null }>(`SELECT item_id, status, status_reason FROM findings WHERE tenant_id = $1 AND drive_id = $2 ORDER BY item_id`, [fake.tenantId, driveId]);
-  const requestsFor = (driveId: string, from: number) => fake.api.log.slice(from).filter((l) => l.path.includes(driveId)).length;
+  const { w, audit: auditAll, findingsOf, requestsFor, storedItems } = auditWorld({ seed: 34, items: 600, staff: 2, pupils: 2, sites: 2, sharingRootShare: 0.08 });
+  const audit = (mode: 'full' | 'incremental', includeSites = true) => auditAll(mode, includeSites);
 
   it('keeps auditing a library whose site is hidden from search, only while sites are audited, and resolves its findings when the site is deleted', async () => {
-    const t = fake.tenant;
+    const t = w.fake.tenant;
     const first = await audit('full');
     const siteDrives = t.drives.filter((d) => d.kind === 'site');
     const counts = new Map<string, number>();
@@ -128,9 +114,9 @@ describe(`sharing audit: a site library that drops out of the site search (${sto
     const fresh = t.liveItems(drive).find((i) => !t.isFolder(i) && !before.some((f) => f.item_id === t.itemId(i)))!;
     t.addLink(fresh, { scope: 'anonymous' });
     for (const mode of ['incremental', 'full'] as const) {
-      const from = fake.api.log.length;
+      const from = w.fake.api.log.length;
       const run = await audit(mode);
-      expect(fake.api.log.slice(from).some((l) => l.path.includes('/sites/') && l.path.includes(t.sites[drive.owner]!.id))).toBe(false);
+      expect(w.fake.api.log.slice(from).some((l) => l.path.includes('/sites/') && l.path.includes(t.sites[drive.owner]!.id))).toBe(false);
       expect(requestsFor(driveId, from)).toBeGreaterThan(0);
       expect(run.findings.some((f) => f.itemId === t.itemId(fresh))).toBe(true);
       const now = await findingsOf(driveId);
@@ -138,7 +124,7 @@ describe(`sharing audit: a site library that drops out of the site search (${sto
     }
 
     // An audit of OneDrives only (sites switched off, perhaps for want of Sites.Read.All) leaves it alone.
-    let from = fake.api.log.length;
+    let from = w.fake.api.log.length;
     await audit('incremental', false);
     expect(requestsFor(driveId, from)).toBe(0);
     expect((await findingsOf(driveId)).every((f) => f.status === 'open')).toBe(true);
@@ -149,9 +135,8 @@ describe(`sharing audit: a site library that drops out of the site search (${sto
     expect(gone.run.status).toBe('completed');
     expect(gone.run.failures).toEqual([]);
     for (const f of await findingsOf(driveId)) expect(f).toMatchObject({ status: 'resolved', status_reason: 'the drive no longer exists' });
-    const [{ n: items }] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM drive_items WHERE tenant_id = $1 AND drive_id = $2`, [fake.tenantId, driveId]);
-    expect(items).toBe(0);
-    from = fake.api.log.length;
+    expect(await storedItems(driveId)).toBe(0);
+    from = w.fake.api.log.length;
     await audit('full');
     expect(requestsFor(driveId, from)).toBe(0);
   });
