@@ -84,7 +84,16 @@ describe(`health, metrics and logs (${storeKind()})`, () => {
       expect(metrics).toContain('# TYPE jigsaw_outbox_deliveries_total counter');
 
       await h.fake.up();
-      await eventually(async () => (await fetch(`${h.url}/readyz`)).status === 200, 20_000, 'ready again');
+      // The app's clock stands still unless moved: move it past the outbox's back-off (at most
+      // OUTBOX_MAX_BACKOFF_SECONDS) so the retry after the outage falls due.
+      await eventually(
+        async () => {
+          clock += 1_000;
+          return (await fetch(`${h.url}/readyz`)).status === 200;
+        },
+        20_000,
+        'ready again',
+      );
       const after = await (await fetch(`${h.url}/metrics`)).text();
       expect(after).toMatch(/^jigsaw_outbox_pending 0$/m);
       expect(after).toMatch(/^jigsaw_outbox_deliveries_total\{outcome="sent",kind="concern.post-to-dsl-channel"\} [1-9]/m);
