@@ -81,13 +81,17 @@ describe('the DSL', () => {
     expect(file.suggestedFilename()).toMatch(/^child-protection-file-[0-9a-f]{8}\.pdf$/);
     // Another DSL records the receipt while this page still offers it: the refusal is said as a
     // message of its own, not as an error of the "New school" box it has nothing to do with.
+    // The page must offer it first (its list is read again after the export), or it would show
+    // the receipt already recorded and offer nothing.
+    const recordReceipt = page.getByRole('button', { name: 'Record that Avenue House School confirmed receipt' });
+    await recordReceipt.waitFor();
     const transfersPath = `${world.h.url}/api/tab/concerns/${world.concerns.amelia.concernId}/pupils/0/transfers`;
     const dsl2 = { authorization: `Bearer ${await world.idp.mint(PEOPLE.dsl2)}`, 'content-type': 'application/json' };
     const { transfers } = (await (await fetch(transfersPath, { headers: dsl2 })).json()) as { transfers: { transferId: string }[] };
     expect(transfers).toHaveLength(1);
     const receipt = await fetch(`${world.h.url}/api/tab/transfers/${transfers[0]!.transferId}/receipt`, { method: 'POST', headers: dsl2, body: JSON.stringify({}) });
     expect(receipt.status).toBe(200);
-    await page.getByRole('button', { name: 'Record that Avenue House School confirmed receipt' }).click();
+    await recordReceipt.click();
     await page.getByRole('group').getByText('That transfer is unknown or its receipt is already recorded.').waitFor();
     expect(await page.getByRole('textbox', { name: 'New school' }).getAttribute('aria-invalid')).not.toBe('true');
     await page.getByText(/^Confirmed /).waitFor();
