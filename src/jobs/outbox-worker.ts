@@ -265,7 +265,7 @@ export class OutboxWorker {
     const refusals = message.refusedAttempts + (failure.refusedForGood ? 1 : 0);
     if (message.bulk && failure.refusedForGood && refusals >= BULK_REFUSALS_BEFORE_ABANDONING) {
       if (!(await abandonOutbox(this.deps.db, message, deliveryFailureReason(failure)))) {
-        log.warn({ status: failure.status, ...errorKind(err) }, 'outbox delivery failed after its claim expired; left to the attempt that took it over');
+        log.warn({ status: failure.status, ...describeError(err) }, 'outbox delivery failed after its claim expired; left to the attempt that took it over');
         return;
       }
       this.deps.metrics?.abandoned.inc({ kind: message.kind });
@@ -283,10 +283,10 @@ export class OutboxWorker {
     const rescheduled = await scheduleOutboxRetry(this.deps.db, message, new Date(this.now().getTime() + delay), deliveryFailureReason(failure), { refused: failure.refusedForGood });
     if (!rescheduled) {
       // Another attempt took the message over after this one's claim expired: its outcome stands.
-      log.warn({ status: failure.status, ...errorKind(err) }, 'outbox delivery failed after its claim expired; left to the attempt that took it over');
+      log.warn({ status: failure.status, ...describeError(err) }, 'outbox delivery failed after its claim expired; left to the attempt that took it over');
       return;
     }
-    log.warn({ status: failure.status, retryInMs: delay, ...errorKind(err) }, 'outbox delivery failed; will retry');
+    log.warn({ status: failure.status, retryInMs: delay, ...describeError(err) }, 'outbox delivery failed; will retry');
     if (!message.alertedAt && (failures >= this.options.alertAfterAttempts || failure.needsAttention)) {
       await this.raiseDeliveryAlert(message, failure, failures).catch((alertErr) => log.error(describeError(alertErr), 'could not raise delivery alert'));
     }
@@ -325,12 +325,6 @@ export class OutboxWorker {
       await markOutboxAlerted(tx, message.outboxId, this.now());
     });
   }
-}
-
-/** The error's class and code, without its message: Teams' and botbuilder's messages can name people. */
-function errorKind(err: unknown): Record<string, unknown> {
-  const { errorMessage: _message, ...kind } = describeError(err);
-  return kind;
 }
 
 /** The delivery that takes a concern to its recipient: the DSL channel's card, or the recipient's own copy. */
